@@ -1,0 +1,118 @@
+package record
+
+import (
+	"errors"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/google/go-cmp/cmp"
+)
+
+func TestDecodeConversation(t *testing.T) {
+	in := `{"type":"conversation","id":"64f0c0ffee0000000000a001",
+	 "attributes":{"name":"Refund","status":"snoozed","priority":"4","assignedUsers":["u1","u2"],
+	   "tags":["VIP customer"],"channels":["email"],"custom":{"orderNum":42,"vipBool":true,"dueAt":"2024-03-01T09:30:00.000Z","noteStr":"x"},
+	   "createdAt":"2024-03-01T09:30:00.000Z","updatedAt":"2024-03-02T09:30:00Z","sentiment":{"polarity":1},
+	   "snooze":{"time":"2024-03-03T00:00:00.000Z","status":"scheduled"}},
+	 "relationships":{"customer":{"data":{"type":"customer","id":"c1"}},"createdBy":{"data":null}}}`
+	got, err := DecodeJSON([]byte(in))
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := &Conversation{
+		ID: "64f0c0ffee0000000000a001", Name: "Refund", Status: "snoozed", Priority: 4,
+		AssignedUsers: []string{"u1", "u2"}, Tags: []string{"VIP customer"}, Channels: []string{"email"},
+		Custom:     Custom{"orderNum": 42.0, "vipBool": true, "dueAt": "2024-03-01T09:30:00.000Z", "noteStr": "x"},
+		CreatedAt:  time.Date(2024, 3, 1, 9, 30, 0, 0, time.UTC),
+		UpdatedAt:  time.Date(2024, 3, 2, 9, 30, 0, 0, time.UTC),
+		Snooze:     Snooze{Time: time.Date(2024, 3, 3, 0, 0, 0, 0, time.UTC), Status: "scheduled"},
+		CustomerID: "c1",
+		Extra:      map[string]any{"sentiment": map[string]any{"polarity": 1.0}},
+	}
+	if diff := cmp.Diff(want, got); diff != "" {
+		t.Errorf("decode (-want +got):\n%s", diff)
+	}
+}
+
+func TestDecodeMessageFallsBackToPreview(t *testing.T) {
+	got, err := DecodeJSON([]byte(`{"type":"message","id":"m1","attributes":{"preview":"Hello…","direction":"in",
+	 "attachments":[{"id":"a1","name":"x.png","contentType":"image/png","contentLength":12}]},
+	 "relationships":{"conversation":{"data":{"type":"conversation","id":"c9"}}}}`))
+	if err != nil {
+		t.Fatal(err)
+	}
+	m := got.(*Message)
+	if !m.Truncated || m.Body != "Hello…" || m.ConversationID != "c9" || len(m.Attachments) != 1 || m.Attachments[0].ContentLength != 12 {
+		t.Errorf("unexpected message: %+v", m)
+	}
+}
+
+func TestDecodeKlassProperties(t *testing.T) {
+	got, err := DecodeJSON([]byte(`{"type":"klass","id":"k1","attributes":{"name":"ecomm-order","status":"disabled",
+	 "metadata":{"properties":{"totalNum":{"type":"number","displayName":"Total"},"placedAt":{"type":"date"},"skuStr":{"type":"string"}}}}}`))
+	if err != nil {
+		t.Fatal(err)
+	}
+	k := got.(*Klass)
+	want := []Property{
+		{Name: "placedAt", Type: "date", Kind: "At"},
+		{Name: "skuStr", Type: "string", Kind: "Str"},
+		{Name: "totalNum", Type: "number", DisplayName: "Total", Kind: "Num"},
+	}
+	if diff := cmp.Diff(want, k.Properties); diff != "" {
+		t.Errorf("properties (-want +got):\n%s", diff)
+	}
+}
+
+func TestDecodeErrors(t *testing.T) {
+	tests := []struct {
+		name, in, want string
+	}{
+		{"not json", `{"type":`, "invalid JSON"},
+		{"no id", `{"type":"customer","attributes":{}}`, `customer: missing "id"`},
+		{"no type", `{"id":"x"}`, `missing "type"`},
+		{"unknown type", `{"type":"widget","id":"x"}`, `unknown resource type "widget"`},
+		{"bad time", `{"type":"note","id":"n1","attributes":{"createdAt":"yesterday"}}`, `note n1: attribute "createdAt": invalid timestamp "yesterday"`},
+		{"wrong type", `{"type":"conversation","id":"c1","attributes":{"tags":"vip"}}`, `conversation c1: attribute "tags": expected []string`},
+		{"bad priority", `{"type":"conversation","id":"c1","attributes":{"priority":"high"}}`, `attribute "priority": expected a number`},
+		{"bad custom", `{"type":"company","id":"c1","attributes":{"custom":{"sizeNum":"big"}}}`, `sizeNum: a Num attribute needs a number`},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			_, err := DecodeJSON([]byte(tt.in))
+			if err == nil || !strings.Contains(err.Error(), tt.want) {
+				t.Fatalf("error = %v, want it to contain %q", err, tt.want)
+			}
+			var de *DecodeError
+			if !errors.As(err, &de) {
+				t.Errorf("error %T is not a *DecodeError", err)
+			}
+		})
+	}
+}
+
+func TestCustomKind(t *testing.T) {
+	for name, want := range map[string]string{"orderNum": "Num", "Txt": "", "vipBool": "Bool", "homeUrl": "Url", "ownerId": "Id", "plain": "", "dueAt": "At"} {
+		if got := CustomKind(name); got != want {
+			t.Errorf("CustomKind(%q) = %q, want %q", name, got, want)
+		}
+	}
+}
+
+func TestFieldsCoverEveryType(t *testing.T) {
+	for _, typ := range Types {
+		if len(Fields(typ)) == 0 {
+			t.Errorf("no fields for %s", typ)
+		}
+	}
+}
+
+func FuzzDecodeJSON(f *testing.F) {
+	f.Add([]byte(`{"type":"conversation","id":"a","attributes":{"priority":3,"custom":{"xNum":1}}}`))
+	f.Add([]byte(`{"type":"kobject","id":"a","relationships":{"klass":{"links":{"self":"/v1/klasses/x"}}}}`))
+	f.Add([]byte(`{"type":"message","id":"m","attributes":{"attachments":[{}]}}`))
+	f.Fuzz(func(t *testing.T, data []byte) {
+		_, _ = DecodeJSON(data)
+	})
+}
