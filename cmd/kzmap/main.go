@@ -1,0 +1,68 @@
+// Command kzmap migrates a Kustomer help desk into Zendesk from declarative
+// mapping files. main only wires commands; each command parses its flags,
+// calls the engine or the dsl, and hands the result to a view.
+package main
+
+import (
+	"errors"
+	"fmt"
+	"os"
+
+	"github.com/urfave/cli/v2"
+)
+
+// Version is set at build time with -ldflags "-X main.Version=...".
+var Version = "0.1.0-dev"
+
+// exitCode carries a process exit code through cli's error return; the
+// message, if any, has already been printed.
+type exitCode int
+
+func (e exitCode) Error() string { return fmt.Sprintf("exit status %d", int(e)) }
+
+func main() {
+	os.Exit(run(os.Args))
+}
+
+func run(args []string) int {
+	app := newApp()
+	err := app.Run(args)
+	if err == nil {
+		return 0
+	}
+	var code exitCode
+	if errors.As(err, &code) {
+		return int(code)
+	}
+	fmt.Fprintf(os.Stderr, "kzmap: %v\n", err)
+	return 1
+}
+
+func newApp() *cli.App {
+	return &cli.App{
+		Name:    "kzmap",
+		Usage:   "migrate a Kustomer help desk into Zendesk from declarative mapping files",
+		Version: Version,
+		Flags: []cli.Flag{
+			&cli.StringFlag{Name: "chdir", Usage: "use `DIR` as the mapping directory"},
+		},
+		Before: func(c *cli.Context) error {
+			if dir := c.String("chdir"); dir != "" {
+				if err := os.Chdir(dir); err != nil {
+					return fmt.Errorf("-chdir: %w", err)
+				}
+			}
+			return nil
+		},
+		Commands: []*cli.Command{
+			initCommand(),
+			fmtCommand(),
+			validateCommand(),
+			testCommand(),
+			versionCommand(),
+		},
+		HideVersion:          false,
+		EnableBashCompletion: true,
+		ExitErrHandler:       func(*cli.Context, error) {},
+	}
+}

@@ -1,0 +1,389 @@
+package dsl
+
+import (
+	"errors"
+	"fmt"
+	"reflect"
+	"sort"
+	"strings"
+	"time"
+
+	"github.com/agext/levenshtein"
+	"github.com/expr-lang/expr"
+	"github.com/expr-lang/expr/ast"
+	"github.com/expr-lang/expr/file"
+	"github.com/expr-lang/expr/vm"
+	"github.com/hashicorp/hcl/v2"
+	"github.com/hashicorp/hcl/v2/hclsyntax"
+
+	"github.com/kzmap/kzmap/builtin"
+	"github.com/kzmap/kzmap/record"
+)
+
+// Expr is one compiled mapping expression and where it was written.
+type Expr struct {
+	Source  string
+	Program *vm.Program
+	Type    ResultType
+	Enum    []string
+	Range   hcl.Range // the whole HCL attribute value
+	// srcRange is the range of the expression text inside the HCL file, used
+	// to point run-time errors at the right line.
+	srcRange hcl.Range
+}
+
+// compileEnv is what an expression is compiled against.
+type compileEnv struct {
+	from   string
+	proto  any
+	locals map[string]bool
+	vars   map[string]bool
+}
+
+// exprOptions are the compile options every mapping expression gets: the
+// builtin library and no impure functions (plans must be deterministic).
+func exprOptions(env any) []expr.Option {
+	opts := []expr.Option{expr.Env(env), expr.Optimize(true)}
+	opts = append(opts, builtin.Options()...)
+	opts = append(opts, builtin.DisableImpure()...)
+	return opts
+}
+
+// compileExpr compiles the string value of an HCL attribute. file is the
+// HCL source, for mapping positions inside the string.
+func compileExpr(attr *hclsyntax.Attribute, src string, want ResultType, enum []string, env compileEnv, fileSrc []byte) (*Expr, hcl.Diagnostics) {
+	e := &Expr{Source: src, Type: want, Enum: enum, Range: attr.Expr.Range()}
+	e.srcRange = e.Range
+	if strings.TrimSpace(src) == "" {
+		return nil, hcl.Diagnostics{{
+			Severity: hcl.DiagError,
+			Summary:  "Empty expression",
+			Detail:   fmt.Sprintf("The attribute %q needs an expression that gives %s; write \"nil\" to leave the field unset, or remove the attribute.", attr.Name, want),
+			Subject:  e.Range.Ptr(),
+		}}
+	}
+	prog, err := expr.Compile(src, exprOptions(env.proto)...)
+	if err != nil {
+		return nil, hcl.Diagnostics{exprDiagnostic(attr, src, err, env, fileSrc)}
+	}
+	e.Program = prog
+	var diags hcl.Diagnostics
+	diags = append(diags, checkScopeNames(attr, src, prog.Node(), env, fileSrc)...)
+	if d := checkResultType(attr, prog.Node().Type(), want); d != nil {
+		diags = append(diags, d)
+	}
+	return e, diags
+}
+
+// exprDiagnostic turns an expr compile error into an HCL diagnostic at the
+// position of the error inside the HCL file.
+func exprDiagnostic(attr *hclsyntax.Attribute, src string, err error, env compileEnv, fileSrc []byte) *hcl.Diagnostic {
+	d := &hcl.Diagnostic{Severity: hcl.DiagError, Subject: attr.Expr.Range().Ptr()}
+	var fe *file.Error
+	if !errors.As(err, &fe) {
+		d.Summary = "Invalid expression"
+		d.Detail = err.Error()
+		return d
+	}
+	msg := fe.Message
+	d.Subject = exprPos(attr, src, fe.Line, fe.Column, fileSrc).Ptr()
+	switch {
+	case strings.HasPrefix(msg, "unknown name "):
+		name := strings.TrimPrefix(msg, "unknown name ")
+		if why := builtin.DisabledReason(name); why != "" {
+			d.Summary = "Function not allowed in mappings"
+			d.Detail = "The function " + why + "."
+			break
+		}
+		d.Summary = "Unknown name in expression"
+		d.Detail = fmt.Sprintf("A %s record has no field %q.%s Fields of %s: %s.", env.from, name,
+			suggest(name, names(env)), env.from, strings.Join(record.Fields(env.from), ", "))
+	case strings.Contains(msg, " has no field "):
+		i := strings.LastIndex(msg, " has no field ")
+		field := msg[i+len(" has no field "):]
+		d.Summary = "Unknown field in expression"
+		d.Detail = fmt.Sprintf("%s.%s", upperFirst(msg), suggestFieldOf(msg[:i], field))
+	case strings.HasPrefix(msg, "unexpected token") || strings.Contains(msg, "unexpected"):
+		d.Summary = "Expression syntax error"
+		d.Detail = upperFirst(msg) + ". Mapping expressions use expr-lang syntax: strings in single quotes, `??` for a default, `#` inside map/filter closures."
+	default:
+		d.Summary = "Invalid expression"
+		d.Detail = upperFirst(msg) + "."
+	}
+	return d
+}
+
+func names(env compileEnv) []string {
+	n := append([]string{"local", "var", "each"}, record.Fields(env.from)...)
+	for _, f := range builtin.All() {
+		n = append(n, f.Name)
+	}
+	return n
+}
+
+// suggest returns a "Did you mean" sentence for the closest candidate, or "".
+func suggest(name string, candidates []string) string {
+	best, bestDist := "", 1<<30
+	for _, c := range candidates {
+		d := levenshtein.Distance(strings.ToLower(name), strings.ToLower(c), nil)
+		if d < bestDist || (d == bestDist && c < best) {
+			best, bestDist = c, d
+		}
+	}
+	if best == "" || bestDist > max(2, len(name)/3) {
+		return ""
+	}
+	return fmt.Sprintf(" Did you mean %q?", best)
+}
+
+func suggestFieldOf(typeMsg, field string) string {
+	// typeMsg looks like "type record.Snooze"; list that struct's fields.
+	for _, t := range []reflect.Type{reflect.TypeFor[record.Snooze](), reflect.TypeFor[record.Email](),
+		reflect.TypeFor[record.Phone](), reflect.TypeFor[record.AttachmentRef](), reflect.TypeFor[record.Property]()} {
+		if strings.HasSuffix(typeMsg, t.String()) {
+			var fs []string
+			for i := 0; i < t.NumField(); i++ {
+				if n := t.Field(i).Tag.Get("expr"); n != "" {
+					fs = append(fs, n)
+				}
+			}
+			return suggest(field, fs) + " Its fields: " + strings.Join(fs, ", ") + "."
+		}
+	}
+	return ""
+}
+
+func upperFirst(s string) string {
+	if s == "" {
+		return s
+	}
+	return strings.ToUpper(s[:1]) + s[1:]
+}
+
+// checkScopeNames reports local.X and var.X that do not exist: locals and
+// variables are maps to expr, so it cannot see the mistake itself.
+func checkScopeNames(attr *hclsyntax.Attribute, src string, root ast.Node, env compileEnv, fileSrc []byte) hcl.Diagnostics {
+	v := &scopeVisitor{}
+	ast.Walk(&root, v)
+	var diags hcl.Diagnostics
+	for _, m := range v.refs {
+		known := env.locals
+		if m.scope == "var" {
+			known = env.vars
+		}
+		if known[m.name] {
+			continue
+		}
+		cands := make([]string, 0, len(known))
+		for k := range known {
+			cands = append(cands, k)
+		}
+		sort.Strings(cands)
+		what := "local value"
+		if m.scope == "var" {
+			what = "variable"
+		}
+		line, col := lineCol(src, m.loc)
+		diags = append(diags, &hcl.Diagnostic{
+			Severity: hcl.DiagError,
+			Summary:  "Unknown " + what,
+			Detail: fmt.Sprintf("There is no %s named %q.%s Declared: %s.", what, m.name,
+				suggest(m.name, cands), orNone(cands)),
+			Subject: exprPos(attr, src, line, col, fileSrc).Ptr(),
+		})
+	}
+	return diags
+}
+
+func orNone(s []string) string {
+	if len(s) == 0 {
+		return "none"
+	}
+	return strings.Join(s, ", ")
+}
+
+type scopeRef struct {
+	scope, name string
+	loc         int // rune offset in the expression
+}
+
+type scopeVisitor struct{ refs []scopeRef }
+
+func (v *scopeVisitor) Visit(n *ast.Node) {
+	m, ok := (*n).(*ast.MemberNode)
+	if !ok {
+		return
+	}
+	id, ok := m.Node.(*ast.IdentifierNode)
+	if !ok || (id.Value != "local" && id.Value != "var") {
+		return
+	}
+	prop, ok := m.Property.(*ast.StringNode)
+	if !ok {
+		return
+	}
+	v.refs = append(v.refs, scopeRef{scope: id.Value, name: prop.Value, loc: prop.Location().From})
+}
+
+// lineCol converts a rune offset into a 1-based line and 0-based column.
+func lineCol(src string, offset int) (int, int) {
+	line, col, i := 1, 0, 0
+	for _, r := range src {
+		if i == offset {
+			break
+		}
+		if r == '\n' {
+			line++
+			col = 0
+		} else {
+			col++
+		}
+		i++
+	}
+	return line, col
+}
+
+var (
+	timeType   = reflect.TypeFor[time.Time]()
+	stringType = reflect.TypeFor[string]()
+)
+
+// checkResultType rejects expressions whose static type can never be what
+// the attribute needs; interface{} results are checked at run time.
+func checkResultType(attr *hclsyntax.Attribute, t reflect.Type, want ResultType) *hcl.Diagnostic {
+	if t == nil || t.Kind() == reflect.Interface {
+		return nil
+	}
+	ok := true
+	switch want {
+	case TString, TRef:
+		ok = t.Kind() == reflect.String
+	case TBool:
+		ok = t.Kind() == reflect.Bool
+	case TNumber:
+		ok = isNumberKind(t.Kind())
+	case TStringList, TRefList:
+		ok = (t.Kind() == reflect.Slice || t.Kind() == reflect.Array) &&
+			(t.Elem().Kind() == reflect.String || t.Elem().Kind() == reflect.Interface)
+	case TTime:
+		ok = t == timeType || t.Kind() == reflect.String
+	case TMap:
+		ok = t.Kind() == reflect.Map && t.Key() == stringType
+	case TList:
+		ok = t.Kind() == reflect.Slice || t.Kind() == reflect.Array
+	}
+	if ok {
+		return nil
+	}
+	return &hcl.Diagnostic{
+		Severity: hcl.DiagError,
+		Summary:  "Wrong result type",
+		Detail: fmt.Sprintf("The attribute %q needs %s, but this expression gives %s.%s",
+			attr.Name, want, describeType(t), conversionHint(t, want)),
+		Subject: attr.Expr.Range().Ptr(),
+	}
+}
+
+func isNumberKind(k reflect.Kind) bool {
+	switch k {
+	case reflect.Int, reflect.Int8, reflect.Int16, reflect.Int32, reflect.Int64,
+		reflect.Uint, reflect.Uint8, reflect.Uint16, reflect.Uint32, reflect.Uint64,
+		reflect.Float32, reflect.Float64:
+		return true
+	}
+	return false
+}
+
+func describeType(t reflect.Type) string {
+	switch {
+	case t == timeType:
+		return "a timestamp"
+	case t.Kind() == reflect.String:
+		return "a string"
+	case t.Kind() == reflect.Bool:
+		return "a boolean"
+	case isNumberKind(t.Kind()):
+		return "a number"
+	case t.Kind() == reflect.Slice && t.Elem().Kind() == reflect.String:
+		return "a list of strings"
+	case t.Kind() == reflect.Slice:
+		return "a list of " + t.Elem().String()
+	case t.Kind() == reflect.Map:
+		return "a map"
+	}
+	return t.String()
+}
+
+func conversionHint(t reflect.Type, want ResultType) string {
+	switch {
+	case (want == TString || want == TRef) && isNumberKind(t.Kind()):
+		return " Wrap it in string(...)."
+	case want == TStringList && t.Kind() == reflect.String:
+		return " Wrap it in a list: [ ... ]."
+	case want == TStringList && t.Kind() == reflect.Slice:
+		return " Convert the elements, for example map(list, string(#))."
+	case want == TBool:
+		return " Compare it, for example value != ''."
+	}
+	return ""
+}
+
+// exprPos maps a position inside an expression (1-based line, 0-based rune
+// column) to the HCL file. It finds the expression's line in the raw source
+// of the attribute value, which handles quoted strings and indented
+// heredocs alike; when escapes make the text differ it falls back to the
+// start of the value.
+func exprPos(attr *hclsyntax.Attribute, src string, line, col int, fileSrc []byte) hcl.Range {
+	rng := attr.Expr.Range()
+	if rng.Start.Byte < 0 || rng.End.Byte > len(fileSrc) || rng.Start.Byte >= rng.End.Byte {
+		return rng
+	}
+	raw := string(fileSrc[rng.Start.Byte:rng.End.Byte])
+	lines := strings.Split(src, "\n")
+	if line < 1 || line > len(lines) {
+		return rng
+	}
+	text := lines[line-1]
+	// Skip the expression lines before this one in the raw text.
+	search := 0
+	for i := 0; i < line-1; i++ {
+		if j := strings.Index(raw[search:], lines[i]); j >= 0 {
+			search += j + len(lines[i])
+		}
+	}
+	j := strings.Index(raw[search:], text)
+	if j < 0 || text == "" {
+		return rng
+	}
+	// Byte offset of the column inside text.
+	colBytes := len(text)
+	n := 0
+	for bi := range text {
+		if n == col {
+			colBytes = bi
+			break
+		}
+		n++
+	}
+	off := rng.Start.Byte + search + j + colBytes
+	start := posAt(fileSrc, off)
+	end := start
+	// Cover one character so the caret has something to stand under.
+	if off < len(fileSrc) {
+		end = posAt(fileSrc, off+1)
+	}
+	return hcl.Range{Filename: rng.Filename, Start: start, End: end}
+}
+
+// posAt computes the HCL position of a byte offset.
+func posAt(src []byte, off int) hcl.Pos {
+	line, col, lineStart := 1, 1, 0
+	for i := 0; i < off && i < len(src); i++ {
+		if src[i] == '\n' {
+			line++
+			lineStart = i + 1
+		}
+	}
+	col = len([]rune(string(src[lineStart:off]))) + 1
+	return hcl.Pos{Line: line, Column: col, Byte: off}
+}

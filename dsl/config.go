@@ -1,0 +1,117 @@
+package dsl
+
+import (
+	"sort"
+
+	"github.com/hashicorp/hcl/v2"
+	"github.com/zclconf/go-cty/cty"
+)
+
+// Config is a loaded, compiled mapping directory with its modules merged in.
+type Config struct {
+	Dir string
+	// Files holds the source of every HCL file read, by the name used in
+	// diagnostics, so diagnostics can show snippets.
+	Files map[string]*hcl.File
+
+	Source SourceSettings
+	Target TargetSettings
+
+	Variables map[string]*Variable
+	Locals    map[string]cty.Value
+	Mappings  []*Mapping // in load order of kinds, then by name
+	Tests     []*Test
+
+	// Scope is the Go form of locals and variables handed to expressions.
+	Scope Scope
+}
+
+// Variable is a declared input variable and its value.
+type Variable struct {
+	Name        string
+	Description string
+	Type        cty.Type
+	Value       cty.Value
+	DeclRange   hcl.Range
+}
+
+// SourceSettings are the Kustomer side's settings (the `source "kustomer"`
+// block). Credentials never live here: they come from the environment.
+type SourceSettings struct {
+	Share       float64  // share of the org rate limit kzmap may use
+	SearchShare float64  // share of the search rate limit
+	CDNHosts    []string // hosts besides the API host attachments may come from
+	Range       hcl.Range
+}
+
+// TargetSettings are the Zendesk side's settings (the `target "zendesk"`
+// block).
+type TargetSettings struct {
+	Plan      string  // Zendesk plan tier, sets rate and custom object limits
+	RateLimit int     // requests per minute; 0 means the plan's default
+	Share     float64 // share of the rate limit kzmap may use
+	MarkerTag string  // tag every imported ticket carries
+	Range     hcl.Range
+}
+
+// Mapping is one compiled mapping block.
+type Mapping struct {
+	Kind      string
+	Name      string
+	From      string
+	Exprs     map[string]*Expr
+	Options   map[string]any // static options, defaults filled in
+	DeclRange hcl.Range
+	// Module names the module the block came from ("" for the directory
+	// itself); Overridden lists attributes the directory replaced.
+	Module     string
+	Overridden []string
+}
+
+// Address is how tests and diagnostics name a mapping: kind.name.
+func (m *Mapping) Address() string { return m.Kind + "." + m.Name }
+
+// ExprNames returns the mapping's expression attributes in sorted order.
+func (m *Mapping) ExprNames() []string {
+	n := make([]string, 0, len(m.Exprs))
+	for k := range m.Exprs {
+		n = append(n, k)
+	}
+	sort.Strings(n)
+	return n
+}
+
+// Mapping returns the mapping with the given address.
+func (c *Config) Mapping(addr string) *Mapping {
+	for _, m := range c.Mappings {
+		if m.Address() == addr {
+			return m
+		}
+	}
+	return nil
+}
+
+// MappingsFrom returns the mappings that read records of a Kustomer type.
+func (c *Config) MappingsFrom(from string) []*Mapping {
+	var out []*Mapping
+	for _, m := range c.Mappings {
+		if m.From == from {
+			out = append(out, m)
+		}
+	}
+	return out
+}
+
+// Test is one mapping test: a Kustomer record in, expected payloads out.
+type Test struct {
+	Name      string
+	Mapping   string // address of the mapping under test
+	Input     []byte // the record as Kustomer JSON
+	Expect    []map[string]any
+	ExpectSet bool // expect was written (possibly as an empty list)
+	Skipped   bool // the record must be filtered out by when
+	Asserts   []*Expr
+	DeclRange hcl.Range
+	InputRng  hcl.Range
+	ExpectRng hcl.Range
+}

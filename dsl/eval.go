@@ -1,0 +1,269 @@
+package dsl
+
+import (
+	"fmt"
+	"reflect"
+	"sort"
+	"strings"
+	"time"
+
+	"github.com/expr-lang/expr/vm"
+	"github.com/hashicorp/hcl/v2"
+)
+
+// EvalError is a mapping that failed on one record: which mapping,
+// attribute, line and record, and why.
+type EvalError struct {
+	Mapping  string
+	Attr     string
+	Range    hcl.Range
+	RecordID string
+	Err      error
+}
+
+func (e *EvalError) Error() string {
+	rec := ""
+	if e.RecordID != "" {
+		rec = " on record " + e.RecordID
+	}
+	return fmt.Sprintf("%s: %s.%s%s: %v", e.Range, e.Mapping, e.Attr, rec, e.Err)
+}
+
+func (e *EvalError) Unwrap() error { return e.Err }
+
+// Payload is the output of a mapping for one record (or one for_each
+// element): Zendesk field name → value. References (requester, assignee,
+// group, organization, author, user) hold Kustomer ids; the engine resolves
+// them. Absent (nil) results are left out.
+type Payload map[string]any
+
+// Evaluator runs compiled mappings. It reuses one expr VM and is not safe
+// for concurrent use; make one per goroutine.
+type Evaluator struct {
+	vm    vm.VM
+	Scope Scope
+}
+
+// NewEvaluator returns an evaluator whose expressions see the config's
+// locals and variables.
+func NewEvaluator(cfg *Config) *Evaluator {
+	return &Evaluator{Scope: cfg.Scope}
+}
+
+// Eval maps one record. It returns no payload when the mapping's `when`
+// is false, and one per element with for_each.
+func (ev *Evaluator) Eval(m *Mapping, rec any) ([]Payload, error) {
+	env, err := NewEnv(rec, ev.Scope)
+	if err != nil {
+		return nil, err
+	}
+	id := recordID(rec)
+	if w, ok := m.Exprs["when"]; ok {
+		v, err := ev.run(m, "when", w, env, id)
+		if err != nil {
+			return nil, err
+		}
+		if b, ok := v.(bool); !ok || !b {
+			return nil, nil
+		}
+	}
+	fe, ok := m.Exprs["for_each"]
+	if !ok {
+		p, err := ev.fields(m, env, id)
+		if err != nil {
+			return nil, err
+		}
+		return []Payload{p}, nil
+	}
+	v, err := ev.run(m, "for_each", fe, env, id)
+	if err != nil {
+		return nil, err
+	}
+	rv := reflect.ValueOf(v)
+	if v == nil {
+		return nil, nil
+	}
+	if rv.Kind() != reflect.Slice && rv.Kind() != reflect.Array {
+		return nil, &EvalError{Mapping: m.Address(), Attr: "for_each", Range: fe.Range, RecordID: id, Err: fmt.Errorf("for_each gave %T, not a list", v)}
+	}
+	out := make([]Payload, 0, rv.Len())
+	for i := 0; i < rv.Len(); i++ {
+		setEach(env, rv.Index(i).Interface())
+		p, err := ev.fields(m, env, id)
+		if err != nil {
+			return nil, err
+		}
+		out = append(out, p)
+	}
+	return out, nil
+}
+
+func (ev *Evaluator) fields(m *Mapping, env any, id string) (Payload, error) {
+	p := make(Payload, len(m.Exprs))
+	for name, e := range m.Exprs {
+		if name == "when" || name == "for_each" {
+			continue
+		}
+		v, err := ev.run(m, name, e, env, id)
+		if err != nil {
+			return nil, err
+		}
+		if v != nil {
+			p[name] = v
+		}
+	}
+	return p, nil
+}
+
+func (ev *Evaluator) run(m *Mapping, name string, e *Expr, env any, id string) (any, error) {
+	v, err := ev.vm.Run(e.Program, env)
+	if err != nil {
+		return nil, &EvalError{Mapping: m.Address(), Attr: name, Range: e.Range, RecordID: id, Err: err}
+	}
+	v, err = coerce(v, e)
+	if err != nil {
+		return nil, &EvalError{Mapping: m.Address(), Attr: name, Range: e.Range, RecordID: id, Err: err}
+	}
+	return v, nil
+}
+
+// ZendeskTime is the timestamp layout of Zendesk payloads.
+const ZendeskTime = "2006-01-02T15:04:05Z"
+
+// coerce checks a result against the attribute's type and brings it into
+// the canonical form of payloads: strings, bools, float64 or int, []string,
+// map[string]any, timestamps as Zendesk strings.
+func coerce(v any, e *Expr) (any, error) {
+	if v == nil {
+		return nil, nil
+	}
+	switch e.Type {
+	case TString, TRef:
+		s, ok := v.(string)
+		if !ok {
+			return nil, fmt.Errorf("gave %s (%T), want %s", short(v), v, e.Type)
+		}
+		if s == "" {
+			return nil, nil
+		}
+		if len(e.Enum) > 0 && !contains(e.Enum, s) {
+			return nil, fmt.Errorf("gave %q, which is not one of %s; map it in the mapping file (a table in locals with ?? for a default)", s, strings.Join(e.Enum, ", "))
+		}
+		return s, nil
+	case TBool:
+		b, ok := v.(bool)
+		if !ok {
+			return nil, fmt.Errorf("gave %s (%T), want true or false", short(v), v)
+		}
+		return b, nil
+	case TNumber:
+		switch n := v.(type) {
+		case int, int64, float64:
+			return n, nil
+		}
+		return nil, fmt.Errorf("gave %s (%T), want a number", short(v), v)
+	case TStringList, TRefList:
+		switch l := v.(type) {
+		case []string:
+			return dropEmpty(l), nil
+		case []any:
+			out := make([]string, 0, len(l))
+			for i, x := range l {
+				if x == nil {
+					continue
+				}
+				s, ok := x.(string)
+				if !ok {
+					return nil, fmt.Errorf("element %d is %s (%T), want a string", i, short(x), x)
+				}
+				if s != "" {
+					out = append(out, s)
+				}
+			}
+			return out, nil
+		}
+		return nil, fmt.Errorf("gave %s (%T), want %s", short(v), v, e.Type)
+	case TTime:
+		switch t := v.(type) {
+		case time.Time:
+			if t.IsZero() {
+				return nil, nil
+			}
+			return t.UTC().Format(ZendeskTime), nil
+		case string:
+			if t == "" {
+				return nil, nil
+			}
+			pt, err := time.Parse(time.RFC3339Nano, t)
+			if err != nil {
+				return nil, fmt.Errorf("gave %q, which is not an ISO-8601 timestamp", t)
+			}
+			return pt.UTC().Format(ZendeskTime), nil
+		}
+		return nil, fmt.Errorf("gave %s (%T), want a timestamp", short(v), v)
+	case TMap:
+		rv := reflect.ValueOf(v)
+		if rv.Kind() != reflect.Map || rv.Type().Key().Kind() != reflect.String {
+			return nil, fmt.Errorf("gave %s (%T), want a map", short(v), v)
+		}
+		out := make(map[string]any, rv.Len())
+		iter := rv.MapRange()
+		for iter.Next() {
+			if x := iter.Value().Interface(); x != nil {
+				if t, ok := x.(time.Time); ok {
+					x = t.UTC().Format(ZendeskTime)
+				}
+				out[iter.Key().String()] = x
+			}
+		}
+		return out, nil
+	case TList:
+		rv := reflect.ValueOf(v)
+		if rv.Kind() != reflect.Slice && rv.Kind() != reflect.Array {
+			return nil, fmt.Errorf("gave %s (%T), want a list", short(v), v)
+		}
+		return v, nil
+	}
+	return v, nil
+}
+
+func dropEmpty(l []string) []string {
+	out := l[:0:0]
+	for _, s := range l {
+		if s != "" {
+			out = append(out, s)
+		}
+	}
+	return out
+}
+
+func short(v any) string {
+	s := fmt.Sprintf("%v", v)
+	if len(s) > 60 {
+		s = s[:60] + "…"
+	}
+	return s
+}
+
+func recordID(rec any) string {
+	rv := reflect.ValueOf(rec)
+	if rv.Kind() == reflect.Pointer {
+		rv = rv.Elem()
+	}
+	if rv.Kind() == reflect.Struct {
+		if f := rv.FieldByName("ID"); f.IsValid() && f.Kind() == reflect.String {
+			return f.String()
+		}
+	}
+	return ""
+}
+
+// SortedFields returns the payload's field names in order.
+func (p Payload) SortedFields() []string {
+	out := make([]string, 0, len(p))
+	for k := range p {
+		out = append(out, k)
+	}
+	sort.Strings(out)
+	return out
+}

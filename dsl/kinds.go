@@ -1,0 +1,234 @@
+package dsl
+
+// ResultType is what a mapping attribute's expression must produce.
+type ResultType int
+
+const (
+	TString     ResultType = iota // a string (or nil, meaning "not set")
+	TBool                         // true or false
+	TNumber                       // an integer or a float
+	TStringList                   // a list of strings
+	TTime                         // a time.Time or an ISO-8601 string
+	TMap                          // a map with string keys
+	TList                         // a list of anything (for_each)
+	TRef                          // a Kustomer source id, resolved by the engine
+	TRefList                      // a list of Kustomer source ids
+)
+
+func (t ResultType) String() string {
+	switch t {
+	case TString:
+		return "a string"
+	case TBool:
+		return "a boolean"
+	case TNumber:
+		return "a number"
+	case TStringList:
+		return "a list of strings"
+	case TTime:
+		return "a timestamp"
+	case TMap:
+		return "a map"
+	case TList:
+		return "a list"
+	case TRef:
+		return "a Kustomer id (string)"
+	case TRefList:
+		return "a list of Kustomer ids"
+	}
+	return "a value"
+}
+
+// AttrSpec describes one expression attribute of a mapping kind.
+type AttrSpec struct {
+	Name     string
+	Type     ResultType
+	Required bool
+	Enum     []string // allowed string values, checked when the value is known
+	Doc      string
+}
+
+// OptionSpec describes one static (plain HCL) attribute of a mapping kind.
+type OptionSpec struct {
+	Name    string
+	Type    string // "number", "string", "bool"
+	Enum    []string
+	Default any
+	Doc     string
+}
+
+// KindSpec is the schema of one mapping block type.
+type KindSpec struct {
+	Kind    string
+	From    []string // Kustomer record types the block may read
+	Doc     string
+	Attrs   []AttrSpec
+	Options []OptionSpec
+}
+
+// Attr returns the attribute spec named n.
+func (k *KindSpec) Attr(n string) (AttrSpec, bool) {
+	for _, a := range k.Attrs {
+		if a.Name == n {
+			return a, true
+		}
+	}
+	return AttrSpec{}, false
+}
+
+// Option returns the option spec named n.
+func (k *KindSpec) Option(n string) (OptionSpec, bool) {
+	for _, o := range k.Options {
+		if o.Name == n {
+			return o, true
+		}
+	}
+	return OptionSpec{}, false
+}
+
+var common = []AttrSpec{
+	{Name: "when", Type: TBool, Doc: "only records for which this is true are mapped"},
+}
+
+// Kinds lists the mapping block types in load order: a kind only refers to
+// kinds before it (rule 16 of the design: organizations, users, groups,
+// memberships, custom object schemas, tickets, custom object records).
+var Kinds = []*KindSpec{
+	{
+		Kind: "organization", From: []string{"company"},
+		Doc: "A Zendesk organization.",
+		Attrs: append([]AttrSpec{
+			{Name: "name", Type: TString, Required: true, Doc: "unique organization name"},
+			{Name: "external_id", Type: TString, Doc: "the source id, for idempotency and rollback"},
+			{Name: "domain_names", Type: TStringList},
+			{Name: "tags", Type: TStringList},
+			{Name: "details", Type: TString},
+			{Name: "notes", Type: TString},
+			{Name: "organization_fields", Type: TMap, Doc: "custom organization fields by key"},
+		}, common...),
+	},
+	{
+		Kind: "user", From: []string{"customer", "user"},
+		Doc: "A Zendesk user: an end user from a customer, or an agent from a Kustomer user.",
+		Attrs: append([]AttrSpec{
+			{Name: "name", Type: TString, Required: true},
+			{Name: "email", Type: TString, Doc: "primary email; Zendesk allows one user per email"},
+			{Name: "identities", Type: TStringList, Doc: "further emails and phone numbers; an entry with @ is an email, any other a phone"},
+			{Name: "phone", Type: TString},
+			{Name: "external_id", Type: TString},
+			{Name: "merge_by", Type: TString, Doc: "records with the same non-empty key become one Zendesk user"},
+			{Name: "role", Type: TString, Enum: []string{"end-user", "agent", "admin"}},
+			{Name: "organization", Type: TRef, Doc: "the Kustomer company id of the user's organization"},
+			{Name: "tags", Type: TStringList},
+			{Name: "locale", Type: TString},
+			{Name: "time_zone", Type: TString},
+			{Name: "notes", Type: TString},
+			{Name: "details", Type: TString},
+			{Name: "verified", Type: TBool},
+			{Name: "user_fields", Type: TMap},
+		}, common...),
+		Options: []OptionSpec{
+			{Name: "create_missing_agents", Type: "bool", Default: false, Doc: "create agents absent from Zendesk instead of stopping at preflight"},
+		},
+	},
+	{
+		Kind: "group", From: []string{"team"},
+		Doc: "A Zendesk group.",
+		Attrs: append([]AttrSpec{
+			{Name: "name", Type: TString, Required: true},
+			{Name: "description", Type: TString},
+		}, common...),
+	},
+	{
+		Kind: "group_membership", From: []string{"team"},
+		Doc: "Agent-in-group memberships; for_each gives one membership per element.",
+		Attrs: append([]AttrSpec{
+			{Name: "for_each", Type: TList, Doc: "one membership per element, available as each"},
+			{Name: "user", Type: TRef, Required: true, Doc: "the Kustomer user id of the agent"},
+			{Name: "group", Type: TRef, Required: true, Doc: "the Kustomer team id of the group"},
+		}, common...),
+	},
+	{
+		Kind: "custom_object", From: []string{"klass"},
+		Doc: "A Zendesk custom object schema made from a Klass.",
+		Attrs: append([]AttrSpec{
+			{Name: "key", Type: TString, Required: true, Doc: "the object key: letters, digits and underscores"},
+			{Name: "title", Type: TString, Required: true},
+			{Name: "title_pluralized", Type: TString},
+			{Name: "description", Type: TString},
+		}, common...),
+		Options: []OptionSpec{
+			{Name: "max_fields", Type: "number", Default: 100, Doc: "fields per object before the Klass is split into linked objects"},
+			{Name: "on_oversize", Type: "string", Enum: []string{"split", "attach", "report"}, Default: "split", Doc: "what to do with a record over 32 KB"},
+		},
+	},
+	{
+		Kind: "ticket", From: []string{"conversation"},
+		Doc: "A ticket imported through the Ticket Import API.",
+		Attrs: append([]AttrSpec{
+			{Name: "subject", Type: TString},
+			{Name: "status", Type: TString, Required: true, Enum: []string{"new", "open", "pending", "hold", "solved", "closed"}},
+			{Name: "priority", Type: TString, Enum: []string{"low", "normal", "high", "urgent"}},
+			{Name: "type", Type: TString, Enum: []string{"problem", "incident", "question", "task"}},
+			{Name: "requester", Type: TRef, Required: true, Doc: "the Kustomer customer id of the requester"},
+			{Name: "assignee", Type: TRef, Doc: "the Kustomer user id of the one assignee"},
+			{Name: "group", Type: TRef, Doc: "the Kustomer team id of the group"},
+			{Name: "tags", Type: TStringList},
+			{Name: "external_id", Type: TString},
+			{Name: "created_at", Type: TTime},
+			{Name: "updated_at", Type: TTime},
+			{Name: "solved_at", Type: TTime},
+			{Name: "custom_fields", Type: TMap, Doc: "ticket field id or key → value"},
+		}, common...),
+		Options: []OptionSpec{
+			{Name: "split_at", Type: "number", Default: 4000, Doc: "comments per ticket before a conversation is split into linked tickets (Zendesk's cap is 5,000)"},
+			{Name: "archive_immediately", Type: "bool", Default: false, Doc: "send closed tickets straight to the archive"},
+		},
+	},
+	{
+		Kind: "comment", From: []string{"message", "note"},
+		Doc: "A comment of the ticket made from the record's conversation, ordered by created_at then source id.",
+		Attrs: append([]AttrSpec{
+			{Name: "body", Type: TString, Doc: "plain text body"},
+			{Name: "html_body", Type: TString, Doc: "HTML body; inline images are re-hosted at apply"},
+			{Name: "public", Type: TBool, Required: true},
+			{Name: "author", Type: TRef, Doc: "the Kustomer customer or user id of the author"},
+			{Name: "created_at", Type: TTime, Required: true},
+			{Name: "attachments", Type: TRefList, Doc: "Kustomer attachment ids to upload and link"},
+		}, common...),
+		Options: []OptionSpec{
+			{Name: "long_body", Type: "string", Enum: []string{"split", "attach"}, Default: "split", Doc: "a body over 65,535 characters becomes consecutive comments, or an attached file"},
+		},
+	},
+	{
+		Kind: "custom_object_record", From: []string{"kobject"},
+		Doc: "A record of a custom object made from a KObject.",
+		Attrs: append([]AttrSpec{
+			{Name: "object", Type: TString, Required: true, Doc: "the key of the target custom object"},
+			{Name: "name", Type: TString, Required: true},
+			{Name: "external_id", Type: TString},
+			{Name: "fields", Type: TMap, Doc: "custom object field key → value"},
+			{Name: "user", Type: TRef, Doc: "lookup: the Kustomer customer id"},
+			{Name: "organization", Type: TRef, Doc: "lookup: the Kustomer company id"},
+		}, common...),
+	},
+}
+
+// KindSpecFor returns the spec of a block type.
+func KindSpecFor(kind string) (*KindSpec, bool) {
+	for _, k := range Kinds {
+		if k.Kind == kind {
+			return k, true
+		}
+	}
+	return nil, false
+}
+
+func kindOrder(kind string) int {
+	for i, k := range Kinds {
+		if k.Kind == kind {
+			return i
+		}
+	}
+	return len(Kinds)
+}
