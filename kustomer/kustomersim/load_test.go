@@ -47,12 +47,12 @@ func TestLoadProblems(t *testing.T) {
 	lines := []string{
 		good, // 1
 		`{"type":"customer","id":"` + id(tCustomer, 2) + `","attributes":{]}`, // 2: malformed
-		``, // 3: blank lines are fine
-		`{"type":"customer","attributes":{}}`,                                                    // 4: no id
-		`{"type":"ticket","id":"` + id(tCustomer, 4) + `"}`,                                      // 5: unknown type
-		`{"type":"note","id":"` + id(tCustomer, 5) + `"}`,                                        // 6: wrong file
-		`{"type":"customer","id":"C1"}`,                                                          // 7: bad id
-		good,                                                                                     // 8: duplicate
+		``,                                    // 3: blank lines are fine
+		`{"type":"customer","attributes":{}}`, // 4: no id
+		`{"type":"ticket","id":"` + id(tCustomer, 4) + `"}`, // 5: unknown type
+		`{"type":"note","id":"` + id(tCustomer, 5) + `"}`,   // 6: wrong file
+		`{"type":"customer","id":"C1"}`,                     // 7: bad id
+		good,                                                // 8: duplicate
 		`{"type":"customer","id":"` + id(tCustomer, 9) + `","attributes":{"updatedAt":"today"}}`, // 9: bad time
 		`{"type":"customer","id":"` + id(tCustomer, 10) + `","attributes":{"createdAt":5}}`,      // 10: wrong JSON type
 		`{"type":"customer","id":"` + id(tCustomer, 11) + `"} trailing`,                          // 11: trailing garbage
