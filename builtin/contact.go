@@ -83,11 +83,13 @@ var contactFuncs = []Func{
 			if err := arity("primary_email", args, 1, 1); err != nil {
 				return nil, err
 			}
-			all, err := emails("primary_email", args[0])
-			if err != nil || len(all) == 0 {
-				return "", err
+			raw, err := contactStrings("primary_email", args[0], emailKind)
+			for _, r := range raw {
+				if e := normalizeEmail(r); e != "" {
+					return e, nil
+				}
 			}
-			return all[0], nil
+			return "", err
 		},
 	},
 	{
