@@ -1,0 +1,255 @@
+package zendesksim
+
+import (
+	"crypto/sha256"
+	"encoding/hex"
+	"fmt"
+	"maps"
+	"slices"
+	"sort"
+	"strings"
+	"time"
+)
+
+// store is the account's data and its indexes. The server's mutex guards
+// it; nothing here locks.
+type store struct {
+	seq     map[string]int64
+	ownerID int64
+
+	orgs       map[int64]*Organization
+	orgOrder   sortedIDs
+	orgByName  map[string]int64 // lower-cased name
+	orgByExtID map[string]int64 // lower-cased external id [OAS]
+
+	users       map[int64]*User
+	userOrder   sortedIDs
+	userByExtID map[string]int64 // lower-cased external id [USERS-DOC]
+	identities  map[int64]*Identity
+	userByEmail map[string]int64 // lower-cased email identity value, account-wide
+
+	groups      map[int64]*Group
+	memberships map[int64]*GroupMembership
+	member      map[[2]int64]int64 // (group, user) → membership id
+
+	uploads map[string]*Upload
+
+	tickets       map[int64]*ticket
+	ticketOrder   sortedIDs
+	ticketByExtID map[string][]int64 // external ids need not be unique for tickets [OAS]
+	deleted       []int64
+
+	objects map[string]*customObject
+
+	jobs    map[string]*job
+	pending []*job // queued or working, in creation order
+	jobAge  []*job // every job still readable, in creation order
+
+	idem map[string]*idemEntry
+}
+
+type ticket struct {
+	Ticket
+	comments []Comment
+	archived bool
+}
+
+type customObject struct {
+	CustomObject
+	fields       []*CustomObjectField
+	records      map[string]*CustomObjectRecord
+	recordOrder  []string
+	recordByExt  map[string]string // external id (case-sensitive) → record id
+	recordByName map[string]string
+}
+
+type idemEntry struct {
+	bodyHash string
+	status   int
+	v        any
+	at       time.Time
+}
+
+// idBase gives each kind its own id range, so that a client confusing a
+// user id with an organization id gets a 404 instead of the wrong record.
+var idBase = map[string]int64{
+	"ticket":     0,
+	"user":       1_000_000_000,
+	"org":        2_000_000_000,
+	"group":      3_000_000_000,
+	"membership": 4_000_000_000,
+	"comment":    5_000_000_000,
+	"attachment": 6_000_000_000,
+	"identity":   7_000_000_000,
+	"field":      8_000_000_000,
+	"job":        0,
+	"record":     0,
+	"upload":     0,
+	"audit":      9_000_000_000,
+}
+
+func newStore(ownerEmail string, now time.Time) *store {
+	st := &store{
+		seq:           map[string]int64{},
+		orgs:          map[int64]*Organization{},
+		orgByName:     map[string]int64{},
+		orgByExtID:    map[string]int64{},
+		users:         map[int64]*User{},
+		userByExtID:   map[string]int64{},
+		identities:    map[int64]*Identity{},
+		userByEmail:   map[string]int64{},
+		groups:        map[int64]*Group{},
+		memberships:   map[int64]*GroupMembership{},
+		member:        map[[2]int64]int64{},
+		uploads:       map[string]*Upload{},
+		tickets:       map[int64]*ticket{},
+		ticketByExtID: map[string][]int64{},
+		objects:       map[string]*customObject{},
+		jobs:          map[string]*job{},
+		idem:          map[string]*idemEntry{},
+	}
+	owner := &User{
+		ID: st.next("user"), Name: "Account Owner", Role: "admin", RoleType: ptr(4),
+		Active: true, Verified: true, Locale: "en-US", TimeZone: "UTC",
+		Tags: []string{}, UserFields: map[string]any{}, CreatedAt: now, UpdatedAt: now,
+	}
+	st.ownerID = owner.ID
+	st.users[owner.ID] = owner
+	st.userOrder.add(owner.ID)
+	st.addIdentity(owner, "email", ownerEmail, true, now, "")
+	return st
+}
+
+func (st *store) next(kind string) int64 {
+	st.seq[kind]++
+	return idBase[kind] + st.seq[kind]
+}
+
+// token returns a deterministic opaque string for the n-th thing of a kind.
+func token(kind string, n int64, length int) string {
+	sum := sha256.Sum256(fmt.Appendf(nil, "%s/%d", kind, n))
+	return hex.EncodeToString(sum[:])[:length]
+}
+
+// addIdentity adds an identity and indexes email values account-wide.
+func (st *store) addIdentity(u *User, typ, value string, primary bool, now time.Time, base string) *Identity {
+	id := &Identity{
+		ID: st.next("identity"), UserID: u.ID, Type: typ, Value: value,
+		Verified: u.Verified, Primary: primary, CreatedAt: now, UpdatedAt: now,
+	}
+	id.URL = fmt.Sprintf("%s/api/v2/users/%d/identities/%d.json", base, u.ID, id.ID)
+	st.identities[id.ID] = id
+	if typ == "email" {
+		st.userByEmail[strings.ToLower(value)] = u.ID
+		if primary {
+			v := value
+			u.Email = &v
+		}
+	}
+	return id
+}
+
+func (st *store) isAgent(id int64) bool {
+	u := st.users[id]
+	return u != nil && (u.Role == "agent" || u.Role == "admin")
+}
+
+func sortedValues[K comparable, V any](m map[K]*V, less func(a, b *V) int) []V {
+	vs := slices.Collect(maps.Values(m))
+	slices.SortFunc(vs, less)
+	out := make([]V, len(vs))
+	for i, v := range vs {
+		out[i] = *v
+	}
+	return out
+}
+
+func byID[T interface{ getID() int64 }](a, b T) int { return cmpInt(a.getID(), b.getID()) }
+
+func cmpInt(a, b int64) int {
+	switch {
+	case a < b:
+		return -1
+	case a > b:
+		return 1
+	}
+	return 0
+}
+
+func (o *Organization) getID() int64    { return o.ID }
+func (u *User) getID() int64            { return u.ID }
+func (i *Identity) getID() int64        { return i.ID }
+func (g *Group) getID() int64           { return g.ID }
+func (m *GroupMembership) getID() int64 { return m.ID }
+
+// dump copies the account. Slices and maps of the copies are cloned so
+// the caller can keep them while the server goes on.
+func (st *store) dump() State {
+	var s State
+	s.Organizations = sortedValues(st.orgs, byID[*Organization])
+	for i := range s.Organizations {
+		o := &s.Organizations[i]
+		o.Tags, o.DomainNames, o.OrganizationFields = slices.Clone(o.Tags), slices.Clone(o.DomainNames), maps.Clone(o.OrganizationFields)
+	}
+	s.Users = sortedValues(st.users, byID[*User])
+	for i := range s.Users {
+		u := &s.Users[i]
+		u.Tags, u.UserFields = slices.Clone(u.Tags), maps.Clone(u.UserFields)
+	}
+	s.Identities = sortedValues(st.identities, byID[*Identity])
+	s.Groups = sortedValues(st.groups, byID[*Group])
+	s.GroupMemberships = sortedValues(st.memberships, byID[*GroupMembership])
+	ids := slices.Sorted(maps.Keys(st.tickets))
+	for _, id := range ids {
+		t := st.tickets[id]
+		ts := TicketState{Ticket: t.render(), Comments: make([]Comment, len(t.comments)), Archived: t.archived}
+		for i, c := range t.comments {
+			c.Attachments = slices.Clone(c.Attachments)
+			ts.Comments[i] = c
+		}
+		s.Tickets = append(s.Tickets, ts)
+	}
+	s.DeletedTicketIDs = slices.Clone(st.deleted)
+	for _, tok := range slices.Sorted(maps.Keys(st.uploads)) {
+		u := *st.uploads[tok]
+		u.Attachments = slices.Clone(u.Attachments)
+		s.Uploads = append(s.Uploads, u)
+	}
+	for _, key := range slices.Sorted(maps.Keys(st.objects)) {
+		o := st.objects[key]
+		cs := CustomObjectState{CustomObject: o.CustomObject}
+		for _, f := range o.fields {
+			f := *f
+			f.CustomFieldOptions = slices.Clone(f.CustomFieldOptions)
+			cs.Fields = append(cs.Fields, f)
+		}
+		for _, id := range o.recordOrder {
+			if r, ok := o.records[id]; ok {
+				r := *r
+				r.CustomObjectFields = maps.Clone(r.CustomObjectFields)
+				cs.Records = append(cs.Records, r)
+			}
+		}
+		s.CustomObjects = append(s.CustomObjects, cs)
+	}
+	jobs := slices.Collect(maps.Values(st.jobs))
+	sort.Slice(jobs, func(i, j int) bool { return jobs[i].seq < jobs[j].seq })
+	for _, j := range jobs {
+		s.Jobs = append(s.Jobs, j.render())
+	}
+	return s
+}
+
+// render returns the ticket object with its slices cloned.
+func (t *ticket) render() Ticket {
+	out := t.Ticket
+	out.Tags = slices.Clone(t.Tags)
+	out.CustomFields = slices.Clone(t.CustomFields)
+	out.CollaboratorIDs = slices.Clone(t.CollaboratorIDs)
+	out.FollowerIDs = slices.Clone(t.FollowerIDs)
+	out.EmailCCIDs = slices.Clone(t.EmailCCIDs)
+	out.SharingAgreementIDs = slices.Clone(t.SharingAgreementIDs)
+	return out
+}
+
+func ptr[T any](v T) *T { return &v }

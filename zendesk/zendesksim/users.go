@@ -1,0 +1,916 @@
+package zendesksim
+
+import (
+	"fmt"
+	"net/http"
+	"regexp"
+	"strings"
+	"time"
+)
+
+// Organizations, users, identities, groups and group memberships.
+
+type orgInput struct {
+	ID                 *int64         `json:"id"`
+	Name               *string        `json:"name"`
+	ExternalID         *string        `json:"external_id"`
+	DomainNames        []string       `json:"domain_names"`
+	Details            *string        `json:"details"`
+	Notes              *string        `json:"notes"`
+	GroupID            *int64         `json:"group_id"`
+	SharedTickets      *bool          `json:"shared_tickets"`
+	SharedComments     *bool          `json:"shared_comments"`
+	Tags               *[]string      `json:"tags"`
+	OrganizationFields map[string]any `json:"organization_fields"`
+}
+
+// checkOrg validates in against the account; existing is the organization
+// being updated, or nil on create. Caller holds s.mu.
+func (s *Server) checkOrg(in *orgInput, existing *Organization) invalid {
+	v := invalid{}
+	st := s.st
+	if existing == nil && (in.Name == nil || strings.TrimSpace(*in.Name) == "") {
+		v.add("name", "BlankValue", "Name: cannot be blank")
+	}
+	if in.Name != nil && strings.TrimSpace(*in.Name) != "" {
+		// "You must provide a unique name" [OAS].
+		if id, ok := st.orgByName[strings.ToLower(*in.Name)]; ok && (existing == nil || id != existing.ID) {
+			v.add("name", "DuplicateValue", "Name: has already been taken")
+		}
+	}
+	if in.ExternalID != nil && *in.ExternalID != "" {
+		if id, ok := st.orgByExtID[strings.ToLower(*in.ExternalID)]; ok && (existing == nil || id != existing.ID) {
+			v.add("external_id", "DuplicateValue", "External: has already been taken")
+		}
+	}
+	if in.GroupID != nil && st.groups[*in.GroupID] == nil {
+		v.add("group_id", "InvalidValue", "Group: is invalid")
+	}
+	return v
+}
+
+// applyOrg writes in onto o (new when o.ID is 0) and keeps the indexes.
+func (s *Server) applyOrg(c *call, in *orgInput, o *Organization) *Organization {
+	st := s.st
+	if o == nil {
+		o = &Organization{
+			ID: st.next("org"), DomainNames: []string{}, Tags: []string{},
+			OrganizationFields: map[string]any{}, CreatedAt: c.now,
+		}
+		o.URL = fmt.Sprintf("%s/api/v2/organizations/%d.json", c.base, o.ID)
+		st.orgs[o.ID] = o
+		st.orgOrder.add(o.ID)
+	}
+	if in.Name != nil {
+		delete(st.orgByName, strings.ToLower(o.Name))
+		o.Name = *in.Name
+		st.orgByName[strings.ToLower(o.Name)] = o.ID
+	}
+	if in.ExternalID != nil {
+		if o.ExternalID != nil {
+			delete(st.orgByExtID, strings.ToLower(*o.ExternalID))
+		}
+		o.ExternalID = nil
+		if *in.ExternalID != "" {
+			o.ExternalID = ptr(*in.ExternalID)
+			st.orgByExtID[strings.ToLower(*in.ExternalID)] = o.ID
+		}
+	}
+	if in.DomainNames != nil {
+		o.DomainNames = in.DomainNames
+	}
+	if in.Details != nil {
+		o.Details = in.Details
+	}
+	if in.Notes != nil {
+		o.Notes = in.Notes
+	}
+	if in.GroupID != nil {
+		o.GroupID = in.GroupID
+	}
+	if in.SharedTickets != nil {
+		o.SharedTickets = *in.SharedTickets
+	}
+	if in.SharedComments != nil {
+		o.SharedComments = *in.SharedComments
+	}
+	if in.Tags != nil {
+		o.Tags = normalizeTags(*in.Tags)
+	}
+	if in.OrganizationFields != nil {
+		o.OrganizationFields = in.OrganizationFields
+	}
+	o.UpdatedAt = c.now
+	return o
+}
+
+func (s *Server) createOrg(c *call) reply {
+	var body struct {
+		Organization *orgInput `json:"organization"`
+	}
+	if r := decode(c, &body); r != nil {
+		return *r
+	}
+	if body.Organization == nil {
+		return badRequest("organization is required")
+	}
+	if v := s.checkOrg(body.Organization, nil); !v.ok() {
+		return recordInvalid(v)
+	}
+	o := s.applyOrg(c, body.Organization, nil)
+	c.hdr.Set("Location", o.URL)
+	return reply{http.StatusCreated, map[string]any{"organization": o}}
+}
+
+// findOrg matches an organization by id or external id; name is not a
+// matching criterion [OAS create_or_update].
+func (s *Server) findOrg(in *orgInput) *Organization {
+	if in.ID != nil {
+		return s.st.orgs[*in.ID]
+	}
+	if in.ExternalID != nil && *in.ExternalID != "" {
+		if id, ok := s.st.orgByExtID[strings.ToLower(*in.ExternalID)]; ok {
+			return s.st.orgs[id]
+		}
+	}
+	return nil
+}
+
+func (s *Server) createOrUpdateOrg(c *call) reply {
+	var body struct {
+		Organization *orgInput `json:"organization"`
+	}
+	if r := decode(c, &body); r != nil {
+		return *r
+	}
+	in := body.Organization
+	if in == nil {
+		return badRequest("organization is required")
+	}
+	existing := s.findOrg(in)
+	if v := s.checkOrg(in, existing); !v.ok() {
+		return recordInvalid(v)
+	}
+	status := http.StatusOK
+	if existing == nil {
+		status = http.StatusCreated
+	}
+	o := s.applyOrg(c, in, existing)
+	return reply{status, map[string]any{"organization": o}}
+}
+
+func (s *Server) createManyOrgs(c *call) reply {
+	// (inferred) the OAS has no body for this endpoint; {"organizations"}
+	// follows {"users"}.
+	var body struct {
+		Organizations []*orgInput `json:"organizations"`
+	}
+	if r := decode(c, &body); r != nil {
+		return *r
+	}
+	if r := checkBatch(len(body.Organizations), "organizations"); r != nil {
+		return *r
+	}
+	items := body.Organizations
+	return s.startJob(c, http.StatusOK, "OrganizationBulkCreateJob", "", len(items), func(now time.Time) []JobResult {
+		jc := &call{now: now, base: c.base}
+		var out []JobResult
+		for i, in := range items {
+			if f, ok := s.itemFault(i, "create"); ok {
+				out = append(out, f)
+				continue
+			}
+			if in == nil {
+				out = append(out, failed(i, "create", nil, "InvalidValue", "Item is not an object."))
+				continue
+			}
+			if v := s.checkOrg(in, nil); !v.ok() {
+				code, details := v.summary()
+				out = append(out, failed(i, "create", nil, code, details))
+				continue
+			}
+			o := s.applyOrg(jc, in, nil)
+			out = append(out, JobResult{ID: o.ID, Index: i})
+		}
+		return out
+	})
+}
+
+// checkBatch enforces the 100-item limit of bulk endpoints [OAS].
+func checkBatch(n int, key string) *reply {
+	if n == 0 {
+		r := badRequest(key + " is required and must not be empty")
+		return &r
+	}
+	if n > 100 {
+		r := badRequest(fmt.Sprintf("%s accepts at most 100 items, got %d", key, n))
+		return &r
+	}
+	return nil
+}
+
+func (s *Server) showOrg(c *call) reply {
+	o := s.st.orgs[pathID(c, "id")]
+	if o == nil {
+		return notFound()
+	}
+	return reply{http.StatusOK, map[string]any{"organization": o}}
+}
+
+func (s *Server) listOrgs(c *call) reply {
+	p, r := paginateIDs(c, s.st.orgOrder)
+	if r != nil {
+		return *r
+	}
+	out := make([]*Organization, 0, len(p.items))
+	for _, id := range p.items {
+		out = append(out, s.st.orgs[id])
+	}
+	return listReply("organizations", out, p.extra)
+}
+
+func (s *Server) showManyOrgs(c *call) reply {
+	q := c.r.URL.Query()
+	out := []*Organization{}
+	if raw := q.Get("external_ids"); raw != "" {
+		ext := splitList(raw)
+		if len(ext) > 100 {
+			return badRequest("external_ids accepts at most 100 values")
+		}
+		for _, e := range ext {
+			if id, ok := s.st.orgByExtID[strings.ToLower(e)]; ok {
+				out = append(out, s.st.orgs[id])
+			}
+		}
+		return reply{http.StatusOK, map[string]any{"organizations": out}}
+	}
+	ids, r := parseIDs(q.Get("ids"), "ids")
+	if r != nil {
+		return *r
+	}
+	for _, id := range ids {
+		if o := s.st.orgs[id]; o != nil {
+			out = append(out, o)
+		}
+	}
+	return reply{http.StatusOK, map[string]any{"organizations": out}}
+}
+
+func (s *Server) searchOrgs(c *call) reply {
+	q := c.r.URL.Query()
+	ext, name := q.Get("external_id"), q.Get("name")
+	if (ext == "") == (name == "") {
+		return badRequest("Give either external_id or name")
+	}
+	out := []*Organization{}
+	idx, key := s.st.orgByExtID, ext
+	if name != "" {
+		idx, key = s.st.orgByName, name
+	}
+	if id, ok := idx[strings.ToLower(key)]; ok {
+		out = append(out, s.st.orgs[id])
+	}
+	return reply{http.StatusOK, map[string]any{"organizations": out, "count": len(out), "next_page": nil, "previous_page": nil}}
+}
+
+// Users.
+
+type identityInput struct {
+	Type     string `json:"type"`
+	Value    string `json:"value"`
+	Verified *bool  `json:"verified"`
+	Primary  *bool  `json:"primary"`
+}
+
+type userInput struct {
+	ID              *int64          `json:"id"`
+	Name            *string         `json:"name"`
+	Email           *string         `json:"email"`
+	ExternalID      *string         `json:"external_id"`
+	Role            *string         `json:"role"`
+	OrganizationID  *int64          `json:"organization_id"`
+	Phone           *string         `json:"phone"`
+	Details         *string         `json:"details"`
+	Notes           *string         `json:"notes"`
+	Locale          *string         `json:"locale"`
+	TimeZone        *string         `json:"time_zone"`
+	Tags            *[]string       `json:"tags"`
+	UserFields      map[string]any  `json:"user_fields"`
+	Verified        *bool           `json:"verified"`
+	Suspended       *bool           `json:"suspended"`
+	Identities      []identityInput `json:"identities"`
+	SkipVerifyEmail bool            `json:"skip_verify_email"`
+}
+
+var (
+	emailRE = regexp.MustCompile(`^[^@\s]+@[^@\s]+\.[^@\s]+$`)
+	e164RE  = regexp.MustCompile(`^\+[1-9][0-9]{1,14}$`)
+	// identityTypes are the identity types a client may create [IDENT-DOC].
+	identityTypes = map[string]bool{"email": true, "twitter": true, "facebook": true, "google": true, "agent_forwarding": true, "phone_number": true}
+)
+
+// checkUser validates in; existing is the user being updated or nil.
+// Caller holds s.mu.
+func (s *Server) checkUser(in *userInput, existing *User) invalid {
+	v := invalid{}
+	st := s.st
+	if existing == nil && (in.Name == nil || strings.TrimSpace(*in.Name) == "") {
+		v.add("name", "BlankValue", "Name: cannot be blank")
+	}
+	emails := map[string]bool{}
+	checkEmail := func(field, email string) {
+		switch low := strings.ToLower(email); {
+		case !emailRE.MatchString(email):
+			v.add(field, "InvalidFormat", fmt.Sprintf("Email: %s is not properly formatted", email))
+		case emails[low]:
+			v.add(field, "DuplicateValue", fmt.Sprintf("Email: %s is given twice", email))
+		default:
+			emails[low] = true
+			// (inferred) one email belongs to one user account-wide.
+			if id, ok := st.userByEmail[low]; ok && (existing == nil || id != existing.ID) {
+				v.add(field, "DuplicateValue", fmt.Sprintf("Email: %s is already being used by another user", email))
+			}
+		}
+	}
+	if in.Email != nil && *in.Email != "" {
+		checkEmail("email", *in.Email)
+	}
+	for _, id := range in.Identities {
+		switch {
+		case !identityTypes[id.Type]:
+			v.add("identities", "InvalidValue", fmt.Sprintf("Type: %s is not a valid identity type", id.Type))
+		case id.Type == "email":
+			checkEmail("identities", id.Value)
+		case id.Type == "phone_number" && !e164RE.MatchString(id.Value):
+			v.add("identities", "InvalidFormat", fmt.Sprintf("Phone number: %s is not in E.164 format", id.Value))
+		}
+	}
+	if in.ExternalID != nil && *in.ExternalID != "" {
+		// "The API treats the id as case insensitive" [USERS-DOC].
+		if id, ok := st.userByExtID[strings.ToLower(*in.ExternalID)]; ok && (existing == nil || id != existing.ID) {
+			v.add("external_id", "DuplicateValue", "External: has already been taken")
+		}
+	}
+	if in.Role != nil {
+		switch *in.Role {
+		case "end-user", "agent", "admin":
+		default:
+			v.add("role", "InvalidValue", fmt.Sprintf("Role: %s is not a valid role (end-user, agent or admin)", *in.Role))
+		}
+	}
+	if in.OrganizationID != nil && st.orgs[*in.OrganizationID] == nil {
+		v.add("organization_id", "InvalidValue", "Organization: is invalid")
+	}
+	return v
+}
+
+// applyUser writes in onto u (a new user when u is nil).
+func (s *Server) applyUser(c *call, in *userInput, u *User) *User {
+	st := s.st
+	if u == nil {
+		u = &User{
+			ID: st.next("user"), Role: "end-user", Active: true, Locale: "en-US", TimeZone: "UTC",
+			Tags: []string{}, UserFields: map[string]any{}, CreatedAt: c.now,
+		}
+		u.URL = fmt.Sprintf("%s/api/v2/users/%d.json", c.base, u.ID)
+		st.users[u.ID] = u
+		st.userOrder.add(u.ID)
+	}
+	if in.Name != nil && strings.TrimSpace(*in.Name) != "" {
+		u.Name = *in.Name
+	}
+	if in.Role != nil {
+		u.Role = *in.Role
+	}
+	u.RoleType = nil
+	if u.Role == "admin" {
+		u.RoleType = ptr(4)
+	}
+	if in.ExternalID != nil {
+		if u.ExternalID != nil {
+			delete(st.userByExtID, strings.ToLower(*u.ExternalID))
+		}
+		u.ExternalID = nil
+		if *in.ExternalID != "" {
+			// The stored case follows the latest request [USERS-DOC].
+			u.ExternalID = ptr(*in.ExternalID)
+			st.userByExtID[strings.ToLower(*in.ExternalID)] = u.ID
+		}
+	}
+	if in.OrganizationID != nil {
+		u.OrganizationID = in.OrganizationID
+	}
+	if in.Phone != nil {
+		u.Phone = in.Phone
+	}
+	if in.Details != nil {
+		u.Details = in.Details
+	}
+	if in.Notes != nil {
+		u.Notes = in.Notes
+	}
+	if in.Locale != nil {
+		u.Locale = *in.Locale
+	}
+	if in.TimeZone != nil {
+		u.TimeZone = *in.TimeZone
+	}
+	if in.Tags != nil {
+		u.Tags = normalizeTags(*in.Tags)
+	}
+	if in.UserFields != nil {
+		u.UserFields = in.UserFields
+	}
+	if in.Verified != nil {
+		u.Verified = *in.Verified
+	}
+	if in.Suspended != nil {
+		u.Suspended = *in.Suspended
+	}
+	// The email is writable on create; on update it becomes a secondary
+	// identity [USERS-DOC].
+	if in.Email != nil && *in.Email != "" {
+		if _, ok := st.userByEmail[strings.ToLower(*in.Email)]; !ok {
+			st.addIdentity(u, "email", *in.Email, u.Email == nil, c.now, c.base)
+		}
+	}
+	for _, id := range in.Identities {
+		if id.Type == "email" {
+			if _, ok := st.userByEmail[strings.ToLower(id.Value)]; ok {
+				continue
+			}
+		}
+		primary := id.Type == "email" && u.Email == nil
+		st.addIdentity(u, id.Type, id.Value, primary, c.now, c.base)
+	}
+	u.UpdatedAt = c.now
+	return u
+}
+
+// findUser matches an existing user by email or external id, as
+// create_or_update does [USERS-DOC].
+func (s *Server) findUser(in *userInput) *User {
+	if in.ID != nil {
+		return s.st.users[*in.ID]
+	}
+	if in.Email != nil && *in.Email != "" {
+		if id, ok := s.st.userByEmail[strings.ToLower(*in.Email)]; ok {
+			return s.st.users[id]
+		}
+	}
+	if in.ExternalID != nil && *in.ExternalID != "" {
+		if id, ok := s.st.userByExtID[strings.ToLower(*in.ExternalID)]; ok {
+			return s.st.users[id]
+		}
+	}
+	return nil
+}
+
+func (s *Server) createUser(c *call) reply {
+	var body struct {
+		User *userInput `json:"user"`
+	}
+	if r := decode(c, &body); r != nil {
+		return *r
+	}
+	if body.User == nil {
+		return badRequest("user is required")
+	}
+	if v := s.checkUser(body.User, nil); !v.ok() {
+		return recordInvalid(v)
+	}
+	u := s.applyUser(c, body.User, nil)
+	c.hdr.Set("Location", u.URL)
+	return reply{http.StatusCreated, map[string]any{"user": u}}
+}
+
+func (s *Server) createOrUpdateUser(c *call) reply {
+	var body struct {
+		User *userInput `json:"user"`
+	}
+	if r := decode(c, &body); r != nil {
+		return *r
+	}
+	in := body.User
+	if in == nil {
+		return badRequest("user is required")
+	}
+	// Create-or-Update User: 5 per minute per user, 1 per second per
+	// account [RL-DOC]; both scale with the window.
+	if r := s.takeEndpoint(c, "create-update-user", "account", 1, time.Second); r != nil {
+		return *r
+	}
+	if r := s.takeEndpoint(c, "create-update-user-per-user", userKey(in), 5, time.Minute); r != nil {
+		return *r
+	}
+	existing := s.findUser(in)
+	if v := s.checkUser(in, existing); !v.ok() {
+		return recordInvalid(v)
+	}
+	status := http.StatusOK
+	if existing == nil {
+		status = http.StatusCreated
+	}
+	u := s.applyUser(c, in, existing)
+	if status == http.StatusCreated {
+		c.hdr.Set("Location", u.URL)
+	}
+	return reply{status, map[string]any{"user": u}}
+}
+
+func userKey(in *userInput) string {
+	switch {
+	case in.Email != nil:
+		return "email:" + strings.ToLower(*in.Email)
+	case in.ExternalID != nil:
+		return "ext:" + strings.ToLower(*in.ExternalID)
+	}
+	return "none"
+}
+
+// bulkUsers serves create_many (update false) and create_or_update_many.
+func (s *Server) bulkUsers(update bool) handlerFunc {
+	return func(c *call) reply {
+		if !s.opts.BulkImportEnabled {
+			// "A 403 Forbidden error is returned if data imports are not
+			// enabled" [USERS-DOC].
+			return forbidden()
+		}
+		var body struct {
+			Users []*userInput `json:"users"`
+		}
+		if r := decode(c, &body); r != nil {
+			return *r
+		}
+		if r := checkBatch(len(body.Users), "users"); r != nil {
+			return *r
+		}
+		items := body.Users
+		jobType := "UserBulkCreateJobV2"
+		if update {
+			jobType = "UserBulkCreateOrUpdateJobV2"
+		}
+		return s.startJob(c, http.StatusOK, jobType, "", len(items), func(now time.Time) []JobResult {
+			jc := &call{now: now, base: c.base}
+			var out []JobResult
+			for i, in := range items {
+				action := "create"
+				var existing *User
+				if update && in != nil {
+					if existing = s.findUser(in); existing != nil {
+						action = "update"
+					}
+				}
+				if f, ok := s.itemFault(i, action); ok {
+					out = append(out, f)
+					continue
+				}
+				if in == nil {
+					out = append(out, failed(i, action, nil, "InvalidValue", "Item is not an object."))
+					continue
+				}
+				if v := s.checkUser(in, existing); !v.ok() {
+					code, details := v.summary()
+					var id any
+					if existing != nil {
+						id = existing.ID
+					}
+					out = append(out, failed(i, action, id, code, details))
+					continue
+				}
+				u := s.applyUser(jc, in, existing)
+				switch {
+				case !update:
+					out = append(out, JobResult{ID: u.ID, Index: i})
+				case existing == nil:
+					out = append(out, JobResult{ID: u.ID, Index: i, Action: "create", Status: "Created", Success: ptr(true)})
+				default:
+					out = append(out, JobResult{ID: u.ID, Index: i, Action: "update", Status: "Updated", Success: ptr(true)})
+				}
+			}
+			return out
+		})
+	}
+}
+
+func (s *Server) showUser(c *call) reply {
+	u := s.st.users[pathID(c, "id")]
+	if u == nil {
+		return notFound()
+	}
+	return reply{http.StatusOK, map[string]any{"user": u}}
+}
+
+func (s *Server) me(c *call) reply { return reply{http.StatusOK, map[string]any{"user": c.me}} }
+
+func (s *Server) listUsers(c *call) reply {
+	p, r := paginateIDs(c, s.st.userOrder)
+	if r != nil {
+		return *r
+	}
+	out := make([]*User, 0, len(p.items))
+	for _, id := range p.items {
+		out = append(out, s.st.users[id])
+	}
+	return listReply("users", out, p.extra)
+}
+
+func (s *Server) showManyUsers(c *call) reply {
+	q := c.r.URL.Query()
+	out := []*User{}
+	if raw := q.Get("external_ids"); raw != "" {
+		ext := splitList(raw)
+		if len(ext) > 100 {
+			return badRequest("external_ids accepts at most 100 values")
+		}
+		for _, e := range ext {
+			if id, ok := s.st.userByExtID[strings.ToLower(e)]; ok {
+				out = append(out, s.st.users[id])
+			}
+		}
+		return reply{http.StatusOK, map[string]any{"users": out}}
+	}
+	ids, r := parseIDs(q.Get("ids"), "ids")
+	if r != nil {
+		return *r
+	}
+	for _, id := range ids {
+		if u := s.st.users[id]; u != nil {
+			out = append(out, u)
+		}
+	}
+	return reply{http.StatusOK, map[string]any{"users": out}}
+}
+
+// searchUsers answers ?external_id= (ids only, no search syntax) and
+// ?query=, where the simulator understands an email, "email:x",
+// "external_id:x", "role:x" and otherwise matches names by substring.
+func (s *Server) searchUsers(c *call) reply {
+	q := c.r.URL.Query()
+	var match []int64
+	st := s.st
+	if ext := q.Get("external_id"); ext != "" {
+		if id, ok := st.userByExtID[strings.ToLower(ext)]; ok {
+			match = append(match, id)
+		}
+	} else {
+		query := strings.TrimSpace(q.Get("query"))
+		if query == "" {
+			return badRequest("query or external_id is required")
+		}
+		key, val, hasKey := strings.Cut(query, ":")
+		if !hasKey {
+			key, val = "", query
+		}
+		val = strings.Trim(val, `"`)
+		switch {
+		case key == "email" || (key == "" && strings.Contains(val, "@")):
+			if id, ok := st.userByEmail[strings.ToLower(val)]; ok {
+				match = append(match, id)
+			}
+		case key == "external_id":
+			if id, ok := st.userByExtID[strings.ToLower(val)]; ok {
+				match = append(match, id)
+			}
+		default:
+			for _, id := range st.userOrder {
+				u := st.users[id]
+				if (key == "role" && u.Role == val) || (key != "role" && strings.Contains(strings.ToLower(u.Name), strings.ToLower(val))) {
+					match = append(match, id)
+				}
+			}
+		}
+	}
+	p, r := paginateIDs(c, match)
+	if r != nil {
+		return *r
+	}
+	out := make([]*User, 0, len(p.items))
+	for _, id := range p.items {
+		out = append(out, st.users[id])
+	}
+	return listReply("users", out, p.extra)
+}
+
+func (s *Server) listIdentities(c *call) reply {
+	u := s.st.users[pathID(c, "id")]
+	if u == nil {
+		return notFound()
+	}
+	out := []*Identity{}
+	for _, id := range sortedValues(s.st.identities, byID[*Identity]) {
+		if id.UserID == u.ID {
+			out = append(out, s.st.identities[id.ID])
+		}
+	}
+	return reply{http.StatusOK, map[string]any{"identities": out, "count": len(out), "next_page": nil, "previous_page": nil}}
+}
+
+func (s *Server) createIdentity(c *call) reply {
+	u := s.st.users[pathID(c, "id")]
+	if u == nil {
+		return notFound()
+	}
+	var body struct {
+		Identity *identityInput `json:"identity"`
+	}
+	if r := decode(c, &body); r != nil {
+		return *r
+	}
+	in := body.Identity
+	if in == nil {
+		return badRequest("identity is required")
+	}
+	v := invalid{}
+	switch {
+	case !identityTypes[in.Type]:
+		v.add("type", "InvalidValue", fmt.Sprintf("Type: %s is not a valid identity type", in.Type))
+	case in.Value == "":
+		v.add("value", "BlankValue", "Value: cannot be blank")
+	case in.Type == "email" && !emailRE.MatchString(in.Value):
+		v.add("value", "InvalidFormat", fmt.Sprintf("Value: %s is not properly formatted", in.Value))
+	case in.Type == "email":
+		if _, taken := s.st.userByEmail[strings.ToLower(in.Value)]; taken {
+			v.add("value", "DuplicateValue", fmt.Sprintf("Value: %s is already being used by another user", in.Value))
+		}
+	case in.Type == "phone_number" && !e164RE.MatchString(in.Value):
+		v.add("value", "InvalidFormat", fmt.Sprintf("Value: %s is not in E.164 format", in.Value))
+	}
+	if !v.ok() {
+		return recordInvalid(v)
+	}
+	primary := in.Primary != nil && *in.Primary
+	if primary {
+		for _, id := range s.st.identities {
+			if id.UserID == u.ID && id.Type == in.Type {
+				id.Primary = false
+			}
+		}
+	}
+	id := s.st.addIdentity(u, in.Type, in.Value, primary || (in.Type == "email" && u.Email == nil), c.now, c.base)
+	if in.Verified != nil {
+		id.Verified = *in.Verified
+	}
+	if primary && in.Type == "email" {
+		u.Email = ptr(in.Value)
+	}
+	c.hdr.Set("Location", id.URL)
+	return reply{http.StatusCreated, map[string]any{"identity": id}}
+}
+
+// Groups and memberships.
+
+func (s *Server) createGroup(c *call) reply {
+	var body struct {
+		Group *struct {
+			Name        *string `json:"name"`
+			Description string  `json:"description"`
+			IsPublic    *bool   `json:"is_public"`
+		} `json:"group"`
+	}
+	if r := decode(c, &body); r != nil {
+		return *r
+	}
+	in := body.Group
+	if in == nil {
+		return badRequest("group is required")
+	}
+	if in.Name == nil || strings.TrimSpace(*in.Name) == "" {
+		v := invalid{}
+		v.add("name", "BlankValue", "Name: cannot be blank")
+		return recordInvalid(v)
+	}
+	g := &Group{
+		ID: s.st.next("group"), Name: *in.Name, Description: in.Description,
+		IsPublic: in.IsPublic == nil || *in.IsPublic, CreatedAt: c.now, UpdatedAt: c.now,
+	}
+	g.URL = fmt.Sprintf("%s/api/v2/groups/%d.json", c.base, g.ID)
+	s.st.groups[g.ID] = g
+	c.hdr.Set("Location", g.URL)
+	return reply{http.StatusCreated, map[string]any{"group": g}}
+}
+
+func (s *Server) listGroups(c *call) reply {
+	out := sortedValues(s.st.groups, byID[*Group])
+	return reply{http.StatusOK, map[string]any{"groups": out, "count": len(out), "next_page": nil, "previous_page": nil}}
+}
+
+func (s *Server) showGroup(c *call) reply {
+	g := s.st.groups[pathID(c, "id")]
+	if g == nil {
+		return notFound()
+	}
+	return reply{http.StatusOK, map[string]any{"group": g}}
+}
+
+type membershipInput struct {
+	UserID  *int64 `json:"user_id"`
+	GroupID *int64 `json:"group_id"`
+	Default *bool  `json:"default"`
+}
+
+// checkMembership: the user must be an agent ("The id of an agent" [OAS])
+// and the group must exist.
+func (s *Server) checkMembership(in *membershipInput) invalid {
+	v := invalid{}
+	switch {
+	case in.UserID == nil:
+		v.add("user_id", "BlankValue", "User: cannot be blank")
+	case s.st.users[*in.UserID] == nil:
+		v.add("user_id", "InvalidValue", "User: is invalid")
+	case !s.st.isAgent(*in.UserID):
+		v.add("user_id", "InvalidValue", "User: is not an agent")
+	}
+	switch {
+	case in.GroupID == nil:
+		v.add("group_id", "BlankValue", "Group: cannot be blank")
+	case s.st.groups[*in.GroupID] == nil:
+		v.add("group_id", "InvalidValue", "Group: is invalid")
+	}
+	if v.ok() {
+		if _, dup := s.st.member[[2]int64{*in.GroupID, *in.UserID}]; dup {
+			v.add("user_id", "DuplicateValue", "User: is already a member of this group")
+		}
+	}
+	return v
+}
+
+func (s *Server) applyMembership(c *call, in *membershipInput) *GroupMembership {
+	m := &GroupMembership{
+		ID: s.st.next("membership"), UserID: *in.UserID, GroupID: *in.GroupID,
+		Default: in.Default != nil && *in.Default, CreatedAt: c.now, UpdatedAt: c.now,
+	}
+	m.URL = fmt.Sprintf("%s/api/v2/group_memberships/%d.json", c.base, m.ID)
+	s.st.memberships[m.ID] = m
+	s.st.member[[2]int64{m.GroupID, m.UserID}] = m.ID
+	return m
+}
+
+func (s *Server) createMembership(c *call) reply {
+	var body struct {
+		GroupMembership *membershipInput `json:"group_membership"`
+	}
+	if r := decode(c, &body); r != nil {
+		return *r
+	}
+	if body.GroupMembership == nil {
+		return badRequest("group_membership is required")
+	}
+	if v := s.checkMembership(body.GroupMembership); !v.ok() {
+		return recordInvalid(v)
+	}
+	m := s.applyMembership(c, body.GroupMembership)
+	return reply{http.StatusCreated, map[string]any{"group_membership": m}}
+}
+
+func (s *Server) createManyMemberships(c *call) reply {
+	// (inferred) the OAS has no body; {"group_memberships"} is what
+	// clients send.
+	var body struct {
+		GroupMemberships []*membershipInput `json:"group_memberships"`
+	}
+	if r := decode(c, &body); r != nil {
+		return *r
+	}
+	if r := checkBatch(len(body.GroupMemberships), "group_memberships"); r != nil {
+		return *r
+	}
+	items := body.GroupMemberships
+	return s.startJob(c, http.StatusOK, "GroupMembershipBulkCreateJob", "", len(items), func(now time.Time) []JobResult {
+		jc := &call{now: now, base: c.base}
+		var out []JobResult
+		for i, in := range items {
+			if f, ok := s.itemFault(i, "create"); ok {
+				out = append(out, f)
+				continue
+			}
+			if in == nil {
+				out = append(out, failed(i, "create", nil, "InvalidValue", "Item is not an object."))
+				continue
+			}
+			if v := s.checkMembership(in); !v.ok() {
+				code, details := v.summary()
+				out = append(out, failed(i, "create", nil, code, details))
+				continue
+			}
+			m := s.applyMembership(jc, in)
+			out = append(out, JobResult{ID: m.ID, Index: i})
+		}
+		return out
+	})
+}
+
+func (s *Server) listMemberships(c *call) reply {
+	out := sortedValues(s.st.memberships, byID[*GroupMembership])
+	if g := c.r.PathValue("id"); g != "" {
+		gid := pathID(c, "id")
+		filtered := out[:0]
+		for _, m := range out {
+			if m.GroupID == gid {
+				filtered = append(filtered, m)
+			}
+		}
+		out = filtered
+	}
+	return reply{http.StatusOK, map[string]any{"group_memberships": out, "count": len(out), "next_page": nil, "previous_page": nil}}
+}

@@ -1,0 +1,132 @@
+package zendesksim
+
+import (
+	"net/http"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/google/go-cmp/cmp"
+)
+
+func TestAuthentication(t *testing.T) {
+	h := newHarness(t, Options{})
+	req, _ := http.NewRequest("GET", h.http.URL+"/api/v2/users/me", nil)
+	req.SetBasicAuth(h.email+"/token", "wrong")
+	res, err := http.DefaultClient.Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	res.Body.Close()
+	if res.StatusCode != 401 {
+		t.Fatalf("wrong token: %d, want 401", res.StatusCode)
+	}
+	if res.Header.Get("X-Rate-Limit") == "" {
+		t.Error("401 carries no X-Rate-Limit header")
+	}
+	r := h.must(200, "GET", "/api/v2/users/me", nil)
+	if r.str("user", "role") != "admin" || r.str("user", "email") != h.email {
+		t.Errorf("me = %s", r.raw)
+	}
+	if r := h.do("GET", "/api/v2/nowhere", nil); r.status != 404 || r.str("error") != "InvalidEndpoint" {
+		t.Errorf("unknown path = %d %s", r.status, r.raw)
+	}
+}
+
+func TestBulkUserImportsForbiddenWhenOff(t *testing.T) {
+	h := newHarness(t, Options{BulkImportEnabled: false})
+	body := map[string]any{"users": []any{map[string]any{"name": "A", "email": "a@example.test"}}}
+	for _, path := range []string{"/api/v2/users/create_many", "/api/v2/users/create_or_update_many"} {
+		r := h.do("POST", path, body)
+		want := map[string]any{"error": "Forbidden", "description": "You do not have access to this page. Please contact the account owner of this help desk for further help."}
+		if r.status != 403 {
+			t.Errorf("%s = %d, want 403", path, r.status)
+		}
+		if d := cmp.Diff(want, r.body); d != "" {
+			t.Errorf("%s body (-want +got):\n%s", path, d)
+		}
+	}
+}
+
+func TestCreateManyUsersDuplicateEmailFailsInJob(t *testing.T) {
+	h := newHarness(t, Options{BulkImportEnabled: true})
+	h.user("Existing", "taken@example.test", "end-user")
+	r := h.runJob(200, "POST", "/api/v2/users/create_many", map[string]any{"users": []any{
+		map[string]any{"name": "One", "email": "new@example.test"},
+		map[string]any{"name": "Two", "email": "NEW@example.test"},
+		map[string]any{"name": "Three", "email": "taken@example.test"},
+	}})
+	results := r.get("job_status", "results").([]any)
+	if len(results) != 3 {
+		t.Fatalf("results = %s", r.raw)
+	}
+	if num(dig(results[0], "id")) == 0 || num(dig(results[0], "index")) != 0 {
+		t.Errorf("result 0 = %v, want a created id at index 0", results[0])
+	}
+	for i := 1; i <= 2; i++ {
+		res := results[i].(map[string]any)
+		if res["success"] != false || res["error"] != "DuplicateValue" || !strings.Contains(res["details"].(string), "is already being used by another user") || num(res["index"]) != int64(i) {
+			t.Errorf("result %d = %v, want a DuplicateValue failure", i, res)
+		}
+	}
+	if got := len(h.srv.Dump().Users); got != 3 { // owner, Existing, One
+		t.Errorf("users after job = %d, want 3", got)
+	}
+}
+
+func TestUserExternalIDUniqueCaseInsensitive(t *testing.T) {
+	h := newHarness(t, Options{BulkImportEnabled: true})
+	h.must(201, "POST", "/api/v2/users", map[string]any{"user": map[string]any{"name": "Ian", "external_id": "IAN1"}})
+	r := h.do("POST", "/api/v2/users", map[string]any{"user": map[string]any{"name": "Other", "external_id": "ian1"}})
+	if r.status != 422 || r.str("error") != "RecordInvalid" || r.str("details", "external_id", "0", "error") != "DuplicateValue" {
+		t.Fatalf("duplicate external id = %d %s", r.status, r.raw)
+	}
+	// create_or_update finds the user by external id in any case and takes
+	// the case of the request.
+	r = h.must(200, "POST", "/api/v2/users/create_or_update", map[string]any{"user": map[string]any{"external_id": "Ian1", "name": "Ian B"}})
+	if r.str("user", "external_id") != "Ian1" || r.str("user", "name") != "Ian B" {
+		t.Errorf("create_or_update = %s", r.raw)
+	}
+	r = h.must(200, "GET", "/api/v2/users/search?external_id=iAn1", nil)
+	if n := len(r.get("users").([]any)); n != 1 {
+		t.Errorf("search by external id found %d users", n)
+	}
+	if r := h.do("POST", "/api/v2/users/create_or_update", map[string]any{"user": map[string]any{"external_id": "x-2", "name": "New"}}); r.status != 429 || r.header.Get("Retry-After") == "" {
+		t.Errorf("second create_or_update within a second = %d, want 429 with Retry-After (1 per second per account)", r.status)
+	}
+	h.clock.Advance(time.Second)
+	h.must(201, "POST", "/api/v2/users/create_or_update", map[string]any{"user": map[string]any{"external_id": "x-2", "name": "New", "email": "new@example.test"}})
+	r = h.must(200, "GET", "/api/v2/users/search?query=new@example.test", nil)
+	if n := len(r.get("users").([]any)); n != 1 {
+		t.Errorf("search by email found %d users", n)
+	}
+	// Organizations: unique names and case-insensitive external ids.
+	h.must(201, "POST", "/api/v2/organizations", map[string]any{"organization": map[string]any{"name": "Acme", "external_id": "Company1"}})
+	r = h.do("POST", "/api/v2/organizations", map[string]any{"organization": map[string]any{"name": "acme", "external_id": "company1"}})
+	if r.status != 422 || r.get("details", "name") == nil || r.get("details", "external_id") == nil {
+		t.Errorf("duplicate org = %d %s", r.status, r.raw)
+	}
+	r = h.must(200, "GET", "/api/v2/organizations/search?external_id=COMPANY1", nil)
+	if r.str("organizations", "0", "name") != "Acme" {
+		t.Errorf("org search = %s", r.raw)
+	}
+}
+
+func TestIdentities(t *testing.T) {
+	h := newHarness(t, Options{})
+	u := h.user("Ann", "ann@example.test", "end-user")
+	h.user("Bob", "bob@example.test", "end-user")
+	path := "/api/v2/users/" + itoa(u) + "/identities"
+	h.must(201, "POST", path, map[string]any{"identity": map[string]any{"type": "email", "value": "ann2@example.test"}})
+	h.must(201, "POST", path, map[string]any{"identity": map[string]any{"type": "phone_number", "value": "+15551234567"}})
+	if r := h.do("POST", path, map[string]any{"identity": map[string]any{"type": "email", "value": "BOB@example.test"}}); r.status != 422 {
+		t.Errorf("another user's email as identity = %d %s", r.status, r.raw)
+	}
+	if r := h.do("POST", path, map[string]any{"identity": map[string]any{"type": "phone_number", "value": "555-1234"}}); r.status != 422 {
+		t.Errorf("non-E.164 phone = %d", r.status)
+	}
+	r := h.must(200, "GET", path, nil)
+	if n := len(r.get("identities").([]any)); n != 3 {
+		t.Errorf("identities = %d, want 3: %s", n, r.raw)
+	}
+}
