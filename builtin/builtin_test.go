@@ -64,7 +64,10 @@ func TestExamples(t *testing.T) {
 	}
 }
 
-var snakeCase = regexp.MustCompile(`^[a-z][a-z0-9]*(_[a-z0-9]+)*$`)
+var (
+	snakeCase = regexp.MustCompile(`^[a-z][a-z0-9]*(_[a-z0-9]+)*$`)
+	codeSpan  = regexp.MustCompile("`[^`]*`")
+)
 
 func TestRegistry(t *testing.T) {
 	all := All()
@@ -83,6 +86,11 @@ func TestRegistry(t *testing.T) {
 		}
 		if f.Doc == "" || strings.Contains(f.Doc, "\n") || !strings.HasSuffix(f.Doc, ".") {
 			t.Errorf("%s: doc must be one sentence on one line: %q", f.Name, f.Doc)
+		}
+		for _, text := range []string{f.Doc, f.Detail} {
+			if strings.Contains(codeSpan.ReplaceAllString(text, ""), "<") {
+				t.Errorf("%s: '<' outside a `code span` would render as HTML: %q", f.Name, text)
+			}
 		}
 		if !slices.Contains(categories, f.Category) {
 			t.Errorf("%s: unknown category %q", f.Name, f.Category)

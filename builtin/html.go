@@ -41,7 +41,7 @@ var htmlFuncs = []Func{
 	{
 		Name:      "image_srcs",
 		Signature: "image_srcs(html: string) → list of string",
-		Doc:       "Returns the src of every <img> in an HTML body, in document order, entities decoded.",
+		Doc:       "Returns the src of every `<img>` in an HTML body, in document order, entities decoded.",
 		Detail:    "Empty sources are skipped; duplicates are kept (wrap in uniq() to drop them). data: URLs are included: they are inline images too.",
 		Category:  catHTML,
 		Examples: []Example{

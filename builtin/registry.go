@@ -12,8 +12,8 @@ import (
 //
 // Every Func is pure: its result depends only on its arguments, never on the
 // clock, randomness, the environment or I/O, so the same snapshot and
-// mapping always produce the same plan. TestPurity enforces this on the
-// package source.
+// mapping always produce the same plan (TestPurity enforces this on the
+// package source). Functions keep no state and are safe for concurrent use.
 type Func struct {
 	Name      string    // snake_case name used in expressions
 	Signature string    // human signature for the reference, e.g. "slug(s: string) → string"

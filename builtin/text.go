@@ -19,7 +19,7 @@ var textFuncs = []Func{
 	{
 		Name:      "slug",
 		Signature: "slug(s: string) → string",
-		Doc:       "Returns s as a Zendesk tag: lowercase letters and digits, words joined by '_', or \"\" when nothing is left.",
+		Doc:       "Returns s as a Zendesk tag: lowercase words of letters and digits joined by '_' (or '-' where s had only hyphens), or \"\" when nothing is left.",
 		Detail: "Letters and digits of every script are kept (lowercased); a run of hyphens stays one '-'; " +
 			"any other run of characters (spaces, commas, '#', '_', emoji, invalid UTF-8) becomes one '_'; " +
 			"separators are trimmed from both ends and the result is cut to 255 bytes. " +
