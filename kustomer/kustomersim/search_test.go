@@ -2,6 +2,7 @@ package kustomersim
 
 import (
 	"encoding/json"
+	"net/http/httptest"
 	"strconv"
 	"strings"
 	"testing"
@@ -221,4 +222,35 @@ func TestSearchNowOption(t *testing.T) {
 	if diff := cmp.Diff([]string{id(tCustomer, 1), id(tCustomer, 3)}, h.search("/v1/customers/archive/search", `{"sort":{"customer_id":"asc"}}`).ids(t)); diff != "" {
 		t.Errorf("archive (-want +got):\n%s", diff)
 	}
+}
+
+// FuzzSearchBody feeds arbitrary bodies to both searches: each must answer
+// 200 or a 4xx in Kustomer's shape, never panic.
+func FuzzSearchBody(f *testing.F) {
+	ds, err := Load(smallFixture().write(f))
+	must(f, err)
+	srv := New(ds, Options{Limit: -1, SearchLimit: -1})
+	for _, seed := range []string{
+		`{}`,
+		`{"queryContext":"conversation","and":[{"conversation_status":{"in":["open"]}},{"or":[{"conversation_priority":{"gte":2}}]}],"sort":[{"conversation_priority":"desc"}]}`,
+		`{"queryContext":"kobject_ecomm-order","not":{"kobject_custom_ecomm-order_totalNum":{"lt":3}}}`,
+		`{"queryContext":"message","and":{"message_any_text":{"contains":"x"}},"sort":{"message_id":"asc"}}`,
+		`{"sort":[{}],"and":[[]]}`,
+	} {
+		f.Add(seed, false)
+		f.Add(seed, true)
+	}
+	f.Fuzz(func(t *testing.T, body string, archive bool) {
+		path := "/v1/customers/search"
+		if archive {
+			path = "/v1/customers/archive/search"
+		}
+		req := httptest.NewRequest("POST", path, strings.NewReader(body))
+		req.Header.Set("Authorization", "Bearer k")
+		w := httptest.NewRecorder()
+		srv.ServeHTTP(w, req)
+		if w.Code != 200 && (w.Code < 400 || w.Code > 413 || !strings.Contains(w.Body.String(), `"errors"`)) {
+			t.Fatalf("%d %s", w.Code, w.Body)
+		}
+	})
 }
