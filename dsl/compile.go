@@ -27,9 +27,12 @@ type Expr struct {
 	Type    ResultType
 	Enum    []string
 	Range   hcl.Range // the whole HCL attribute value
-	// srcRange is the range of the expression text inside the HCL file, used
-	// to point run-time errors at the right line.
-	srcRange hcl.Range
+
+	// Fast paths that skip the VM: a constant (already coerced), or a bare
+	// field of the record (its index in the environment struct).
+	isConst bool
+	konst   any
+	field   []int
 }
 
 // compileEnv is what an expression is compiled against.
@@ -53,7 +56,6 @@ func exprOptions(env any) []expr.Option {
 // HCL source, for mapping positions inside the string.
 func compileExpr(attr *hclsyntax.Attribute, src string, want ResultType, enum []string, env compileEnv, fileSrc []byte) (*Expr, hcl.Diagnostics) {
 	e := &Expr{Source: src, Type: want, Enum: enum, Range: attr.Expr.Range()}
-	e.srcRange = e.Range
 	if strings.TrimSpace(src) == "" {
 		return nil, hcl.Diagnostics{{
 			Severity: hcl.DiagError,
@@ -71,6 +73,12 @@ func compileExpr(attr *hclsyntax.Attribute, src string, want ResultType, enum []
 	diags = append(diags, checkScopeNames(attr, src, prog.Node(), env, fileSrc)...)
 	if d := checkResultType(attr, prog.Node().Type(), want); d != nil {
 		diags = append(diags, d)
+	}
+	if !diags.HasErrors() {
+		if d := e.fastPath(env); d != nil {
+			d.Subject = attr.Expr.Range().Ptr()
+			diags = append(diags, d)
+		}
 	}
 	return e, diags
 }
@@ -386,4 +394,43 @@ func posAt(src []byte, off int) hcl.Pos {
 	}
 	col = len([]rune(string(src[lineStart:off]))) + 1
 	return hcl.Pos{Line: line, Column: col, Byte: off}
+}
+
+// fastPath recognises constants and bare record fields. A constant is
+// coerced now, so a constant that can never be valid (status = "'snoozed'")
+// is a load-time error rather than one per record.
+func (e *Expr) fastPath(env compileEnv) *hcl.Diagnostic {
+	var v any
+	switch n := e.Program.Node().(type) {
+	case *ast.ConstantNode:
+		v = n.Value
+	case *ast.StringNode:
+		v = n.Value
+	case *ast.BoolNode:
+		v = n.Value
+	case *ast.IntegerNode:
+		v = n.Value
+	case *ast.FloatNode:
+		v = n.Value
+	case *ast.NilNode:
+		v = nil
+	case *ast.IdentifierNode:
+		if t, ok := record.GoType(env.from); ok {
+			for i := 0; i < t.NumField(); i++ {
+				if t.Field(i).Tag.Get("expr") == n.Value {
+					e.field = []int{0, i} // the record is the env's first field
+					break
+				}
+			}
+		}
+		return nil
+	default:
+		return nil
+	}
+	cv, err := coerce(v, e)
+	if err != nil {
+		return &hcl.Diagnostic{Severity: hcl.DiagError, Summary: "Invalid constant", Detail: "This expression always " + err.Error() + "."}
+	}
+	e.isConst, e.konst = true, cv
+	return nil
 }

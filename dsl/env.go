@@ -89,56 +89,57 @@ func envPrototype(from string) (any, bool) {
 	return nil, false
 }
 
-// NewEnv builds the environment of one record. rec is a pointer to a
-// record type, as record.Decode returns it.
-func NewEnv(rec any, sc Scope) (any, error) {
-	switch r := rec.(type) {
-	case *record.Company:
-		return &companyEnv{*r, sc}, nil
-	case *record.Customer:
-		return &customerEnv{*r, sc}, nil
-	case *record.User:
-		return &userEnv{*r, sc}, nil
-	case *record.Team:
-		return &teamEnv{*r, sc}, nil
-	case *record.Conversation:
-		return &conversationEnv{*r, sc}, nil
-	case *record.Message:
-		return &messageEnv{*r, sc}, nil
-	case *record.Note:
-		return &noteEnv{*r, sc}, nil
-	case *record.Klass:
-		return &klassEnv{*r, sc}, nil
-	case *record.KObject:
-		return &kobjectEnv{*r, sc}, nil
-	case *record.Attachment:
-		return &attachmentEnv{*r, sc}, nil
-	}
-	return nil, fmt.Errorf("no expression environment for %T", rec)
+// envSet holds one reusable environment per record type, so evaluating a
+// record allocates nothing for its environment: the record is pointed at,
+// not copied.
+type envSet struct {
+	company      companyEnv
+	customer     customerEnv
+	user         userEnv
+	team         teamEnv
+	conversation conversationEnv
+	message      messageEnv
+	note         noteEnv
+	klass        klassEnv
+	kobject      kobjectEnv
+	attachment   attachmentEnv
 }
 
-// setEach replaces the for_each element in an environment built by NewEnv.
-func setEach(env any, each any) {
-	switch e := env.(type) {
-	case *companyEnv:
-		e.Each = each
-	case *customerEnv:
-		e.Each = each
-	case *userEnv:
-		e.Each = each
-	case *teamEnv:
-		e.Each = each
-	case *conversationEnv:
-		e.Each = each
-	case *messageEnv:
-		e.Each = each
-	case *noteEnv:
-		e.Each = each
-	case *klassEnv:
-		e.Each = each
-	case *kobjectEnv:
-		e.Each = each
-	case *attachmentEnv:
-		e.Each = each
+// env points the environment of rec's type at rec and returns it. rec is a
+// pointer to a record type, as record.Decode returns it. The result is
+// valid until the next call for the same type.
+func (s *envSet) env(rec any, sc Scope) (any, *Scope, error) {
+	switch r := rec.(type) {
+	case *record.Company:
+		s.company = companyEnv{*r, sc}
+		return &s.company, &s.company.Scope, nil
+	case *record.Customer:
+		s.customer = customerEnv{*r, sc}
+		return &s.customer, &s.customer.Scope, nil
+	case *record.User:
+		s.user = userEnv{*r, sc}
+		return &s.user, &s.user.Scope, nil
+	case *record.Team:
+		s.team = teamEnv{*r, sc}
+		return &s.team, &s.team.Scope, nil
+	case *record.Conversation:
+		s.conversation = conversationEnv{*r, sc}
+		return &s.conversation, &s.conversation.Scope, nil
+	case *record.Message:
+		s.message = messageEnv{*r, sc}
+		return &s.message, &s.message.Scope, nil
+	case *record.Note:
+		s.note = noteEnv{*r, sc}
+		return &s.note, &s.note.Scope, nil
+	case *record.Klass:
+		s.klass = klassEnv{*r, sc}
+		return &s.klass, &s.klass.Scope, nil
+	case *record.KObject:
+		s.kobject = kobjectEnv{*r, sc}
+		return &s.kobject, &s.kobject.Scope, nil
+	case *record.Attachment:
+		s.attachment = attachmentEnv{*r, sc}
+		return &s.attachment, &s.attachment.Scope, nil
 	}
+	return nil, nil, fmt.Errorf("no expression environment for %T", rec)
 }

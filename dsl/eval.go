@@ -41,6 +41,7 @@ type Payload map[string]any
 // for concurrent use; make one per goroutine.
 type Evaluator struct {
 	vm    vm.VM
+	envs  envSet
 	Scope Scope
 }
 
@@ -53,7 +54,7 @@ func NewEvaluator(cfg *Config) *Evaluator {
 // Eval maps one record. It returns no payload when the mapping's `when`
 // is false, and one per element with for_each.
 func (ev *Evaluator) Eval(m *Mapping, rec any) ([]Payload, error) {
-	env, err := NewEnv(rec, ev.Scope)
+	env, scope, err := ev.envs.env(rec, ev.Scope)
 	if err != nil {
 		return nil, err
 	}
@@ -88,7 +89,7 @@ func (ev *Evaluator) Eval(m *Mapping, rec any) ([]Payload, error) {
 	}
 	out := make([]Payload, 0, rv.Len())
 	for i := 0; i < rv.Len(); i++ {
-		setEach(env, rv.Index(i).Interface())
+		scope.Each = rv.Index(i).Interface()
 		p, err := ev.fields(m, env, id)
 		if err != nil {
 			return nil, err
@@ -116,7 +117,22 @@ func (ev *Evaluator) fields(m *Mapping, env any, id string) (Payload, error) {
 }
 
 func (ev *Evaluator) run(m *Mapping, name string, e *Expr, env any, id string) (any, error) {
-	v, err := ev.vm.Run(e.Program, env)
+	if e.isConst {
+		return e.konst, nil
+	}
+	var v any
+	var err error
+	if e.field != nil {
+		// A pointer to the field boxes without allocating; fieldValue then
+		// boxes the result once.
+		ptr := reflect.ValueOf(env).Elem().FieldByIndex(e.field).Addr().Interface()
+		if v, ok := fieldValue(ptr, e); ok {
+			return v, nil
+		}
+		v = reflect.ValueOf(ptr).Elem().Interface()
+	} else {
+		v, err = ev.vm.Run(e.Program, env)
+	}
 	if err != nil {
 		return nil, &EvalError{Mapping: m.Address(), Attr: name, Range: e.Range, RecordID: id, Err: err}
 	}
@@ -125,6 +141,33 @@ func (ev *Evaluator) run(m *Mapping, name string, e *Expr, env any, id string) (
 		return nil, &EvalError{Mapping: m.Address(), Attr: name, Range: e.Range, RecordID: id, Err: err}
 	}
 	return v, nil
+}
+
+// fieldValue coerces the common field types read straight from a record,
+// reporting false for anything it leaves to coerce.
+func fieldValue(ptr any, e *Expr) (any, bool) {
+	switch p := ptr.(type) {
+	case *string:
+		if e.Type != TString && e.Type != TRef {
+			return nil, false
+		}
+		if *p == "" {
+			return nil, true
+		}
+		if len(e.Enum) > 0 {
+			return nil, false
+		}
+		return *p, true
+	case *time.Time:
+		if e.Type != TTime {
+			return nil, false
+		}
+		if p.IsZero() {
+			return nil, true
+		}
+		return p.UTC().Format(ZendeskTime), true
+	}
+	return nil, false
 }
 
 // ZendeskTime is the timestamp layout of Zendesk payloads.
@@ -149,13 +192,12 @@ func coerce(v any, e *Expr) (any, error) {
 		if len(e.Enum) > 0 && !contains(e.Enum, s) {
 			return nil, fmt.Errorf("gave %q, which is not one of %s; map it in the mapping file (a table in locals with ?? for a default)", s, strings.Join(e.Enum, ", "))
 		}
-		return s, nil
+		return v, nil // already boxed: returning s would box it again
 	case TBool:
-		b, ok := v.(bool)
-		if !ok {
+		if _, ok := v.(bool); !ok {
 			return nil, fmt.Errorf("gave %s (%T), want true or false", short(v), v)
 		}
-		return b, nil
+		return v, nil
 	case TNumber:
 		switch n := v.(type) {
 		case int, int64, float64:
@@ -165,7 +207,10 @@ func coerce(v any, e *Expr) (any, error) {
 	case TStringList, TRefList:
 		switch l := v.(type) {
 		case []string:
-			return dropEmpty(l), nil
+			if contains(l, "") {
+				return dropEmpty(l), nil
+			}
+			return v, nil
 		case []any:
 			out := make([]string, 0, len(l))
 			for i, x := range l {

@@ -43,11 +43,14 @@ func (l *loader) finish(cfg *Config, root *rawModule) hcl.Diagnostics {
 	for k := range root.vars {
 		env.vars[k] = true
 	}
+	failed := map[string]bool{}
 	for _, key := range keys(root.mappings) {
 		m, d := compileMapping(root.mappings[key], env)
 		diags = append(diags, d...)
 		if m != nil {
 			cfg.Mappings = append(cfg.Mappings, m)
+		} else {
+			failed[key] = true
 		}
 	}
 	sort.SliceStable(cfg.Mappings, func(i, j int) bool {
@@ -59,7 +62,7 @@ func (l *loader) finish(cfg *Config, root *rawModule) hcl.Diagnostics {
 	})
 	seen := map[string]hcl.Range{}
 	for _, t := range root.tests {
-		test, d := decodeTest(t, cfg, env)
+		test, d := decodeTest(t, cfg, env, failed)
 		diags = append(diags, d...)
 		if test == nil {
 			continue
@@ -305,7 +308,7 @@ func optionValue(a attrRef, o OptionSpec) (any, hcl.Diagnostics) {
 }
 
 // decodeTest reads a test block.
-func decodeTest(t testRef, cfg *Config, env compileEnv) (*Test, hcl.Diagnostics) {
+func decodeTest(t testRef, cfg *Config, env compileEnv, failed map[string]bool) (*Test, hcl.Diagnostics) {
 	b := t.block
 	var diags hcl.Diagnostics
 	test := &Test{Name: b.Labels[0], DeclRange: b.DefRange()}
@@ -318,6 +321,13 @@ func decodeTest(t testRef, cfg *Config, env compileEnv) (*Test, hcl.Diagnostics)
 		}
 	}
 	attrs := b.Body.Attributes
+	_, hasExpect := attrs["expect"]
+	_, hasSkipped := attrs["skipped"]
+	_, hasAssert := attrs["assert"]
+	if !hasExpect && !hasSkipped && !hasAssert {
+		diags = append(diags, &hcl.Diagnostic{Severity: hcl.DiagError, Summary: "Test checks nothing",
+			Detail: "Give expect = { field = value }, assert = [\"out.field == ...\"] or skipped = true, so the test can fail.", Subject: test.DeclRange.Ptr()})
+	}
 	ma, ok := attrs["mapping"]
 	if !ok {
 		return nil, append(diags, &hcl.Diagnostic{Severity: hcl.DiagError, Summary: "Missing mapping",
@@ -334,8 +344,11 @@ func decodeTest(t testRef, cfg *Config, env compileEnv) (*Test, hcl.Diagnostics)
 		}
 	}
 	m := cfg.Mapping(test.Mapping)
+	if m == nil && failed[test.Mapping] {
+		return nil, diags // the mapping's own errors are already reported
+	}
 	if m == nil {
-		var addrs []string
+		addrs := keys(failed)
 		for _, mm := range cfg.Mappings {
 			addrs = append(addrs, mm.Address())
 		}
@@ -400,10 +413,6 @@ func decodeTest(t testRef, cfg *Config, env compileEnv) (*Test, hcl.Diagnostics)
 	}
 	if aa, ok := attrs["assert"]; ok {
 		diags = append(diags, compileAsserts(test, aa, t, env)...)
-	}
-	if !test.ExpectSet && !test.Skipped && len(test.Asserts) == 0 {
-		diags = append(diags, &hcl.Diagnostic{Severity: hcl.DiagError, Summary: "Test checks nothing",
-			Detail: "Give expect = { field = value }, assert = [\"out.field == ...\"] or skipped = true, so the test can fail.", Subject: test.DeclRange.Ptr()})
 	}
 	return test, diags
 }

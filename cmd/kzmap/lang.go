@@ -359,4 +359,3 @@ func versionCommand() *cli.Command {
 		},
 	}
 }
-
