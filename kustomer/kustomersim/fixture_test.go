@@ -147,6 +147,9 @@ func smallFixture() *fixture {
 		res("attachment", id(tAttachment, 1), obj{"name": "photo.png", "contentType": "image/png", "contentLength": len(pngBytes)}, obj{"message": rel("message", id(tMessage, 2))}),
 		res("attachment", id(tAttachment, 2), obj{"name": "lost.pdf", "contentType": "application/pdf", "contentLength": 10}, obj{"message": rel("message", id(tMessage, 2))}),
 	)
+	ext := res("attachment", id(tAttachment, 3), obj{"name": "logo.svg", "contentType": "image/svg+xml"}, obj{"message": rel("message", id(tMessage, 3))})
+	ext["links"] = obj{"related": "https://cdn.example.com/logo.svg"}
+	f.add("attachments.ndjson", ext)
 	f.files[id(tAttachment, 1)] = []byte(pngBytes)
 	return f
 }

@@ -201,19 +201,29 @@ func (rq *request) appendRecord(b *bytes.Buffer, t *table, i int32) {
 }
 
 // attachmentJSON sets an attachment's links: self under its message and
-// related to the download URL on this server.
+// related to the download URL on this server. An external attachment keeps
+// the URL it was registered with ("later reads return links.related as the
+// registered URL", DEV create-attachment).
 func (rq *request) attachmentJSON(t *table, i int32) []byte {
 	r := &t.recs[i]
 	var obj map[string]json.RawMessage
 	if err := json.Unmarshal(r.raw, &obj); err != nil {
 		panic("kustomersim: stored attachment is not a JSON object: " + err.Error())
 	}
+	var old struct {
+		Related string `json:"related"`
+	}
+	_ = json.Unmarshal(obj["links"], &old)
 	id := idString(r.id)
 	self := "/v1/attachments/" + id
 	if mid := rq.s.ds.parentID(t, i, 0); mid != "" {
 		self = "/v1/messages/" + mid + "/attachments/" + id
 	}
-	links, _ := json.Marshal(map[string]string{"self": self, "related": rq.s.baseURL(rq.r) + "/v1/attachments/" + id})
+	related := rq.s.baseURL(rq.r) + "/v1/attachments/" + id
+	if strings.HasPrefix(old.Related, "http") && !strings.Contains(old.Related, ".kustomerapp.com/") {
+		related = old.Related
+	}
+	links, _ := json.Marshal(map[string]string{"self": self, "related": related})
 	obj["links"] = links
 	out, _ := json.Marshal(obj)
 	return out

@@ -15,7 +15,7 @@ func TestLoadSmall(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	want := map[string]int{"company": 1, "customer": 3, "user": 2, "team": 1, "conversation": 4, "message": 3, "note": 1, "klass": 2, "kobject": 2, "attachment": 2}
+	want := map[string]int{"company": 1, "customer": 3, "user": 2, "team": 1, "conversation": 4, "message": 3, "note": 1, "klass": 2, "kobject": 2, "attachment": 3}
 	if diff := cmp.Diff(want, ds.Counts()); diff != "" {
 		t.Errorf("Counts() (-want +got):\n%s", diff)
 	}

@@ -192,14 +192,10 @@ func TestSearchCaps(t *testing.T) {
 		t.Errorf("page 34 of 300: %d, %d records; want 100", r.status, len(e.Data))
 	}
 	// The documented workaround: restart with gt the last updated_at seen.
-	r, e = get("page=1&pageSize=100")
 	restart := `{"queryContext":"customer","and":[{"customer_updated_at":{"gt":"2026-01-07T22:39:00.000Z"}}],"sort":{"customer_updated_at":"asc"}}`
 	r = h.search("/v1/customers/search?page=1&pageSize=100", restart)
-	if ids := r.ids(t); len(ids) != 50 || ids[0] != id(tCustomer, 10001) {
-		t.Errorf("restart after hit 10,000: %d hits starting at %v", len(ids), ids[:min(1, len(ids))])
-	}
-	if r.status != 200 || e.Meta["total"] != n {
-		t.Errorf("status %d, total %d", r.status, e.Meta["total"])
+	if ids := r.ids(t); r.status != 200 || len(ids) != 50 || ids[0] != id(tCustomer, 10001) {
+		t.Errorf("restart after hit 10,000: %d, %d hits starting at %v", r.status, len(ids), ids[:min(1, len(ids))])
 	}
 }
 

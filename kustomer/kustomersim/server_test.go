@@ -310,6 +310,11 @@ func TestAttachments(t *testing.T) {
 	if diff := cmp.Diff(wantLinks, att["links"]); diff != "" {
 		t.Errorf("attachment links (-want +got):\n%s", diff)
 	}
+	// An external attachment keeps its registered URL.
+	ext := h.get("/v1/messages/" + id(tMessage, 3) + "/attachments/" + id(tAttachment, 3)).json(t)["data"].(obj)
+	if related := ext["links"].(obj)["related"]; related != "https://cdn.example.com/logo.svg" {
+		t.Errorf("external attachment related = %v", related)
+	}
 	// Inline images in htmlBody point at this server, not the org host.
 	msg := h.get("/v1/messages/" + id(tMessage, 2)).json(t)["data"].(obj)
 	html := msg["attributes"].(obj)["htmlBody"].(string)
