@@ -110,13 +110,15 @@ func (s *Spec) ValidateRequest(r *http.Request, body []byte) error {
 	if r2.Header.Get("Content-Type") == "" {
 		r2.Header.Set("Content-Type", "application/json")
 	}
-	in := &openapi3filter.RequestValidationInput{
-		Request: r2, PathParams: params, Route: route,
-		Options: &openapi3filter.Options{
-			AuthenticationFunc:         openapi3filter.NoopAuthenticationFunc,
-			ExcludeReadOnlyValidations: true,
-			MultiError:                 true,
-		},
+	opts := &openapi3filter.Options{
+		AuthenticationFunc:         openapi3filter.NoopAuthenticationFunc,
+		ExcludeReadOnlyValidations: true,
+		MultiError:                 true,
 	}
+	// Name the offending value and why, without dumping the schema.
+	opts.WithCustomSchemaErrorFunc(func(err *openapi3.SchemaError) string {
+		return "/" + strings.Join(err.JSONPointer(), "/") + ": " + err.Reason
+	})
+	in := &openapi3filter.RequestValidationInput{Request: r2, PathParams: params, Route: route, Options: opts}
 	return openapi3filter.ValidateRequest(context.Background(), in)
 }
