@@ -103,6 +103,7 @@ func exprDiagnostic(attr *hclsyntax.Attribute, src string, err error, env compil
 			d.Detail = "The function " + why + "."
 			break
 		}
+		widen(d.Subject, name)
 		d.Summary = "Unknown name in expression"
 		d.Detail = fmt.Sprintf("A %s record has no field %q.%s Fields of %s: %s.", env.from, name,
 			suggest(name, names(env)), env.from, strings.Join(record.Fields(env.from), ", "))
@@ -192,12 +193,14 @@ func checkScopeNames(attr *hclsyntax.Attribute, src string, root ast.Node, env c
 			what = "variable"
 		}
 		line, col := lineCol(src, m.loc)
+		subject := exprPos(attr, src, line, col, fileSrc)
+		widen(&subject, m.name)
 		diags = append(diags, &hcl.Diagnostic{
 			Severity: hcl.DiagError,
 			Summary:  "Unknown " + what,
 			Detail: fmt.Sprintf("There is no %s named %q.%s Declared: %s.", what, m.name,
 				suggest(m.name, cands), orNone(cands)),
-			Subject: exprPos(attr, src, line, col, fileSrc).Ptr(),
+			Subject: &subject,
 		})
 	}
 	return diags
@@ -433,4 +436,14 @@ func (e *Expr) fastPath(env compileEnv) *hcl.Diagnostic {
 	}
 	e.isConst, e.konst = true, cv
 	return nil
+}
+
+// widen makes the one-character range of a name found in the expression
+// cover the whole name, so the caret underlines all of it.
+func widen(r *hcl.Range, name string) {
+	if r.Start.Line != r.End.Line || r.End.Byte-r.Start.Byte != 1 {
+		return
+	}
+	r.End.Byte = r.Start.Byte + len(name)
+	r.End.Column = r.Start.Column + len([]rune(name))
 }
