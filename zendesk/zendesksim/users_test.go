@@ -130,3 +130,39 @@ func TestIdentities(t *testing.T) {
 		t.Errorf("identities = %d, want 3: %s", n, r.raw)
 	}
 }
+
+func TestOrganizationsBulkAndUpsert(t *testing.T) {
+	h := newHarness(t, Options{})
+	r := h.runJob(200, "POST", "/api/v2/organizations/create_many", map[string]any{"organizations": []any{
+		map[string]any{"name": "Acme", "external_id": "c-1"},
+		map[string]any{"name": "ACME"},
+		map[string]any{"name": "Beta", "external_id": "C-1"},
+	}})
+	res := r.get("job_status", "results").([]any)
+	if num(dig(res, "0", "id")) == 0 || dig(res, "1", "error") != "DuplicateValue" || dig(res, "2", "error") != "DuplicateValue" {
+		t.Fatalf("results = %s", r.raw)
+	}
+	acme := num(dig(res, "0", "id"))
+	// create_or_update matches by external id, never by name.
+	r = h.must(200, "POST", "/api/v2/organizations/create_or_update", map[string]any{"organization": map[string]any{"external_id": "C-1", "notes": "n"}})
+	if num(r.get("organization", "id")) != acme || r.str("organization", "notes") != "n" {
+		t.Errorf("update by external id = %s", r.raw)
+	}
+	if r := h.do("POST", "/api/v2/organizations/create_or_update", map[string]any{"organization": map[string]any{"name": "Acme"}}); r.status != 422 {
+		t.Errorf("create_or_update by name only = %d, want 422 duplicate name", r.status)
+	}
+	h.must(201, "POST", "/api/v2/organizations/create_or_update", map[string]any{"organization": map[string]any{"name": "Gamma", "external_id": "c-3"}})
+	r = h.must(200, "GET", "/api/v2/organizations/show_many?external_ids=c-1,C-3,none", nil)
+	if n := len(r.get("organizations").([]any)); n != 2 {
+		t.Errorf("show_many by external ids = %d, want 2", n)
+	}
+	r = h.must(200, "GET", "/api/v2/organizations/search?name=gamma", nil)
+	if r.str("organizations", "0", "external_id") != "c-3" {
+		t.Errorf("search by name = %s", r.raw)
+	}
+	u := h.user("Ann", "ann@example.test", "end-user")
+	r = h.must(200, "GET", "/api/v2/users/show_many?ids="+itoa(u)+",1", nil)
+	if n := len(r.get("users").([]any)); n != 1 {
+		t.Errorf("users show_many = %d, want 1", n)
+	}
+}
