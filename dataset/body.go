@@ -3,7 +3,6 @@ package dataset
 import (
 	"bytes"
 	"image"
-	"image/color"
 	"image/png"
 	"strconv"
 	"strings"
@@ -78,9 +77,8 @@ func (g *gen) usedMask(lines []string) *uint64 {
 	panic("dataset: too many line lists in one message")
 }
 
-// writeBody writes a message's plain text into g.sc.body and returns the
-// Unicode edge cases it contains.
-func (g *gen) writeBody(m *msg) feat {
+// writeBody writes a message's plain text into g.sc.body.
+func (g *gen) writeBody(m *msg) {
 	r := g.r
 	b := g.sc.body[:0]
 	tp := m.tp
@@ -141,12 +139,7 @@ func (g *gen) writeBody(m *msg) feat {
 	default:
 		b = g.sentences(b, tp.agent, 1+r.IntN(2))
 	}
-	var uni feat
-	if g.chance(g.p.oddText) {
-		b, uni = g.sprinkle(b)
-	}
 	g.sc.body = b
-	return uni
 }
 
 func (g *gen) closing() string {
@@ -198,7 +191,8 @@ func (g *gen) logText(b []byte, n int) []byte {
 }
 
 // appendHTMLBody renders plain text as the HTML an email client sends:
-// paragraphs at blank lines, <br> at line breaks.
+// paragraphs at blank lines, <br> at line breaks. It leaves the <div>
+// open for images to follow.
 func appendHTMLBody(dst, text []byte) []byte {
 	text = bytes.ReplaceAll(text, []byte("\r\n"), []byte("\n"))
 	dst = append(dst, `<div dir="auto">`...)
@@ -212,7 +206,7 @@ func appendHTMLBody(dst, text []byte) []byte {
 		}
 		dst = append(dst, "</p>"...)
 	}
-	return append(dst, "</div>"...)
+	return dst
 }
 
 func appendHTMLText(dst, text []byte) []byte {
@@ -241,17 +235,13 @@ func (g *gen) fileBytes(dst []byte, ctype string) []byte {
 	r := g.r
 	switch ctype {
 	case "image/png":
-		w, h := 8+r.IntN(40), 8+r.IntN(40)
+		// A photo-like noise image: it does not compress, so its size is
+		// about its pixel count (a few KB to 12 KB).
+		w, h := 16+r.IntN(49), 16+r.IntN(49)
 		img := image.NewNRGBA(image.Rect(0, 0, w, h))
-		for y := 0; y < h; y += 4 {
-			for x := 0; x < w; x += 4 {
-				c := color.NRGBA{uint8(r.IntN(256)), uint8(r.IntN(256)), uint8(r.IntN(256)), 255}
-				for yy := y; yy < min(y+4, h); yy++ {
-					for xx := x; xx < min(x+4, w); xx++ {
-						img.SetNRGBA(xx, yy, c)
-					}
-				}
-			}
+		for p := 0; p < len(img.Pix); p += 4 {
+			v := r.Uint64()
+			img.Pix[p], img.Pix[p+1], img.Pix[p+2], img.Pix[p+3] = byte(v), byte(v>>8), byte(v>>16), 255
 		}
 		buf := bytes.NewBuffer(dst)
 		if err := g.png.Encode(buf, img); err != nil {

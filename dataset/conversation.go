@@ -608,10 +608,13 @@ func (g *gen) message(c *cust, m *msg) error {
 		}
 		attach = g.chance(p)
 	}
-	// Natural ugly cases stay off messages that carry a planted one, so a
-	// planted case is never hidden by another.
+	// Natural ugly cases stay off messages that carry a planted one, and
+	// off each other, so no case hides another (a preview-only message
+	// would hide a long body or an inline image).
 	natural := m.f == 0 && !m.auto
-	emptyBody := m.f&fEmptyBody != 0 || natural && attach && g.chance(g.p.emptyBody)
+	long := m.f&fLongBody != 0 || natural && g.chance(g.p.longBody)
+	emptyBody := m.f&fEmptyBody != 0 || natural && !long && attach && g.chance(g.p.emptyBody)
+	previewOnly := m.f&fPreviewOnly != 0 || natural && !long && !emptyBody && g.chance(g.p.previewOnly)
 	if emptyBody {
 		attach = true
 	}
@@ -632,34 +635,37 @@ func (g *gen) message(c *cust, m *msg) error {
 	}
 
 	// Body, and for email an HTML version.
-	long := m.f&fLongBody != 0 || natural && g.chance(g.p.longBody)
-	html := email && (m.dir == "out" || m.f&(fInline|fExternal) != 0 || r.IntN(100) < 85)
+	html := email && !previewOnly && !emptyBody && (m.dir == "out" || m.f&(fInline|fExternal) != 0 || r.IntN(100) < 85)
 	sc.body, sc.html = sc.body[:0], sc.html[:0]
-	var uni feat
 	switch {
 	case emptyBody:
 		g.edge(EdgeEmptyBody, 1)
-		html = false
 	case long:
-		sc.body = append(sc.body, "Here is everything from the app log, sorry it's long:\n\n"...)
+		const intro = "Here is everything from the app log, sorry it's long:\n\n"
+		sc.body = append(sc.body, intro...)
 		sc.body = g.logText(sc.body, 66_000+r.IntN(20_000))
 		if html {
 			sc.html = append(sc.html, "<div><p>Here is everything from the app log, sorry it&#39;s long:</p><pre>"...)
-			sc.html = appendHTMLText(sc.html, sc.body[len("Here is everything from the app log, sorry it's long:\n\n"):])
-			sc.html = append(sc.html, "</pre></div>"...)
+			sc.html = appendHTMLText(sc.html, sc.body[len(intro):])
+			sc.html = append(sc.html, "</pre>"...)
 		}
 		if utf8.RuneCount(sc.body) > LongBodyChars {
 			g.edge(EdgeLongBody, 1)
 		}
 	default:
 		g.v.agent = m.author.first
-		uni = g.writeBody(m)
+		g.writeBody(m)
+		// The end of a body may not make it into a preview.
+		if !previewOnly && g.chance(g.p.oddText) {
+			var uni feat
+			sc.body, uni = g.sprinkle(sc.body)
+			g.unicode(uni)
+		}
 		if html {
 			sc.html = appendHTMLBody(sc.html, sc.body)
 		}
 	}
-	if html && len(sc.body) > 0 {
-		external := m.f&fExternal != 0 || m.dir == "out" && r.IntN(100) < 15
+	if html {
 		inline := -1
 		if m.f&fInline != 0 || r.IntN(2) == 0 {
 			for k, a := range sc.atts {
@@ -679,16 +685,15 @@ func (g *gen) message(c *cust, m *msg) error {
 			sc.html = append(sc.html, `" width="600"></p>`...)
 			g.edge(EdgeInlineImage, 1)
 		}
-		if external {
+		if m.f&fExternal != 0 || m.dir == "out" && r.IntN(100) < 15 {
 			sc.html = append(sc.html, `<p><img src="https://images.example.net/email/signature-logo.png" alt="logo" width="120" height="40"></p>`...)
 			g.edge(EdgeExternalImage, 1)
 		}
+		sc.html = append(sc.html, "</div>"...)
 	}
-	previewOnly := m.f&fPreviewOnly != 0 || natural && !emptyBody && g.chance(g.p.previewOnly)
 	if previewOnly {
 		g.edge(EdgePreviewOnly, 1)
 	}
-	g.unicode(uni)
 
 	e := &g.e
 	e.reset()

@@ -241,6 +241,7 @@ func newGen(opts Options) (*gen, error) {
 	g := &gen{opts: opts, p: p, org: org, seed: uint64(opts.Seed), n: n, edges: map[Edge]int{}}
 	g.orgTitle = strings.ToUpper(org[:1]) + org[1:]
 	g.png.BufferPool = &pngPool{}
+	g.png.CompressionLevel = png.BestSpeed
 	g.r = rand.New(&g.src)
 	g.idr = rand.New(&g.idSrc)
 	g.now = opts.Now.UnixMilli()

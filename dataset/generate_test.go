@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"errors"
+	"flag"
 	"io/fs"
 	"os"
 	"path/filepath"
@@ -71,6 +72,23 @@ func TestGenerateSmall(t *testing.T) {
 	}
 }
 
+var largeCustomers = flag.Int("large", 0, "TestGenerateLarge: check a large-profile dataset of this many customers")
+
+// TestGenerateLarge reads a large-profile dataset back in full; it is slow,
+// so it runs only when asked: go test ./dataset -run Large -large 20000.
+func TestGenerateLarge(t *testing.T) {
+	if *largeCustomers == 0 {
+		t.Skip("run with -large N to check the large profile on N customers")
+	}
+	var want []Edge
+	for _, e := range Edges() {
+		if e != EdgeHugeConv {
+			want = append(want, e)
+		}
+	}
+	checkProfile(t, Options{Profile: "large", Seed: 1, Customers: *largeCustomers}, want)
+}
+
 func TestGenerateSmallIsFast(t *testing.T) {
 	start := time.Now()
 	generate(t, Options{Profile: "small", Seed: 1})
@@ -132,11 +150,12 @@ func sortedKeys[V any](m map[string]V) []string {
 // mostly email and chat, mostly short conversations with a long tail,
 // mostly one email per customer.
 func TestDistributions(t *testing.T) {
-	dir, _ := generate(t, Options{Profile: "small", Seed: 5, Customers: 3000})
-	ds := load(t, dir)
+	const n = 2000
+	dir, _ := generate(t, Options{Profile: "small", Seed: 5, Customers: n})
+	ds := loadTypes(t, dir, "customer", "conversation")
 	convs := ds.byType["conversation"]
-	if len(convs) < 3000 {
-		t.Fatalf("only %d conversations for 3000 customers", len(convs))
+	if len(convs) < n {
+		t.Fatalf("only %d conversations for %d customers", len(convs), n)
 	}
 	var done, emailChat int
 	var counts []int
@@ -150,18 +169,17 @@ func TestDistributions(t *testing.T) {
 		counts = append(counts, c.num("messageCount"))
 	}
 	sort.Ints(counts)
-	n := len(convs)
-	share := func(k int) float64 { return float64(k) / float64(n) }
+	share := func(k int) float64 { return float64(k) / float64(len(convs)) }
 	if share(done) < 0.8 {
 		t.Errorf("done: %.2f of conversations, want most", share(done))
 	}
 	if share(emailChat) < 0.75 {
 		t.Errorf("email or chat: %.2f of conversations, want most", share(emailChat))
 	}
-	if med := counts[n/2]; med > 4 {
+	if med := counts[len(counts)/2]; med > 4 {
 		t.Errorf("median conversation has %d messages, want a short one", med)
 	}
-	if top := counts[n-1]; top < 40 {
+	if top := counts[len(counts)-1]; top < 40 {
 		t.Errorf("longest conversation has %d messages, want a long tail", top)
 	}
 	oneEmail := 0
@@ -170,7 +188,7 @@ func TestDistributions(t *testing.T) {
 			oneEmail++
 		}
 	}
-	if s := float64(oneEmail) / 3000; s < 0.75 {
+	if s := float64(oneEmail) / n; s < 0.75 {
 		t.Errorf("%.2f of customers have exactly one email, want most", s)
 	}
 	var archive int

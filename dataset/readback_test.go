@@ -92,7 +92,10 @@ var (
 // load reads every file of a dataset, failing the test on anything that
 // breaks the format: invalid JSON or UTF-8, a NUL, a wrong type, a bad or
 // repeated id, a line the record model cannot decode.
-func load(t *testing.T, dir string) *loaded {
+func load(t *testing.T, dir string) *loaded { return loadTypes(t, dir, Types()...) }
+
+// loadTypes loads only the given types (and the manifest and files).
+func loadTypes(t *testing.T, dir string, only ...string) *loaded {
 	t.Helper()
 	ds := &loaded{dir: dir, byType: map[string][]*res{}, byID: map[string]map[string]*res{}, files: map[string]int64{}}
 	mb, err := os.ReadFile(filepath.Join(dir, ManifestFile))
@@ -109,7 +112,7 @@ func load(t *testing.T, dir string) *loaded {
 	if ds.now, err = time.Parse(time.RFC3339, now); err != nil || !timeRe.MatchString(now) {
 		t.Fatalf("manifest now %q: %v", now, err)
 	}
-	for _, typ := range Types() {
+	for _, typ := range only {
 		name, _ := FileName(typ)
 		ds.byID[typ] = map[string]*res{}
 		f, err := os.Open(filepath.Join(dir, name))
