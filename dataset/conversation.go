@@ -311,7 +311,7 @@ func (g *gen) conversation(c *cust, f feat) error {
 			}
 			continue
 		}
-		m := msg{conv: convID, t: t, ch: ch, subject: subject, order: orderNum, tp: tp}
+		m := msg{conv: convID, t: t, ch: ch, subject: subject, tp: tp}
 		if switchAt >= 0 && msgIdx >= switchAt {
 			m.ch = "email"
 		}
@@ -580,14 +580,14 @@ func (g *gen) note(c *cust, conv oid, t int64, author agent) error {
 
 // msg is one message being written.
 type msg struct {
-	conv           oid
-	t              int64
-	ch, dir        string
-	subject, order string
-	tp             *topic
-	auto, reply    bool
-	author         agent // for outbound
-	f              feat
+	conv        oid
+	t           int64
+	ch, dir     string
+	subject     string
+	tp          *topic
+	auto, reply bool
+	author      agent // for outbound
+	f           feat
 }
 
 func (g *gen) message(c *cust, m *msg) error {

@@ -12,6 +12,18 @@ import (
 )
 
 // Options says what Generate makes.
+//
+// The profiles differ in size and in how often the ugly cases occur on
+// their own; each of them also plants every edge case but the huge
+// conversation on a customer of its own, so with enough customers (one
+// per planted case, 23) every Edge is present:
+//
+//   - small: 50 customers (~1,000 messages, ~1.3 MB, well under a second),
+//     for unit tests; ugly cases rare beyond the planted ones.
+//   - edge: 300 customers (~10,000 messages) with the ugly cases common,
+//     plus a chat of more than 5,000 messages.
+//   - large: 100,000 customers (~1.8 million messages, ~1.8 GB), ugly
+//     cases at realistic rates.
 type Options struct {
 	// Profile is "small" (the default), "edge" or "large".
 	Profile string
@@ -24,7 +36,7 @@ type Options struct {
 	// DefaultNow, never the wall clock.
 	Now time.Time
 	// Org is the Kustomer org name used in attachment URLs and agent
-	// emails; empty means "acme".
+	// emails: lowercase letters, digits and hyphens; empty means "acme".
 	Org string
 }
 
@@ -46,8 +58,9 @@ type Summary struct {
 	// byte written (ndjson lines and files; not the manifest).
 	Files int
 	Bytes int64
-	// Edges counts the records that show each edge case; an edge case the
-	// dataset does not contain is absent.
+	// Edges counts the records the generator made to show each edge case;
+	// an edge case it did not make is absent. Fixed vocabulary may show
+	// some by the way (a team named with an emoji) without being counted.
 	Edges map[Edge]int
 }
 
@@ -238,6 +251,9 @@ func newGen(opts Options) (*gen, error) {
 	if org == "" {
 		org = "acme"
 	}
+	if !validOrg(org) {
+		return nil, fmt.Errorf("dataset: org %q: want lowercase letters, digits and hyphens, as in <org>.api.kustomerapp.com", opts.Org)
+	}
 	g := &gen{opts: opts, p: p, org: org, seed: uint64(opts.Seed), n: n, edges: map[Edge]int{}}
 	g.orgTitle = strings.ToUpper(org[:1]) + org[1:]
 	g.png.BufferPool = &pngPool{}
@@ -251,6 +267,16 @@ func newGen(opts Options) (*gen, error) {
 	g.archive = g.now - ArchiveAfterDays*day
 	g.nImported = min(n, max(SameUpdatedAtRecords+2, n/10))
 	return g, nil
+}
+
+func validOrg(s string) bool {
+	for i := 0; i < len(s); i++ {
+		c := s[i]
+		if !(c >= 'a' && c <= 'z' || c >= '0' && c <= '9' || c == '-' && i > 0) {
+			return false
+		}
+	}
+	return s != ""
 }
 
 func (g *gen) run(ctx context.Context) error {

@@ -217,6 +217,15 @@ func TestGenerateOptions(t *testing.T) {
 	}
 	check(t, load(t, dir))
 
+	// Fewer customers than planted cases: the cases share customers.
+	for n := 1; n <= 3; n++ {
+		dir, _ := generate(t, Options{Profile: "small", Seed: int64(n), Customers: n})
+		check(t, load(t, dir))
+	}
+
+	if _, err := Generate(context.Background(), Options{Org: "Acme Corp"}, t.TempDir()); err == nil {
+		t.Error("an org name with a space accepted")
+	}
 	if _, err := Generate(context.Background(), Options{Profile: "huge"}, t.TempDir()); !errors.Is(err, ErrUnknownProfile) {
 		t.Errorf("unknown profile: err = %v", err)
 	}
