@@ -89,6 +89,20 @@ func TestGenerateLarge(t *testing.T) {
 	checkProfile(t, Options{Profile: "large", Seed: 1, Customers: *largeCustomers}, want)
 }
 
+// TestPlantedMinimum holds the promise of Options: 23 customers are
+// enough for every planted case to show.
+func TestPlantedMinimum(t *testing.T) {
+	for seed := int64(1); seed <= 5; seed++ {
+		dir, _ := generate(t, Options{Profile: "small", Seed: seed, Customers: 23})
+		found := check(t, load(t, dir))
+		for _, e := range Edges() {
+			if e != EdgeHugeConv && found[e] == 0 {
+				t.Errorf("seed %d: %s missing", seed, e)
+			}
+		}
+	}
+}
+
 func TestGenerateSmallIsFast(t *testing.T) {
 	start := time.Now()
 	generate(t, Options{Profile: "small", Seed: 1})

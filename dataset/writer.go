@@ -175,7 +175,8 @@ func (w *Writer) SetManifest(m Manifest) { w.manifest = m }
 // Write adds one resource of type typ ("customer", "message", ...). The
 // resource is a value encoding/json can marshal into a resource object, or
 // already-encoded JSON ([]byte or json.RawMessage), which is validated and
-// compacted onto one line.
+// compacted onto one line. Its "type" must be typ and its "id" 24
+// lowercase hex digits.
 func (w *Writer) Write(typ string, resource any) error {
 	if w.err != nil {
 		return w.err
@@ -201,8 +202,18 @@ func (w *Writer) Write(typ string, resource any) error {
 	if err := json.Compact(&buf, raw); err != nil {
 		return fmt.Errorf("dataset: %s: %w", typ, err)
 	}
-	if buf.Len() == 0 || buf.Bytes()[0] != '{' {
+	var head struct {
+		Type string `json:"type"`
+		ID   string `json:"id"`
+	}
+	if buf.Len() == 0 || buf.Bytes()[0] != '{' || json.Unmarshal(buf.Bytes(), &head) != nil {
 		return fmt.Errorf("dataset: %s: a resource must be a JSON object", typ)
+	}
+	if head.Type != typ {
+		return fmt.Errorf("dataset: a resource of type %q written as %q", head.Type, typ)
+	}
+	if !validID(head.ID) {
+		return fmt.Errorf("dataset: %s id %q is not 24 lowercase hex digits", typ, head.ID)
 	}
 	return w.writeLine(t, buf.Bytes())
 }

@@ -52,6 +52,12 @@ func TestWriter(t *testing.T) {
 	if err := w.Write("customer", []byte(`[1]`)); err == nil {
 		t.Error("a JSON array accepted as a resource")
 	}
+	if err := w.Write("customer", company); err == nil {
+		t.Error("a company accepted as a customer")
+	}
+	if err := w.Write("customer", []byte(`{"type":"customer","id":"64F0C0FFEE0000000000A004"}`)); err == nil {
+		t.Error("an upper-case id accepted")
+	}
 	if err := w.WriteFile("../../etc/passwd", []byte("x")); err == nil {
 		t.Error("attachment id with a path accepted")
 	}
