@@ -178,8 +178,8 @@ func (w *Writer) SetManifest(m Manifest) { w.manifest = m }
 // compacted onto one line. Its "type" must be typ and its "id" 24
 // lowercase hex digits.
 func (w *Writer) Write(typ string, resource any) error {
-	if w.err != nil {
-		return w.err
+	if err := w.check(); err != nil {
+		return err
 	}
 	t := typeIndex(typ)
 	if t < 0 {
