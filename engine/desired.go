@@ -1,0 +1,615 @@
+package engine
+
+import (
+	"context"
+	"crypto/sha256"
+	"encoding/hex"
+	"encoding/json"
+	"fmt"
+	"sort"
+	"strings"
+	"unicode/utf8"
+
+	"github.com/kzmap/kzmap/dsl"
+	"github.com/kzmap/kzmap/record"
+)
+
+// Zendesk limits the planner enforces (api/zendesk.md).
+const (
+	MaxCommentsPerTicket = 5000
+	MaxCommentChars      = 65535
+	MaxRecordBytes       = 32 * 1024
+	MaxFieldsPerObject   = 100
+)
+
+// ObjectLimits is the number of custom objects per Zendesk plan tier.
+var ObjectLimits = map[string]int{
+	"team": 3, "growth": 5, "professional": 30, "enterprise": 50, "enterprise_plus": 50, "high_volume": 30,
+}
+
+// Desired is one Zendesk record the mapping wants, before the diff.
+type Desired struct {
+	Kind    string
+	Key     string // mapping address + ":" + source id (+ "#part")
+	Mapping string
+	Pos     string
+	Sources []string // "type/id"
+	Payload dsl.Payload
+	// Comments of a ticket, in order.
+	Comments []Comment
+	// Unwritable says why the record cannot be written; the payload is
+	// then incomplete.
+	Unwritable string
+	hash       string
+}
+
+// Comment is one comment of a desired ticket.
+type Comment struct {
+	Key     string // "message/<id>", "note/<id>", with "#n" for the parts of a split body
+	Payload dsl.Payload
+}
+
+// Hash is the hash of the payload and comments: what the checkpoint keeps
+// to tell a changed record from an unchanged one.
+func (d *Desired) Hash() string {
+	if d.hash == "" {
+		h := sha256.New()
+		enc := json.NewEncoder(h)
+		enc.Encode(d.Payload) // maps marshal with sorted keys
+		for _, c := range d.Comments {
+			h.Write([]byte(c.Key))
+			enc.Encode(c.Payload)
+		}
+		d.hash = hex.EncodeToString(h.Sum(nil))[:32]
+	}
+	return d.hash
+}
+
+// CommentKeys lists the source keys of a ticket's comments.
+func (d *Desired) CommentKeys() []string {
+	out := make([]string, len(d.Comments))
+	for i, c := range d.Comments {
+		out[i] = c.Key
+	}
+	return out
+}
+
+// Attachments counts the attachments a ticket's comments link.
+func (d *Desired) Attachments() int {
+	n := 0
+	for _, c := range d.Comments {
+		if l, ok := c.Payload["attachments"].([]string); ok {
+			n += len(l)
+		}
+	}
+	return n
+}
+
+// Generator evaluates a mapping over a snapshot into desired records, in
+// dependency order, streaming. Plan and apply both use it, so apply writes
+// exactly what plan hashed.
+type Generator struct {
+	cfg    *dsl.Config
+	snap   Snapshot
+	ev     *dsl.Evaluator
+	marker string
+	Hz     *Hazards
+
+	nTickets  int
+	customers map[string]struct{} // every Kustomer customer id
+	agents    map[string]struct{} // Kustomer user ids mapped to Zendesk agents
+	members   map[string]map[string]bool
+	teams     map[string]bool // team ids mapped to groups
+}
+
+// NewGenerator prepares a generator.
+func NewGenerator(cfg *dsl.Config, snap Snapshot) *Generator {
+	return &Generator{cfg: cfg, snap: snap, ev: dsl.NewEvaluator(cfg), marker: cfg.Target.MarkerTag,
+		Hz: NewHazards(), customers: map[string]struct{}{}, agents: map[string]struct{}{},
+		members: map[string]map[string]bool{}, teams: map[string]bool{}}
+}
+
+// Run emits every desired record in apply order: organizations, users,
+// groups, memberships, custom objects, tickets, custom object records.
+func (g *Generator) Run(ctx context.Context, emit func(*Desired) error) error {
+	steps := []func(context.Context, func(*Desired) error) error{
+		g.simple("organization"),
+		g.users,
+		g.groups,
+		g.memberships,
+		g.customObjects,
+		g.tickets,
+		g.simple("custom_object_record"),
+	}
+	for _, step := range steps {
+		if err := step(ctx, emit); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+func pos(m *dsl.Mapping) string {
+	return fmt.Sprintf("%s:%d", m.DeclRange.Filename, m.DeclRange.Start.Line)
+}
+
+// decode turns raw JSON into a record; a malformed record becomes an
+// unwritable desired record rather than an aborted plan.
+func (g *Generator) decode(typ, id string, raw []byte) (any, error) {
+	rec, err := record.DecodeJSON(raw)
+	if err != nil {
+		g.Hz.Add("malformed_records", "error", "Kustomer records that could not be read", typ+"/"+id+": "+err.Error())
+		return nil, err
+	}
+	return rec, nil
+}
+
+func (g *Generator) evalOne(m *dsl.Mapping, typ, id string, rec any) ([]dsl.Payload, error) {
+	out, err := g.ev.Eval(m, rec)
+	if err != nil {
+		g.Hz.Add("mapping_errors", "error", "records whose mapping failed (fix the mapping, then plan again)", err.Error())
+	}
+	return out, err
+}
+
+// simple handles kinds whose records map one to one from one source type.
+func (g *Generator) simple(kind string) func(context.Context, func(*Desired) error) error {
+	return func(ctx context.Context, emit func(*Desired) error) error {
+		for _, m := range g.kind(kind) {
+			err := g.snap.ForEach(m.From, func(id string, raw []byte) error {
+				if err := ctx.Err(); err != nil {
+					return err
+				}
+				d := &Desired{Kind: kind, Key: m.Address() + ":" + id, Mapping: m.Address(), Pos: pos(m), Sources: []string{m.From + "/" + id}}
+				rec, err := g.decode(m.From, id, raw)
+				if err != nil {
+					d.Unwritable = err.Error()
+					return emit(d)
+				}
+				outs, err := g.evalOne(m, m.From, id, rec)
+				if err != nil {
+					d.Unwritable = err.Error()
+					return emit(d)
+				}
+				for i, p := range outs {
+					dd := *d
+					if i > 0 {
+						dd.Key = fmt.Sprintf("%s#%d", d.Key, i+1)
+					}
+					dd.Payload = p
+					if kind == "custom_object_record" {
+						g.checkRecordSize(&dd)
+					}
+					if err := emit(&dd); err != nil {
+						return err
+					}
+				}
+				return nil
+			})
+			if err != nil {
+				return err
+			}
+		}
+		return nil
+	}
+}
+
+func (g *Generator) kind(kind string) []*dsl.Mapping {
+	var out []*dsl.Mapping
+	for _, m := range g.cfg.Mappings {
+		if m.Kind == kind {
+			out = append(out, m)
+		}
+	}
+	return out
+}
+
+func (g *Generator) checkRecordSize(d *Desired) {
+	b, _ := json.Marshal(d.Payload)
+	if len(b) > MaxRecordBytes {
+		d.Unwritable = fmt.Sprintf("the record is %d bytes; Zendesk stores at most %d per custom object record", len(b), MaxRecordBytes)
+		g.Hz.Add("records_over_32kb", "error", "custom object records over Zendesk's 32 KB (map fewer or shorter fields)", d.Key)
+	}
+}
+
+// users maps agents first (tickets and memberships need to know who is an
+// agent), then customers, merging customers that share a merge key.
+func (g *Generator) users(ctx context.Context, emit func(*Desired) error) error {
+	for _, m := range g.kind("user") {
+		if m.From != "user" {
+			continue
+		}
+		err := g.snap.ForEach("user", func(id string, raw []byte) error {
+			d := &Desired{Kind: "user", Key: m.Address() + ":" + id, Mapping: m.Address(), Pos: pos(m), Sources: []string{"user/" + id}}
+			rec, err := g.decode("user", id, raw)
+			if err != nil {
+				d.Unwritable = err.Error()
+				return emit(d)
+			}
+			outs, err := g.evalOne(m, "user", id, rec)
+			if err != nil {
+				d.Unwritable = err.Error()
+				return emit(d)
+			}
+			if len(outs) == 0 {
+				return nil
+			}
+			g.agents[id] = struct{}{}
+			d.Payload = outs[0]
+			return emit(d)
+		})
+		if err != nil {
+			return err
+		}
+	}
+	for _, m := range g.kind("user") {
+		if m.From != "customer" {
+			continue
+		}
+		if err := g.customerUsers(ctx, m, emit); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+type mergeGroup struct {
+	first   string // lowest customer id: the key of the merged user
+	size    int
+	seen    int
+	pending *Desired
+}
+
+// customerUsers maps customers in two passes: the first counts the
+// customers behind each merge key (lowercased), the second emits singletons
+// at once and holds a merged user only until its last member is seen.
+func (g *Generator) customerUsers(ctx context.Context, m *dsl.Mapping, emit func(*Desired) error) error {
+	groups := map[string]*mergeGroup{}
+	_, merging := m.Exprs["merge_by"]
+	err := g.snap.ForEach("customer", func(id string, raw []byte) error {
+		g.customers[id] = struct{}{}
+		if !merging {
+			return nil
+		}
+		rec, err := record.DecodeJSON(raw)
+		if err != nil {
+			return nil // reported in the second pass
+		}
+		outs, err := g.ev.Eval(m, rec)
+		if err != nil || len(outs) == 0 {
+			return nil
+		}
+		if k := mergeKey(outs[0]); k != "" {
+			if grp, ok := groups[k]; ok {
+				grp.size++
+			} else {
+				groups[k] = &mergeGroup{first: id, size: 1}
+			}
+		}
+		return ctx.Err()
+	})
+	if err != nil {
+		return err
+	}
+	return g.snap.ForEach("customer", func(id string, raw []byte) error {
+		d := &Desired{Kind: "user", Key: m.Address() + ":" + id, Mapping: m.Address(), Pos: pos(m), Sources: []string{"customer/" + id}}
+		rec, err := g.decode("customer", id, raw)
+		if err != nil {
+			d.Unwritable = err.Error()
+			return emit(d)
+		}
+		outs, err := g.evalOne(m, "customer", id, rec)
+		if err != nil {
+			d.Unwritable = err.Error()
+			return emit(d)
+		}
+		if len(outs) == 0 {
+			return nil
+		}
+		d.Payload = outs[0]
+		grp := groups[mergeKey(d.Payload)]
+		if grp == nil || grp.size == 1 {
+			delete(d.Payload, "merge_by")
+			return emit(d)
+		}
+		grp.seen++
+		if grp.pending == nil {
+			d.Key = m.Address() + ":" + grp.first
+			grp.pending = d
+		} else {
+			mergeUser(grp.pending, d)
+		}
+		if grp.seen < grp.size {
+			return nil
+		}
+		merged := grp.pending
+		grp.pending = nil
+		delete(merged.Payload, "merge_by")
+		g.Hz.Add("users_merged", "info", "customers sharing an email become one Zendesk user (every customer id maps to it)",
+			fmt.Sprintf("%s ← %s", mergeKey(d.Payload), strings.Join(merged.Sources, ", ")))
+		return emit(merged)
+	})
+}
+
+func mergeKey(p dsl.Payload) string {
+	s, _ := p["merge_by"].(string)
+	return strings.ToLower(strings.TrimSpace(s))
+}
+
+// mergeUser folds customer b into the merged user a: a's fields win, b
+// fills what a lacks, and b's emails and phones become identities.
+func mergeUser(a, b *Desired) {
+	a.Sources = append(a.Sources, b.Sources...)
+	for k, v := range b.Payload {
+		if _, ok := a.Payload[k]; !ok && k != "email" && k != "external_id" {
+			a.Payload[k] = v
+		}
+	}
+	primary, _ := a.Payload["email"].(string)
+	ids := toStrings(a.Payload["identities"])
+	add := func(s string) {
+		if s == "" || strings.EqualFold(s, primary) {
+			return
+		}
+		for _, x := range ids {
+			if strings.EqualFold(x, s) {
+				return
+			}
+		}
+		ids = append(ids, s)
+	}
+	if e, ok := b.Payload["email"].(string); ok {
+		add(e)
+	}
+	if p, ok := b.Payload["phone"].(string); ok && p != a.Payload["phone"] {
+		add(p)
+	}
+	for _, s := range toStrings(b.Payload["identities"]) {
+		add(s)
+	}
+	if len(ids) > 0 {
+		a.Payload["identities"] = ids
+	}
+	tags := toStrings(a.Payload["tags"])
+	for _, t := range toStrings(b.Payload["tags"]) {
+		if !containsStr(tags, t) {
+			tags = append(tags, t)
+		}
+	}
+	if len(tags) > 0 {
+		a.Payload["tags"] = tags
+	}
+}
+
+func toStrings(v any) []string {
+	switch l := v.(type) {
+	case []string:
+		return append([]string(nil), l...)
+	case []any:
+		out := make([]string, 0, len(l))
+		for _, x := range l {
+			if s, ok := x.(string); ok {
+				out = append(out, s)
+			}
+		}
+		return out
+	}
+	return nil
+}
+
+func containsStr(l []string, s string) bool {
+	for _, x := range l {
+		if x == s {
+			return true
+		}
+	}
+	return false
+}
+
+func (g *Generator) groups(ctx context.Context, emit func(*Desired) error) error {
+	err := g.snap.ForEach("team", func(id string, raw []byte) error {
+		rec, err := record.DecodeJSON(raw)
+		if err != nil {
+			return nil
+		}
+		set := map[string]bool{}
+		for _, u := range rec.(*record.Team).Members {
+			set[u] = true
+		}
+		g.members[id] = set
+		return nil
+	})
+	if err != nil {
+		return err
+	}
+	return g.simple("group")(ctx, func(d *Desired) error {
+		if d.Unwritable == "" {
+			g.teams[strings.TrimPrefix(d.Sources[0], "team/")] = true
+		}
+		return emit(d)
+	})
+}
+
+// memberships keeps only memberships of agents that exist: Zendesk refuses
+// a membership for anyone else.
+func (g *Generator) memberships(ctx context.Context, emit func(*Desired) error) error {
+	for _, m := range g.kind("group_membership") {
+		err := g.snap.ForEach(m.From, func(id string, raw []byte) error {
+			rec, err := g.decode(m.From, id, raw)
+			if err != nil {
+				return nil
+			}
+			outs, err := g.evalOne(m, m.From, id, rec)
+			if err != nil {
+				return emit(&Desired{Kind: "group_membership", Key: m.Address() + ":" + id, Mapping: m.Address(), Pos: pos(m), Sources: []string{m.From + "/" + id}, Unwritable: err.Error()})
+			}
+			for _, p := range outs {
+				user, _ := p["user"].(string)
+				group, _ := p["group"].(string)
+				if _, ok := g.agents[user]; !ok {
+					g.Hz.Add("memberships_without_agent", "info", "team members that are not migrated agents (deleted or machine users): no membership", id+"/"+user)
+					continue
+				}
+				if !g.teams[group] {
+					g.Hz.Add("memberships_without_group", "warning", "memberships of a team that is not mapped to a group", group+"/"+user)
+					continue
+				}
+				d := &Desired{Kind: "group_membership", Key: m.Address() + ":" + group + "/" + user, Mapping: m.Address(), Pos: pos(m),
+					Sources: []string{m.From + "/" + id}, Payload: p}
+				if err := emit(d); err != nil {
+					return err
+				}
+			}
+			return ctx.Err()
+		})
+		if err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// Zendesk custom object field types by Kustomer attribute suffix.
+var fieldTypes = map[string]string{
+	"Str": "text", "Txt": "textarea", "Num": "decimal", "At": "date", "Bool": "checkbox", "Url": "text", "Id": "text", "": "text",
+}
+
+// customObjects turns each Klass into one object, or several linked ones
+// when it has more attributes than max_fields.
+func (g *Generator) customObjects(ctx context.Context, emit func(*Desired) error) error {
+	objects := 0
+	for _, m := range g.kind("custom_object") {
+		maxFields, _ := m.Options["max_fields"].(int)
+		if maxFields <= 0 || maxFields > MaxFieldsPerObject {
+			maxFields = MaxFieldsPerObject
+		}
+		err := g.snap.ForEach("klass", func(id string, raw []byte) error {
+			d := &Desired{Kind: "custom_object", Key: m.Address() + ":" + id, Mapping: m.Address(), Pos: pos(m), Sources: []string{"klass/" + id}}
+			rec, err := g.decode("klass", id, raw)
+			if err != nil {
+				d.Unwritable = err.Error()
+				return emit(d)
+			}
+			outs, err := g.evalOne(m, "klass", id, rec)
+			if err != nil {
+				d.Unwritable = err.Error()
+				return emit(d)
+			}
+			if len(outs) == 0 {
+				return nil
+			}
+			k := rec.(*record.Klass)
+			var fields []any
+			for _, p := range k.Properties {
+				title := p.DisplayName
+				if title == "" {
+					title = p.Name
+				}
+				fields = append(fields, map[string]any{"key": fieldKey(p.Name), "title": title, "type": fieldTypes[p.Kind], "source": p.Name})
+			}
+			parts := (len(fields) + maxFields - 1) / maxFields
+			if parts == 0 {
+				parts = 1
+			}
+			if parts > 1 {
+				g.Hz.Add("klasses_split", "info", fmt.Sprintf("Klasses over %d attributes become several linked custom objects", maxFields),
+					fmt.Sprintf("%s: %d attributes → %d objects", k.Name, len(fields), parts))
+			}
+			baseKey, _ := outs[0]["key"].(string)
+			for i := 0; i < parts; i++ {
+				dd := *d
+				p := dsl.Payload{}
+				for kk, v := range outs[0] {
+					p[kk] = v
+				}
+				lo, hi := i*maxFields, min((i+1)*maxFields, len(fields))
+				p["fields"] = fields[lo:hi]
+				if i > 0 {
+					dd.Key = fmt.Sprintf("%s#%d", d.Key, i+1)
+					p["key"] = fmt.Sprintf("%s_%d", baseKey, i+1)
+					p["part_of"] = baseKey
+				}
+				dd.Payload = p
+				objects++
+				if err := emit(&dd); err != nil {
+					return err
+				}
+			}
+			return ctx.Err()
+		})
+		if err != nil {
+			return err
+		}
+	}
+	if lim, ok := ObjectLimits[g.cfg.Target.Plan]; ok && objects > lim {
+		g.Hz.Add("custom_object_limit", "error",
+			fmt.Sprintf("the %s plan allows %d custom objects; the mapping makes %d (filter Klasses with when, or choose a larger plan in target \"zendesk\")", g.cfg.Target.Plan, lim, objects),
+			fmt.Sprintf("%d objects", objects))
+	}
+	return nil
+}
+
+func fieldKey(name string) string {
+	var b strings.Builder
+	for _, r := range strings.ToLower(name) {
+		switch {
+		case r >= 'a' && r <= 'z', r >= '0' && r <= '9':
+			b.WriteRune(r)
+		default:
+			b.WriteByte('_')
+		}
+	}
+	s := strings.Trim(b.String(), "_")
+	if s == "" || (s[0] >= '0' && s[0] <= '9') {
+		s = "f_" + s
+	}
+	return s
+}
+
+// sortComments orders comments by created_at, then by source key (rule 8).
+func sortComments(cs []Comment) {
+	sort.SliceStable(cs, func(i, j int) bool {
+		a, _ := cs[i].Payload["created_at"].(string)
+		b, _ := cs[j].Payload["created_at"].(string)
+		if a != b {
+			return a < b
+		}
+		return cs[i].Key < cs[j].Key
+	})
+}
+
+// splitBody splits a body over Zendesk's comment limit into consecutive
+// comments, never inside a UTF-8 character.
+func splitBody(c Comment) []Comment {
+	body, _ := c.Payload["body"].(string)
+	html, _ := c.Payload["html_body"].(string)
+	if utf8.RuneCountInString(body) <= MaxCommentChars && utf8.RuneCountInString(html) <= MaxCommentChars {
+		return []Comment{c}
+	}
+	if body == "" {
+		body = html
+	}
+	var parts []string
+	for len(body) > 0 {
+		n, i := 0, 0
+		for i < len(body) && n < MaxCommentChars {
+			_, size := utf8.DecodeRuneInString(body[i:])
+			i += size
+			n++
+		}
+		parts = append(parts, body[:i])
+		body = body[i:]
+	}
+	out := make([]Comment, len(parts))
+	for i, part := range parts {
+		p := dsl.Payload{}
+		for k, v := range c.Payload {
+			if k != "html_body" && (k != "attachments" || i == 0) {
+				p[k] = v
+			}
+		}
+		p["body"] = part
+		out[i] = Comment{Key: fmt.Sprintf("%s#%d", c.Key, i+1), Payload: p}
+	}
+	return out
+}

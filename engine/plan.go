@@ -1,0 +1,210 @@
+package engine
+
+import (
+	"context"
+	"crypto/sha256"
+	"encoding/hex"
+	"fmt"
+	"math"
+	"sort"
+
+	"github.com/kzmap/kzmap/dsl"
+	"github.com/kzmap/kzmap/engine/planfile"
+)
+
+// PlanOptions configure Plan.
+type PlanOptions struct {
+	Config     *dsl.Config
+	Snapshot   Snapshot
+	Checkpoint Checkpoint // nil when nothing was applied yet
+	// Out is the plan file to write; "" plans without writing.
+	Out          string
+	KzmapVersion string
+}
+
+// PlanResult is what a plan found.
+type PlanResult struct {
+	Header  planfile.Header
+	Summary planfile.Summary
+	// Ops holds the first operations, for display; the plan file has all.
+	Ops []planfile.Op
+}
+
+// maxShownOps bounds the operations a PlanResult keeps in memory.
+const maxShownOps = 200
+
+// MappingHash identifies the mapping a plan was made from: every HCL file
+// read, modules included.
+func MappingHash(cfg *dsl.Config) string {
+	names := make([]string, 0, len(cfg.Files))
+	for n := range cfg.Files {
+		names = append(names, n)
+	}
+	sort.Strings(names)
+	h := sha256.New()
+	for _, n := range names {
+		fmt.Fprintf(h, "%s\x00%d\x00", n, len(cfg.Files[n].Bytes))
+		h.Write(cfg.Files[n].Bytes)
+	}
+	return hex.EncodeToString(h.Sum(nil))[:32]
+}
+
+// Plan evaluates the mapping over the snapshot, diffs every desired record
+// against the checkpoint and writes the plan.
+func Plan(ctx context.Context, opts PlanOptions) (*PlanResult, error) {
+	cfg := opts.Config
+	digest, err := opts.Snapshot.Digest()
+	if err != nil {
+		return nil, fmt.Errorf("snapshot: %w", err)
+	}
+	h := planfile.Header{KzmapVersion: opts.KzmapVersion, MappingHash: MappingHash(cfg), SnapshotDigest: digest,
+		MarkerTag: cfg.Target.MarkerTag, ZendeskPlan: cfg.Target.Plan, RateLimit: cfg.Target.RateLimit}
+	if opts.Checkpoint != nil {
+		h.Lineage = opts.Checkpoint.Lineage()
+		if h.Serial, err = opts.Checkpoint.Serial(); err != nil {
+			return nil, err
+		}
+	}
+	var w *planfile.Writer
+	if opts.Out != "" {
+		if w, err = planfile.Create(opts.Out, h); err != nil {
+			return nil, err
+		}
+	}
+	res := &PlanResult{Header: h}
+	counts := map[string]map[string]int{}
+	est := newEstimator()
+	gen := NewGenerator(cfg, opts.Snapshot)
+	err = gen.Run(ctx, func(d *Desired) error {
+		op, err := diff(d, opts.Checkpoint)
+		if err != nil {
+			return err
+		}
+		if counts[d.Kind] == nil {
+			counts[d.Kind] = map[string]int{}
+		}
+		counts[d.Kind][op.Action]++
+		if op.Action == "noop" {
+			return nil
+		}
+		est.add(op)
+		if op.Action == "unwritable" {
+			gen.Hz.Add("unwritable", "error", "records that cannot be written (apply skips them and lists them as dead letters)", d.Key+": "+d.Unwritable)
+		}
+		if len(res.Ops) < maxShownOps {
+			res.Ops = append(res.Ops, op)
+		}
+		if w != nil {
+			return w.Op(op)
+		}
+		return nil
+	})
+	if err != nil {
+		if w != nil {
+			w.Abort()
+		}
+		return nil, err
+	}
+	res.Summary = planfile.Summary{Counts: counts, Hazards: gen.Hz.List(), Estimate: est.finish(cfg)}
+	for _, byAction := range counts {
+		for a, n := range byAction {
+			if a != "noop" {
+				res.Summary.Changes += n
+			}
+		}
+	}
+	if w != nil {
+		if err := w.Close(res.Summary); err != nil {
+			return nil, err
+		}
+	}
+	return res, nil
+}
+
+// diff decides what to do with one desired record.
+func diff(d *Desired, cp Checkpoint) (planfile.Op, error) {
+	op := planfile.Op{Kind: d.Kind, Key: d.Key, Mapping: d.Mapping, Pos: d.Pos, Sources: d.Sources}
+	if d.Unwritable != "" {
+		op.Action, op.Reason = "unwritable", d.Unwritable
+		return op, nil
+	}
+	op.Hash = d.Hash()
+	if d.Kind == "ticket" {
+		op.Comments = len(d.Comments)
+		op.Attachments = d.Attachments()
+	}
+	if cp == nil {
+		op.Action = "create"
+		return op, nil
+	}
+	e, ok, err := cp.Get(d.Kind, d.Key)
+	if err != nil {
+		return op, err
+	}
+	switch {
+	case !ok:
+		op.Action = "create"
+	case e.Hash == op.Hash:
+		op.Action = "noop"
+	case d.Kind == "ticket":
+		// An imported ticket is never imported again: new comments are
+		// appended, changed fields updated.
+		op.ZendeskID = e.ZendeskID
+		have := map[string]bool{}
+		for _, k := range e.Comments {
+			have[k] = true
+		}
+		for _, k := range d.CommentKeys() {
+			if !have[k] {
+				op.NewComments = append(op.NewComments, k)
+			}
+		}
+		op.Action = "update"
+		if len(op.NewComments) > 0 {
+			op.Action = "append_comments"
+		}
+	default:
+		op.Action, op.ZendeskID = "update", e.ZendeskID
+	}
+	return op, nil
+}
+
+// estimator counts the requests a plan needs: bulk endpoints take 100
+// records and one job poll per batch; groups and custom object schemas go
+// one by one; every attachment is one download and one upload.
+type estimator struct {
+	bulk    map[string]int // kind → records written through bulk endpoints
+	single  int
+	uploads int
+}
+
+func newEstimator() *estimator { return &estimator{bulk: map[string]int{}} }
+
+func (e *estimator) add(op planfile.Op) {
+	switch {
+	case op.Action == "unwritable":
+	case op.Kind == "group" || op.Kind == "custom_object":
+		e.single++
+	case op.Action == "append_comments":
+		e.single += len(op.NewComments) // one ticket update per comment
+	case op.Kind == "ticket" && op.Action == "update":
+		e.single++
+	default:
+		e.bulk[op.Kind]++
+	}
+	e.uploads += op.Attachments
+}
+
+func (e *estimator) finish(cfg *dsl.Config) planfile.Estimate {
+	n := e.single + e.uploads
+	for _, c := range e.bulk {
+		batches := (c + 99) / 100
+		n += 2 * batches // the bulk request and its job poll
+	}
+	rate := float64(cfg.Target.RateLimit) * cfg.Target.Share
+	est := planfile.Estimate{ZendeskRequests: n, KustomerRequests: e.uploads, RequestsPerMin: rate}
+	if rate > 0 {
+		est.Minutes = math.Round(float64(n)/rate*10) / 10
+	}
+	return est
+}

@@ -1,0 +1,190 @@
+package engine
+
+import (
+	"bytes"
+	"context"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	"github.com/kzmap/kzmap/dataset"
+	"github.com/kzmap/kzmap/dsl"
+	"github.com/kzmap/kzmap/engine/checkpoint"
+	"github.com/kzmap/kzmap/engine/planfile"
+	"github.com/kzmap/kzmap/examples/mappings"
+)
+
+func genDir(t testing.TB, profile string, seed int64) string {
+	t.Helper()
+	dir := filepath.Join(t.TempDir(), "export")
+	if _, err := dataset.Generate(context.Background(), dataset.Options{Profile: profile, Seed: seed}, dir); err != nil {
+		t.Fatal(err)
+	}
+	return dir
+}
+
+func defaultConfig(t testing.TB) *dsl.Config {
+	t.Helper()
+	cfg, diags := dsl.Load(filepath.Join("..", "examples", "mappings", "default"), dsl.LoadOptions{Templates: mappings.FS()})
+	if diags.HasErrors() {
+		t.Fatal(diags)
+	}
+	return cfg
+}
+
+func hazard(s planfile.Summary, code string) *planfile.Hazard {
+	for i := range s.Hazards {
+		if s.Hazards[i].Code == code {
+			return &s.Hazards[i]
+		}
+	}
+	return nil
+}
+
+func TestPlanSmallDataset(t *testing.T) {
+	dir := genDir(t, "small", 1)
+	snap, err := OpenDir(dir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	cfg := defaultConfig(t)
+	out := filepath.Join(t.TempDir(), "plan.kzplan")
+	res, err := Plan(context.Background(), PlanOptions{Config: cfg, Snapshot: snap, Out: out})
+	if err != nil {
+		t.Fatal(err)
+	}
+	s := res.Summary
+	if n := len(snap.ids["conversation"]); s.Counts["ticket"]["create"] < n-5 {
+		t.Errorf("tickets to create %d for %d conversations", s.Counts["ticket"]["create"], n)
+	}
+	if s.Counts["organization"]["create"] != len(snap.ids["company"]) {
+		t.Errorf("organizations %v for %d companies", s.Counts["organization"], len(snap.ids["company"]))
+	}
+	for _, code := range []string{"users_merged", "departed_assignees", "no_sla"} {
+		if hazard(s, code) == nil {
+			t.Errorf("no %s hazard in %+v", code, s.Hazards)
+		}
+	}
+	if hz := hazard(s, "mapping_errors"); hz != nil {
+		t.Errorf("mapping errors on generated data: %+v", hz)
+	}
+	if s.Estimate.ZendeskRequests == 0 || s.Estimate.Minutes <= 0 {
+		t.Errorf("estimate %+v", s.Estimate)
+	}
+
+	// Deterministic: the same inputs give the same plan file.
+	out2 := filepath.Join(t.TempDir(), "plan2.kzplan")
+	if _, err := Plan(context.Background(), PlanOptions{Config: cfg, Snapshot: snap, Out: out2}); err != nil {
+		t.Fatal(err)
+	}
+	a, _ := os.ReadFile(out)
+	b, _ := os.ReadFile(out2)
+	if !bytes.Equal(a, b) {
+		t.Error("two plans of the same inputs differ")
+	}
+}
+
+func TestPlanEdgeCases(t *testing.T) {
+	if testing.Short() {
+		t.Skip("edge dataset")
+	}
+	dir := genDir(t, "edge", 2)
+	snap, err := OpenDir(dir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	res, err := Plan(context.Background(), PlanOptions{Config: defaultConfig(t), Snapshot: snap})
+	if err != nil {
+		t.Fatal(err)
+	}
+	s := res.Summary
+	for _, code := range []string{"conversations_split", "bodies_split", "klasses_split", "records_over_32kb",
+		"empty_conversations", "users_merged", "departed_assignees", "truncated_messages"} {
+		if hazard(s, code) == nil {
+			var codes []string
+			for _, h := range s.Hazards {
+				codes = append(codes, h.Code)
+			}
+			t.Errorf("no %s hazard; hazards: %s", code, strings.Join(codes, ", "))
+		}
+	}
+	if hz := hazard(s, "mapping_errors"); hz != nil {
+		t.Errorf("mapping errors on generated data: %+v", hz)
+	}
+}
+
+// TestReplanAfterApplyShowsNoChanges is rule 21, and rule 22's delta: with
+// the checkpoint holding what the plan promised, a new plan is empty; a new
+// message on one conversation becomes one append_comments.
+func TestReplanAfterApplyShowsNoChanges(t *testing.T) {
+	dir := genDir(t, "small", 3)
+	snap, err := OpenDir(dir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	cfg := defaultConfig(t)
+	cp, err := checkpoint.Open(filepath.Join(t.TempDir(), "checkpoint.db"), checkpoint.Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer cp.Close()
+	// Record every desired record as applied, as apply would.
+	gen := NewGenerator(cfg, snap)
+	b := checkpoint.Batch{ID: checkpoint.NewBatchID(), Kind: "all", Op: "create"}
+	cp.BeginBatch(b)
+	var recs []checkpoint.Record
+	var convID string
+	err = gen.Run(context.Background(), func(d *Desired) error {
+		if d.Unwritable != "" {
+			return nil
+		}
+		recs = append(recs, checkpoint.Record{Kind: d.Kind, Key: d.Key, Entry: checkpoint.Entry{ZendeskID: "z", Hash: d.Hash(), Comments: d.CommentKeys()}})
+		if d.Kind == "ticket" && len(d.Comments) > 1 && convID == "" {
+			convID = strings.TrimPrefix(d.Sources[0], "conversation/")
+		}
+		return nil
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := cp.CompleteBatch(b.ID, recs, nil); err != nil {
+		t.Fatal(err)
+	}
+	res, err := Plan(context.Background(), PlanOptions{Config: cfg, Snapshot: snap, Checkpoint: cp})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if res.Summary.Changes != countUnwritable(res.Summary) {
+		t.Errorf("replan after apply: %d changes: %+v", res.Summary.Changes, res.Ops[:min(5, len(res.Ops))])
+	}
+
+	// Delta: one new message on one conversation.
+	msgs, _ := os.ReadFile(filepath.Join(dir, "messages.ndjson"))
+	msg := `{"type":"message","id":"ffffffffffffffffffff0001","attributes":{"direction":"in","channel":"email","body":"One more thing.","createdAt":"2026-11-27T10:00:00.000Z","updatedAt":"2026-11-27T10:00:00.000Z"},"relationships":{"conversation":{"data":{"type":"conversation","id":"` + convID + `"}}}}` + "\n"
+	os.WriteFile(filepath.Join(dir, "messages.ndjson"), append(msgs, msg...), 0o644)
+	snap2, err := OpenDir(dir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	res, err = Plan(context.Background(), PlanOptions{Config: cfg, Snapshot: snap2, Checkpoint: cp})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got := res.Summary.Counts["ticket"]["append_comments"]; got != 1 || res.Summary.Changes-countUnwritable(res.Summary) != 1 {
+		t.Fatalf("delta: %+v", res.Summary.Counts)
+	}
+	for _, op := range res.Ops {
+		if op.Action == "append_comments" && (len(op.NewComments) != 1 || op.NewComments[0] != "message/ffffffffffffffffffff0001") {
+			t.Errorf("append: %+v", op)
+		}
+	}
+}
+
+func countUnwritable(s planfile.Summary) int {
+	n := 0
+	for _, m := range s.Counts {
+		n += m["unwritable"]
+	}
+	return n
+}

@@ -1,0 +1,249 @@
+// Package planfile is the on-disk format of a kzmap plan (plan.kzplan): a
+// gzip stream of JSON lines — a header that says what the plan was made
+// against, one line per operation in apply order, and a closing summary.
+// Operations carry hashes, not payloads: apply re-evaluates the mapping
+// over the same snapshot and refuses a record whose payload hash differs,
+// so a plan stays small at millions of tickets and cannot drift from what
+// is applied. Files are written 0600 and read back with version checks.
+package planfile
+
+import (
+	"bufio"
+	"compress/gzip"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"os"
+	"path/filepath"
+)
+
+// Format and FormatVersion identify plan files.
+const (
+	Format        = "kzplan"
+	FormatVersion = 1
+)
+
+// Header says what a plan was made against. Apply refuses a plan whose
+// checkpoint lineage or serial, mapping hash or snapshot digest differ
+// from the current ones.
+type Header struct {
+	Format         string `json:"format"`
+	FormatVersion  int    `json:"format_version"`
+	KzmapVersion   string `json:"kzmap_version"`
+	Lineage        string `json:"checkpoint_lineage"`
+	Serial         uint64 `json:"checkpoint_serial"`
+	MappingHash    string `json:"mapping_hash"`
+	SnapshotDigest string `json:"snapshot_digest"`
+	MarkerTag      string `json:"marker_tag"`
+	ZendeskPlan    string `json:"zendesk_plan"`
+	RateLimit      int    `json:"rate_limit"`
+}
+
+// Op is one planned write.
+type Op struct {
+	Action  string   `json:"action"` // create, update, append_comments, unwritable
+	Kind    string   `json:"kind"`
+	Key     string   `json:"key"`
+	Mapping string   `json:"mapping"`
+	Pos     string   `json:"pos,omitempty"` // file:line of the mapping block
+	Sources []string `json:"sources"`       // "type/id" of the Kustomer records
+	Hash    string   `json:"hash,omitempty"`
+	// ZendeskID is the record's id when it is updated.
+	ZendeskID string `json:"zendesk_id,omitempty"`
+	// Comments is the number of comments (for tickets); NewComments those
+	// appended by an append_comments op.
+	Comments    int      `json:"comments,omitempty"`
+	NewComments []string `json:"new_comments,omitempty"`
+	Attachments int      `json:"attachments,omitempty"`
+	Reason      string   `json:"reason,omitempty"` // why unwritable
+}
+
+// Hazard is one kind of risk the plan carries, with a count and examples.
+type Hazard struct {
+	Code     string   `json:"code"`
+	Severity string   `json:"severity"` // info, warning, error
+	Message  string   `json:"message"`
+	Count    int      `json:"count"`
+	Examples []string `json:"examples,omitempty"`
+}
+
+// Estimate is what applying the plan costs.
+type Estimate struct {
+	ZendeskRequests  int     `json:"zendesk_requests"`
+	KustomerRequests int     `json:"kustomer_requests"` // attachment downloads still to do
+	Minutes          float64 `json:"minutes"`           // at the configured rate and share
+	RequestsPerMin   float64 `json:"requests_per_minute"`
+}
+
+// Summary closes a plan.
+type Summary struct {
+	Counts   map[string]map[string]int `json:"counts"` // kind → action → n (noop included)
+	Hazards  []Hazard                  `json:"hazards"`
+	Estimate Estimate                  `json:"estimate"`
+	Changes  int                       `json:"changes"`
+}
+
+type line struct {
+	Header  *Header  `json:"header,omitempty"`
+	Op      *Op      `json:"op,omitempty"`
+	Summary *Summary `json:"summary,omitempty"`
+}
+
+// Writer writes a plan file. Close writes the summary and makes the file
+// visible; until then it is a temporary file, so a crash never leaves a
+// half plan under the final name.
+type Writer struct {
+	f    *os.File
+	gz   *gzip.Writer
+	bw   *bufio.Writer
+	enc  *json.Encoder
+	path string
+	err  error
+}
+
+// Create starts a plan file at path.
+func Create(path string, h Header) (*Writer, error) {
+	h.Format, h.FormatVersion = Format, FormatVersion
+	f, err := os.CreateTemp(filepath.Dir(path), ".kzplan-*")
+	if err != nil {
+		return nil, fmt.Errorf("create plan: %w", err)
+	}
+	if err := f.Chmod(0o600); err != nil {
+		f.Close()
+		os.Remove(f.Name())
+		return nil, err
+	}
+	w := &Writer{f: f, path: path}
+	w.gz = gzip.NewWriter(f)
+	w.bw = bufio.NewWriterSize(w.gz, 1<<16)
+	w.enc = json.NewEncoder(w.bw)
+	w.enc.SetEscapeHTML(false)
+	w.write(line{Header: &h})
+	return w, w.err
+}
+
+func (w *Writer) write(l line) {
+	if w.err == nil {
+		w.err = w.enc.Encode(l)
+	}
+}
+
+// Op appends an operation.
+func (w *Writer) Op(op Op) error {
+	w.write(line{Op: &op})
+	return w.err
+}
+
+// Close writes the summary and renames the file into place.
+func (w *Writer) Close(s Summary) error {
+	w.write(line{Summary: &s})
+	if w.err == nil {
+		w.err = w.bw.Flush()
+	}
+	if w.err == nil {
+		w.err = w.gz.Close()
+	}
+	if w.err == nil {
+		w.err = w.f.Sync()
+	}
+	if cerr := w.f.Close(); w.err == nil {
+		w.err = cerr
+	}
+	if w.err == nil {
+		w.err = os.Rename(w.f.Name(), w.path)
+	}
+	if w.err != nil {
+		os.Remove(w.f.Name())
+		return fmt.Errorf("write plan %s: %w", w.path, w.err)
+	}
+	return nil
+}
+
+// Abort discards a plan being written.
+func (w *Writer) Abort() {
+	w.f.Close()
+	os.Remove(w.f.Name())
+}
+
+// ErrNotPlan marks a file that is not a kzmap plan.
+var ErrNotPlan = errors.New("not a kzmap plan file")
+
+// Reader reads a plan file.
+type Reader struct {
+	Header Header
+	f      *os.File
+	gz     *gzip.Reader
+	dec    *json.Decoder
+	n      int
+}
+
+// Open opens a plan and reads its header.
+func Open(path string) (*Reader, error) {
+	f, err := os.Open(path)
+	if err != nil {
+		return nil, err
+	}
+	gz, err := gzip.NewReader(f)
+	if err != nil {
+		f.Close()
+		return nil, fmt.Errorf("%s: %w (%v)", path, ErrNotPlan, err)
+	}
+	r := &Reader{f: f, gz: gz, dec: json.NewDecoder(gz)}
+	var l line
+	if err := r.dec.Decode(&l); err != nil || l.Header == nil || l.Header.Format != Format {
+		r.Close()
+		return nil, fmt.Errorf("%s: %w", path, ErrNotPlan)
+	}
+	if l.Header.FormatVersion != FormatVersion {
+		r.Close()
+		return nil, fmt.Errorf("%s: plan format version %d; this kzmap reads version %d: make the plan again with this kzmap", path, l.Header.FormatVersion, FormatVersion)
+	}
+	r.Header = *l.Header
+	return r, nil
+}
+
+// Next returns the next operation, or the summary with io.EOF when the
+// operations are done. A file that ends before its summary is an error:
+// it was cut short.
+func (r *Reader) Next() (*Op, *Summary, error) {
+	var l line
+	if err := r.dec.Decode(&l); err != nil {
+		if errors.Is(err, io.EOF) || errors.Is(err, io.ErrUnexpectedEOF) {
+			return nil, nil, fmt.Errorf("plan ends after %d operations without its summary: the file is incomplete; make the plan again", r.n)
+		}
+		return nil, nil, fmt.Errorf("plan line %d: %w", r.n+2, err)
+	}
+	switch {
+	case l.Op != nil:
+		r.n++
+		return l.Op, nil, nil
+	case l.Summary != nil:
+		return nil, l.Summary, io.EOF
+	}
+	return nil, nil, fmt.Errorf("plan line %d holds neither an operation nor the summary", r.n+2)
+}
+
+// Close closes the file.
+func (r *Reader) Close() error {
+	r.gz.Close()
+	return r.f.Close()
+}
+
+// ReadSummary reads a whole plan and returns its summary.
+func ReadSummary(path string) (Header, Summary, error) {
+	r, err := Open(path)
+	if err != nil {
+		return Header{}, Summary{}, err
+	}
+	defer r.Close()
+	for {
+		_, s, err := r.Next()
+		if errors.Is(err, io.EOF) {
+			return r.Header, *s, nil
+		}
+		if err != nil {
+			return r.Header, Summary{}, err
+		}
+	}
+}

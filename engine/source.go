@@ -1,0 +1,175 @@
+package engine
+
+import (
+	"bufio"
+	"bytes"
+	"crypto/sha256"
+	"encoding/hex"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"os"
+	"path/filepath"
+	"sort"
+
+	"github.com/kzmap/kzmap/engine/checkpoint"
+	"github.com/kzmap/kzmap/record"
+)
+
+// Snapshot is what the planner reads Kustomer data from: the extraction
+// snapshot (snapshot.Store) or an export directory (DirSnapshot).
+type Snapshot interface {
+	// ForEach calls fn for every resource of a Kustomer type, in id order.
+	ForEach(typ string, fn func(id string, raw []byte) error) error
+	// ForEachChild calls fn for the children of a parent (messages and
+	// notes of a conversation, attachments of a message), in (createdAt,
+	// id) order.
+	ForEachChild(parentType, parentID, childType string, fn func(id string, raw []byte) error) error
+	// Digest changes whenever any resource changes.
+	Digest() (string, error)
+}
+
+// Checkpoint is what the planner reads of the checkpoint store.
+type Checkpoint interface {
+	Get(kind, key string) (checkpoint.Entry, bool, error)
+	Lineage() string
+	Serial() (uint64, error)
+}
+
+// DirSnapshot serves an export directory (formats/kustomer-export.md) as a
+// Snapshot, held in memory: for planning from an export without extracting,
+// and for tests. Large organisations go through extract and snapshot.db.
+type DirSnapshot struct {
+	byType   map[string]map[string][]byte
+	ids      map[string][]string
+	children map[string][]string // "parentType/parentID/childType" → ids in order
+	digest   string
+}
+
+var childOf = map[string]struct{ parentType, rel string }{
+	"message":    {"conversation", "conversation"},
+	"note":       {"conversation", "conversation"},
+	"attachment": {"message", "message"},
+	"kobject":    {"klass", "klass"},
+}
+
+// OpenDir reads an export directory. A malformed line is an error that
+// names the file and line.
+func OpenDir(dir string) (*DirSnapshot, error) {
+	s := &DirSnapshot{byType: map[string]map[string][]byte{}, ids: map[string][]string{}, children: map[string][]string{}}
+	h := sha256.New()
+	type child struct {
+		key, id string
+		at      string
+	}
+	var kids []child
+	for _, typ := range record.Types {
+		path := filepath.Join(dir, exportFile(typ))
+		f, err := os.Open(path)
+		if errors.Is(err, os.ErrNotExist) {
+			continue
+		}
+		if err != nil {
+			return nil, err
+		}
+		sc := bufio.NewScanner(f)
+		sc.Buffer(make([]byte, 0, 1<<20), 64<<20)
+		line := 0
+		m := map[string][]byte{}
+		for sc.Scan() {
+			line++
+			raw := bytes.TrimSpace(sc.Bytes())
+			if len(raw) == 0 {
+				continue
+			}
+			r, err := record.ParseResource(raw)
+			if err != nil {
+				f.Close()
+				return nil, fmt.Errorf("%s:%d: %w", path, line, err)
+			}
+			if r.Type != typ {
+				f.Close()
+				return nil, fmt.Errorf("%s:%d: a %s in the %s file", path, line, r.Type, typ)
+			}
+			if _, dup := m[r.ID]; dup {
+				f.Close()
+				return nil, fmt.Errorf("%s:%d: duplicate %s id %s", path, line, typ, r.ID)
+			}
+			m[r.ID] = append([]byte(nil), raw...)
+			h.Write(raw)
+			if c, ok := childOf[typ]; ok {
+				pid, err := r.RelID(c.rel)
+				if err != nil {
+					f.Close()
+					return nil, fmt.Errorf("%s:%d: %w", path, line, err)
+				}
+				var at string
+				json.Unmarshal(r.Attributes["createdAt"], &at)
+				if pid != "" {
+					kids = append(kids, child{key: c.parentType + "/" + pid + "/" + typ, id: r.ID, at: at})
+				}
+			}
+		}
+		f.Close()
+		if err := sc.Err(); err != nil {
+			return nil, fmt.Errorf("%s:%d: %w", path, line+1, err)
+		}
+		ids := make([]string, 0, len(m))
+		for id := range m {
+			ids = append(ids, id)
+		}
+		sort.Strings(ids)
+		s.byType[typ], s.ids[typ] = m, ids
+	}
+	sort.SliceStable(kids, func(i, j int) bool {
+		if kids[i].at != kids[j].at {
+			return kids[i].at < kids[j].at
+		}
+		return kids[i].id < kids[j].id
+	})
+	for _, k := range kids {
+		s.children[k.key] = append(s.children[k.key], k.id)
+	}
+	s.digest = "dir:" + hex.EncodeToString(h.Sum(nil))[:32]
+	return s, nil
+}
+
+// exportFile names the file of a type in an export directory.
+func exportFile(typ string) string {
+	switch typ {
+	case "company":
+		return "companies.ndjson"
+	case "klass":
+		return "klasses.ndjson"
+	}
+	return typ + "s.ndjson"
+}
+
+// ForEach implements Snapshot.
+func (s *DirSnapshot) ForEach(typ string, fn func(id string, raw []byte) error) error {
+	for _, id := range s.ids[typ] {
+		if err := fn(id, s.byType[typ][id]); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// ForEachChild implements Snapshot.
+func (s *DirSnapshot) ForEachChild(parentType, parentID, childType string, fn func(id string, raw []byte) error) error {
+	for _, id := range s.children[parentType+"/"+parentID+"/"+childType] {
+		if err := fn(id, s.byType[childType][id]); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// Digest implements Snapshot.
+func (s *DirSnapshot) Digest() (string, error) { return s.digest, nil }
+
+// Get returns one resource.
+func (s *DirSnapshot) Get(typ, id string) ([]byte, bool) {
+	b, ok := s.byType[typ][id]
+	return b, ok
+}
