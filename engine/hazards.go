@@ -31,10 +31,10 @@ func (h *Hazards) Add(code, severity, message, example string) {
 	}
 }
 
-// Note records a hazard that is a fact about the whole plan.
-func (h *Hazards) Note(code, severity, message string) {
+// Note records a hazard that is a fact about n records as a whole.
+func (h *Hazards) Note(code, severity, message string, n int) {
 	if _, ok := h.byCode[code]; !ok {
-		h.byCode[code] = &planfile.Hazard{Code: code, Severity: severity, Message: message}
+		h.byCode[code] = &planfile.Hazard{Code: code, Severity: severity, Message: message, Count: n}
 	}
 }
 

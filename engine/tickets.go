@@ -95,10 +95,10 @@ func (g *Generator) tickets(ctx context.Context, emit func(*Desired) error) erro
 		}
 	}
 	if g.nTickets > 0 {
-		g.Hz.Note("no_sla", "info", "imported tickets carry no SLA metrics and run no triggers until updated (Zendesk's rule for imports)")
+		g.Hz.Note("no_sla", "info", "imported tickets carry no SLA metrics and run no triggers until updated (Zendesk's rule for imports)", g.nTickets)
 		for _, m := range g.kind("ticket") {
 			if ai, _ := m.Options["archive_immediately"].(bool); ai {
-				g.Hz.Note("archive_immediately", "info", "closed tickets go straight to Zendesk's archive (archive_immediately): they are not in views, only in search")
+				g.Hz.Note("archive_immediately", "info", "closed tickets go straight to Zendesk's archive (archive_immediately): they are not in views, only in search", g.nTickets)
 			}
 		}
 	}

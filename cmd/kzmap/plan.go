@@ -1,0 +1,227 @@
+package main
+
+import (
+	"errors"
+	"fmt"
+	"io"
+	"os"
+	"path/filepath"
+	"sort"
+	"strings"
+
+	"github.com/hashicorp/hcl/v2"
+	"github.com/urfave/cli/v2"
+
+	"github.com/kzmap/kzmap/dsl"
+	"github.com/kzmap/kzmap/engine"
+	"github.com/kzmap/kzmap/engine/checkpoint"
+	"github.com/kzmap/kzmap/engine/planfile"
+)
+
+// stateDir is where the stores live, under the mapping directory.
+const stateDir = ".kzmap"
+
+func checkpointPath() string { return filepath.Join(stateDir, "checkpoint.db") }
+
+// loadValid loads the mapping and prints its diagnostics; it fails when
+// the mapping has errors.
+func loadValid(c *cli.Context) (*dsl.Config, error) {
+	cfg, diags := loadConfig(".")
+	if diags.HasErrors() {
+		files := map[string]*hcl.File{}
+		if cfg != nil {
+			files = cfg.Files
+		}
+		dsl.WriteDiagnostics(c.App.ErrWriter, diags, files)
+		fmt.Fprintf(c.App.ErrWriter, "%d error(s): fix the mapping first (kzmap validate).\n", len(diags.Errs()))
+		return nil, exitCode(1)
+	}
+	return cfg, nil
+}
+
+// openCheckpointRO opens the checkpoint for reading, or returns nil when
+// nothing was applied yet.
+func openCheckpointRO() (*checkpoint.Store, error) {
+	if _, err := os.Stat(checkpointPath()); errors.Is(err, os.ErrNotExist) {
+		return nil, nil
+	}
+	return checkpoint.Open(checkpointPath(), checkpoint.Options{ReadOnly: true})
+}
+
+var fromExportFlag = &cli.StringFlag{Name: "from-export", Usage: "plan from a Kustomer export `DIR` instead of the extracted snapshot"}
+
+// planView is the --json document of plan and show.
+type planView struct {
+	FormatVersion string           `json:"format_version"`
+	Path          string           `json:"path,omitempty"`
+	Header        planfile.Header  `json:"header"`
+	Summary       planfile.Summary `json:"summary"`
+	Operations    []planfile.Op    `json:"operations,omitempty"`
+}
+
+func planCommand() *cli.Command {
+	return &cli.Command{
+		Name:  "plan",
+		Usage: "show what apply would write to Zendesk, and save it to a plan file",
+		Flags: []cli.Flag{
+			&cli.StringFlag{Name: "out", Aliases: []string{"o"}, Usage: "save the plan to `FILE` (apply it with kzmap apply FILE)"},
+			fromExportFlag,
+			&cli.BoolFlag{Name: "json", Usage: "print one JSON document"},
+			&cli.BoolFlag{Name: "detailed-exitcode", Usage: "exit 2 when the plan has changes, 0 when it has none"},
+		},
+		Action: func(c *cli.Context) error {
+			cfg, err := loadValid(c)
+			if err != nil {
+				return err
+			}
+			snap, closeSnap, err := openSnapshot(c.String("from-export"))
+			if err != nil {
+				return err
+			}
+			defer closeSnap()
+			cp, err := openCheckpointRO()
+			if err != nil {
+				return err
+			}
+			opts := engine.PlanOptions{Config: cfg, Snapshot: snap, Out: c.String("out"), KzmapVersion: Version}
+			if cp != nil {
+				defer cp.Close()
+				opts.Checkpoint = cp
+			}
+			res, err := engine.Plan(c.Context, opts)
+			if err != nil {
+				return err
+			}
+			if c.Bool("json") {
+				if err := printJSON(c.App.Writer, planView{FormatVersion: formatVersion, Path: opts.Out, Header: res.Header, Summary: res.Summary, Operations: res.Ops}); err != nil {
+					return err
+				}
+			} else {
+				writePlan(c.App.Writer, cfg, res.Header, res.Summary, res.Ops)
+				if opts.Out != "" {
+					fmt.Fprintf(c.App.Writer, "\nSaved the plan to %s. Apply it with: kzmap apply %s\n", opts.Out, opts.Out)
+				} else if res.Summary.Changes > 0 {
+					fmt.Fprintf(c.App.Writer, "\nThis plan was not saved; use -out FILE to apply exactly this plan.\n")
+				}
+			}
+			if c.Bool("detailed-exitcode") && res.Summary.Changes > 0 {
+				return exitCode(2)
+			}
+			return nil
+		},
+	}
+}
+
+func showCommand() *cli.Command {
+	return &cli.Command{
+		Name:      "show",
+		Usage:     "show a saved plan",
+		ArgsUsage: "FILE",
+		Flags: []cli.Flag{
+			&cli.BoolFlag{Name: "json", Usage: "print one JSON document"},
+			&cli.BoolFlag{Name: "ops", Usage: "list every operation"},
+		},
+		Action: func(c *cli.Context) error {
+			if c.NArg() != 1 {
+				return fmt.Errorf("show takes the plan file: kzmap show FILE")
+			}
+			path := c.Args().First()
+			r, err := planfile.Open(path)
+			if err != nil {
+				return err
+			}
+			defer r.Close()
+			var ops []planfile.Op
+			var sum planfile.Summary
+			for {
+				op, s, err := r.Next()
+				if errors.Is(err, io.EOF) {
+					sum = *s
+					break
+				}
+				if err != nil {
+					return err
+				}
+				if c.Bool("ops") || len(ops) < 20 {
+					ops = append(ops, *op)
+				}
+			}
+			if c.Bool("json") {
+				return printJSON(c.App.Writer, planView{FormatVersion: formatVersion, Path: path, Header: r.Header, Summary: sum, Operations: ops})
+			}
+			writePlan(c.App.Writer, nil, r.Header, sum, ops)
+			return nil
+		},
+	}
+}
+
+// writePlan is the human view of a plan.
+func writePlan(w io.Writer, cfg *dsl.Config, h planfile.Header, s planfile.Summary, ops []planfile.Op) {
+	if s.Changes == 0 {
+		fmt.Fprintln(w, "No changes. Zendesk matches the mapping and the snapshot.")
+	} else {
+		fmt.Fprintf(w, "Plan: %d changes.\n", s.Changes)
+	}
+	fmt.Fprintf(w, "  snapshot %s, mapping %s, checkpoint serial %d\n\n", short(h.SnapshotDigest), short(h.MappingHash), h.Serial)
+	kinds := make([]string, 0, len(s.Counts))
+	for k := range s.Counts {
+		kinds = append(kinds, k)
+	}
+	order := map[string]int{}
+	for i, k := range dsl.Kinds {
+		order[k.Kind] = i
+	}
+	sort.Slice(kinds, func(i, j int) bool { return order[kinds[i]] < order[kinds[j]] })
+	for _, k := range kinds {
+		var parts []string
+		for _, a := range []string{"create", "update", "append_comments", "unwritable", "noop"} {
+			if n := s.Counts[k][a]; n > 0 {
+				label := a
+				if a == "noop" {
+					label = "unchanged"
+				}
+				parts = append(parts, fmt.Sprintf("%s %d", label, n))
+			}
+		}
+		fmt.Fprintf(w, "  %-22s %s\n", k, strings.Join(parts, ", "))
+	}
+	if len(s.Hazards) > 0 {
+		fmt.Fprintln(w, "\nHazards:")
+		for _, hz := range s.Hazards {
+			fmt.Fprintf(w, "  %-7s %s (%d): %s\n", hz.Severity, hz.Code, hz.Count, hz.Message)
+			for _, ex := range hz.Examples {
+				fmt.Fprintf(w, "          e.g. %s\n", ex)
+			}
+		}
+	}
+	if len(ops) > 0 && s.Changes > 0 {
+		fmt.Fprintln(w, "\nFirst operations:")
+		for i, op := range ops {
+			if i == 10 {
+				fmt.Fprintf(w, "  … (kzmap show --ops FILE lists them all)\n")
+				break
+			}
+			extra := ""
+			switch {
+			case op.Action == "unwritable":
+				extra = ": " + op.Reason
+			case op.Comments > 0:
+				extra = fmt.Sprintf(" (%d comments, %d attachments)", op.Comments, op.Attachments)
+			}
+			fmt.Fprintf(w, "  %-15s %s  [%s]%s\n", op.Action, op.Key, op.Pos, extra)
+		}
+	}
+	e := s.Estimate
+	fmt.Fprintf(w, "\nEstimate: %d Zendesk requests, about %.1f minutes at %.0f requests/minute", e.ZendeskRequests, e.Minutes, e.RequestsPerMin)
+	if h.ZendeskPlan != "" {
+		fmt.Fprintf(w, " (%s plan, limit %d/min)", h.ZendeskPlan, h.RateLimit)
+	}
+	fmt.Fprintf(w, "; %d attachment downloads from Kustomer.\n", e.KustomerRequests)
+}
+
+func short(s string) string {
+	if len(s) > 16 {
+		return s[:16] + "…"
+	}
+	return s
+}
