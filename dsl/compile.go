@@ -22,6 +22,7 @@ import (
 
 // Expr is one compiled mapping expression and where it was written.
 type Expr struct {
+	Name    string // the attribute
 	Source  string
 	Program *vm.Program
 	Type    ResultType
@@ -33,6 +34,9 @@ type Expr struct {
 	isConst bool
 	konst   any
 	field   []int
+	// pluck, with field, is map(field, #.name) over a list of structs: the
+	// index of name in the element struct.
+	pluck int
 }
 
 // compileEnv is what an expression is compiled against.
@@ -55,7 +59,7 @@ func exprOptions(env any) []expr.Option {
 // compileExpr compiles the string value of an HCL attribute. file is the
 // HCL source, for mapping positions inside the string.
 func compileExpr(attr *hclsyntax.Attribute, src string, want ResultType, enum []string, env compileEnv, fileSrc []byte) (*Expr, hcl.Diagnostics) {
-	e := &Expr{Source: src, Type: want, Enum: enum, Range: attr.Expr.Range()}
+	e := &Expr{Name: attr.Name, Source: src, Type: want, Enum: enum, Range: attr.Expr.Range()}
 	if strings.TrimSpace(src) == "" {
 		return nil, hcl.Diagnostics{{
 			Severity: hcl.DiagError,
@@ -418,14 +422,10 @@ func (e *Expr) fastPath(env compileEnv) *hcl.Diagnostic {
 	case *ast.NilNode:
 		v = nil
 	case *ast.IdentifierNode:
-		if t, ok := record.GoType(env.from); ok {
-			for i := 0; i < t.NumField(); i++ {
-				if t.Field(i).Tag.Get("expr") == n.Value {
-					e.field = []int{0, i} // the record is the env's first field
-					break
-				}
-			}
-		}
+		e.field = recordField(env.from, n.Value)
+		return nil
+	case *ast.BuiltinNode:
+		e.fastPluck(env, n)
 		return nil
 	default:
 		return nil
@@ -446,4 +446,63 @@ func widen(r *hcl.Range, name string) {
 	}
 	r.End.Byte = r.Start.Byte + len(name)
 	r.End.Column = r.Start.Column + len([]rune(name))
+}
+
+// recordField returns the index path of a record field in the environment
+// (the record is the environment's first field), or nil.
+func recordField(from, name string) []int {
+	t, ok := record.GoType(from)
+	if !ok {
+		return nil
+	}
+	for i := 0; i < t.NumField(); i++ {
+		if t.Field(i).Tag.Get("expr") == name {
+			return []int{0, i}
+		}
+	}
+	return nil
+}
+
+// fastPluck recognises map(list, #.name) — the ids of a message's
+// attachments, say — where list is a record field holding structs and name
+// a string field of them, and reads it without the VM.
+func (e *Expr) fastPluck(env compileEnv, n *ast.BuiltinNode) {
+	if n.Name != "map" || len(n.Arguments) != 2 || (e.Type != TStringList && e.Type != TRefList) {
+		return
+	}
+	id, ok := n.Arguments[0].(*ast.IdentifierNode)
+	if !ok {
+		return
+	}
+	pred, ok := n.Arguments[1].(*ast.PredicateNode)
+	if !ok {
+		return
+	}
+	mem, ok := pred.Node.(*ast.MemberNode)
+	if !ok || mem.Optional {
+		return
+	}
+	if _, ok := mem.Node.(*ast.PointerNode); !ok {
+		return
+	}
+	prop, ok := mem.Property.(*ast.StringNode)
+	if !ok {
+		return
+	}
+	path := recordField(env.from, id.Value)
+	if path == nil {
+		return
+	}
+	t, _ := record.GoType(env.from)
+	ft := t.Field(path[1]).Type
+	if ft.Kind() != reflect.Slice || ft.Elem().Kind() != reflect.Struct {
+		return
+	}
+	for i := 0; i < ft.Elem().NumField(); i++ {
+		f := ft.Elem().Field(i)
+		if f.Tag.Get("expr") == prop.Value && f.Type.Kind() == reflect.String {
+			e.field, e.pluck = path, i+1 // 0 means "no pluck"
+			return
+		}
+	}
 }

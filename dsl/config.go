@@ -66,6 +66,10 @@ type Mapping struct {
 	// itself); Overridden lists attributes the directory replaced.
 	Module     string
 	Overridden []string
+
+	// fields are the payload expressions (not when, not for_each) in name
+	// order, so evaluation walks a slice rather than a map.
+	fields []*Expr
 }
 
 // Address is how tests and diagnostics name a mapping: kind.name.

@@ -20,43 +20,43 @@ type Scope struct {
 // without map lookups at run time.
 type (
 	companyEnv struct {
-		record.Company
+		*record.Company
 		Scope
 	}
 	customerEnv struct {
-		record.Customer
+		*record.Customer
 		Scope
 	}
 	userEnv struct {
-		record.User
+		*record.User
 		Scope
 	}
 	teamEnv struct {
-		record.Team
+		*record.Team
 		Scope
 	}
 	conversationEnv struct {
-		record.Conversation
+		*record.Conversation
 		Scope
 	}
 	messageEnv struct {
-		record.Message
+		*record.Message
 		Scope
 	}
 	noteEnv struct {
-		record.Note
+		*record.Note
 		Scope
 	}
 	klassEnv struct {
-		record.Klass
+		*record.Klass
 		Scope
 	}
 	kobjectEnv struct {
-		record.KObject
+		*record.KObject
 		Scope
 	}
 	attachmentEnv struct {
-		record.Attachment
+		*record.Attachment
 		Scope
 	}
 )
@@ -111,34 +111,34 @@ type envSet struct {
 func (s *envSet) env(rec any, sc Scope) (any, *Scope, error) {
 	switch r := rec.(type) {
 	case *record.Company:
-		s.company = companyEnv{*r, sc}
+		s.company = companyEnv{r, sc}
 		return &s.company, &s.company.Scope, nil
 	case *record.Customer:
-		s.customer = customerEnv{*r, sc}
+		s.customer = customerEnv{r, sc}
 		return &s.customer, &s.customer.Scope, nil
 	case *record.User:
-		s.user = userEnv{*r, sc}
+		s.user = userEnv{r, sc}
 		return &s.user, &s.user.Scope, nil
 	case *record.Team:
-		s.team = teamEnv{*r, sc}
+		s.team = teamEnv{r, sc}
 		return &s.team, &s.team.Scope, nil
 	case *record.Conversation:
-		s.conversation = conversationEnv{*r, sc}
+		s.conversation = conversationEnv{r, sc}
 		return &s.conversation, &s.conversation.Scope, nil
 	case *record.Message:
-		s.message = messageEnv{*r, sc}
+		s.message = messageEnv{r, sc}
 		return &s.message, &s.message.Scope, nil
 	case *record.Note:
-		s.note = noteEnv{*r, sc}
+		s.note = noteEnv{r, sc}
 		return &s.note, &s.note.Scope, nil
 	case *record.Klass:
-		s.klass = klassEnv{*r, sc}
+		s.klass = klassEnv{r, sc}
 		return &s.klass, &s.klass.Scope, nil
 	case *record.KObject:
-		s.kobject = kobjectEnv{*r, sc}
+		s.kobject = kobjectEnv{r, sc}
 		return &s.kobject, &s.kobject.Scope, nil
 	case *record.Attachment:
-		s.attachment = attachmentEnv{*r, sc}
+		s.attachment = attachmentEnv{r, sc}
 		return &s.attachment, &s.attachment.Scope, nil
 	}
 	return nil, nil, fmt.Errorf("no expression environment for %T", rec)

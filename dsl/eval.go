@@ -58,9 +58,8 @@ func (ev *Evaluator) Eval(m *Mapping, rec any) ([]Payload, error) {
 	if err != nil {
 		return nil, err
 	}
-	id := recordID(rec)
 	if w, ok := m.Exprs["when"]; ok {
-		v, err := ev.run(m, "when", w, env, id)
+		v, err := ev.run(m, w, env, rec)
 		if err != nil {
 			return nil, err
 		}
@@ -70,13 +69,13 @@ func (ev *Evaluator) Eval(m *Mapping, rec any) ([]Payload, error) {
 	}
 	fe, ok := m.Exprs["for_each"]
 	if !ok {
-		p, err := ev.fields(m, env, id)
+		p, err := ev.fields(m, env, rec)
 		if err != nil {
 			return nil, err
 		}
 		return []Payload{p}, nil
 	}
-	v, err := ev.run(m, "for_each", fe, env, id)
+	v, err := ev.run(m, fe, env, rec)
 	if err != nil {
 		return nil, err
 	}
@@ -85,12 +84,12 @@ func (ev *Evaluator) Eval(m *Mapping, rec any) ([]Payload, error) {
 		return nil, nil
 	}
 	if rv.Kind() != reflect.Slice && rv.Kind() != reflect.Array {
-		return nil, &EvalError{Mapping: m.Address(), Attr: "for_each", Range: fe.Range, RecordID: id, Err: fmt.Errorf("for_each gave %T, not a list", v)}
+		return nil, &EvalError{Mapping: m.Address(), Attr: "for_each", Range: fe.Range, RecordID: recordID(rec), Err: fmt.Errorf("for_each gave %T, not a list", v)}
 	}
 	out := make([]Payload, 0, rv.Len())
 	for i := 0; i < rv.Len(); i++ {
 		scope.Each = rv.Index(i).Interface()
-		p, err := ev.fields(m, env, id)
+		p, err := ev.fields(m, env, rec)
 		if err != nil {
 			return nil, err
 		}
@@ -99,29 +98,36 @@ func (ev *Evaluator) Eval(m *Mapping, rec any) ([]Payload, error) {
 	return out, nil
 }
 
-func (ev *Evaluator) fields(m *Mapping, env any, id string) (Payload, error) {
-	p := make(Payload, len(m.Exprs))
-	for name, e := range m.Exprs {
-		if name == "when" || name == "for_each" {
-			continue
-		}
-		v, err := ev.run(m, name, e, env, id)
+func (ev *Evaluator) fields(m *Mapping, env any, rec any) (Payload, error) {
+	p := make(Payload, len(m.fields))
+	for _, e := range m.fields {
+		v, err := ev.run(m, e, env, rec)
 		if err != nil {
 			return nil, err
 		}
 		if v != nil {
-			p[name] = v
+			p[e.Name] = v
 		}
 	}
 	return p, nil
 }
 
-func (ev *Evaluator) run(m *Mapping, name string, e *Expr, env any, id string) (any, error) {
+func (ev *Evaluator) run(m *Mapping, e *Expr, env any, rec any) (any, error) {
 	if e.isConst {
 		return e.konst, nil
 	}
 	var v any
 	var err error
+	if e.pluck > 0 {
+		list := reflect.ValueOf(env).Elem().FieldByIndex(e.field)
+		out := make([]string, 0, list.Len())
+		for i := 0; i < list.Len(); i++ {
+			if s := list.Index(i).Field(e.pluck - 1).String(); s != "" {
+				out = append(out, s)
+			}
+		}
+		return out, nil
+	}
 	if e.field != nil {
 		// A pointer to the field boxes without allocating; fieldValue then
 		// boxes the result once.
@@ -134,11 +140,11 @@ func (ev *Evaluator) run(m *Mapping, name string, e *Expr, env any, id string) (
 		v, err = ev.vm.Run(e.Program, env)
 	}
 	if err != nil {
-		return nil, &EvalError{Mapping: m.Address(), Attr: name, Range: e.Range, RecordID: id, Err: err}
+		return nil, &EvalError{Mapping: m.Address(), Attr: e.Name, Range: e.Range, RecordID: recordID(rec), Err: err}
 	}
 	v, err = coerce(v, e)
 	if err != nil {
-		return nil, &EvalError{Mapping: m.Address(), Attr: name, Range: e.Range, RecordID: id, Err: err}
+		return nil, &EvalError{Mapping: m.Address(), Attr: e.Name, Range: e.Range, RecordID: recordID(rec), Err: err}
 	}
 	return v, nil
 }
@@ -165,9 +171,27 @@ func fieldValue(ptr any, e *Expr) (any, bool) {
 		if p.IsZero() {
 			return nil, true
 		}
-		return p.UTC().Format(ZendeskTime), true
+		return formatTime(*p), true
 	}
 	return nil, false
+}
+
+// formatTime writes t in the ZendeskTime layout; it is on the hot path of
+// every comment, and time.Format's general layout parser costs more than
+// the rest of a simple mapping.
+func formatTime(t time.Time) string {
+	t = t.UTC()
+	y, mo, d := t.Date()
+	if y < 0 || y > 9999 {
+		return t.Format(ZendeskTime)
+	}
+	h, mi, sec := t.Clock()
+	b := [20]byte{
+		byte('0' + y/1000), byte('0' + y/100%10), byte('0' + y/10%10), byte('0' + y%10), '-',
+		byte('0' + int(mo)/10), byte('0' + int(mo)%10), '-', byte('0' + d/10), byte('0' + d%10), 'T',
+		byte('0' + h/10), byte('0' + h%10), ':', byte('0' + mi/10), byte('0' + mi%10), ':',
+		byte('0' + sec/10), byte('0' + sec%10), 'Z'}
+	return string(b[:])
 }
 
 // ZendeskTime is the timestamp layout of Zendesk payloads.
@@ -234,7 +258,7 @@ func coerce(v any, e *Expr) (any, error) {
 			if t.IsZero() {
 				return nil, nil
 			}
-			return t.UTC().Format(ZendeskTime), nil
+			return formatTime(t), nil
 		case string:
 			if t == "" {
 				return nil, nil
@@ -243,7 +267,7 @@ func coerce(v any, e *Expr) (any, error) {
 			if err != nil {
 				return nil, fmt.Errorf("gave %q, which is not an ISO-8601 timestamp", t)
 			}
-			return pt.UTC().Format(ZendeskTime), nil
+			return formatTime(pt), nil
 		}
 		return nil, fmt.Errorf("gave %s (%T), want a timestamp", short(v), v)
 	case TMap:
@@ -256,7 +280,7 @@ func coerce(v any, e *Expr) (any, error) {
 		for iter.Next() {
 			if x := iter.Value().Interface(); x != nil {
 				if t, ok := x.(time.Time); ok {
-					x = t.UTC().Format(ZendeskTime)
+					x = formatTime(t)
 				}
 				out[iter.Key().String()] = x
 			}

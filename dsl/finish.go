@@ -239,6 +239,11 @@ func compileMapping(rm *rawMapping, env compileEnv) (*Mapping, hcl.Diagnostics) 
 	if diags.HasErrors() {
 		return nil, diags
 	}
+	for _, name := range m.ExprNames() {
+		if name != "when" && name != "for_each" {
+			m.fields = append(m.fields, m.Exprs[name])
+		}
+	}
 	return m, diags
 }
 
