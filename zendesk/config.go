@@ -1,0 +1,176 @@
+package zendesk
+
+import (
+	"errors"
+	"fmt"
+	"net/http"
+	"net/url"
+	"os"
+	"strings"
+	"time"
+
+	"github.com/kzmap/kzmap/throttle"
+)
+
+// Environment variables FromEnv reads.
+const (
+	EnvSubdomain = "ZENDESK_SUBDOMAIN"
+	EnvBaseURL   = "ZENDESK_BASE_URL"
+	EnvEmail     = "ZENDESK_EMAIL"
+	EnvToken     = "ZENDESK_API_TOKEN"
+)
+
+// Secret is a credential. It prints, formats and encodes as "[redacted]",
+// so a Config can be logged; Reveal is the only way to the value.
+type Secret string
+
+const redacted = "[redacted]"
+
+// Reveal returns the secret's value.
+func (s Secret) Reveal() string { return string(s) }
+
+// String implements fmt.Stringer.
+func (s Secret) String() string { return redacted }
+
+// GoString implements fmt.GoStringer.
+func (s Secret) GoString() string { return `zendesk.Secret("` + redacted + `")` }
+
+// Format implements fmt.Formatter, so that no verb (%s, %q, %x, %v…)
+// prints the value.
+func (s Secret) Format(f fmt.State, verb rune) {
+	if verb == 'v' && f.Flag('#') {
+		fmt.Fprint(f, s.GoString())
+		return
+	}
+	fmt.Fprint(f, redacted)
+}
+
+// MarshalText implements encoding.TextMarshaler, for JSON and logs.
+func (s Secret) MarshalText() ([]byte, error) { return []byte(redacted), nil }
+
+// Config says which account to talk to and how. Only BaseURL, Email and
+// Token are required; zero values of the rest mean the defaults.
+type Config struct {
+	// BaseURL is the account's address, e.g. https://acme.zendesk.com.
+	BaseURL string
+	// Email and Token authenticate as "email/token:TOKEN" (basic auth).
+	Email string
+	Token Secret
+
+	// HTTPClient sends the requests (default: a client on a transport
+	// that keeps enough idle connections for concurrent workers).
+	HTTPClient *http.Client
+	// Limiter paces every request. Share one Limiter between every Client
+	// of the same account. Default: a Limiter for RateLimit requests a
+	// minute at throttle's default share, with Zendesk's ticket update
+	// limit as an endpoint limit.
+	Limiter *throttle.Limiter
+	// RateLimit is the plan's requests per minute, used only to build
+	// the default Limiter (default 700, Enterprise; the server's headers
+	// correct it).
+	RateLimit int
+
+	// MaxAttempts is how many times a request that is safe to repeat is
+	// sent before its error is returned (default 6).
+	MaxAttempts int
+	// RetryBase and RetryMax bound the exponential backoff with full
+	// jitter between attempts after 5xx answers, resets and timeouts
+	// (defaults 500ms and 30s).
+	RetryBase, RetryMax time.Duration
+	// RequestTimeout bounds one attempt (default 2 minutes).
+	RequestTimeout time.Duration
+
+	// MaxJobs is the number of bulk jobs kept queued or running at once
+	// (default and maximum 30, Zendesk's limit).
+	MaxJobs int
+	// PollMin and PollMax bound the time between two polls of job
+	// statuses; between them the interval follows how long jobs have
+	// been taking (defaults 1s and 30s).
+	PollMin, PollMax time.Duration
+
+	// MaxUploadSize is the largest file Upload sends (default 50 MB).
+	MaxUploadSize int64
+
+	// UserAgent is sent on every request (default "kzmap").
+	UserAgent string
+}
+
+// String describes the configuration without its token.
+func (c Config) String() string {
+	return fmt.Sprintf("zendesk.Config{BaseURL: %q, Email: %q, Token: %s}", c.BaseURL, c.Email, redacted)
+}
+
+// GoString is String: a %#v must not print the token either.
+func (c Config) GoString() string { return c.String() }
+
+// FromEnv reads the account from the environment: ZENDESK_EMAIL,
+// ZENDESK_API_TOKEN, and ZENDESK_BASE_URL or ZENDESK_SUBDOMAIN (the base
+// URL wins). The error names every variable that is missing or wrong.
+func FromEnv() (Config, error) { return configFromEnv(os.Getenv) }
+
+func configFromEnv(getenv func(string) string) (Config, error) {
+	cfg := Config{
+		Email: strings.TrimSpace(getenv(EnvEmail)),
+		Token: Secret(strings.TrimSpace(getenv(EnvToken))),
+	}
+	var errs []error
+	base := strings.TrimSpace(getenv(EnvBaseURL))
+	sub := strings.TrimSpace(getenv(EnvSubdomain))
+	switch {
+	case base != "":
+		cfg.BaseURL = base
+	case sub != "":
+		if !validSubdomain(sub) {
+			errs = append(errs, fmt.Errorf("%s %q is not a subdomain: give only the name before .zendesk.com, e.g. acme", EnvSubdomain, sub))
+		}
+		cfg.BaseURL = "https://" + sub + ".zendesk.com"
+	default:
+		errs = append(errs, fmt.Errorf("%s is not set: set it to the account's subdomain (acme for acme.zendesk.com), or set %s", EnvSubdomain, EnvBaseURL))
+	}
+	if cfg.Email == "" {
+		errs = append(errs, fmt.Errorf("%s is not set: set it to the email of the admin whose API token is used", EnvEmail))
+	}
+	if cfg.Token == "" {
+		errs = append(errs, fmt.Errorf("%s is not set: create an API token in Admin Center > Apps and integrations > Zendesk API", EnvToken))
+	}
+	if base != "" {
+		if _, err := parseBaseURL(base); err != nil {
+			errs = append(errs, fmt.Errorf("%s: %w", EnvBaseURL, err))
+		}
+	}
+	if len(errs) > 0 {
+		return Config{}, errors.Join(errs...)
+	}
+	return cfg, nil
+}
+
+func validSubdomain(s string) bool {
+	for _, r := range s {
+		if !(r >= 'a' && r <= 'z' || r >= 'A' && r <= 'Z' || r >= '0' && r <= '9' || r == '-') {
+			return false
+		}
+	}
+	return s != ""
+}
+
+// parseBaseURL checks a base URL: http(s), a host, no credentials, no
+// query; a trailing slash is dropped.
+func parseBaseURL(raw string) (*url.URL, error) {
+	u, err := url.Parse(strings.TrimRight(raw, "/"))
+	if err != nil {
+		return nil, fmt.Errorf("base URL is not a URL")
+	}
+	if u.User != nil {
+		// Not even the redacted URL: a token may sit in the user name.
+		return nil, fmt.Errorf("base URL must not carry credentials; use %s and %s", EnvEmail, EnvToken)
+	}
+	switch {
+	case u.Scheme != "https" && u.Scheme != "http":
+		return nil, fmt.Errorf("base URL %q must start with https://", u.Redacted())
+	case u.Host == "":
+		return nil, fmt.Errorf("base URL %q has no host", u.Redacted())
+	case u.RawQuery != "" || u.Fragment != "":
+		return nil, fmt.Errorf("base URL %q must not have a query or fragment", u.Redacted())
+	}
+	return u, nil
+}
