@@ -10,6 +10,7 @@ import (
 	"strings"
 	"unicode/utf8"
 
+	"github.com/kzmap/kzmap/builtin"
 	"github.com/kzmap/kzmap/dsl"
 	"github.com/kzmap/kzmap/record"
 )
@@ -45,8 +46,8 @@ type Desired struct {
 
 // Comment is one comment of a desired ticket.
 type Comment struct {
-	Key     string // "message/<id>", "note/<id>", with "#n" for the parts of a split body
-	Payload dsl.Payload
+	Key     string      `json:"key"` // "message/<id>", "note/<id>", with "#n" for the parts of a split body
+	Payload dsl.Payload `json:"payload"`
 }
 
 // Hash is the hash of the payload and comments: what the checkpoint keeps
@@ -549,21 +550,17 @@ func (g *Generator) customObjects(ctx context.Context, emit func(*Desired) error
 	return nil
 }
 
+// fieldKey makes a Zendesk field key from a Kustomer attribute name, the
+// same way the mapping function zendesk_field_key does.
 func fieldKey(name string) string {
-	var b strings.Builder
-	for _, r := range strings.ToLower(name) {
-		switch {
-		case r >= 'a' && r <= 'z', r >= '0' && r <= '9':
-			b.WriteRune(r)
-		default:
-			b.WriteByte('_')
+	if f, ok := builtin.Lookup("zendesk_field_key"); ok {
+		if v, err := f.Call(name); err == nil {
+			if s, ok := v.(string); ok && s != "" {
+				return s
+			}
 		}
 	}
-	s := strings.Trim(b.String(), "_")
-	if s == "" || (s[0] >= '0' && s[0] <= '9') {
-		s = "f_" + s
-	}
-	return s
+	return "field_" + fmt.Sprintf("%x", sha256.Sum256([]byte(name)))[:8]
 }
 
 // sortComments orders comments by created_at, then by source key (rule 8).

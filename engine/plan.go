@@ -20,6 +20,23 @@ type PlanOptions struct {
 	// Out is the plan file to write; "" plans without writing.
 	Out          string
 	KzmapVersion string
+	// Only restricts the plan to these kinds (all when empty). Every kind
+	// is still evaluated, because tickets need to know who the agents are.
+	Only map[string]bool
+	// Samples is how many changed records of each kind to render in full.
+	Samples int
+}
+
+// Sample is one rendered desired record.
+type Sample struct {
+	Action   string      `json:"action"`
+	Kind     string      `json:"kind"`
+	Key      string      `json:"key"`
+	Pos      string      `json:"pos"`
+	Payload  dsl.Payload `json:"payload"`
+	Comments []Comment   `json:"comments,omitempty"`
+	// MoreComments counts the comments left out of the sample.
+	MoreComments int `json:"more_comments,omitempty"`
 }
 
 // PlanResult is what a plan found.
@@ -27,8 +44,12 @@ type PlanResult struct {
 	Header  planfile.Header
 	Summary planfile.Summary
 	// Ops holds the first operations, for display; the plan file has all.
-	Ops []planfile.Op
+	Ops     []planfile.Op
+	Samples []Sample
 }
+
+// sampleComments bounds the comments a sample shows.
+const sampleComments = 3
 
 // maxShownOps bounds the operations a PlanResult keeps in memory.
 const maxShownOps = 200
@@ -75,7 +96,11 @@ func Plan(ctx context.Context, opts PlanOptions) (*PlanResult, error) {
 	counts := map[string]map[string]int{}
 	est := newEstimator()
 	gen := NewGenerator(cfg, opts.Snapshot)
+	sampled := map[string]int{}
 	err = gen.Run(ctx, func(d *Desired) error {
+		if len(opts.Only) > 0 && !opts.Only[d.Kind] {
+			return nil
+		}
 		op, err := diff(d, opts.Checkpoint)
 		if err != nil {
 			return err
@@ -88,6 +113,16 @@ func Plan(ctx context.Context, opts PlanOptions) (*PlanResult, error) {
 			return nil
 		}
 		est.add(op)
+		if sampled[d.Kind] < opts.Samples && op.Action != "unwritable" {
+			sampled[d.Kind]++
+			smp := Sample{Action: op.Action, Kind: d.Kind, Key: d.Key, Pos: d.Pos, Payload: d.Payload}
+			if len(d.Comments) > sampleComments {
+				smp.Comments, smp.MoreComments = d.Comments[:sampleComments], len(d.Comments)-sampleComments
+			} else {
+				smp.Comments = d.Comments
+			}
+			res.Samples = append(res.Samples, smp)
+		}
 		if op.Action == "unwritable" {
 			gen.Hz.Add("unwritable", "error", "records that cannot be written (apply skips them and lists them as dead letters)", d.Key+": "+d.Unwritable)
 		}

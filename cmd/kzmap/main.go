@@ -6,6 +6,7 @@ package main
 import (
 	"errors"
 	"fmt"
+	"io"
 	"os"
 
 	"github.com/urfave/cli/v2"
@@ -24,8 +25,18 @@ func main() {
 	os.Exit(run(os.Args))
 }
 
-func run(args []string) int {
+func run(args []string) int { return runWith(args, os.Stdout, os.Stderr) }
+
+// runWith runs kzmap with its output going to stdout and stderr, so tests
+// can capture it.
+func runWith(args []string, stdout, stderr io.Writer) int {
 	app := newApp()
+	app.Writer, app.ErrWriter = stdout, stderr
+	// -chdir changes the process's directory; put it back so that tests
+	// running commands in-process stay where they were.
+	if wd, err := os.Getwd(); err == nil {
+		defer os.Chdir(wd)
+	}
 	err := app.Run(args)
 	if err == nil {
 		return 0
@@ -34,7 +45,7 @@ func run(args []string) int {
 	if errors.As(err, &code) {
 		return int(code)
 	}
-	fmt.Fprintf(os.Stderr, "kzmap: %v\n", err)
+	fmt.Fprintf(stderr, "kzmap: %v\n", err)
 	return 1
 }
 

@@ -1,6 +1,8 @@
 package main
 
 import (
+	"bytes"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"io"
@@ -57,6 +59,7 @@ type planView struct {
 	Header        planfile.Header  `json:"header"`
 	Summary       planfile.Summary `json:"summary"`
 	Operations    []planfile.Op    `json:"operations,omitempty"`
+	Samples       []engine.Sample  `json:"samples,omitempty"`
 }
 
 func planCommand() *cli.Command {
@@ -68,6 +71,8 @@ func planCommand() *cli.Command {
 			fromExportFlag,
 			&cli.BoolFlag{Name: "json", Usage: "print one JSON document"},
 			&cli.BoolFlag{Name: "detailed-exitcode", Usage: "exit 2 when the plan has changes, 0 when it has none"},
+			&cli.StringSliceFlag{Name: "only", Usage: "plan only these `KINDS` (organization, user, group, group_membership, custom_object, ticket, custom_object_record)"},
+			&cli.IntFlag{Name: "sample", Value: 1, Usage: "render `N` changed records of each kind in full"},
 		},
 		Action: func(c *cli.Context) error {
 			cfg, err := loadValid(c)
@@ -83,7 +88,18 @@ func planCommand() *cli.Command {
 			if err != nil {
 				return err
 			}
-			opts := engine.PlanOptions{Config: cfg, Snapshot: snap, Out: c.String("out"), KzmapVersion: Version}
+			opts := engine.PlanOptions{Config: cfg, Snapshot: snap, Out: c.String("out"), KzmapVersion: Version, Samples: c.Int("sample")}
+			if kinds := c.StringSlice("only"); len(kinds) > 0 {
+				opts.Only = map[string]bool{}
+				for _, k := range kinds {
+					for _, k := range strings.Split(k, ",") {
+						if _, ok := dsl.KindSpecFor(k); !ok {
+							return fmt.Errorf("--only: %q is not a kind; kinds: organization, user, group, group_membership, custom_object, ticket, custom_object_record", k)
+						}
+						opts.Only[k] = true
+					}
+				}
+			}
 			if cp != nil {
 				defer cp.Close()
 				opts.Checkpoint = cp
@@ -93,11 +109,12 @@ func planCommand() *cli.Command {
 				return err
 			}
 			if c.Bool("json") {
-				if err := printJSON(c.App.Writer, planView{FormatVersion: formatVersion, Path: opts.Out, Header: res.Header, Summary: res.Summary, Operations: res.Ops}); err != nil {
+				if err := printJSON(c.App.Writer, planView{FormatVersion: formatVersion, Path: opts.Out, Header: res.Header, Summary: res.Summary, Operations: res.Ops, Samples: res.Samples}); err != nil {
 					return err
 				}
 			} else {
 				writePlan(c.App.Writer, cfg, res.Header, res.Summary, res.Ops)
+				writeSamples(c.App.Writer, res.Samples)
 				if opts.Out != "" {
 					fmt.Fprintf(c.App.Writer, "\nSaved the plan to %s. Apply it with: kzmap apply %s\n", opts.Out, opts.Out)
 				} else if res.Summary.Changes > 0 {
@@ -224,4 +241,38 @@ func short(s string) string {
 		return s[:16] + "…"
 	}
 	return s
+}
+
+// writeSamples renders a few desired records in full, as Zendesk will
+// receive them (references still as Kustomer ids).
+func writeSamples(w io.Writer, samples []engine.Sample) {
+	if len(samples) == 0 {
+		return
+	}
+	fmt.Fprintln(w, "\nSample payloads (references are Kustomer ids until apply):")
+	for _, s := range samples {
+		fmt.Fprintf(w, "\n  %s %s  [%s]\n", s.Action, s.Key, s.Pos)
+		writeFields(w, "    ", s.Payload)
+		for _, c := range s.Comments {
+			fmt.Fprintf(w, "    comment %s\n", c.Key)
+			writeFields(w, "      ", c.Payload)
+		}
+		if s.MoreComments > 0 {
+			fmt.Fprintf(w, "    … and %d more comments\n", s.MoreComments)
+		}
+	}
+}
+
+func writeFields(w io.Writer, indent string, p dsl.Payload) {
+	for _, k := range p.SortedFields() {
+		var b bytes.Buffer
+		enc := json.NewEncoder(&b)
+		enc.SetEscapeHTML(false)
+		enc.Encode(p[k])
+		v := strings.TrimSuffix(b.String(), "\n")
+		if len(v) > 100 {
+			v = v[:100] + "…"
+		}
+		fmt.Fprintf(w, "%s%-14s = %s\n", indent, k, v)
+	}
 }
