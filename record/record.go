@@ -1,10 +1,10 @@
 package record
 
 import (
-	"bytes"
 	"encoding/json"
 	"fmt"
 	"sort"
+	"strconv"
 	"strings"
 	"time"
 )
@@ -62,9 +62,7 @@ func (e *DecodeError) Unwrap() error { return e.Err }
 // every later stage relies on: a known type and a non-empty id.
 func ParseResource(data []byte) (*Resource, error) {
 	var r Resource
-	dec := json.NewDecoder(bytes.NewReader(data))
-	dec.UseNumber()
-	if err := dec.Decode(&r); err != nil {
+	if err := json.Unmarshal(data, &r); err != nil {
 		return nil, &DecodeError{Err: fmt.Errorf("invalid JSON: %w", err)}
 	}
 	if r.Type == "" {
@@ -96,6 +94,9 @@ func (r *Resource) RelID(name string) (string, error) {
 	if !ok || len(rel.Data) == 0 || string(rel.Data) == "null" {
 		return "", nil
 	}
+	if id, ok := fastRefID(rel.Data); ok {
+		return id, nil
+	}
 	var ref Ref
 	if err := json.Unmarshal(rel.Data, &ref); err != nil {
 		return "", &DecodeError{Type: r.Type, ID: r.ID, Attr: "relationships." + name, Err: err}
@@ -108,12 +109,24 @@ func (r *Resource) RelID(name string) (string, error) {
 // through as Extra.
 type decoder struct {
 	r    *Resource
-	used map[string]bool
+	used []string // a handful per type: a slice beats a map here
+	buf  [24]string
 	err  error
 }
 
 func newDecoder(r *Resource) *decoder {
-	return &decoder{r: r, used: map[string]bool{}}
+	d := &decoder{r: r}
+	d.used = d.buf[:0]
+	return d
+}
+
+func (d *decoder) isUsed(name string) bool {
+	for _, u := range d.used {
+		if u == name {
+			return true
+		}
+	}
+	return false
 }
 
 func (d *decoder) fail(attr string, err error) {
@@ -123,7 +136,7 @@ func (d *decoder) fail(attr string, err error) {
 }
 
 func (d *decoder) raw(name string) (json.RawMessage, bool) {
-	d.used[name] = true
+	d.used = append(d.used, name)
 	v, ok := d.r.Attributes[name]
 	if !ok || string(v) == "null" {
 		return nil, false
@@ -158,20 +171,50 @@ func asType(err error, target **json.UnmarshalTypeError) bool {
 }
 
 func (d *decoder) str(name string) string {
+	v, ok := d.raw(name)
+	if !ok {
+		return ""
+	}
+	if s, ok := fastString(v); ok {
+		return s
+	}
 	var s string
-	d.into(name, &s)
+	if err := json.Unmarshal(v, &s); err != nil {
+		d.fail(name, typeError(err))
+	}
 	return s
 }
 
 func (d *decoder) strs(name string) []string {
+	v, ok := d.raw(name)
+	if !ok {
+		return nil
+	}
+	if l, ok := fastStrings(v); ok {
+		return l
+	}
 	var s []string
-	d.into(name, &s)
+	if err := json.Unmarshal(v, &s); err != nil {
+		d.fail(name, typeError(err))
+	}
 	return s
 }
 
 func (d *decoder) boolean(name string) bool {
+	v, ok := d.raw(name)
+	if !ok {
+		return false
+	}
+	switch string(v) {
+	case "true":
+		return true
+	case "false":
+		return false
+	}
 	var b bool
-	d.into(name, &b)
+	if err := json.Unmarshal(v, &b); err != nil {
+		d.fail(name, typeError(err))
+	}
 	return b
 }
 
@@ -181,6 +224,9 @@ func (d *decoder) integer(name string) int {
 	v, ok := d.raw(name)
 	if !ok {
 		return 0
+	}
+	if i, err := strconv.Atoi(string(v)); err == nil {
+		return i
 	}
 	var n json.Number
 	if err := json.Unmarshal(v, &n); err != nil {
@@ -208,8 +254,8 @@ func (d *decoder) time(name string) time.Time {
 	if !ok {
 		return time.Time{}
 	}
-	var s string
-	if err := json.Unmarshal(v, &s); err != nil {
+	s, ok := fastString(v)
+	if !ok && json.Unmarshal(v, &s) != nil {
 		d.fail(name, fmt.Errorf("expected a timestamp string, got %s", truncate(v)))
 		return time.Time{}
 	}
@@ -240,7 +286,7 @@ func (d *decoder) custom() Custom {
 func (d *decoder) extra() map[string]any {
 	var out map[string]any
 	for k, v := range d.r.Attributes {
-		if d.used[k] {
+		if d.isUsed(k) {
 			continue
 		}
 		var x any

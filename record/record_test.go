@@ -1,7 +1,9 @@
 package record
 
 import (
+	"encoding/json"
 	"errors"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -114,5 +116,36 @@ func FuzzDecodeJSON(f *testing.F) {
 	f.Add([]byte(`{"type":"message","id":"m","attributes":{"attachments":[{}]}}`))
 	f.Fuzz(func(t *testing.T, data []byte) {
 		_, _ = DecodeJSON(data)
+	})
+}
+
+// FuzzFastPaths checks that the fast decoders agree with encoding/json.
+func FuzzFastPaths(f *testing.F) {
+	for _, s := range []string{`"abc"`, `"a\"b"`, `["a","b"]`, `[]`, `["a" ,"b"]`, `{"type":"x","id":"y"}`, `"\u00e9"`, "\"\xff\"", `["a",]`} {
+		f.Add([]byte(s))
+	}
+	f.Fuzz(func(t *testing.T, v []byte) {
+		// The fast paths read values the envelope decode has validated.
+		if !json.Valid(v) {
+			return
+		}
+		if s, ok := fastString(v); ok {
+			var want string
+			if err := json.Unmarshal(v, &want); err != nil || want != s {
+				t.Errorf("fastString(%q) = %q; json: %q %v", v, s, want, err)
+			}
+		}
+		if l, ok := fastStrings(v); ok {
+			var want []string
+			if err := json.Unmarshal(v, &want); err != nil || !slices.Equal(want, l) {
+				t.Errorf("fastStrings(%q) = %q; json: %q %v", v, l, want, err)
+			}
+		}
+		if id, ok := fastRefID(v); ok {
+			var want Ref
+			if err := json.Unmarshal(v, &want); err != nil || want.ID != id {
+				t.Errorf("fastRefID(%q) = %q; json: %q %v", v, id, want.ID, err)
+			}
+		}
 	})
 }

@@ -1,0 +1,102 @@
+package bench
+
+import (
+	"fmt"
+	"strconv"
+	"time"
+)
+
+// Synth is a Snapshot that makes an organisation up as it is read: n
+// conversations of perConv messages, one customer per three conversations,
+// a few agents and teams. It holds nothing in memory, so a plan over it
+// measures the planner alone — evaluation, references, hashing, the plan
+// file — at any size.
+type Synth struct {
+	Conversations int
+	PerConv       int
+	Agents        int
+}
+
+var epoch = time.Date(2024, 1, 1, 0, 0, 0, 0, time.UTC)
+
+func hexID(kind byte, n int) string { return fmt.Sprintf("%02x%022x", kind, n) }
+
+func ts(sec int) string { return epoch.Add(time.Duration(sec) * time.Second).Format("2006-01-02T15:04:05.000Z") }
+
+func (s *Synth) customers() int { return (s.Conversations + 2) / 3 }
+
+// ForEach implements engine.Snapshot.
+func (s *Synth) ForEach(typ string, fn func(id string, raw []byte) error) error {
+	var buf []byte
+	switch typ {
+	case "user":
+		for i := 0; i < s.Agents; i++ {
+			id := hexID(3, i)
+			buf = fmt.Appendf(buf[:0], `{"type":"user","id":%q,"attributes":{"name":"Agent %d","email":"agent%d@acme.example","userType":"user","createdAt":%q}}`, id, i, i, ts(i))
+			if err := fn(id, buf); err != nil {
+				return err
+			}
+		}
+	case "team":
+		id := hexID(4, 0)
+		buf = fmt.Appendf(buf[:0], `{"type":"team","id":%q,"attributes":{"name":"Support","members":[`, id)
+		for i := 0; i < s.Agents; i++ {
+			if i > 0 {
+				buf = append(buf, ',')
+			}
+			buf = strconv.AppendQuote(buf, hexID(3, i))
+		}
+		buf = append(buf, "]}}"...)
+		return fn(id, buf)
+	case "customer":
+		for i := 0; i < s.customers(); i++ {
+			id := hexID(2, i)
+			buf = fmt.Appendf(buf[:0], `{"type":"customer","id":%q,"attributes":{"name":"Customer %d","emails":[{"email":"c%d@example.com","type":"home"},{"email":"C%d@Work.example","type":"work"}],"phones":[{"phone":"+1415555%04d"}],"tags":["Gold Tier"],"createdAt":%q,"updatedAt":%q}}`,
+				id, i, i, i, i%10000, ts(i), ts(i))
+			if err := fn(id, buf); err != nil {
+				return err
+			}
+		}
+	case "conversation":
+		for i := 0; i < s.Conversations; i++ {
+			id := hexID(5, i)
+			a1, a2 := hexID(3, i%s.Agents), hexID(3, (i+1)%s.Agents)
+			buf = fmt.Appendf(buf[:0], `{"type":"conversation","id":%q,"attributes":{"name":"Order %d","status":%q,"priority":%d,"assignedUsers":[%q,%q],"assignedTeams":[%q],"tags":["Refund","VIP Customer"],"channels":["email"],"messageCount":%d,"createdAt":%q,"updatedAt":%q},"relationships":{"customer":{"data":{"type":"customer","id":%q}}}}`,
+				id, i, [3]string{"open", "snoozed", "done"}[i%3], i%5+1, a1, a2, hexID(4, 0), s.PerConv, ts(i*60), ts(i*60+3600), hexID(2, i/3))
+			if err := fn(id, buf); err != nil {
+				return err
+			}
+		}
+	}
+	return nil
+}
+
+// ForEachChild implements engine.Snapshot.
+func (s *Synth) ForEachChild(parentType, parentID, childType string, fn func(id string, raw []byte) error) error {
+	if parentType != "conversation" || childType != "message" {
+		return nil
+	}
+	conv, err := strconv.ParseInt(parentID[2:], 16, 64)
+	if err != nil {
+		return err
+	}
+	var buf []byte
+	for j := 0; j < s.PerConv; j++ {
+		id := hexID(6, int(conv)*s.PerConv+j)
+		dir, by := "in", ""
+		if j%2 == 1 {
+			dir, by = "out", fmt.Sprintf(`,"createdBy":{"data":{"type":"user","id":%q}}`, hexID(3, int(conv)%s.Agents))
+		}
+		buf = fmt.Appendf(buf[:0], `{"type":"message","id":%q,"attributes":{"channel":"email","direction":%q,"body":"Message %d of conversation %d: where is my order? It was due last week.","htmlBody":"<p>Message %d of conversation %d</p>","createdAt":%q,"attachments":[]},"relationships":{"conversation":{"data":{"type":"conversation","id":%q}},"customer":{"data":{"type":"customer","id":%q}}%s}}`,
+			id, dir, j, conv, j, conv, ts(int(conv)*60+j*30), parentID, hexID(2, int(conv)/3), by)
+		if err := fn(id, buf); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// Digest implements engine.Snapshot.
+func (s *Synth) Digest() (string, error) {
+	return fmt.Sprintf("synth:%d:%d:%d", s.Conversations, s.PerConv, s.Agents), nil
+}

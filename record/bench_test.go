@@ -1,0 +1,15 @@
+package record
+
+import "testing"
+
+var benchMessage = []byte(`{"type":"message","id":"060000000000000000000001","attributes":{"channel":"email","direction":"out","body":"Message 1 of conversation 7: where is my order? It was due last week.","htmlBody":"<p>Message 1 of conversation 7</p>","createdAt":"2024-01-01T00:03:30.000Z","attachments":[]},"relationships":{"conversation":{"data":{"type":"conversation","id":"050000000000000000000007"}},"customer":{"data":{"type":"customer","id":"020000000000000000000002"}},"createdBy":{"data":{"type":"user","id":"030000000000000000000007"}}}}`)
+
+func BenchmarkDecodeMessage(b *testing.B) {
+	b.ReportAllocs()
+	b.SetBytes(int64(len(benchMessage)))
+	for i := 0; i < b.N; i++ {
+		if _, err := DecodeJSON(benchMessage); err != nil {
+			b.Fatal(err)
+		}
+	}
+}
