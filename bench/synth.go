@@ -21,7 +21,9 @@ var epoch = time.Date(2024, 1, 1, 0, 0, 0, 0, time.UTC)
 
 func hexID(kind byte, n int) string { return fmt.Sprintf("%02x%022x", kind, n) }
 
-func ts(sec int) string { return epoch.Add(time.Duration(sec) * time.Second).Format("2006-01-02T15:04:05.000Z") }
+func ts(sec int) string {
+	return epoch.Add(time.Duration(sec) * time.Second).Format("2006-01-02T15:04:05.000Z")
+}
 
 func (s *Synth) customers() int { return (s.Conversations + 2) / 3 }
 
