@@ -343,19 +343,25 @@ func (b *bucket) readyAt(now time.Time) time.Time {
 	return b.last.Add(b.pace(now))
 }
 
-// grant books the next slot. Slots are theoretical times one gap apart: a
-// wake-up up to half a gap late keeps the slot it was due, so lateness is
-// made up by the next request instead of piling up; later than that (an
-// idle spell) starts afresh from now, so idling never turns into a burst.
+// grant books the next slot. Slots are theoretical times one gap apart. A
+// request let go late (the machine was busy, every worker was waiting on
+// an answer) keeps the slot it was due if it is at most catchUp slots
+// behind, so the lost time is made up by sending the next few without a
+// pause; further behind (an idle spell) the slots start afresh from now,
+// so idling never turns into a burst.
 func (b *bucket) grant(now time.Time) {
 	gap := b.pace(now)
 	slot := b.last.Add(gap)
-	if now.Sub(slot) > gap/2 {
+	if now.Sub(slot) > catchUp*gap {
 		slot = now
 	}
 	b.last = slot
 	b.inflight++
 }
+
+// catchUp is how many slots a late request may be behind and still be made
+// up: at most that many requests go back to back.
+const catchUp = 4
 
 func (b *bucket) done() {
 	if b.inflight > 0 {

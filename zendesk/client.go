@@ -23,9 +23,12 @@ import (
 // Client talks to one Zendesk account. It is safe for concurrent use;
 // every request waits on the shared Limiter and reports its answer to it.
 type Client struct {
-	base    *url.URL
-	email   string
-	auth    string // the Authorization header; never printed
+	base  *url.URL
+	email string
+	// auth returns the Authorization header. A closure, because fmt
+	// prints any struct or pointer field it is given, even unexported
+	// ones, but prints a func as an address.
+	auth    func() string
 	hc      *http.Client
 	lim     *throttle.Limiter
 	cfg     Config
@@ -44,7 +47,7 @@ func New(cfg Config) (*Client, error) {
 	if cfg.Email == "" {
 		errs = append(errs, errors.New("zendesk: Config.Email is empty"))
 	}
-	if cfg.Token == "" {
+	if cfg.Token.IsZero() {
 		errs = append(errs, errors.New("zendesk: Config.Token is empty"))
 	}
 	if len(errs) > 0 {
@@ -95,16 +98,21 @@ func New(cfg Config) (*Client, error) {
 	c := &Client{
 		base:    base,
 		email:   cfg.Email,
-		auth:    "Basic " + base64.StdEncoding.EncodeToString([]byte(cfg.Email+"/token:"+cfg.Token.Reveal())),
+		auth:    basicAuth(cfg.Email, cfg.Token),
 		hc:      cfg.HTTPClient,
 		lim:     cfg.Limiter,
 		cfg:     cfg,
 		jitter:  rand.Float64,
 		userAgt: cfg.UserAgent,
 	}
-	c.cfg.Token = "" // the Authorization header is all the client keeps
+	c.cfg.Token = Secret{} // the Authorization header is all the client keeps
 	c.jobs = newJobTracker(c)
 	return c, nil
+}
+
+func basicAuth(email string, token Secret) func() string {
+	h := "Basic " + base64.StdEncoding.EncodeToString([]byte(email+"/token:"+token.Reveal()))
+	return func() string { return h }
 }
 
 // String names the account and user, never the token.
@@ -271,7 +279,7 @@ func (c *Client) send(ctx context.Context, req *request, body []byte) (*http.Res
 	} else if body != nil {
 		hr.Header.Set("Content-Type", "application/json")
 	}
-	hr.Header.Set("Authorization", c.auth)
+	hr.Header.Set("Authorization", c.auth())
 	hr.Header.Set("Accept", "application/json")
 	hr.Header.Set("User-Agent", c.userAgt)
 	if req.idempotencyKey != "" {

@@ -243,12 +243,12 @@ func TestUploadThenImport(t *testing.T) {
 func TestUploadTooLarge(t *testing.T) {
 	t.Parallel()
 	e := newEnv(t, zendesksim.Options{}, func(c *Config) { c.MaxUploadSize = 1000 })
-	before := e.sim.Stats().Total
+	before := settledTotal(e.sim)
 	_, err := e.c.Upload(ctx(t), UploadFile{Name: "big.bin", Body: bytes.NewReader(make([]byte, 1001)), Size: 1001})
 	if !errors.Is(err, ErrUploadTooLarge) {
 		t.Fatalf("err = %v, want ErrUploadTooLarge", err)
 	}
-	if got := e.sim.Stats().Total; got != before {
+	if got := settledTotal(e.sim); got != before {
 		t.Errorf("%d requests sent for a file over the limit", got-before)
 	}
 	// Of unknown size: it stops while being sent.
@@ -397,11 +397,11 @@ func TestPagination(t *testing.T) {
 		t.Errorf("offset pages: %d users, %v", len(found), err)
 	}
 	// Stopping early sends no more requests.
-	before := e.sim.Stats().Total
+	before := settledTotal(e.sim)
 	for range e.c.ListOrganizations(ctx(t)) {
 		break
 	}
-	if n := e.sim.Stats().Total - before; n != 1 {
+	if n := settledTotal(e.sim) - before; n != 1 {
 		t.Errorf("stopping after one item sent %d requests", n)
 	}
 }

@@ -21,13 +21,32 @@ const (
 )
 
 // Secret is a credential. It prints, formats and encodes as "[redacted]",
-// so a Config can be logged; Reveal is the only way to the value.
-type Secret string
+// so a Config can be logged; Reveal is the only way to the value. The
+// value sits in a closure because fmt prints the fields of a struct it
+// cannot call methods on (an unexported field holding a Config, say), but
+// prints a func only as an address.
+type Secret struct{ value func() string }
 
 const redacted = "[redacted]"
 
+// NewSecret wraps a credential.
+func NewSecret(v string) Secret {
+	if v == "" {
+		return Secret{}
+	}
+	return Secret{value: func() string { return v }}
+}
+
 // Reveal returns the secret's value.
-func (s Secret) Reveal() string { return string(s) }
+func (s Secret) Reveal() string {
+	if s.value == nil {
+		return ""
+	}
+	return s.value()
+}
+
+// IsZero reports whether the secret is empty.
+func (s Secret) IsZero() bool { return s.value == nil }
 
 // String implements fmt.Stringer.
 func (s Secret) String() string { return redacted }
@@ -35,8 +54,7 @@ func (s Secret) String() string { return redacted }
 // GoString implements fmt.GoStringer.
 func (s Secret) GoString() string { return `zendesk.Secret("` + redacted + `")` }
 
-// Format implements fmt.Formatter, so that no verb (%s, %q, %x, %v…)
-// prints the value.
+// Format implements fmt.Formatter, so that no verb prints more.
 func (s Secret) Format(f fmt.State, verb rune) {
 	if verb == 'v' && f.Flag('#') {
 		fmt.Fprint(f, s.GoString())
@@ -111,7 +129,7 @@ func FromEnv() (Config, error) { return configFromEnv(os.Getenv) }
 func configFromEnv(getenv func(string) string) (Config, error) {
 	cfg := Config{
 		Email: strings.TrimSpace(getenv(EnvEmail)),
-		Token: Secret(strings.TrimSpace(getenv(EnvToken))),
+		Token: NewSecret(strings.TrimSpace(getenv(EnvToken))),
 	}
 	var errs []error
 	base := strings.TrimSpace(getenv(EnvBaseURL))
@@ -121,7 +139,8 @@ func configFromEnv(getenv func(string) string) (Config, error) {
 		cfg.BaseURL = base
 	case sub != "":
 		if !validSubdomain(sub) {
-			errs = append(errs, fmt.Errorf("%s %q is not a subdomain: give only the name before .zendesk.com, e.g. acme", EnvSubdomain, sub))
+			// The value is not echoed: a misplaced token must not land in a log.
+			errs = append(errs, fmt.Errorf("%s is not a subdomain: give only the name before .zendesk.com, e.g. acme", EnvSubdomain))
 		}
 		cfg.BaseURL = "https://" + sub + ".zendesk.com"
 	default:
@@ -130,7 +149,7 @@ func configFromEnv(getenv func(string) string) (Config, error) {
 	if cfg.Email == "" {
 		errs = append(errs, fmt.Errorf("%s is not set: set it to the email of the admin whose API token is used", EnvEmail))
 	}
-	if cfg.Token == "" {
+	if cfg.Token.IsZero() {
 		errs = append(errs, fmt.Errorf("%s is not set: create an API token in Admin Center > Apps and integrations > Zendesk API", EnvToken))
 	}
 	if base != "" {
@@ -154,23 +173,21 @@ func validSubdomain(s string) bool {
 }
 
 // parseBaseURL checks a base URL: http(s), a host, no credentials, no
-// query; a trailing slash is dropped.
+// query; a trailing slash is dropped. Errors do not echo the URL: a
+// misplaced token must not land in a log.
 func parseBaseURL(raw string) (*url.URL, error) {
 	u, err := url.Parse(strings.TrimRight(raw, "/"))
-	if err != nil {
-		return nil, fmt.Errorf("base URL is not a URL")
-	}
-	if u.User != nil {
-		// Not even the redacted URL: a token may sit in the user name.
-		return nil, fmt.Errorf("base URL must not carry credentials; use %s and %s", EnvEmail, EnvToken)
-	}
 	switch {
+	case err != nil:
+		return nil, fmt.Errorf("base URL is not a URL")
+	case u.User != nil:
+		return nil, fmt.Errorf("base URL must not carry credentials; use %s and %s", EnvEmail, EnvToken)
 	case u.Scheme != "https" && u.Scheme != "http":
-		return nil, fmt.Errorf("base URL %q must start with https://", u.Redacted())
+		return nil, fmt.Errorf("base URL must start with https://")
 	case u.Host == "":
-		return nil, fmt.Errorf("base URL %q has no host", u.Redacted())
+		return nil, fmt.Errorf("base URL has no host")
 	case u.RawQuery != "" || u.Fragment != "":
-		return nil, fmt.Errorf("base URL %q must not have a query or fragment", u.Redacted())
+		return nil, fmt.Errorf("base URL must not have a query or fragment")
 	}
 	return u, nil
 }

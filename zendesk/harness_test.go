@@ -99,7 +99,7 @@ func startEnv(t testing.TB, opts zendesksim.Options, tweak func(*Config), check 
 	srv := httptest.NewServer(sim)
 	t.Cleanup(srv.Close)
 	cfg := Config{
-		BaseURL: srv.URL, Email: testEmail, Token: Secret(testToken),
+		BaseURL: srv.URL, Email: testEmail, Token: NewSecret(testToken),
 		Limiter: throttle.New(throttle.Options{Limit: opts.Limit, Window: opts.Window,
 			Endpoints: map[string]int{"tickets-update": 100}}),
 		RetryBase: time.Millisecond, RetryMax: 20 * time.Millisecond,
@@ -156,8 +156,8 @@ func (e *env) users(us ...User) []int64 {
 func ptr[T any](v T) *T { return &v }
 
 // settledTotal returns the simulator's request count once it stops
-// changing: a reset connection reaches the client before the simulator
-// has counted it.
+// changing: the simulator counts a request after answering it, so the
+// client can be ahead of the count.
 func settledTotal(sim *zendesksim.Server) int64 {
 	last := sim.Stats().Total
 	for range 50 {
