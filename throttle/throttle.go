@@ -2,6 +2,7 @@ package throttle
 
 import (
 	"context"
+	"math"
 	"net/http"
 	"strconv"
 	"strings"
@@ -104,9 +105,9 @@ func New(opts Options) *Limiter {
 		views:   map[string]*Limiter{},
 		changed: make(chan struct{}),
 	}
-	c.account = c.newBucket(opts.Limit)
+	c.account = c.newBucket(opts.Limit, true)
 	for name, limit := range opts.Endpoints {
-		c.eps[name] = c.newBucket(limit)
+		c.eps[name] = c.newBucket(limit, true)
 	}
 	return &Limiter{c: c, baton: make(chan struct{}, 1)}
 }
@@ -114,8 +115,9 @@ func New(opts Options) *Limiter {
 // Endpoint returns the limiter for the endpoint limit Zendesk reports as
 // zendesk-ratelimit-<name> (for example "tickets-update"). Its Wait paces
 // against both the endpoint's limit and the account's; its Observe is the
-// account's. The endpoint's limit comes from Options.Endpoints or, until
-// then unknown, from the first header that names it.
+// account's. An endpoint listed in Options.Endpoints is paced at Share of
+// its limit per Window; any other is held to what its header says
+// remains, less (1-Share) of its total, spread until it resets.
 func (l *Limiter) Endpoint(name string) *Limiter {
 	c := l.c
 	c.mu.Lock()
@@ -125,7 +127,7 @@ func (l *Limiter) Endpoint(name string) *Limiter {
 	}
 	b, ok := c.eps[name]
 	if !ok {
-		b = c.newBucket(0)
+		b = c.newBucket(0, false)
 		c.eps[name] = b
 	}
 	v := &Limiter{c: c, ep: b, baton: make(chan struct{}, 1)}
@@ -287,9 +289,18 @@ func (c *core) grant(now time.Time, ep *bucket) {
 
 // bucket paces one limit: evenly spaced slots at share of the limit, never
 // more than the server says remain in its window.
+//
+// A limit known per window (the account's, an endpoint's from
+// Options.Endpoints) is paced at share of it. An endpoint limit learned
+// only from its header is not: the header gives no period (Zendesk's
+// endpoint limits run per second, per minute or per ten minutes), so
+// such a bucket only spreads what remains until the reset and leaves
+// (1-share) of the announced total to others.
 type bucket struct {
 	c        *core
+	paced    bool          // limit is per window: pace at share of it
 	limit    int           // per window; 0 is unknown (no pacing)
+	total    int           // the server's announced total, for the reserve of unpaced buckets
 	interval time.Duration // window / (share * limit)
 	last     time.Time     // the slot of the last request let go
 	inflight int           // let go, not yet observed
@@ -301,8 +312,8 @@ type bucket struct {
 	resetHi   time.Time // ...and no later than resetHi
 }
 
-func (c *core) newBucket(limit int) *bucket {
-	b := &bucket{c: c}
+func (c *core) newBucket(limit int, paced bool) *bucket {
+	b := &bucket{c: c, paced: paced}
 	b.setLimit(limit)
 	return b
 }
@@ -311,8 +322,21 @@ func (b *bucket) setLimit(limit int) {
 	if limit <= 0 {
 		return
 	}
+	b.total = limit
+	if !b.paced {
+		return
+	}
 	b.limit = limit
 	b.interval = time.Duration(float64(b.c.window) / (b.c.share * float64(limit)))
+}
+
+// avail is how many more requests may go in the server's current window.
+func (b *bucket) avail() int {
+	n := b.remaining - b.inflight
+	if !b.paced {
+		n -= int(math.Floor((1-b.c.share)*float64(b.total) + 1e-9))
+	}
+	return n
 }
 
 // pace is the spacing between requests now: the share of the limit, or
@@ -321,7 +345,7 @@ func (b *bucket) setLimit(limit int) {
 func (b *bucket) pace(now time.Time) time.Duration {
 	gap := b.interval
 	if b.known && b.resetLo.After(now) {
-		if avail := b.remaining - b.inflight; avail > 0 {
+		if avail := b.avail(); avail > 0 {
 			if g := b.resetLo.Sub(now) / time.Duration(avail); g > gap {
 				gap = g
 			}
@@ -337,7 +361,7 @@ func (b *bucket) readyAt(now time.Time) time.Time {
 	if b.limit == 0 && !b.known {
 		return time.Time{}
 	}
-	if b.known && b.remaining-b.inflight <= 0 {
+	if b.known && b.avail() <= 0 {
 		return b.resetHi
 	}
 	return b.last.Add(b.pace(now))
@@ -392,6 +416,9 @@ func (b *bucket) observe(now time.Time, limit, rem int, lo, hi time.Time, hasRes
 	b.remaining = min(b.remaining, rem)
 	if hi.Before(b.resetHi) {
 		b.resetHi = hi
+		if b.resetLo.After(hi) {
+			b.resetLo = hi
+		}
 	}
 	if lo.After(b.resetLo) && lo.Before(b.resetHi) {
 		b.resetLo = lo

@@ -318,12 +318,20 @@ func TestEndpointLearnsFromHeader(t *testing.T) {
 	if got := c.Now().Sub(at); got != 12*time.Second {
 		t.Errorf("endpoint request after %v, want 12s", got)
 	}
-	// From then on it is paced at 0.8 of the 60 a minute it announced.
-	ep.Observe(nil)
+	// The header names no period, so the endpoint is not paced by the
+	// window; it spreads what remains beyond the 20% reserve of its total
+	// (12 of 60) over the time left: 40 requests over 40 seconds.
+	ep.Observe(response(200, "zendesk-ratelimit-create-update-user", "total=60; remaining=52; resets=41"))
 	before := c.Now()
 	ep.Wait(context.Background())
-	if got := c.Now().Sub(before); got != 1250*time.Millisecond {
-		t.Errorf("endpoint gap %v, want 1.25s", got)
+	if got := c.Now().Sub(before); got != time.Second {
+		t.Errorf("endpoint gap %v, want 1s", got)
+	}
+	ep.Observe(response(200, "zendesk-ratelimit-create-update-user", "total=60; remaining=12; resets=30"))
+	before = c.Now()
+	ep.Wait(context.Background())
+	if got := c.Now().Sub(before); got != 30*time.Second {
+		t.Errorf("at the reserve the endpoint waited %v, want the 30s to its reset", got)
 	}
 }
 
