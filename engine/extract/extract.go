@@ -1,0 +1,659 @@
+package extract
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"net/url"
+	"slices"
+	"sort"
+	"strings"
+	"sync"
+	"sync/atomic"
+	"time"
+
+	"github.com/kzmap/kzmap/kustomer"
+	"github.com/kzmap/kzmap/record"
+	"github.com/kzmap/kzmap/snapshot"
+)
+
+// Source is what the engine needs of the Kustomer client
+// (*kustomer.Client implements it).
+type Source interface {
+	Org(ctx context.Context) (string, error)
+	List(ctx context.Context, path string, q url.Values, page, pageSize int) (*kustomer.Page, error)
+	Search(ctx context.Context, archive bool, body json.RawMessage, page, pageSize int) (*kustomer.Page, error)
+	Download(ctx context.Context, rawURL string) (io.ReadCloser, int64, string, error)
+	Allowed(u *url.URL) bool
+	ServerTime() time.Time
+	Stats() kustomer.Stats
+}
+
+// Options configure a run. Zero values mean the defaults.
+type Options struct {
+	// Since and Until bound the updatedAt of the searchable types
+	// (companies, customers, conversations, messages, notes, kobjects);
+	// users, teams and Klasses are always listed whole.
+	Since, Until time.Time
+	// Only restricts the run to these types (record.Types names; plurals
+	// accepted). Attachments come with messages.
+	Only []string
+	// Overlap is how far before the last cursor an incremental run starts
+	// again (default 5 minutes), so a record written while the previous
+	// run was reading is not missed.
+	Overlap time.Duration
+	// Workers is the number of requests in flight at once (default 6).
+	// The throttle, not this, keeps the budget.
+	Workers int
+	// MaxAttachment is the largest file downloaded (default 50 MB);
+	// larger ones are recorded as oversize.
+	MaxAttachment int64
+	// SearchPageSize and ListPageSize are the page sizes asked for
+	// (defaults 500 and 100, the API's maximums). Tests lower the search
+	// size to make windows split on small datasets.
+	SearchPageSize, ListPageSize int
+	// Strategies forces the endpoint family of a type ("list" or
+	// "search") instead of the cheapest estimate; for tests and
+	// benchmarks.
+	Strategies map[string]string
+	// AttachmentShare is the assumed share of conversations with an
+	// attachment, used to price reading messages by search (default 0.25).
+	AttachmentShare float64
+	// Restart discards an interrupted run instead of resuming it.
+	Restart bool
+	// Progress hears about the run (default: nothing).
+	Progress Progress
+}
+
+// Result is the account of a run.
+type Result struct {
+	RunID      uint64    `json:"run_id"`
+	Mode       string    `json:"mode"` // full, incremental, window
+	Resumed    bool      `json:"resumed"`
+	Org        string    `json:"org"`
+	ServerTime time.Time `json:"server_time"`
+	// Plan says, per type, how it was read and why.
+	Plan     []Step         `json:"plan"`
+	Requests Requests       `json:"requests"`
+	Written  map[string]int `json:"written"` // new or changed records per type
+	Counts   map[string]int `json:"counts"`  // records per type in the snapshot
+	Checks   []Check        `json:"reconciliation"`
+	Files    Files          `json:"files"`
+	Notes    []string       `json:"notes,omitempty"`
+	Elapsed  time.Duration  `json:"elapsed_ns"`
+}
+
+// Step is how one type was read.
+type Step struct {
+	Type     string `json:"type"`
+	Strategy string `json:"strategy"`
+	// Estimate is the requests the chosen strategy was expected to need,
+	// Requests what it took in this run (retries included).
+	Estimate int    `json:"estimate,omitempty"`
+	Requests int    `json:"requests"`
+	Why      string `json:"why,omitempty"`
+}
+
+// Requests counts what the run sent.
+type Requests struct {
+	Total     int64 `json:"total"`
+	Search    int64 `json:"search"`
+	Downloads int64 `json:"downloads"`
+	Retries   int64 `json:"retries"`
+	TooMany   int64 `json:"too_many"`
+	// Remaining is what the server last said is left in its window, and
+	// Limit its limit per window; -1 unknown.
+	Remaining int `json:"remaining"`
+	Limit     int `json:"limit"`
+}
+
+// Check reconciles one type: what the API says there is against what the
+// snapshot holds.
+type Check struct {
+	Type      string `json:"type"`
+	Expected  int    `json:"expected"` // -1: the API gave no figure this run
+	Source    string `json:"source"`   // where Expected comes from
+	Extracted int    `json:"extracted"`
+	OK        bool   `json:"ok"`
+}
+
+// Files sums up the attachment bytes.
+type Files struct {
+	Attachments  int   `json:"attachments"`
+	Staged       int   `json:"staged"`
+	Bytes        int64 `json:"bytes"`
+	Missing      int   `json:"missing"`
+	Oversize     int   `json:"oversize"`
+	Refused      int   `json:"refused"`
+	Failed       int   `json:"failed"`
+	SizeMismatch int   `json:"size_mismatch"`
+	Pending      int   `json:"pending"`    // no state yet
+	Downloaded   int   `json:"downloaded"` // this run
+}
+
+// searchable lists the types search (and for all but notes, archive
+// search) serves, in the order they are read.
+var searchable = []string{"company", "customer", "conversation", "kobject", "message", "note"}
+
+const twoYears = 730 * 24 * time.Hour
+
+// Cursor names. Everything under "s:" belongs to the current run and is
+// cleared when a new run starts; "hwm:<type>" (the newest updatedAt
+// written of each type) carries over to the next incremental run.
+const (
+	runPrefix = "s:"
+	hwmPrefix = "hwm:"
+)
+
+type engine struct {
+	src   Source
+	store *snapshot.Store
+	opts  Options
+	prog  Progress
+	sem   chan struct{}
+	run   snapshot.Run
+	prev  snapshot.Run // the last complete run, if any
+	has   bool         // prev is set
+	now   time.Time    // the server's clock at the start of the run
+	scope map[string]bool
+
+	mu       sync.Mutex
+	written  map[string]int
+	steps    map[string]*Step
+	notes    []string
+	reqs     map[string]*atomic.Int64
+	files    atomic.Int64
+	repaired map[string]int // conversations whose own lists were read, by what
+}
+
+// Run extracts into store, resuming an interrupted run or starting a
+// full or incremental one.
+func Run(ctx context.Context, src Source, store *snapshot.Store, opts Options) (*Result, error) {
+	if opts.Overlap <= 0 {
+		opts.Overlap = 5 * time.Minute
+	}
+	if opts.Workers <= 0 {
+		opts.Workers = 6
+	}
+	if opts.MaxAttachment <= 0 {
+		opts.MaxAttachment = snapshot.MaxAttachment
+	}
+	if opts.SearchPageSize <= 0 || opts.SearchPageSize > kustomer.MaxSearchPageSize {
+		opts.SearchPageSize = kustomer.MaxSearchPageSize
+	}
+	if opts.ListPageSize <= 0 || opts.ListPageSize > kustomer.MaxListPageSize {
+		opts.ListPageSize = kustomer.MaxListPageSize
+	}
+	if opts.AttachmentShare <= 0 {
+		opts.AttachmentShare = 0.25
+	}
+	e := &engine{src: src, store: store, opts: opts, prog: opts.Progress,
+		sem: make(chan struct{}, opts.Workers), written: map[string]int{}, steps: map[string]*Step{},
+		reqs: map[string]*atomic.Int64{}}
+	if e.prog == nil {
+		e.prog = nopProgress{}
+	}
+	scope, err := Scope(opts.Only)
+	if err != nil {
+		return nil, err
+	}
+	e.scope = scope
+	for _, t := range record.Types {
+		e.reqs[t] = new(atomic.Int64)
+	}
+	e.reqs["org"] = new(atomic.Int64)
+	e.reqs["repair"] = new(atomic.Int64)
+	e.repaired = map[string]int{}
+	return e.do(ctx)
+}
+
+// Scope turns --only names into a set of types; empty means every type.
+// Plurals are accepted, and attachments come with messages.
+func Scope(only []string) (map[string]bool, error) {
+	scope := map[string]bool{}
+	if len(only) == 0 {
+		for _, t := range record.Types {
+			scope[t] = true
+		}
+		return scope, nil
+	}
+	for _, raw := range only {
+		for name := range strings.SplitSeq(raw, ",") {
+			name = strings.ToLower(strings.TrimSpace(name))
+			if name == "" {
+				continue
+			}
+			t := name
+			switch {
+			case record.KnownType(name):
+			case name == "companies":
+				t = "company"
+			case name == "klasses":
+				t = "klass"
+			case name == "agents":
+				t = "user"
+			case strings.HasSuffix(name, "s") && record.KnownType(strings.TrimSuffix(name, "s")):
+				t = strings.TrimSuffix(name, "s")
+			default:
+				return nil, fmt.Errorf("--only: unknown type %q (types: %s)", name, strings.Join(record.Types, ", "))
+			}
+			scope[t] = true
+			if t == "message" {
+				scope["attachment"] = true
+			}
+		}
+	}
+	return scope, nil
+}
+
+func (e *engine) do(ctx context.Context) (res *Result, err error) {
+	start := time.Now()
+	before := e.src.Stats()
+	org, err := e.src.Org(ctx)
+	e.reqs["org"].Add(1)
+	if err != nil {
+		return nil, fmt.Errorf("reading the API key's org: %w", err)
+	}
+	if have, err := e.store.Org(); err != nil {
+		return nil, err
+	} else if have != "" && org != "" && have != org {
+		return nil, fmt.Errorf("the snapshot holds Kustomer org %q but the API key belongs to %q; use another mapping directory (or -chdir) for another org", have, org)
+	}
+	e.now = e.src.ServerTime()
+	if e.now.IsZero() {
+		e.now = time.Now().UTC()
+	}
+	if err := e.begin(org); err != nil {
+		return nil, err
+	}
+	defer func() {
+		if err == nil {
+			return
+		}
+		e.run.Status = "failed"
+		if ctx.Err() != nil {
+			e.run.Status = "interrupted"
+		}
+		e.run.Error = err.Error()
+		e.run.Finished = time.Now().UTC()
+		if serr := e.store.SaveRun(e.run); serr != nil {
+			err = errors.Join(err, serr)
+		}
+	}()
+
+	phases := []struct {
+		name string
+		fn   func(ctx context.Context) error
+	}{
+		{"reference data", e.phaseReference},
+		{"conversations and objects", e.phaseRecords},
+		{"messages and notes", e.phaseThreads},
+		{"threads checked", e.phaseRepair},
+		{"attachment files", e.phaseFiles},
+	}
+	for i, ph := range phases {
+		key := fmt.Sprintf("%sphase/%d", runPrefix, i)
+		if c, ok, err := e.store.Cursor(key); err != nil {
+			return nil, err
+		} else if ok && c.Done {
+			continue
+		}
+		if err := ph.fn(ctx); err != nil {
+			return nil, err
+		}
+		if err := e.store.Update(func(tx *snapshot.Tx) error {
+			return tx.SetCursor(key, snapshot.Cursor{Done: true, Run: e.run.ID})
+		}); err != nil {
+			return nil, err
+		}
+	}
+
+	res, err = e.result(ctx, before, start)
+	if err != nil {
+		return nil, err
+	}
+	report, _ := json.Marshal(res)
+	e.run.Status = "complete"
+	e.run.Finished = time.Now().UTC()
+	e.run.Error = ""
+	e.run.Report = report
+	if err := e.store.SaveRun(e.run); err != nil {
+		return nil, err
+	}
+	return res, nil
+}
+
+// begin resumes the last run when it was interrupted with the same
+// options, or starts a new one.
+func (e *engine) begin(org string) error {
+	last, ok, err := e.store.LastRun()
+	if err != nil {
+		return err
+	}
+	e.prev, e.has, err = e.store.LastComplete()
+	if err != nil {
+		return err
+	}
+	want := snapshot.Run{Since: e.opts.Since.UTC(), Until: e.opts.Until.UTC(), Only: onlyList(e.scope)}
+	if ok && last.Status != "complete" && last.Status != "abandoned" && !e.opts.Restart && sameScope(last, want) {
+		e.run = last
+		e.run.Status = "running"
+		e.run.Resumed++
+		e.run.Error = ""
+		e.now = last.ServerTime
+		e.note(fmt.Sprintf("resuming run %d, interrupted at %s", last.ID, last.Status))
+		return e.store.SaveRun(e.run)
+	}
+	if ok && last.Status != "complete" && last.Status != "abandoned" {
+		last.Status = "abandoned"
+		if err := e.store.SaveRun(last); err != nil {
+			return err
+		}
+	}
+	if err := e.store.Update(func(tx *snapshot.Tx) error {
+		if err := tx.DeleteCursors(runPrefix); err != nil {
+			return err
+		}
+		return tx.SetOrg(org)
+	}); err != nil {
+		return err
+	}
+	mode := "full"
+	switch {
+	case !e.opts.Since.IsZero() || !e.opts.Until.IsZero():
+		mode = "window"
+	case e.has:
+		mode = "incremental"
+	}
+	want.Mode, want.Status, want.Started, want.ServerTime = mode, "running", time.Now().UTC(), e.now
+	e.run, err = e.store.BeginRun(want)
+	return err
+}
+
+func onlyList(scope map[string]bool) []string {
+	if len(scope) == len(record.Types) {
+		return nil
+	}
+	var out []string
+	for _, t := range record.Types {
+		if scope[t] {
+			out = append(out, t)
+		}
+	}
+	return out
+}
+
+func sameScope(a, b snapshot.Run) bool {
+	return a.Since.Equal(b.Since) && a.Until.Equal(b.Until) && slices.Equal(a.Only, b.Only)
+}
+
+func (e *engine) note(msg string) {
+	e.mu.Lock()
+	e.notes = append(e.notes, msg)
+	e.mu.Unlock()
+	e.prog.Note(msg)
+}
+
+func (e *engine) step(typ string) *Step {
+	e.mu.Lock()
+	defer e.mu.Unlock()
+	s, ok := e.steps[typ]
+	if !ok {
+		s = &Step{Type: typ}
+		e.steps[typ] = s
+	}
+	return s
+}
+
+func (e *engine) setStep(typ, strategy string, estimate int, why string) {
+	s := e.step(typ)
+	e.mu.Lock()
+	s.Strategy, s.Estimate, s.Why = strategy, estimate, why
+	e.mu.Unlock()
+}
+
+// acquire takes a request slot; release gives it back.
+func (e *engine) acquire(ctx context.Context) error {
+	select {
+	case e.sem <- struct{}{}:
+		return nil
+	case <-ctx.Done():
+		return ctx.Err()
+	}
+}
+
+func (e *engine) release() { <-e.sem }
+
+func (e *engine) list(ctx context.Context, typ, path string, q url.Values, page, size int) (*kustomer.Page, error) {
+	if err := e.acquire(ctx); err != nil {
+		return nil, err
+	}
+	defer e.release()
+	return e.src.List(kustomer.WithCounter(ctx, e.reqs[typ]), path, q, page, size)
+}
+
+func (e *engine) search(ctx context.Context, typ string, archive bool, body json.RawMessage, size int) (*kustomer.Page, error) {
+	if err := e.acquire(ctx); err != nil {
+		return nil, err
+	}
+	defer e.release()
+	return e.src.Search(kustomer.WithCounter(ctx, e.reqs[typ]), archive, body, 1, size)
+}
+
+// write stores a page of resources and the cursors that follow it in one
+// transaction. It returns how many resources were new or changed. Each
+// resource moves its type's high-water mark, and a changed conversation,
+// message or note marks its conversation for the thread check.
+func (e *engine) write(raws []json.RawMessage, cursors map[string]snapshot.Cursor, also func(tx *snapshot.Tx) error) (int, error) {
+	return e.writeMarked(raws, cursors, also, true)
+}
+
+func (e *engine) writeMarked(raws []json.RawMessage, cursors map[string]snapshot.Cursor, also func(tx *snapshot.Tx) error, mark bool) (int, error) {
+	changed := map[string]int{}
+	err := e.store.Update(func(tx *snapshot.Tx) error {
+		clear(changed)
+		hwm := map[string]snapshot.Meta{}
+		for _, raw := range raws {
+			m, err := snapshot.ParseMeta(raw)
+			if err != nil {
+				return fmt.Errorf("the API sent a resource kzmap cannot store: %w", err)
+			}
+			ch, err := tx.Put(raw)
+			if err != nil {
+				return err
+			}
+			if h, ok := hwm[m.Type]; !ok || after(m, h) {
+				hwm[m.Type] = m
+			}
+			if !ch {
+				continue
+			}
+			changed[m.Type]++
+			conv := ""
+			switch m.Type {
+			case "conversation":
+				conv = m.ID
+			case "message", "note":
+				conv = m.Parent
+			}
+			if conv != "" && mark {
+				if err := tx.SetCursor(checkKey(conv), snapshot.Cursor{Run: e.run.ID}); err != nil {
+					return err
+				}
+			}
+		}
+		for typ, m := range hwm {
+			key := hwmPrefix + typ
+			c, ok, err := tx.Cursor(key)
+			if err != nil {
+				return err
+			}
+			if ok && !after(m, snapshot.Meta{UpdatedAt: c.UpdatedAt, ID: c.ID}) {
+				continue
+			}
+			if err := tx.SetCursor(key, snapshot.Cursor{UpdatedAt: m.UpdatedAt, ID: m.ID, Run: e.run.ID}); err != nil {
+				return err
+			}
+		}
+		for k, c := range cursors {
+			c.Run = e.run.ID
+			if err := tx.SetCursor(k, c); err != nil {
+				return err
+			}
+		}
+		if also != nil {
+			return also(tx)
+		}
+		return nil
+	})
+	if err != nil {
+		return 0, err
+	}
+	n := 0
+	e.mu.Lock()
+	for t, c := range changed {
+		e.written[t] += c
+		n += c
+	}
+	e.mu.Unlock()
+	e.prog.Records(len(raws))
+	return n, nil
+}
+
+// after orders by (updatedAt, id).
+func after(a, b snapshot.Meta) bool {
+	if !a.UpdatedAt.Equal(b.UpdatedAt) {
+		return a.UpdatedAt.After(b.UpdatedAt)
+	}
+	return a.ID > b.ID
+}
+
+func checkKey(conv string) string { return runPrefix + "check/" + conv }
+
+// mode says how a searchable type is read this run: "full", "window"
+// (--since/--until) or "incremental", and the updatedAt bounds.
+func (e *engine) mode(typ string) (mode string, from, to time.Time, err error) {
+	if !e.opts.Since.IsZero() || !e.opts.Until.IsZero() {
+		return "window", e.opts.Since.UTC(), e.opts.Until.UTC(), nil
+	}
+	if !e.has {
+		return "full", time.Time{}, time.Time{}, nil
+	}
+	c, ok, err := e.store.Cursor(hwmPrefix + typ)
+	if err != nil || !ok {
+		return "full", time.Time{}, time.Time{}, err
+	}
+	from = c.UpdatedAt
+	if s := e.prev.ServerTime; !s.IsZero() && s.Before(from) {
+		from = s
+	}
+	return "incremental", from.Add(-e.opts.Overlap), time.Time{}, nil
+}
+
+// planned reads or records the strategy chosen for a type, so a resumed
+// run reads the type the same way.
+func (e *engine) planned(typ string) (snapshot.Cursor, bool, error) {
+	return e.store.Cursor(runPrefix + "plan/" + typ)
+}
+
+func (e *engine) setPlan(typ string, c snapshot.Cursor) error {
+	return e.store.Update(func(tx *snapshot.Tx) error { return tx.SetCursor(runPrefix+"plan/"+typ, c) })
+}
+
+func (e *engine) result(ctx context.Context, before kustomer.Stats, start time.Time) (*Result, error) {
+	after := e.src.Stats()
+	res := &Result{
+		RunID: e.run.ID, Mode: e.run.Mode, Resumed: e.run.Resumed > 0, ServerTime: e.now,
+		Written: map[string]int{},
+		Requests: Requests{
+			Total: after.Requests - before.Requests, Search: after.Searches - before.Searches,
+			Downloads: after.Downloads - before.Downloads, Retries: after.Retries - before.Retries,
+			TooMany: after.TooMany - before.TooMany, Remaining: after.Remaining, Limit: after.Limit,
+		},
+		Elapsed: time.Since(start),
+	}
+	res.Org, _ = e.store.Org()
+	e.mu.Lock()
+	for t, n := range e.written {
+		res.Written[t] = n
+	}
+	res.Notes = append(res.Notes, e.notes...)
+	if n := e.reqs["repair"].Load(); n > 0 {
+		var parts []string
+		for _, what := range sortedKeys(e.repaired) {
+			parts = append(parts, fmt.Sprintf("%d for %s", e.repaired[what], what))
+		}
+		e.steps["repair"] = &Step{Type: "repair", Strategy: "per-conversation lists", Why: "conversations whose stored thread fell short of their counts: " + strings.Join(parts, ", ")}
+	}
+	e.steps["org"] = &Step{Type: "org", Strategy: "GET /v1/auth/tokens/current", Estimate: 1, Why: "the key's org, so a snapshot never mixes two orgs"}
+	for _, t := range append(append([]string{"org"}, record.Types...), "repair") {
+		s, ok := e.steps[t]
+		if !ok {
+			continue
+		}
+		st := *s
+		st.Requests = int(e.reqs[t].Load())
+		res.Plan = append(res.Plan, st)
+	}
+	e.mu.Unlock()
+	counts, err := e.store.Counts()
+	if err != nil {
+		return nil, err
+	}
+	res.Counts = counts
+	res.Checks, err = e.reconcile(ctx)
+	if err != nil {
+		return nil, err
+	}
+	res.Files, err = FileSummary(e.store)
+	if err != nil {
+		return nil, err
+	}
+	res.Files.Downloaded = int(e.files.Load())
+	return res, nil
+}
+
+// FileSummary counts attachments and the states of their bytes.
+func FileSummary(s *snapshot.Store) (Files, error) {
+	var f Files
+	n, err := s.Count("attachment")
+	if err != nil {
+		return f, err
+	}
+	f.Attachments = n
+	states := 0
+	err = s.ForEachFile(func(id string, st snapshot.File) error {
+		states++
+		switch st.State {
+		case snapshot.FileOK:
+			f.Staged++
+			f.Bytes += st.Size
+		case snapshot.FileSizeMismatch:
+			f.Staged++
+			f.SizeMismatch++
+			f.Bytes += st.Size
+		case snapshot.FileMissing:
+			f.Missing++
+		case snapshot.FileOversize:
+			f.Oversize++
+		case snapshot.FileRefused:
+			f.Refused++
+		case snapshot.FileFailed:
+			f.Failed++
+		}
+		return nil
+	})
+	f.Pending = max(0, n-states)
+	return f, err
+}
+
+func sortedKeys[V any](m map[string]V) []string {
+	out := make([]string, 0, len(m))
+	for k := range m {
+		out = append(out, k)
+	}
+	sort.Strings(out)
+	return out
+}

@@ -1,0 +1,21 @@
+package extract
+
+// Progress hears how an extraction goes. The engine calls it from several
+// goroutines; implementations must be safe for concurrent use. A command
+// draws bars from it; tests count.
+type Progress interface {
+	// Phase says a phase started ("reference data", "messages and notes",
+	// "attachment files", ...) and how many records it expects (0 unknown).
+	Phase(name string, expected int)
+	// Records says n more records (or files) were written.
+	Records(n int)
+	// Note is a line worth showing: a choice of plan, a split window, a
+	// record that could not be fetched.
+	Note(msg string)
+}
+
+type nopProgress struct{}
+
+func (nopProgress) Phase(string, int) {}
+func (nopProgress) Records(int)       {}
+func (nopProgress) Note(string)       {}

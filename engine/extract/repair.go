@@ -1,0 +1,161 @@
+package extract
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"fmt"
+	"net/url"
+	"strings"
+
+	"golang.org/x/sync/errgroup"
+
+	"github.com/kzmap/kzmap/kustomer"
+	"github.com/kzmap/kzmap/snapshot"
+)
+
+// phaseRepair checks the thread of every conversation written in this run
+// (or whose messages or notes were): fewer messages or notes stored than
+// the conversation counts, or a message naming an attachment that is not
+// stored, and the conversation's own lists are read. That is how notes
+// older than two years arrive when notes came from search (which has no
+// archive for them), how attachment records arrive when messages came
+// from search, and how anything a list or search skipped is caught.
+func (e *engine) phaseRepair(ctx context.Context) error {
+	if !e.scope["message"] && !e.scope["note"] && !e.scope["attachment"] {
+		return e.store.Update(func(tx *snapshot.Tx) error { return tx.DeleteCursors(runPrefix + "check/") })
+	}
+	e.prog.Phase("threads checked", 0)
+	prefix := runPrefix + "check/"
+	after := ""
+	for {
+		batch, err := e.store.CursorsAfter(prefix, after, 256)
+		if err != nil {
+			return err
+		}
+		if len(batch) == 0 {
+			return nil
+		}
+		g, gctx := errgroup.WithContext(ctx)
+		g.SetLimit(e.opts.Workers)
+		for _, m := range batch {
+			g.Go(func() error { return e.repair(gctx, strings.TrimPrefix(m.Stream, prefix), m.Stream) })
+		}
+		if err := g.Wait(); err != nil {
+			return err
+		}
+		after = batch[len(batch)-1].Stream
+	}
+}
+
+type attachmentRefs struct {
+	Attributes struct {
+		Attachments []struct {
+			ID string `json:"id"`
+		} `json:"attachments"`
+	} `json:"attributes"`
+}
+
+func (e *engine) repair(ctx context.Context, conv, marker string) error {
+	wantM, wantN := -1, -1
+	if raw, ok, err := e.store.Get("conversation", conv); err != nil {
+		return err
+	} else if ok {
+		var c convCounts
+		if json.Unmarshal(raw, &c) == nil {
+			wantM, wantN = c.counts()
+		}
+	}
+	var msgs, notes int
+	var refs []string
+	err := e.store.ForEachChild("conversation", conv, "message", func(id string, raw []byte) error {
+		msgs++
+		if bytes.Contains(raw, []byte(`"attachments"`)) {
+			var r attachmentRefs
+			if json.Unmarshal(raw, &r) == nil {
+				for _, a := range r.Attributes.Attachments {
+					if a.ID != "" {
+						refs = append(refs, a.ID)
+					}
+				}
+			}
+		}
+		return nil
+	})
+	if err != nil {
+		return err
+	}
+	err = e.store.ForEachChild("conversation", conv, "note", func(string, []byte) error {
+		notes++
+		return nil
+	})
+	if err != nil {
+		return err
+	}
+	missing, err := e.store.Missing("attachment", refs)
+	if err != nil {
+		return err
+	}
+	fetchM := e.scope["message"] && wantM > msgs
+	fetchN := e.scope["note"] && wantN > notes
+	fetchA := e.scope["attachment"] && len(missing) > 0 && !fetchM
+	var raws []json.RawMessage
+	base := "conversations/" + url.PathEscape(conv) + "/"
+	if fetchM {
+		got, err := e.pages(ctx, "repair", base+"messages", url.Values{"include": {"attachments"}})
+		if err != nil {
+			return err
+		}
+		raws = append(raws, got...)
+	}
+	if fetchN {
+		got, err := e.pages(ctx, "repair", base+"notes", nil)
+		if err != nil {
+			return err
+		}
+		raws = append(raws, got...)
+	}
+	if fetchA {
+		got, err := e.pages(ctx, "repair", base+"attachments", nil)
+		if err != nil {
+			return err
+		}
+		raws = append(raws, got...)
+	}
+	if fetchM || fetchN || fetchA {
+		var what []string
+		for _, f := range []struct {
+			ok   bool
+			name string
+		}{{fetchM, "messages"}, {fetchN, "notes"}, {fetchA, "attachments"}} {
+			if f.ok {
+				what = append(what, f.name)
+			}
+		}
+		e.mu.Lock()
+		e.repaired[strings.Join(what, "+")]++
+		e.mu.Unlock()
+	}
+	_, err = e.writeMarked(raws, nil, func(tx *snapshot.Tx) error { return tx.DeleteCursor(marker) }, false)
+	return err
+}
+
+// pages reads a per-parent list to its end. These lists are short (one
+// conversation's thread), so they are read whole and written at once.
+func (e *engine) pages(ctx context.Context, typ, path string, q url.Values) ([]json.RawMessage, error) {
+	size := kustomer.MaxListPageSize
+	var out []json.RawMessage
+	for n := 1; ; n++ {
+		p, err := e.list(ctx, typ, path, q, n, size)
+		if err != nil {
+			return nil, fmt.Errorf("%s: %w", path, err)
+		}
+		out = append(out, page(p)...)
+		if len(p.Data) < size {
+			return out, nil
+		}
+		if n > 10000 {
+			return nil, fmt.Errorf("%s: more than %d pages", path, n)
+		}
+	}
+}
