@@ -556,7 +556,9 @@ func TestJobsInFlightCapped(t *testing.T) {
 
 func TestTooManyJobsWaitsForOthers(t *testing.T) {
 	t.Parallel()
-	e := newEnv(t, zendesksim.Options{JobDelay: 30 * time.Millisecond}, nil)
+	// Jobs last a second, so the other client's 30 are still running
+	// when ours is sent, however slow the machine.
+	e := newEnv(t, zendesksim.Options{JobDelay: 500 * time.Millisecond}, nil)
 	// Another client fills the account's 30 job slots.
 	other, err := New(e.cfg)
 	if err != nil {
