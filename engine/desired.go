@@ -96,17 +96,19 @@ type Generator struct {
 	marker string
 	Hz     *Hazards
 
-	nTickets  int
-	customers map[string]struct{} // every Kustomer customer id
-	agents    map[string]struct{} // Kustomer user ids mapped to Zendesk agents
-	members   map[string]map[string]bool
-	teams     map[string]bool // team ids mapped to groups
+	nTickets   int
+	klassNames map[string]string            // klass id → name, for KObjects that only carry the id
+	klassKinds map[string]map[string]string // klass name → field key → attribute suffix
+	customers  map[string]struct{}          // every Kustomer customer id
+	agents     map[string]struct{}          // Kustomer user ids mapped to Zendesk agents
+	members    map[string]map[string]bool
+	teams      map[string]bool // team ids mapped to groups
 }
 
 // NewGenerator prepares a generator.
 func NewGenerator(cfg *dsl.Config, snap Snapshot) *Generator {
 	return &Generator{cfg: cfg, snap: snap, ev: dsl.NewEvaluator(cfg), marker: cfg.Target.MarkerTag,
-		Hz: NewHazards(), customers: map[string]struct{}{}, agents: map[string]struct{}{},
+		Hz: NewHazards(), customers: map[string]struct{}{}, agents: map[string]struct{}{}, klassNames: map[string]string{}, klassKinds: map[string]map[string]string{},
 		members: map[string]map[string]bool{}, teams: map[string]bool{}}
 }
 
@@ -167,6 +169,9 @@ func (g *Generator) simple(kind string) func(context.Context, func(*Desired) err
 					d.Unwritable = err.Error()
 					return emit(d)
 				}
+				if o, ok := rec.(*record.KObject); ok && o.KlassName == "" {
+					o.KlassName = g.klassNames[o.KlassID]
+				}
 				outs, err := g.evalOne(m, m.From, id, rec)
 				if err != nil {
 					d.Unwritable = err.Error()
@@ -179,7 +184,15 @@ func (g *Generator) simple(kind string) func(context.Context, func(*Desired) err
 					}
 					dd.Payload = p
 					if kind == "custom_object_record" {
-						g.checkRecordSize(&dd)
+						if obj, _ := p["object"].(string); obj == "" {
+							dd.Unwritable = "the mapping gives no custom object key (object) for this record"
+							g.Hz.Add("records_without_object", "error", "custom object records whose object key is empty", dd.Key)
+						} else {
+							if o, ok := rec.(*record.KObject); ok {
+								g.recordFields(dd.Payload, o.KlassName)
+							}
+							g.checkRecordSize(&dd)
+						}
 					}
 					if err := emit(&dd); err != nil {
 						return err
@@ -203,6 +216,33 @@ func (g *Generator) kind(kind string) []*dsl.Mapping {
 		}
 	}
 	return out
+}
+
+// recordFields gives a record's fields the keys and value types of the
+// custom object made from its Klass: keys as zendesk_field_key makes them,
+// At timestamps as the dates Zendesk's date fields hold, numbers and
+// booleans as such.
+func (g *Generator) recordFields(p dsl.Payload, klass string) {
+	fields, ok := p["fields"].(map[string]any)
+	if !ok {
+		return
+	}
+	kinds := g.klassKinds[klass]
+	out := make(map[string]any, len(fields))
+	for k, v := range fields {
+		key := FieldKey(k)
+		kind := kinds[key]
+		if kind == "" {
+			kind = record.CustomKind(k)
+		}
+		if s, ok := v.(string); ok && kind == "At" && len(s) >= 10 {
+			if t, err := record.ParseTime(s); err == nil {
+				v = t.Format("2006-01-02")
+			}
+		}
+		out[key] = v
+	}
+	p["fields"] = out
 }
 
 func (g *Generator) checkRecordSize(d *Desired) {
@@ -478,6 +518,21 @@ var fieldTypes = map[string]string{
 // customObjects turns each Klass into one object, or several linked ones
 // when it has more attributes than max_fields.
 func (g *Generator) customObjects(ctx context.Context, emit func(*Desired) error) error {
+	err := g.snap.ForEach("klass", func(id string, raw []byte) error {
+		if rec, err := record.DecodeJSON(raw); err == nil {
+			k := rec.(*record.Klass)
+			g.klassNames[id] = k.Name
+			kinds := map[string]string{}
+			for _, p := range k.Properties {
+				kinds[FieldKey(p.Name)] = p.Kind
+			}
+			g.klassKinds[k.Name] = kinds
+		}
+		return nil
+	})
+	if err != nil {
+		return err
+	}
 	objects := 0
 	for _, m := range g.kind("custom_object") {
 		maxFields, _ := m.Options["max_fields"].(int)
@@ -506,7 +561,7 @@ func (g *Generator) customObjects(ctx context.Context, emit func(*Desired) error
 				if title == "" {
 					title = p.Name
 				}
-				fields = append(fields, map[string]any{"key": fieldKey(p.Name), "title": title, "type": fieldTypes[p.Kind], "source": p.Name})
+				fields = append(fields, map[string]any{"key": FieldKey(p.Name), "title": title, "type": fieldTypes[p.Kind], "source": p.Name})
 			}
 			parts := (len(fields) + maxFields - 1) / maxFields
 			if parts == 0 {
@@ -550,9 +605,9 @@ func (g *Generator) customObjects(ctx context.Context, emit func(*Desired) error
 	return nil
 }
 
-// fieldKey makes a Zendesk field key from a Kustomer attribute name, the
+// FieldKey makes a Zendesk field key from a Kustomer attribute name, the
 // same way the mapping function zendesk_field_key does.
-func fieldKey(name string) string {
+func FieldKey(name string) string {
 	if f, ok := builtin.Lookup("zendesk_field_key"); ok {
 		if v, err := f.Call(name); err == nil {
 			if s, ok := v.(string); ok && s != "" {

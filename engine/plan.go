@@ -141,9 +141,11 @@ func Plan(ctx context.Context, opts PlanOptions) (*PlanResult, error) {
 		return nil, err
 	}
 	res.Summary = planfile.Summary{Counts: counts, Hazards: gen.Hz.List(), Estimate: est.finish(cfg)}
+	// Unwritable records are hazards, not changes: a plan after a complete
+	// apply has no changes even when some records can never be written.
 	for _, byAction := range counts {
 		for a, n := range byAction {
-			if a != "noop" {
+			if a != "noop" && a != "unwritable" {
 				res.Summary.Changes += n
 			}
 		}

@@ -73,6 +73,8 @@ func newApp() *cli.App {
 			simCommand(),
 			planCommand(),
 			showCommand(),
+			applyCommand(),
+			stateCommand(),
 			versionCommand(),
 		},
 		HideVersion:          false,

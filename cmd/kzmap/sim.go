@@ -112,7 +112,7 @@ func runSim(c *cli.Context) error {
 		return err
 	}
 	kURL, zURL := "http://"+kl.Addr().String(), "http://"+zl.Addr().String()
-	env := simEnv{KustomerURL: kURL, KustomerKey: randomSecret("kzsim-k-"), ZendeskURL: zURL,
+	env := simEnv{Window: c.Duration("window"), KustomerURL: kURL, KustomerKey: randomSecret("kzsim-k-"), ZendeskURL: zURL,
 		ZendeskEmail: "admin@zendesk-sim.example", ZendeskToken: randomSecret("kzsim-z-")}
 	ksrv := kustomersim.New(ds, kustomersim.Options{APIKey: env.KustomerKey, Limit: c.Int("kustomer-limit"),
 		SearchLimit: c.Int("kustomer-search-limit"), Window: c.Duration("window"), Faults: faults, BaseURL: kURL})
@@ -152,10 +152,14 @@ func runSim(c *cli.Context) error {
 }
 
 type simEnv struct {
+	Window                                                           time.Duration
 	KustomerURL, KustomerKey, ZendeskURL, ZendeskEmail, ZendeskToken string
 }
 
 func (e simEnv) write(w interface{ Write([]byte) (int, error) }) {
 	fmt.Fprintf(w, "export KUSTOMER_BASE_URL=%s\nexport KUSTOMER_API_KEY=%s\nexport ZENDESK_BASE_URL=%s\nexport ZENDESK_EMAIL=%s\nexport ZENDESK_API_TOKEN=%s\n",
 		e.KustomerURL, e.KustomerKey, e.ZendeskURL, e.ZendeskEmail, e.ZendeskToken)
+	if e.Window != time.Minute {
+		fmt.Fprintf(w, "export KZMAP_RATE_WINDOW=%s\n", e.Window)
+	}
 }

@@ -13,14 +13,20 @@ import (
 // inflight/ before it is sent; after a crash, every in-flight batch is
 // resolved by asking Zendesk before anything is sent again.
 type Batch struct {
-	ID     string    `json:"id"`
-	Run    string    `json:"run"`
-	Kind   string    `json:"kind"`
-	Op     string    `json:"op"`   // create, update, append_comments, delete
-	Keys   []string  `json:"keys"` // target keys, in request order
-	Hashes []string  `json:"hashes,omitempty"`
-	JobID  string    `json:"job_id,omitempty"`
-	SentAt time.Time `json:"sent_at"`
+	ID     string   `json:"id"`
+	Run    string   `json:"run"`
+	Kind   string   `json:"kind"`
+	Op     string   `json:"op"`   // create, update, append_comments, delete
+	Keys   []string `json:"keys"` // target keys, in request order
+	Hashes []string `json:"hashes,omitempty"`
+	// ExternalIDs (or names, for groups) let a crashed batch be resolved
+	// by asking Zendesk which of its records exist.
+	ExternalIDs []string `json:"external_ids,omitempty"`
+	// Sources are the source records of each key ("type/id,type/id").
+	Sources  []string   `json:"sources,omitempty"`
+	Comments [][]string `json:"comments,omitempty"`
+	JobID    string     `json:"job_id,omitempty"`
+	SentAt   time.Time  `json:"sent_at"`
 	// Done is set once the batch is confirmed: the keys it wrote (a key may
 	// have failed and gone to the dead letters).
 	DoneAt  time.Time `json:"done_at,omitzero"`

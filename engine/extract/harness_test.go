@@ -56,6 +56,9 @@ func generated(t testing.TB, profile string) string {
 }
 
 func TestMain(m *testing.M) {
+	if os.Getenv(childDir) != "" {
+		runChild()
+	}
 	code := m.Run()
 	if genRoot != "" {
 		os.RemoveAll(genRoot)
@@ -72,10 +75,20 @@ type sim struct {
 	log    []string // "METHOD path?query" of every request, in order
 	times  []time.Time
 	hook   func(w http.ResponseWriter, r *http.Request) bool // true: handled
+	opts   kustomersim.Options
 }
 
-type simOptions struct {
-	kustomersim.Options
+// swap serves another dataset at the same URL (the org's data changed).
+func (s *sim) swap(t testing.TB, dir string) {
+	t.Helper()
+	ds, err := kustomersim.Load(dir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	s.mu.Lock()
+	s.server = kustomersim.New(ds, s.opts)
+	s.log, s.times = nil, nil
+	s.mu.Unlock()
 }
 
 func startSim(t testing.TB, dir string, opts kustomersim.Options) *sim {
@@ -98,16 +111,17 @@ func startSim(t testing.TB, dir string, opts kustomersim.Options) *sim {
 	}
 	s := &sim{t: t}
 	s.server = kustomersim.New(ds, opts)
+	s.opts = opts
 	s.srv = httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		s.mu.Lock()
 		s.log = append(s.log, r.Method+" "+r.URL.RequestURI())
 		s.times = append(s.times, time.Now())
-		hook := s.hook
+		hook, server := s.hook, s.server
 		s.mu.Unlock()
 		if hook != nil && hook(w, r) {
 			return
 		}
-		s.server.ServeHTTP(w, r)
+		server.ServeHTTP(w, r)
 	}))
 	t.Cleanup(s.srv.Close)
 	return s

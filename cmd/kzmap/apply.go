@@ -1,0 +1,258 @@
+package main
+
+import (
+	"bufio"
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"os"
+	"os/signal"
+	"path/filepath"
+	"sort"
+	"strings"
+	"sync"
+	"syscall"
+	"time"
+
+	"github.com/urfave/cli/v2"
+
+	"github.com/kzmap/kzmap/dsl"
+	"github.com/kzmap/kzmap/engine"
+	"github.com/kzmap/kzmap/engine/apply"
+	"github.com/kzmap/kzmap/engine/checkpoint"
+	"github.com/kzmap/kzmap/throttle"
+	"github.com/kzmap/kzmap/zendesk"
+)
+
+// zendeskClient builds the client from the environment, with the limiter
+// set to the mapping's plan tier and share.
+func zendeskClient(cfg *dsl.Config) (*zendesk.Client, error) {
+	zc, err := zendesk.FromEnv()
+	if err != nil {
+		return nil, err
+	}
+	zc.RateLimit = cfg.Target.RateLimit
+	window, err := rateWindow()
+	if err != nil {
+		return nil, err
+	}
+	zc.Limiter = throttle.New(throttle.Options{Limit: cfg.Target.RateLimit, Share: cfg.Target.Share, Window: window,
+		Endpoints: map[string]int{"tickets-update": 100}})
+	if window > 0 && window < time.Minute {
+		zc.PollMin = window / 10
+	}
+	return zendesk.New(zc)
+}
+
+// rateWindow reads KZMAP_RATE_WINDOW: the length of a rate limit
+// "minute" when rehearsing against simulators that compress time (kzmap
+// sim --window prints it). Real Zendesk and Kustomer use a minute.
+func rateWindow() (time.Duration, error) {
+	v := os.Getenv("KZMAP_RATE_WINDOW")
+	if v == "" {
+		return 0, nil
+	}
+	d, err := time.ParseDuration(v)
+	if err != nil || d <= 0 {
+		return 0, fmt.Errorf("KZMAP_RATE_WINDOW=%q: want a duration such as 1m or 1s", v)
+	}
+	return d, nil
+}
+
+func openCheckpointRW() (*checkpoint.Store, error) {
+	return checkpoint.Open(checkpointPath(), checkpoint.Options{})
+}
+
+func applyCommand() *cli.Command {
+	return &cli.Command{
+		Name:      "apply",
+		Usage:     "write the plan to Zendesk: batched, throttled by Zendesk's headers, checkpointed, resumable",
+		ArgsUsage: "[PLAN FILE]",
+		Flags: []cli.Flag{
+			&cli.BoolFlag{Name: "auto-approve", Usage: "apply without asking (needed when stdin is not a terminal)"},
+			fromExportFlag,
+			&cli.BoolFlag{Name: "retry-dead-letters", Usage: "send again the records that failed before"},
+			&cli.IntFlag{Name: "workers", Value: 6, Usage: "batches in flight at once"},
+		},
+		Action: runApply,
+	}
+}
+
+func runApply(c *cli.Context) error {
+	cfg, err := loadValid(c)
+	if err != nil {
+		return err
+	}
+	snap, closeSnap, err := openSnapshot(c.String("from-export"))
+	if err != nil {
+		return err
+	}
+	defer closeSnap()
+	client, err := zendeskClient(cfg)
+	if err != nil {
+		return err
+	}
+	store, err := openCheckpointRW()
+	if err != nil {
+		return err
+	}
+	defer store.Close()
+
+	ctx, stop := signal.NotifyContext(c.Context, os.Interrupt, syscall.SIGTERM)
+	defer stop()
+	out := c.App.Writer
+
+	me, err := client.Me(ctx)
+	if err != nil {
+		return fmt.Errorf("preflight: Zendesk credentials: %w", err)
+	}
+	if me.Role != "admin" {
+		return fmt.Errorf("preflight: %s is a Zendesk %s; the Ticket Import API needs an admin", me.Email, me.Role)
+	}
+	n, err := apply.Recover(ctx, store, client)
+	if err != nil {
+		return err
+	}
+	if n > 0 {
+		fmt.Fprintf(out, "Resolved %d batches that an interrupted apply left in flight.\n", n)
+	}
+
+	planPath := c.Args().First()
+	if planPath == "" {
+		planPath = filepath.Join(stateDir, "apply.kzplan")
+		res, err := engine.Plan(ctx, engine.PlanOptions{Config: cfg, Snapshot: snap, Checkpoint: store, Out: planPath, KzmapVersion: Version})
+		if err != nil {
+			return err
+		}
+		defer os.Remove(planPath)
+		writePlan(out, cfg, res.Header, res.Summary, res.Ops)
+		if res.Summary.Changes == 0 {
+			return nil
+		}
+		if !c.Bool("auto-approve") {
+			ok, err := confirm(c.App.Reader, out, "\nApply these changes to Zendesk? Only 'yes' is accepted: ")
+			if err != nil {
+				return err
+			}
+			if !ok {
+				fmt.Fprintln(out, "Nothing applied.")
+				return exitCode(1)
+			}
+		}
+	} else if n > 0 {
+		return fmt.Errorf("%w: resolving the interrupted batches changed the checkpoint; run kzmap plan again, or kzmap apply without a file", apply.ErrStalePlan)
+	}
+
+	var files apply.Files
+	if d, ok := snap.(*engine.DirSnapshot); ok {
+		files = apply.DirFiles{Dir: c.String("from-export"), Snap: d}
+	} else if f, ok := snap.(apply.Files); ok {
+		files = f
+	}
+	prog := newProgressView(c.App.ErrWriter)
+	res, err := apply.Apply(ctx, apply.Options{Config: cfg, Snapshot: snap, Files: files, Store: store, Client: client,
+		Plan: planPath, RetryDeadLetters: c.Bool("retry-dead-letters"), Workers: c.Int("workers"), OnProgress: prog.update})
+	prog.finish()
+	if res != nil {
+		writeApplyResult(out, res)
+	}
+	switch {
+	case errors.Is(err, context.Canceled):
+		fmt.Fprintln(out, "Interrupted: every batch sent was checkpointed. Run kzmap apply again to go on.")
+		return exitCode(1)
+	case err != nil:
+		return err
+	}
+	return nil
+}
+
+func confirm(in io.Reader, out io.Writer, prompt string) (bool, error) {
+	if f, ok := in.(*os.File); ok {
+		if st, err := f.Stat(); err == nil && st.Mode()&os.ModeCharDevice == 0 {
+			return false, errors.New("apply asks before it writes, and stdin is not a terminal: use --auto-approve, or apply a saved plan file")
+		}
+	}
+	fmt.Fprint(out, prompt)
+	line, err := bufio.NewReader(in).ReadString('\n')
+	if err != nil && !errors.Is(err, io.EOF) {
+		return false, err
+	}
+	return strings.TrimSpace(line) == "yes", nil
+}
+
+func writeApplyResult(w io.Writer, res *apply.Result) {
+	kinds := make([]string, 0, len(res.Counts))
+	for k := range res.Counts {
+		kinds = append(kinds, k)
+	}
+	order := map[string]int{}
+	for i, k := range dsl.Kinds {
+		order[k.Kind] = i
+	}
+	sort.Slice(kinds, func(i, j int) bool { return order[kinds[i]] < order[kinds[j]] })
+	fmt.Fprintf(w, "\nApply run %s:\n", res.RunID)
+	dead := 0
+	for _, k := range kinds {
+		var parts []string
+		whats := make([]string, 0, len(res.Counts[k]))
+		for what := range res.Counts[k] {
+			whats = append(whats, what)
+		}
+		sort.Strings(whats)
+		for _, what := range whats {
+			parts = append(parts, fmt.Sprintf("%s %d", what, res.Counts[k][what]))
+		}
+		dead += res.Counts[k]["dead"]
+		fmt.Fprintf(w, "  %-22s %s\n", k, strings.Join(parts, ", "))
+	}
+	for _, warn := range res.Warnings {
+		fmt.Fprintf(w, "  warning: %s\n", warn)
+	}
+	if dead > 0 {
+		fmt.Fprintf(w, "%d records went to the dead letters: kzmap state dead-letters shows why; kzmap apply --retry-dead-letters sends them again.\n", dead)
+	}
+}
+
+// progressView prints one line per kind as apply goes, on a terminal only.
+type progressView struct {
+	w     io.Writer
+	tty   bool
+	mu    sync.Mutex
+	last  time.Time
+	start time.Time
+}
+
+func newProgressView(w io.Writer) *progressView {
+	p := &progressView{w: w, start: time.Now()}
+	if f, ok := w.(*os.File); ok {
+		if st, err := f.Stat(); err == nil && st.Mode()&os.ModeCharDevice != 0 {
+			p.tty = true
+		}
+	}
+	return p
+}
+
+func (p *progressView) update(pr apply.Progress) {
+	if !p.tty {
+		return
+	}
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	if time.Since(p.last) < 200*time.Millisecond && pr.Done < pr.Total {
+		return
+	}
+	p.last = time.Now()
+	eta := ""
+	if pr.Done > 0 && pr.Total > pr.Done {
+		el := time.Since(p.start)
+		eta = fmt.Sprintf(", ETA %s", (el * time.Duration(pr.Total-pr.Done) / time.Duration(pr.Done)).Round(time.Second))
+	}
+	fmt.Fprintf(p.w, "\r  %-22s %d/%d (%d dead)%s   ", pr.Kind, pr.Done, pr.Total, pr.Dead, eta)
+	if pr.Done >= pr.Total {
+		fmt.Fprintln(p.w)
+		p.start = time.Now()
+	}
+}
+
+func (p *progressView) finish() {}

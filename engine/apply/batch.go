@@ -1,0 +1,377 @@
+package apply
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/kzmap/kzmap/engine"
+	"github.com/kzmap/kzmap/engine/checkpoint"
+	"github.com/kzmap/kzmap/zendesk"
+)
+
+// outcome is what became of one item of a batch.
+type outcome struct {
+	id   string // Zendesk id; "" when the item failed or is unknown
+	err  string // Zendesk's reason, for the dead letters
+	sent bool   // false: not sent (a reference could not be resolved, say)
+}
+
+// aliasKinds are the kinds whose source records resolve to them (a
+// membership's team resolves to the group, not to the membership).
+var aliasKinds = map[string]bool{"organization": true, "user": true, "group": true, "custom_object": true, "ticket": true, "custom_object_record": true}
+
+func externalID(it item) string {
+	switch it.op.Kind {
+	case "group":
+		s, _ := it.d.Payload["name"].(string)
+		return s
+	case "custom_object":
+		s, _ := it.d.Payload["key"].(string)
+		return s
+	case "group_membership":
+		u, _ := it.d.Payload["user"].(string)
+		g, _ := it.d.Payload["group"].(string)
+		return u + "/" + g
+	case "custom_object_record":
+		obj, _ := it.d.Payload["object"].(string)
+		ext, _ := it.d.Payload["external_id"].(string)
+		return obj + "\x00" + ext
+	}
+	s, _ := it.d.Payload["external_id"].(string)
+	return s
+}
+
+// runBatch records the batch as in flight, sends it, and records what
+// Zendesk did with every item.
+func (ex *executor) runBatch(ctx context.Context, items []item) error {
+	kind, action := items[0].op.Kind, items[0].op.Action
+	b := checkpoint.Batch{ID: checkpoint.NewBatchID(), Run: ex.res.RunID, Kind: kind, Op: action, SentAt: time.Now().UTC()}
+	for _, it := range items {
+		b.Keys = append(b.Keys, it.op.Key)
+		b.Hashes = append(b.Hashes, it.op.Hash)
+		b.ExternalIDs = append(b.ExternalIDs, externalID(it))
+		b.Sources = append(b.Sources, strings.Join(it.d.Sources, ","))
+		b.Comments = append(b.Comments, it.d.CommentKeys())
+		if it.op.ZendeskID != "" && b.JobID == "" && action != "create" {
+			// Updates name their record; keep the id for recovery.
+			b.ExternalIDs[len(b.ExternalIDs)-1] = it.op.ZendeskID
+		}
+	}
+	if err := ex.opts.Store.BeginBatch(b); err != nil {
+		return err
+	}
+	outs, err := ex.write(ctx, &b, items)
+	if errors.Is(err, zendesk.ErrMaybeSent) {
+		// Zendesk may have acted: ask it, exactly as after a crash.
+		b2, _, gerr := ex.opts.Store.Batch(b.ID)
+		if gerr != nil {
+			return gerr
+		}
+		return resolve(ctx, ex.opts.Store, ex.opts.Client, b2)
+	}
+	if err != nil {
+		// Nothing was done: close the batch so nothing stays in flight.
+		if cerr := ex.opts.Store.CompleteBatch(b.ID, nil, nil); cerr != nil {
+			return cerr
+		}
+		return fmt.Errorf("%s %s: %w", action, kind, err)
+	}
+	records, dead := confirm(b, outs)
+	if err := ex.opts.Store.CompleteBatch(b.ID, records, dead); err != nil {
+		return err
+	}
+	created := 0
+	for _, o := range outs {
+		if o.id != "" {
+			created++
+		}
+	}
+	what := map[string]string{"create": "created", "update": "updated", "append_comments": "appended"}[action]
+	ex.count(kind, what, created)
+	ex.count(kind, "dead", len(dead))
+	ex.progress(kind, len(items), len(dead))
+	return nil
+}
+
+// confirm turns outcomes into checkpoint records and dead letters.
+func confirm(b checkpoint.Batch, outs []outcome) ([]checkpoint.Record, []checkpoint.DeadLetter) {
+	var records []checkpoint.Record
+	var dead []checkpoint.DeadLetter
+	for i, o := range outs {
+		switch {
+		case o.id != "":
+			r := checkpoint.Record{Kind: b.Kind, Key: b.Keys[i], Entry: checkpoint.Entry{ZendeskID: o.id, Hash: b.Hashes[i]}}
+			if i < len(b.Comments) {
+				r.Entry.Comments = b.Comments[i]
+			}
+			if aliasKinds[b.Kind] && !strings.Contains(b.Keys[i], "#") && i < len(b.Sources) {
+				for _, src := range strings.Split(b.Sources[i], ",") {
+					if t, id, ok := strings.Cut(src, "/"); ok {
+						r.Aliases = append(r.Aliases, checkpoint.Alias{SourceType: t, SourceID: id})
+					}
+				}
+			}
+			records = append(records, r)
+		case o.err != "":
+			dead = append(dead, checkpoint.DeadLetter{Kind: b.Kind, Key: b.Keys[i], Error: o.err})
+		}
+	}
+	return records, dead
+}
+
+// jobOutcomes matches a finished job's results to the batch's items.
+func jobOutcomes(ctx context.Context, st *checkpoint.Store, b *checkpoint.Batch, job *zendesk.Job, n int) ([]outcome, error) {
+	if err := st.SetJob(b.ID, job.ID()); err != nil {
+		return nil, err
+	}
+	b.JobID = job.ID()
+	res, err := job.Wait(ctx)
+	if err != nil {
+		return nil, err
+	}
+	outs := make([]outcome, n)
+	for _, r := range res.Results {
+		if r.Index < 0 || r.Index >= n {
+			continue
+		}
+		switch {
+		case r.Success && r.ID != "":
+			outs[r.Index] = outcome{id: r.ID, sent: true}
+		case r.Unknown:
+			return nil, fmt.Errorf("job %s: %w", job.ID(), zendesk.ErrMaybeSent)
+		default:
+			msg := strings.TrimSpace(r.Error + ": " + r.Details)
+			outs[r.Index] = outcome{err: strings.Trim(msg, ": "), sent: true}
+		}
+	}
+	for i := range outs {
+		if outs[i].id == "" && outs[i].err == "" {
+			outs[i].err = "Zendesk's job reported nothing for this item"
+		}
+	}
+	return outs, nil
+}
+
+// write sends a batch with the endpoint its kind and action need.
+func (ex *executor) write(ctx context.Context, b *checkpoint.Batch, items []item) ([]outcome, error) {
+	c, st := ex.opts.Client, ex.opts.Store
+	kind, action := b.Kind, b.Op
+	outs := make([]outcome, len(items))
+	switch {
+	case kind == "organization" && action == "create":
+		orgs := make([]zendesk.Organization, len(items))
+		for i, it := range items {
+			orgs[i] = orgFrom(it.d)
+		}
+		job, err := c.CreateManyOrganizations(ctx, orgs)
+		if err != nil {
+			return nil, err
+		}
+		return jobOutcomes(ctx, st, b, job, len(items))
+	case kind == "organization":
+		for i, it := range items {
+			o := orgFrom(it.d)
+			got, _, err := c.CreateOrUpdateOrganization(ctx, o)
+			outs[i] = singleOutcome(got, err, func() string { return strconv.FormatInt(got.ID, 10) })
+		}
+		return outs, nil
+	case kind == "user":
+		users := make([]zendesk.User, len(items))
+		for i, it := range items {
+			u, err := ex.userFrom(it.d)
+			if err != nil {
+				return nil, err
+			}
+			users[i] = u
+		}
+		var job *zendesk.Job
+		var err error
+		if action == "create" {
+			job, err = c.CreateManyUsers(ctx, users)
+		} else {
+			job, err = c.CreateOrUpdateManyUsers(ctx, users)
+		}
+		if err != nil {
+			return nil, err
+		}
+		return jobOutcomes(ctx, st, b, job, len(items))
+	case kind == "group" && action == "create":
+		it := items[0]
+		name, _ := it.d.Payload["name"].(string)
+		desc, _ := it.d.Payload["description"].(string)
+		g, err := c.CreateGroup(ctx, zendesk.Group{Name: name, Description: desc})
+		outs[0] = singleOutcome(g, err, func() string { return strconv.FormatInt(g.ID, 10) })
+		return outs, nil
+	case kind == "group_membership":
+		var ms []zendesk.GroupMembership
+		var idx []int
+		for i, it := range items {
+			u, _ := it.d.Payload["user"].(string)
+			g, _ := it.d.Payload["group"].(string)
+			uid, err := ex.refs.id("user", u)
+			if err != nil {
+				return nil, err
+			}
+			gid, err := ex.refs.id("team", g)
+			if err != nil {
+				return nil, err
+			}
+			if uid == 0 || gid == 0 {
+				outs[i] = outcome{err: fmt.Sprintf("the agent %s or the group of team %s was not created in Zendesk (see its dead letter)", u, g)}
+				continue
+			}
+			ms = append(ms, zendesk.GroupMembership{UserID: uid, GroupID: gid})
+			idx = append(idx, i)
+		}
+		if len(ms) == 0 {
+			return outs, nil
+		}
+		job, err := c.CreateManyGroupMemberships(ctx, ms)
+		if err != nil {
+			return nil, err
+		}
+		sub, err := jobOutcomes(ctx, st, b, job, len(ms))
+		if err != nil {
+			return nil, err
+		}
+		for j, o := range sub {
+			outs[idx[j]] = o
+		}
+		return outs, nil
+	case kind == "custom_object" && action == "create":
+		outs[0] = ex.createObject(ctx, items[0].d)
+		return outs, nil
+	case kind == "ticket" && action == "create":
+		return ex.importTickets(ctx, b, items)
+	case kind == "ticket":
+		return ex.updateTicket(ctx, items[0])
+	case kind == "custom_object_record":
+		obj, _ := items[0].d.Payload["object"].(string)
+		recs := make([]zendesk.CustomObjectRecord, len(items))
+		for i, it := range items {
+			recs[i] = recordFrom(it.d)
+		}
+		job, err := c.SubmitRecordJob(ctx, obj, zendesk.RecordCreateOrUpdateByExternalID, recs)
+		if err != nil {
+			var api *zendesk.APIError
+			if errors.As(err, &api) && api.Status < 500 {
+				for i := range outs {
+					outs[i] = outcome{err: api.Error(), sent: true}
+				}
+				return outs, nil
+			}
+			return nil, err
+		}
+		return jobOutcomes(ctx, st, b, job, len(items))
+	}
+	for i := range outs {
+		outs[i] = outcome{err: fmt.Sprintf("kzmap cannot %s a %s yet: change it in Zendesk by hand, or delete it there and plan again", action, kind)}
+	}
+	return outs, nil
+}
+
+// singleOutcome reads the result of a one-record request: a refusal is
+// that record's dead letter, anything else stops the run.
+func singleOutcome[T any](got *T, err error, id func() string) outcome {
+	if err == nil && got != nil {
+		return outcome{id: id(), sent: true}
+	}
+	var api *zendesk.APIError
+	if errors.As(err, &api) && api.Status >= 400 && api.Status < 500 && api.Status != 429 {
+		return outcome{err: api.Error(), sent: true}
+	}
+	if err == nil {
+		err = errors.New("empty answer")
+	}
+	return outcome{err: err.Error(), sent: true}
+}
+
+func str(p map[string]any, k string) string { s, _ := p[k].(string); return s }
+
+func strs(v any) []string {
+	switch l := v.(type) {
+	case []string:
+		return l
+	case []any:
+		var out []string
+		for _, x := range l {
+			if s, ok := x.(string); ok {
+				out = append(out, s)
+			}
+		}
+		return out
+	}
+	return nil
+}
+
+func mapOf(v any) map[string]any { m, _ := v.(map[string]any); return m }
+
+func orgFrom(d *engine.Desired) zendesk.Organization {
+	p := d.Payload
+	return zendesk.Organization{Name: str(p, "name"), ExternalID: str(p, "external_id"), DomainNames: strs(p["domain_names"]),
+		Details: str(p, "details"), Notes: str(p, "notes"), Tags: strs(p["tags"]), OrganizationFields: mapOf(p["organization_fields"])}
+}
+
+func (ex *executor) userFrom(d *engine.Desired) (zendesk.User, error) {
+	p := d.Payload
+	u := zendesk.User{Name: str(p, "name"), Email: str(p, "email"), ExternalID: str(p, "external_id"), Role: str(p, "role"),
+		Phone: str(p, "phone"), Details: str(p, "details"), Notes: str(p, "notes"), Locale: str(p, "locale"),
+		TimeZone: str(p, "time_zone"), Tags: strs(p["tags"]), UserFields: mapOf(p["user_fields"]), SkipVerifyEmail: true}
+	if v, ok := p["verified"].(bool); ok {
+		u.Verified = &v
+	}
+	if org := str(p, "organization"); org != "" {
+		id, err := ex.refs.id("company", org)
+		if err != nil {
+			return u, err
+		}
+		u.OrganizationID = id
+	}
+	for _, v := range strs(p["identities"]) {
+		typ := "phone_number"
+		if strings.Contains(v, "@") {
+			typ = "email"
+		}
+		u.Identities = append(u.Identities, zendesk.Identity{Type: typ, Value: v, SkipVerifyEmail: typ == "email"})
+	}
+	return u, nil
+}
+
+func recordFrom(d *engine.Desired) zendesk.CustomObjectRecord {
+	p := d.Payload
+	return zendesk.CustomObjectRecord{Name: str(p, "name"), ExternalID: str(p, "external_id"), CustomObjectFields: mapOf(p["fields"])}
+}
+
+// createObject creates a custom object and its fields.
+func (ex *executor) createObject(ctx context.Context, d *engine.Desired) outcome {
+	c := ex.opts.Client
+	p := d.Payload
+	key := str(p, "key")
+	title := str(p, "title")
+	plural := str(p, "title_pluralized")
+	if plural == "" {
+		plural = title
+	}
+	obj, err := c.CreateCustomObject(ctx, zendesk.CustomObject{Key: key, Title: title, TitlePluralized: plural, Description: str(p, "description")})
+	if o := singleOutcome(obj, err, func() string { return key }); o.id == "" {
+		return o
+	}
+	fields, _ := p["fields"].([]any)
+	for _, f := range fields {
+		fm := mapOf(f)
+		_, err := c.CreateCustomObjectField(ctx, key, zendesk.CustomObjectField{Key: str(fm, "key"), Title: str(fm, "title"), Type: str(fm, "type")})
+		if err != nil {
+			ex.warn("custom object %s: field %s: %v", key, str(fm, "key"), err)
+		}
+	}
+	return outcome{id: key, sent: true}
+}
+
+func parseTime(s string) time.Time {
+	t, _ := time.Parse(time.RFC3339, s)
+	return t
+}

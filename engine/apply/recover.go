@@ -1,0 +1,171 @@
+package apply
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"strconv"
+	"strings"
+
+	"github.com/kzmap/kzmap/engine/checkpoint"
+	"github.com/kzmap/kzmap/zendesk"
+)
+
+// Recover resolves the batches an interrupted apply left in flight: for
+// each, it reads the job Zendesk ran, or asks Zendesk which of the batch's
+// records exist (by external id, name or key), and records what it finds.
+// What does not exist is left for the next plan to send again; nothing is
+// sent twice.
+func Recover(ctx context.Context, st *checkpoint.Store, c *zendesk.Client) (int, error) {
+	batches, err := st.InFlight()
+	if err != nil {
+		return 0, err
+	}
+	for _, b := range batches {
+		if err := resolve(ctx, st, c, b); err != nil {
+			return 0, fmt.Errorf("resolve interrupted batch %s (%s %s): %w", b.ID, b.Op, b.Kind, err)
+		}
+	}
+	return len(batches), nil
+}
+
+// resolve settles one in-flight batch.
+func resolve(ctx context.Context, st *checkpoint.Store, c *zendesk.Client, b checkpoint.Batch) error {
+	outs := make([]outcome, len(b.Keys))
+	if b.JobID != "" {
+		res, err := c.ResumeJob(b.JobID, len(b.Keys)).Wait(ctx)
+		var api *zendesk.APIError
+		switch {
+		case err == nil:
+			for _, r := range res.Results {
+				if r.Index >= 0 && r.Index < len(outs) {
+					if r.Success && r.ID != "" {
+						outs[r.Index] = outcome{id: r.ID}
+					} else if !r.Unknown {
+						outs[r.Index] = outcome{err: strings.Trim(strings.TrimSpace(r.Error+": "+r.Details), ": ")}
+					}
+				}
+			}
+			records, dead := confirm(b, outs)
+			return st.CompleteBatch(b.ID, records, dead)
+		case errors.As(err, &api) && api.Status == 404:
+			// The job status expired: look the records up instead.
+		default:
+			return err
+		}
+	}
+	if err := lookup(ctx, c, newRefs(st), b, outs); err != nil {
+		return err
+	}
+	records, _ := confirm(b, outs)
+	return st.CompleteBatch(b.ID, records, nil)
+}
+
+// lookup asks Zendesk which records of a batch exist.
+func lookup(ctx context.Context, c *zendesk.Client, refs *refs, b checkpoint.Batch, outs []outcome) error {
+	found := func(key string, id string) {
+		for i, e := range b.ExternalIDs {
+			if e == key && outs[i].id == "" {
+				outs[i] = outcome{id: id}
+			}
+		}
+	}
+	nonEmpty := func() []string {
+		var out []string
+		for _, e := range b.ExternalIDs {
+			if e != "" {
+				out = append(out, e)
+			}
+		}
+		return out
+	}
+	switch {
+	case b.Op != "create":
+		// Updates and appended comments are left unconfirmed: the next
+		// plan sends them again. An update is idempotent; a comment that
+		// did land would be added twice, which is why appends are sent one
+		// ticket at a time.
+		return nil
+	case b.Kind == "organization":
+		orgs, err := c.ShowManyOrganizationsByExternalID(ctx, nonEmpty())
+		if err != nil {
+			return err
+		}
+		for _, o := range orgs {
+			found(o.ExternalID, strconv.FormatInt(o.ID, 10))
+		}
+	case b.Kind == "user":
+		users, err := c.ShowManyUsersByExternalID(ctx, nonEmpty())
+		if err != nil {
+			return err
+		}
+		for _, u := range users {
+			found(u.ExternalID, strconv.FormatInt(u.ID, 10))
+		}
+	case b.Kind == "group":
+		groups, err := c.ListGroups(ctx)
+		if err != nil {
+			return err
+		}
+		for _, g := range groups {
+			found(g.Name, strconv.FormatInt(g.ID, 10))
+		}
+	case b.Kind == "custom_object":
+		objs, err := c.ListCustomObjects(ctx)
+		if err != nil {
+			return err
+		}
+		for _, o := range objs {
+			found(o.Key, o.Key)
+		}
+	case b.Kind == "ticket":
+		for _, ext := range nonEmpty() {
+			ts, err := c.TicketsByExternalID(ctx, ext)
+			if err != nil {
+				return err
+			}
+			for _, t := range ts {
+				found(t.ExternalID, strconv.FormatInt(t.ID, 10))
+			}
+		}
+	case b.Kind == "custom_object_record":
+		byObj := map[string][]string{}
+		for _, e := range nonEmpty() {
+			obj, ext, _ := strings.Cut(e, "\x00")
+			byObj[obj] = append(byObj[obj], ext)
+		}
+		for obj, exts := range byObj {
+			recs, err := c.CustomObjectRecordsByExternalID(ctx, obj, exts)
+			if err != nil {
+				return err
+			}
+			for _, r := range recs {
+				found(obj+"\x00"+r.ExternalID, r.ID)
+			}
+		}
+	case b.Kind == "group_membership":
+		ms, err := c.ListGroupMemberships(ctx)
+		if err != nil {
+			return err
+		}
+		have := map[[2]int64]int64{}
+		for _, m := range ms {
+			have[[2]int64{m.UserID, m.GroupID}] = m.ID
+		}
+		for i, e := range b.ExternalIDs {
+			u, g, _ := strings.Cut(e, "/")
+			uid, err := refs.id("user", u)
+			if err != nil {
+				return err
+			}
+			gid, err := refs.id("team", g)
+			if err != nil {
+				return err
+			}
+			if id, ok := have[[2]int64{uid, gid}]; ok && uid != 0 {
+				outs[i] = outcome{id: strconv.FormatInt(id, 10)}
+			}
+		}
+	}
+	return nil
+}
