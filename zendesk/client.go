@@ -192,7 +192,11 @@ func (c *Client) do(ctx context.Context, req *request, out any) (*response, erro
 		}
 		if err != nil {
 			if ctx.Err() != nil {
-				return nil, ctx.Err()
+				if retryable || notSent(err) {
+					return nil, ctx.Err()
+				}
+				// Cancelled in flight: it may have been carried out.
+				return nil, &MaybeSentError{Method: req.method, Path: req.path, Err: ctx.Err()}
 			}
 			switch {
 			case notSent(err) || retryable && retriableNetError(err):
@@ -222,6 +226,9 @@ func (c *Client) do(ctx context.Context, req *request, out any) (*response, erro
 		res.Body.Close()
 		apiErr := decodeError(req.method, req.path, res.StatusCode, res.Header, errBody)
 		switch {
+		case apiErr.Code == "TooManyJobs":
+			// The caller (submit) knows what to wait for.
+			return nil, apiErr
 		case res.StatusCode == http.StatusTooManyRequests:
 			// Refused before it was carried out: always safe to repeat,
 			// once the Limiter has waited out the Retry-After.

@@ -659,3 +659,35 @@ func TestRequestsCarryCredentialsAndAgent(t *testing.T) {
 		t.Errorf("headers = %v", got)
 	}
 }
+
+func TestPollingStopsOnPermanentErrors(t *testing.T) {
+	t.Parallel()
+	e := newEnv(t, zendesksim.Options{JobDelay: time.Hour}, nil)
+	j, err := e.c.CreateManyOrganizations(ctx(t), []Organization{{Name: "A"}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	// The token is revoked while the job runs.
+	e.srv.Config.Handler = zendesksim.New(zendesksim.Options{Email: testEmail, Token: "rotated", Window: time.Second, Limit: 3000})
+	if _, err := j.Wait(ctx(t)); !errors.Is(err, ErrUnauthorized) {
+		t.Errorf("Wait = %v, want ErrUnauthorized", err)
+	}
+	if e.c.jobs.ours != 0 {
+		t.Errorf("%d job slots still held", e.c.jobs.ours)
+	}
+}
+
+func TestCancelledWriteMayHaveBeenSent(t *testing.T) {
+	t.Parallel()
+	f, err := simkit.ParseFaults("latency=300ms")
+	if err != nil {
+		t.Fatal(err)
+	}
+	e := newEnv(t, zendesksim.Options{Faults: f}, nil)
+	c, cancel := context.WithTimeout(context.Background(), 50*time.Millisecond)
+	defer cancel()
+	_, err = e.c.ImportTicket(c, TicketImport{Comments: []Comment{{Body: "x"}}}, ImportOptions{})
+	if !errors.Is(err, ErrMaybeSent) || !errors.Is(err, context.DeadlineExceeded) {
+		t.Errorf("err = %v, want ErrMaybeSent and DeadlineExceeded", err)
+	}
+}

@@ -305,6 +305,19 @@ func (t *jobTracker) poll(ctx context.Context) error {
 		ids[i] = j.id
 	}
 	statuses, err := t.c.ShowManyJobStatuses(ctx, ids)
+	var apiErr *APIError
+	if errors.As(err, &apiErr) && apiErr.Status < 500 && !apiErr.Temporary() {
+		// Asking again will not help (the credentials were revoked, say):
+		// the jobs end with the reason.
+		t.mu.Lock()
+		defer t.mu.Unlock()
+		for _, j := range jobs {
+			if t.pending[j.id] == j {
+				t.finish(j, nil, fmt.Errorf("polling job %s: %w", j.id, err))
+			}
+		}
+		return nil
+	}
 	if err != nil {
 		return err
 	}
