@@ -3,6 +3,7 @@ package zendesk
 import (
 	"context"
 	"flag"
+	"fmt"
 	"net/http/httptest"
 	"sync"
 	"testing"
@@ -125,5 +126,45 @@ func BenchmarkBudget(b *testing.B) {
 			b.ReportMetric(rep.Sent, "requests")
 			b.ReportMetric(float64(rep.Errors), "errors")
 		})
+	}
+}
+
+// BenchmarkImportRequests imports tickets in batches of 100 from several
+// workers and reports the requests each imported ticket cost, job polling
+// included (target ≤ 0.03).
+func BenchmarkImportRequests(b *testing.B) {
+	const workers, batches = 8, 40
+	for range b.N {
+		e := newEnv(b, zendesksim.Options{JobDelay: 100 * time.Millisecond}, func(c *Config) {
+			c.PollMin, c.PollMax = 20*time.Millisecond, time.Second
+		})
+		ids := e.users(User{Name: "Customer", Email: "c@example.test"})
+		before := settledTotal(e.sim)
+		work := make(chan int, batches)
+		for i := range batches {
+			work <- i
+		}
+		close(work)
+		var wg sync.WaitGroup
+		for range workers {
+			wg.Go(func() {
+				for n := range work {
+					batch := make([]TicketImport, 100)
+					for i := range batch {
+						batch[i] = TicketImport{Subject: "t", RequesterID: ids[0], Tags: []string{fmt.Sprint("kzbatch-", n)},
+							Comments: []Comment{{Body: "hello"}}}
+					}
+					o := e.wait(e.c.ImportTickets(ctx(b), batch, ImportOptions{}))
+					if len(o.Failed()) > 0 {
+						b.Errorf("failed: %+v", o.Failed()[0])
+					}
+				}
+			})
+		}
+		wg.Wait()
+		sent := settledTotal(e.sim) - before
+		polls := e.sim.Stats().ByRoute["GET /api/v2/job_statuses/show_many"]
+		b.ReportMetric(float64(sent)/float64(batches*100), "requests/ticket")
+		b.ReportMetric(float64(polls)/float64(batches), "polls/job")
 	}
 }
