@@ -99,16 +99,19 @@ type Generator struct {
 	nTickets   int
 	klassNames map[string]string            // klass id → name, for KObjects that only carry the id
 	klassKinds map[string]map[string]string // klass name → field key → attribute suffix
-	customers  map[string]struct{}          // every Kustomer customer id
-	agents     map[string]struct{}          // Kustomer user ids mapped to Zendesk agents
-	members    map[string]map[string]bool
-	teams      map[string]bool // team ids mapped to groups
+	// objectParts lists, for a Klass split into several objects, which
+	// field keys each object holds; records are split the same way.
+	objectParts map[string][]objectPart
+	customers   map[string]struct{} // every Kustomer customer id
+	agents      map[string]struct{} // Kustomer user ids mapped to Zendesk agents
+	members     map[string]map[string]bool
+	teams       map[string]bool // team ids mapped to groups
 }
 
 // NewGenerator prepares a generator.
 func NewGenerator(cfg *dsl.Config, snap Snapshot) *Generator {
 	return &Generator{cfg: cfg, snap: snap, ev: dsl.NewEvaluator(cfg), marker: cfg.Target.MarkerTag,
-		Hz: NewHazards(), customers: map[string]struct{}{}, agents: map[string]struct{}{}, klassNames: map[string]string{}, klassKinds: map[string]map[string]string{},
+		Hz: NewHazards(), customers: map[string]struct{}{}, agents: map[string]struct{}{}, klassNames: map[string]string{}, klassKinds: map[string]map[string]string{}, objectParts: map[string][]objectPart{},
 		members: map[string]map[string]bool{}, teams: map[string]bool{}}
 }
 
@@ -177,6 +180,9 @@ func (g *Generator) simple(kind string) func(context.Context, func(*Desired) err
 					d.Unwritable = err.Error()
 					return emit(d)
 				}
+				if kind == "custom_object_record" {
+					outs = g.splitRecords(outs, rec)
+				}
 				for i, p := range outs {
 					dd := *d
 					if i > 0 {
@@ -188,9 +194,6 @@ func (g *Generator) simple(kind string) func(context.Context, func(*Desired) err
 							dd.Unwritable = "the mapping gives no custom object key (object) for this record"
 							g.Hz.Add("records_without_object", "error", "custom object records whose object key is empty", dd.Key)
 						} else {
-							if o, ok := rec.(*record.KObject); ok {
-								g.recordFields(dd.Payload, o.KlassName)
-							}
 							g.checkRecordSize(&dd)
 						}
 					}
@@ -216,6 +219,52 @@ func (g *Generator) kind(kind string) []*dsl.Mapping {
 		}
 	}
 	return out
+}
+
+// objectPart is one of the objects a large Klass became.
+type objectPart struct {
+	key    string
+	fields map[string]bool
+}
+
+// splitRecords gives a record of a split Klass one record per object,
+// each with that object's fields and the base record's name; parts after
+// the first carry external ids with a #n suffix, and a field part_of_id
+// is not needed: the shared external id prefix links them.
+func (g *Generator) splitRecords(outs []dsl.Payload, rec any) []dsl.Payload {
+	var res []dsl.Payload
+	for _, p := range outs {
+		if o, ok := rec.(*record.KObject); ok {
+			g.recordFields(p, o.KlassName)
+		}
+		obj, _ := p["object"].(string)
+		parts := g.objectParts[obj]
+		fields, _ := p["fields"].(map[string]any)
+		if len(parts) < 2 || fields == nil {
+			res = append(res, p)
+			continue
+		}
+		for i, part := range parts {
+			q := dsl.Payload{}
+			for k, v := range p {
+				q[k] = v
+			}
+			sub := map[string]any{}
+			for k, v := range fields {
+				if part.fields[k] {
+					sub[k] = v
+				}
+			}
+			q["fields"], q["object"] = sub, part.key
+			if i > 0 {
+				if ext, ok := p["external_id"].(string); ok {
+					q["external_id"] = fmt.Sprintf("%s#%d", ext, i+1)
+				}
+			}
+			res = append(res, q)
+		}
+	}
+	return res
 }
 
 // recordFields gives a record's fields the keys and value types of the
@@ -572,6 +621,20 @@ func (g *Generator) customObjects(ctx context.Context, emit func(*Desired) error
 					fmt.Sprintf("%s: %d attributes → %d objects", k.Name, len(fields), parts))
 			}
 			baseKey, _ := outs[0]["key"].(string)
+			if parts > 1 {
+				var ps []objectPart
+				for i := 0; i < parts; i++ {
+					op := objectPart{key: baseKey, fields: map[string]bool{}}
+					if i > 0 {
+						op.key = fmt.Sprintf("%s_%d", baseKey, i+1)
+					}
+					for _, f := range fields[i*maxFields : min((i+1)*maxFields, len(fields))] {
+						op.fields[f.(map[string]any)["key"].(string)] = true
+					}
+					ps = append(ps, op)
+				}
+				g.objectParts[baseKey] = ps
+			}
 			for i := 0; i < parts; i++ {
 				dd := *d
 				p := dsl.Payload{}

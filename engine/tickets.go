@@ -59,6 +59,11 @@ func (g *Generator) tickets(ctx context.Context, emit func(*Desired) error) erro
 							return nil
 						}
 						for _, p := range couts {
+							if p["body"] == nil && p["html_body"] == nil {
+								// Zendesk refuses a comment without text.
+								p["body"] = "(This Kustomer message had no text.)"
+								g.Hz.Add("comments_without_text", "info", "messages without text (an attachment alone, say) get a line saying so: Zendesk refuses an empty comment", childType+"/"+cid)
+							}
 							c := Comment{Key: childType + "/" + cid, Payload: p}
 							g.checkAuthor(id, &c)
 							comments = append(comments, c)

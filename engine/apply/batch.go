@@ -346,7 +346,10 @@ func recordFrom(d *engine.Desired) zendesk.CustomObjectRecord {
 	return zendesk.CustomObjectRecord{Name: str(p, "name"), ExternalID: str(p, "external_id"), CustomObjectFields: mapOf(p["fields"])}
 }
 
-// createObject creates a custom object and its fields.
+// createObject creates a custom object and the fields it lacks. It is
+// safe to repeat: an object or field that exists is kept. The object is
+// recorded only when every field exists, so records never meet a missing
+// field.
 func (ex *executor) createObject(ctx context.Context, d *engine.Desired) outcome {
 	c := ex.opts.Client
 	p := d.Payload
@@ -356,16 +359,56 @@ func (ex *executor) createObject(ctx context.Context, d *engine.Desired) outcome
 	if plural == "" {
 		plural = title
 	}
-	obj, err := c.CreateCustomObject(ctx, zendesk.CustomObject{Key: key, Title: title, TitlePluralized: plural, Description: str(p, "description")})
-	if o := singleOutcome(obj, err, func() string { return key }); o.id == "" {
-		return o
+	objs, err := c.ListCustomObjects(ctx)
+	if err != nil {
+		return outcome{err: err.Error(), sent: true}
 	}
+	exists := false
+	for _, o := range objs {
+		exists = exists || o.Key == key
+	}
+	if !exists {
+		obj, err := c.CreateCustomObject(ctx, zendesk.CustomObject{Key: key, Title: title, TitlePluralized: plural, Description: str(p, "description")})
+		if errors.Is(err, zendesk.ErrMaybeSent) {
+			return outcome{err: fmt.Sprintf("creating object %s: %v (the next apply checks and goes on)", key, err), sent: true}
+		}
+		if o := singleOutcome(obj, err, func() string { return key }); o.id == "" {
+			return o
+		}
+	}
+	have := map[string]bool{}
+	listed := false
 	fields, _ := p["fields"].([]any)
 	for _, f := range fields {
 		fm := mapOf(f)
-		_, err := c.CreateCustomObjectField(ctx, key, zendesk.CustomObjectField{Key: str(fm, "key"), Title: str(fm, "title"), Type: str(fm, "type")})
-		if err != nil {
-			ex.warn("custom object %s: field %s: %v", key, str(fm, "key"), err)
+		fkey := str(fm, "key")
+		for attempt := 0; ; attempt++ {
+			if (exists || attempt > 0) && !listed {
+				existing, err := c.ListCustomObjectFields(ctx, key)
+				if err != nil {
+					return outcome{err: fmt.Sprintf("listing the fields of %s: %v", key, err), sent: true}
+				}
+				for _, ef := range existing {
+					have[ef.Key] = true
+				}
+				listed = true
+			}
+			if have[fkey] {
+				break
+			}
+			_, err := c.CreateCustomObjectField(ctx, key, zendesk.CustomObjectField{Key: fkey, Title: str(fm, "title"), Type: str(fm, "type")})
+			if err == nil {
+				have[fkey] = true
+				break
+			}
+			// A field that may or may not have been created is looked up
+			// before it is sent again.
+			var api *zendesk.APIError
+			retriable := errors.Is(err, zendesk.ErrMaybeSent) || (errors.As(err, &api) && api.Temporary())
+			if !retriable || attempt == 3 {
+				return outcome{err: fmt.Sprintf("field %s: %v", fkey, err), sent: true}
+			}
+			listed = false
 		}
 	}
 	return outcome{id: key, sent: true}
