@@ -429,26 +429,41 @@ func (c *Client) observe(b budget, resp *http.Response) {
 	}
 }
 
-// observeResponse hands the rate headers to the budget they describe: a
-// search's answer describes the search window, unless the org window
-// refused it first.
+// observeResponse hands the rate headers to the budget they describe. A
+// search's answer describes the search window; a 429 on a search blocks
+// both budgets until the server's reset (or Retry-After), since either
+// window may be the one that refused it and the server counts a request
+// sent before then as early, whatever its kind.
 func (c *Client) observeResponse(b budget, resp *http.Response) {
 	if b != searchBudget || resp.StatusCode != http.StatusTooManyRequests {
 		c.observe(b, resp)
 		return
 	}
-	orgRefused := false
-	if c.orgT != nil && c.searchT != nil {
-		lim, _ := strconv.Atoi(resp.Header.Get("x-ratelimit-limit"))
-		o, s := c.orgT.Stats().Limit, c.searchT.Stats().Limit
-		orgRefused = lim > 0 && lim == o && lim != s
+	block := &http.Response{StatusCode: http.StatusTooManyRequests, Header: http.Header{}}
+	if wait, ok := waitOf(resp); ok {
+		block.Header.Set("Retry-After", strconv.FormatFloat(wait.Seconds(), 'f', 3, 64))
 	}
-	if orgRefused {
-		c.org.Observe(resp)
-		c.search.Observe(nil)
-		return
+	c.search.Observe(block)
+	c.org.Observe(block)
+}
+
+// waitOf reads how long a 429 asks to wait: Retry-After, else until
+// x-ratelimit-reset (Unix seconds).
+func waitOf(resp *http.Response) (time.Duration, bool) {
+	if v := strings.TrimSpace(resp.Header.Get("Retry-After")); v != "" {
+		if n, err := strconv.ParseFloat(v, 64); err == nil && n >= 0 {
+			return time.Duration(n * float64(time.Second)), true
+		}
+		if t, err := http.ParseTime(v); err == nil {
+			return max(time.Until(t), 0), true
+		}
 	}
-	c.observe(b, resp)
+	if v := strings.TrimSpace(resp.Header.Get("x-ratelimit-reset")); v != "" {
+		if n, err := strconv.ParseInt(v, 10, 64); err == nil && n > 1e9 {
+			return max(time.Until(time.Unix(n, 0)), 0), true
+		}
+	}
+	return 0, false
 }
 
 // sleep backs off before retry n (1-based): Backoff·2^(n-1), ±50% jitter,

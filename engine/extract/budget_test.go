@@ -30,6 +30,7 @@ func (s *sim) perWindow(length time.Duration) (all, search map[int64]int) {
 // The client spends its share of the org limit and of the search limit
 // (80% by default), never more, in any window of the server's.
 func TestBudgetShareIsRespected(t *testing.T) {
+	t.Parallel()
 	dir := generated(t, "small")
 	const limit, searchLimit = 50, 10
 	s := startSim(t, dir, kustomersim.Options{Limit: limit, SearchLimit: searchLimit})

@@ -11,6 +11,7 @@ import (
 )
 
 func TestFullExtractEqualsTheDataset(t *testing.T) {
+	t.Parallel()
 	for _, profile := range []string{"small", "edge"} {
 		t.Run(profile, func(t *testing.T) {
 			if profile == "edge" && testing.Short() {

@@ -59,6 +59,7 @@ func (w *waitWatch) RoundTrip(r *http.Request) (*http.Response, error) {
 // Retry-After) are retried; the snapshot is whole, and no request leaves
 // the client after it received a Retry-After and before that passed.
 func TestFaultsAreRetried(t *testing.T) {
+	t.Parallel()
 	dir := generated(t, "small")
 	s := startSim(t, dir, kustomersim.Options{RetryAfter: true, Faults: simkit.Faults{
 		Error5xx: 0.06, Reset: 0.03, Burst429: 0.015, BurstLen: 1, Seed: 11,
@@ -94,6 +95,7 @@ func TestFaultsAreRetried(t *testing.T) {
 // client was told the whole limit is its share: it meets 429s, waits each
 // out until the window resets, and sends nothing early.
 func TestRateLimitIsWaitedOut(t *testing.T) {
+	t.Parallel()
 	dir := generated(t, "small")
 	s := startSim(t, dir, kustomersim.Options{Limit: 60, SearchLimit: 10})
 	ctx, stop := context.WithCancel(context.Background())

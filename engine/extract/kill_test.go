@@ -52,6 +52,7 @@ func runChild() {
 // dataset, its content matches its digest, and the killed runs resumed
 // rather than started over.
 func TestKill9(t *testing.T) {
+	t.Parallel()
 	rounds := *killRounds
 	if rounds == 0 {
 		rounds = 6

@@ -17,6 +17,7 @@ import (
 // uninterrupted run, plus the org check and the requests that were in
 // flight when it was cancelled.
 func TestResumeAfterCancel(t *testing.T) {
+	t.Parallel()
 	dir := generated(t, "small")
 	force := map[string]string{}
 	for _, typ := range searchable {
