@@ -38,6 +38,11 @@ type rig struct {
 }
 
 func newRig(t testing.TB, profile string, seed int64, faults string) *rig {
+	return newRigLimit(t, profile, seed, faults, 4000)
+}
+
+// newRigLimit is newRig with a Zendesk rate limit per (one second) window.
+func newRigLimit(t testing.TB, profile string, seed int64, faults string, limit int) *rig {
 	t.Helper()
 	r := &rig{t: t, dir: t.TempDir()}
 	r.export = filepath.Join(r.dir, "export")
@@ -59,7 +64,7 @@ func newRig(t testing.TB, profile string, seed int64, faults string) *rig {
 			t.Fatal(err)
 		}
 	}
-	r.sim = zendesksim.New(zendesksim.Options{Email: simEmail, Token: simToken, Limit: 4000, Window: time.Second,
+	r.sim = zendesksim.New(zendesksim.Options{Email: simEmail, Token: simToken, Limit: limit, Window: time.Second,
 		BulkImportEnabled: true, PlanTier: zendesksim.PlanEnterprise, Faults: f})
 	srv := httptest.NewServer(r.sim)
 	t.Cleanup(srv.Close)

@@ -111,13 +111,10 @@ func lookup(ctx context.Context, c *zendesk.Client, refs *refs, b checkpoint.Bat
 			found(g.Name, strconv.FormatInt(g.ID, 10))
 		}
 	case b.Kind == "custom_object":
-		objs, err := c.ListCustomObjects(ctx)
-		if err != nil {
-			return err
-		}
-		for _, o := range objs {
-			found(o.Key, o.Key)
-		}
+		// An object may exist with only some of its fields: leave it
+		// unconfirmed, and the next apply, which creates objects
+		// idempotently, adds what is missing.
+		return nil
 	case b.Kind == "ticket":
 		for _, ext := range nonEmpty() {
 			ts, err := c.TicketsByExternalID(ctx, ext)

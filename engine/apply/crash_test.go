@@ -1,0 +1,158 @@
+package apply
+
+import (
+	"context"
+	"flag"
+	"math/rand/v2"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"syscall"
+	"testing"
+	"time"
+
+	"github.com/kzmap/kzmap/dsl"
+	"github.com/kzmap/kzmap/engine"
+	"github.com/kzmap/kzmap/engine/checkpoint"
+	"github.com/kzmap/kzmap/examples/mappings"
+	"github.com/kzmap/kzmap/throttle"
+	"github.com/kzmap/kzmap/zendesk"
+)
+
+var crashKills = flag.Int("crash-kills", 12, "how many times TestApplySurvivesKill9 kills apply")
+
+// TestApplySurvivesKill9 runs apply in a child process and kills it with
+// SIGKILL at seeded random moments, then resumes, until apply completes;
+// Zendesk must then hold every record exactly once.
+func TestApplySurvivesKill9(t *testing.T) {
+	if testing.Short() {
+		t.Skip("kills child processes")
+	}
+	// A slow Zendesk (30 requests a second) makes apply long enough to be
+	// killed at many different points.
+	r := newRigLimit(t, "small", 21, "", 30)
+	r.store.Close() // the children hold it
+	rng := rand.New(rand.NewPCG(21, 1))
+	env := append(os.Environ(), "KZ_CRASH_CHILD=1", "KZ_EXPORT="+r.export, "KZ_DIR="+r.dir, "KZ_URL="+r.url)
+	run := func(kill time.Duration) (killed bool) {
+		cmd := exec.Command(os.Args[0], "-test.run=^TestApplyCrashChild$", "-test.v")
+		cmd.Env = env
+		out, _ := os.Create(filepath.Join(r.dir, "child.log"))
+		defer out.Close()
+		cmd.Stdout, cmd.Stderr = out, out
+		if err := cmd.Start(); err != nil {
+			t.Fatal(err)
+		}
+		done := make(chan error, 1)
+		go func() { done <- cmd.Wait() }()
+		if kill > 0 {
+			select {
+			case err := <-done:
+				if err != nil {
+					b, _ := os.ReadFile(filepath.Join(r.dir, "child.log"))
+					t.Fatalf("child failed: %v\n%s", err, b)
+				}
+				return false
+			case <-time.After(kill):
+				cmd.Process.Signal(syscall.SIGKILL)
+				<-done
+				return true
+			}
+		}
+		if err := <-done; err != nil {
+			b, _ := os.ReadFile(filepath.Join(r.dir, "child.log"))
+			t.Fatalf("final run failed: %v\n%s", err, b)
+		}
+		return false
+	}
+	kills := 0
+	for attempt := 0; kills < *crashKills && attempt < *crashKills*4; attempt++ {
+		if run(time.Duration(300+rng.IntN(900)) * time.Millisecond) {
+			kills++
+		}
+	}
+	if kills < *crashKills {
+		t.Logf("apply finished before %d kills (%d kills)", *crashKills, kills)
+	}
+	run(0)
+	r.openStore()
+	if inflight, _ := r.store.InFlight(); len(inflight) > 0 {
+		t.Errorf("%d batches still in flight", len(inflight))
+	}
+	// The kills must have hit applies at work, not only start-up.
+	runs, _ := r.store.Runs()
+	interrupted := 0
+	for _, run := range runs {
+		if run.Status == "interrupted" {
+			interrupted++
+		}
+	}
+	if interrupted < *crashKills/2 {
+		t.Errorf("only %d of %d kills interrupted an apply", interrupted, kills)
+	}
+	st := r.checkLanded()
+	again, err := engine.Plan(context.Background(), engine.PlanOptions{Config: r.cfg, Snapshot: r.snap, Checkpoint: r.store})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if again.Summary.Changes != 0 {
+		t.Errorf("after %d kills, the plan still has %d changes: %v", kills, again.Summary.Changes, again.Summary.Counts)
+		b, _ := os.ReadFile(filepath.Join(r.dir, "child.log"))
+		t.Logf("last child:\n%s", b)
+		dl, _ := r.store.DeadLetters()
+		for _, d := range dl[:min(3, len(dl))] {
+			t.Logf("dead letter: %+v", d)
+		}
+	}
+	// Every desired record is in Zendesk: compare counts by kind.
+	want, _ := r.store.Count("user")
+	endUsers := 0
+	for _, u := range st.Users {
+		if u.Role != "admin" {
+			endUsers++
+		}
+	}
+	if endUsers != want {
+		t.Errorf("Zendesk has %d users, the checkpoint %d", endUsers, want)
+	}
+	t.Logf("%d kills, %d during apply; Zendesk: %d tickets, %d users, %d organizations", kills, interrupted, len(st.Tickets), endUsers, len(st.Organizations))
+}
+
+// TestApplyCrashChild is the child process of TestApplySurvivesKill9.
+func TestApplyCrashChild(t *testing.T) {
+	if os.Getenv("KZ_CRASH_CHILD") != "1" {
+		t.Skip("run by TestApplySurvivesKill9")
+	}
+	ctx := context.Background()
+	snap, err := engine.OpenDir(os.Getenv("KZ_EXPORT"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	cfg, diags := dsl.Load(filepath.Join("..", "..", "examples", "mappings", "default"), dsl.LoadOptions{Templates: mappings.FS()})
+	if diags.HasErrors() {
+		t.Fatal(diags)
+	}
+	dir := os.Getenv("KZ_DIR")
+	store, err := checkpoint.Open(filepath.Join(dir, ".kzmap", "checkpoint.db"), checkpoint.Options{Timeout: 5 * time.Second})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer store.Close()
+	c, err := zendesk.New(zendesk.Config{BaseURL: os.Getenv("KZ_URL"), Email: simEmail, Token: zendesk.NewSecret(simToken),
+		Limiter: throttle.New(throttle.Options{Limit: 30, Window: time.Second}), RateLimit: 30,
+		PollMin: 5 * time.Millisecond, PollMax: 100 * time.Millisecond})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := Recover(ctx, store, c); err != nil {
+		t.Fatal(err)
+	}
+	out := filepath.Join(dir, "child.kzplan")
+	if _, err := engine.Plan(ctx, engine.PlanOptions{Config: cfg, Snapshot: snap, Checkpoint: store, Out: out}); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := Apply(ctx, Options{Config: cfg, Snapshot: snap, Files: DirFiles{Dir: os.Getenv("KZ_EXPORT"), Snap: snap},
+		Store: store, Client: c, Plan: out}); err != nil {
+		t.Fatal(err)
+	}
+}
