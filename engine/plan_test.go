@@ -99,7 +99,7 @@ func TestPlanEdgeCases(t *testing.T) {
 		t.Fatal(err)
 	}
 	s := res.Summary
-	for _, code := range []string{"conversations_split", "bodies_split", "klasses_split", "records_over_32kb",
+	for _, code := range []string{"conversations_split", "bodies_split", "klasses_split",
 		"empty_conversations", "users_merged", "departed_assignees", "truncated_messages"} {
 		if hazard(s, code) == nil {
 			var codes []string
@@ -178,5 +178,32 @@ func TestReplanAfterApplyShowsNoChanges(t *testing.T) {
 		if op.Action == "append_comments" && (len(op.NewComments) != 1 || op.NewComments[0] != "message/ffffffffffffffffffff0001") {
 			t.Errorf("append: %+v", op)
 		}
+	}
+}
+
+// TestRecordOver32KB: a KObject that stays over Zendesk's 32 KB even in its
+// own object is planned as unwritable with the reason, not sent.
+func TestRecordOver32KB(t *testing.T) {
+	dir := t.TempDir()
+	big := strings.Repeat("x", 40*1024)
+	files := map[string]string{
+		"klasses.ndjson":  `{"type":"klass","id":"aaaaaaaaaaaaaaaaaaaaaaa1","attributes":{"name":"notes","status":"enabled","metadata":{"properties":{"textTxt":{"type":"text"}}}}}`,
+		"kobjects.ndjson": `{"type":"kobject","id":"bbbbbbbbbbbbbbbbbbbbbbb1","attributes":{"title":"Big","custom":{"textTxt":"` + big + `"}},"relationships":{"klass":{"data":{"type":"klass","id":"aaaaaaaaaaaaaaaaaaaaaaa1"}}}}`,
+	}
+	for name, body := range files {
+		if err := os.WriteFile(filepath.Join(dir, name), []byte(body+"\n"), 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+	snap, err := OpenDir(dir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	res, err := Plan(context.Background(), PlanOptions{Config: defaultConfig(t), Snapshot: snap})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if res.Summary.Counts["custom_object_record"]["unwritable"] != 1 || hazard(res.Summary, "records_over_32kb") == nil {
+		t.Errorf("counts %v, hazards %+v", res.Summary.Counts, res.Summary.Hazards)
 	}
 }

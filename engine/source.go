@@ -169,7 +169,7 @@ func (s *DirSnapshot) ForEachChild(parentType, parentID, childType string, fn fu
 func (s *DirSnapshot) Digest() (string, error) { return s.digest, nil }
 
 // Get returns one resource.
-func (s *DirSnapshot) Get(typ, id string) ([]byte, bool) {
+func (s *DirSnapshot) Get(typ, id string) ([]byte, bool, error) {
 	b, ok := s.byType[typ][id]
-	return b, ok
+	return b, ok, nil
 }

@@ -144,12 +144,7 @@ func runApply(c *cli.Context) error {
 		return fmt.Errorf("%w: resolving the interrupted batches changed the checkpoint; run kzmap plan again, or kzmap apply without a file", apply.ErrStalePlan)
 	}
 
-	var files apply.Files
-	if d, ok := snap.(*engine.DirSnapshot); ok {
-		files = apply.DirFiles{Dir: c.String("from-export"), Snap: d}
-	} else if f, ok := snap.(apply.Files); ok {
-		files = f
-	}
+	files := attachmentFiles(snap, c.String("from-export"))
 	prog := newProgressView(c.App.ErrWriter)
 	res, err := apply.Apply(ctx, apply.Options{Config: cfg, Snapshot: snap, Files: files, Store: store, Client: client,
 		Plan: planPath, RetryDeadLetters: c.Bool("retry-dead-letters"), Workers: c.Int("workers"), OnProgress: prog.update})

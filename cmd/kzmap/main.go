@@ -71,6 +71,8 @@ func newApp() *cli.App {
 			validateCommand(),
 			testCommand(),
 			simCommand(),
+			extractCommand(),
+			auditCommand(),
 			planCommand(),
 			showCommand(),
 			applyCommand(),

@@ -1,13 +1,17 @@
 package main
 
 import (
+	"errors"
 	"fmt"
+	"os"
 
 	"github.com/kzmap/kzmap/engine"
+	"github.com/kzmap/kzmap/engine/apply"
+	"github.com/kzmap/kzmap/snapshot"
 )
 
-// openSnapshot opens what plan reads: an export directory when given,
-// otherwise the extracted snapshot.
+// openSnapshot opens what plan and apply read: an export directory when
+// given, otherwise the snapshot extract wrote under .kzmap/.
 func openSnapshot(exportDir string) (engine.Snapshot, func(), error) {
 	if exportDir != "" {
 		s, err := engine.OpenDir(exportDir)
@@ -16,5 +20,24 @@ func openSnapshot(exportDir string) (engine.Snapshot, func(), error) {
 		}
 		return s, func() {}, nil
 	}
-	return nil, nil, fmt.Errorf("no snapshot: run kzmap extract first, or plan from an export directory with --from-export DIR")
+	path := snapshot.DefaultPath(".")
+	if _, err := os.Stat(path); errors.Is(err, os.ErrNotExist) {
+		return nil, nil, fmt.Errorf("no snapshot: run kzmap extract first, or plan from an export directory with --from-export DIR")
+	}
+	s, err := snapshot.OpenReadOnly(path)
+	if err != nil {
+		return nil, nil, err
+	}
+	return s, func() { s.Close() }, nil
+}
+
+// attachmentFiles gives apply the bytes of attachments for a snapshot.
+func attachmentFiles(snap engine.Snapshot, exportDir string) apply.Files {
+	switch s := snap.(type) {
+	case *engine.DirSnapshot:
+		return apply.DirFiles{Dir: exportDir, Snap: s}
+	case *snapshot.Store:
+		return apply.StagedFiles{Snap: s}
+	}
+	return nil
 }

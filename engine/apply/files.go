@@ -12,7 +12,7 @@ import (
 
 // Getter reads one raw resource, as the snapshots do.
 type Getter interface {
-	Get(typ, id string) ([]byte, bool)
+	Get(typ, id string) ([]byte, bool, error)
 }
 
 // DirFiles serves the attachments of an export directory: metadata from
@@ -24,17 +24,47 @@ type DirFiles struct {
 
 // Open implements Files.
 func (f DirFiles) Open(id string) (io.ReadCloser, FileInfo, error) {
+	info := attachmentInfo(f.Snap, id)
+	if !validID(id) {
+		return nil, info, fmt.Errorf("attachment id %q: %w", id, ErrMissingFile)
+	}
+	return openFile(filepath.Join(f.Dir, "files", id), id, info)
+}
+
+func attachmentInfo(g Getter, id string) FileInfo {
 	var info FileInfo
-	if raw, ok := f.Snap.Get("attachment", id); ok {
+	if raw, ok, err := g.Get("attachment", id); ok && err == nil {
 		if rec, err := record.DecodeJSON(raw); err == nil {
 			a := rec.(*record.Attachment)
 			info = FileInfo{Name: a.Name, ContentType: a.ContentType, Size: a.ContentLength}
 		}
 	}
-	if !validID(id) {
-		return nil, info, fmt.Errorf("attachment id %q: %w", id, ErrMissingFile)
+	return info
+}
+
+// StagedFiles serves the attachments extract staged beside the snapshot.
+type StagedFiles struct {
+	Snap interface {
+		Getter
+		AttachmentPath(id string) (path string, size int64, ok bool, err error)
 	}
-	fh, err := os.Open(filepath.Join(f.Dir, "files", id))
+}
+
+// Open implements Files.
+func (f StagedFiles) Open(id string) (io.ReadCloser, FileInfo, error) {
+	info := attachmentInfo(f.Snap, id)
+	path, _, ok, err := f.Snap.AttachmentPath(id)
+	if err != nil {
+		return nil, info, err
+	}
+	if !ok {
+		return nil, info, fmt.Errorf("attachment %s was not downloaded (missing in Kustomer, or over the size limit): %w", id, ErrMissingFile)
+	}
+	return openFile(path, id, info)
+}
+
+func openFile(path, id string, info FileInfo) (io.ReadCloser, FileInfo, error) {
+	fh, err := os.Open(path)
 	if errors.Is(err, os.ErrNotExist) {
 		return nil, info, fmt.Errorf("attachment %s: %w", id, ErrMissingFile)
 	}

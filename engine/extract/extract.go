@@ -300,6 +300,7 @@ func (e *engine) do(ctx context.Context) (res *Result, err error) {
 		} else if ok && c.Done {
 			continue
 		}
+		e.prog.Phase(ph.name)
 		if err := ph.fn(ctx); err != nil {
 			return nil, err
 		}

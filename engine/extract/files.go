@@ -57,7 +57,7 @@ func (e *engine) phaseFiles(ctx context.Context) error {
 		return err
 	}
 	e.setStep("attachment", "download links.related (API host and cdn_hosts only)", sum.Pending+sum.Failed, "one request per file; attachment records came with messages or their conversation's list")
-	e.prog.Phase("attachment files", sum.Pending+sum.Failed)
+	e.prog.Expect(sum.Pending + sum.Failed)
 	after := ""
 	for {
 		var batch []attachment

@@ -180,7 +180,6 @@ func (e *engine) phaseReference(ctx context.Context) error {
 		e.setStep("klass", "list /v1/klasses?status=enabled|existing_only|disabled", 3, "the list shows enabled Klasses unless asked for another status")
 	}
 	total := 0
-	e.prog.Phase("users, teams, Klasses", 0)
 	g, gctx := errgroup.WithContext(ctx)
 	results := make([]int, len(jobs))
 	for i, j := range jobs {
@@ -303,7 +302,7 @@ func (e *engine) follow(ctx context.Context, typ string, plan snapshot.Cursor) e
 		}
 		e.setStep(typ, "list "+path, max(last, 1), fmt.Sprintf("%d records: %d list pages of %d, against about %d search requests of %d (standard and archive)",
 			plan.Total, last, size, ceilDiv(plan.Total, ssize)+1, ssize))
-		e.prog.Phase(typ+"s", plan.Total)
+		e.prog.Expect(max(plan.Total, 0))
 		return e.lanes(ctx, typ, typ, listPath[typ], nil, size, 2, last, e.laneCount(last-1))
 	case "search":
 		why := "search at 500 a page needs a fifth of the requests of the list at 100"
@@ -311,7 +310,6 @@ func (e *engine) follow(ctx context.Context, typ string, plan snapshot.Cursor) e
 			why = "kobject search covers every Klass at 500 a page; the lists are per Klass at 100"
 		}
 		e.setStep(typ, "search + archive search", 0, why)
-		e.prog.Phase(typ+"s", plan.Total)
 		return e.searchBoth(ctx, typ, time.Time{}, time.Time{}, true)
 	default: // window, incremental
 		archive := plan.From.IsZero() || plan.From.Before(e.now.Add(-twoYears+24*time.Hour))
@@ -324,7 +322,6 @@ func (e *engine) follow(ctx context.Context, typ string, plan snapshot.Cursor) e
 			from = plan.From.Format(time.RFC3339)
 		}
 		e.setStep(typ, what, 0, fmt.Sprintf("%s: records updated from %s", plan.Mode, from))
-		e.prog.Phase(typ+"s", 0)
 		return e.searchBoth(ctx, typ, plan.From, plan.To, archive)
 	}
 }

@@ -25,7 +25,6 @@ func (e *engine) phaseRepair(ctx context.Context) error {
 	if !e.scope["message"] && !e.scope["note"] && !e.scope["attachment"] {
 		return e.store.Update(func(tx *snapshot.Tx) error { return tx.DeleteCursors(runPrefix + "check/") })
 	}
-	e.prog.Phase("threads checked", 0)
 	prefix := runPrefix + "check/"
 	after := ""
 	for {

@@ -102,6 +102,9 @@ func (e *engine) window(ctx context.Context, typ string, archive bool, prefix st
 		}
 		if cur.Total < 0 || (cur.Read == 0 && cur.Total == 0) {
 			cur.Total = p.Meta.Total // the window's size when first asked
+			if cur.Mode == "root" {
+				e.prog.Expect(max(cur.Total, 0))
+			}
 		}
 		n := len(p.Data)
 		cursors := map[string]snapshot.Cursor{}

@@ -164,7 +164,7 @@ func (e *engine) followThread(ctx context.Context, typ string, plan snapshot.Cur
 		}
 		last := ceilDiv(plan.Total, size)
 		e.setStep(typ, strategy, last, why)
-		e.prog.Phase(typ+"s", plan.Total)
+		e.prog.Expect(max(plan.Total, 0))
 		return e.lanes(ctx, typ, typ, path, q, size, 1, last, e.laneCount(last))
 	case "search":
 		what := "search + archive search"
@@ -176,7 +176,6 @@ func (e *engine) followThread(ctx context.Context, typ string, plan snapshot.Cur
 			why = fmt.Sprintf("%d %ss: about %d requests, against %d list pages", plan.Total, typ, ceilDiv(plan.Total, e.opts.SearchPageSize)+1, plan.Read)
 		}
 		e.setStep(typ, what, 0, why)
-		e.prog.Phase(typ+"s", max(plan.Total, 0))
 		return e.searchBoth(ctx, typ, time.Time{}, time.Time{}, true)
 	default:
 		return e.follow(ctx, typ, plan)

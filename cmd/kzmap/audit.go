@@ -1,0 +1,166 @@
+package main
+
+import (
+	"fmt"
+	"io"
+	"sort"
+	"strings"
+	"text/tabwriter"
+	"time"
+
+	"github.com/urfave/cli/v2"
+
+	"github.com/kzmap/kzmap/engine/extract"
+	"github.com/kzmap/kzmap/record"
+	"github.com/kzmap/kzmap/snapshot"
+)
+
+func auditCommand() *cli.Command {
+	return &cli.Command{
+		Name:  "audit",
+		Usage: "the data audit of the extracted snapshot: counts, duplicate emails, Klasses, old data, attachments, limits",
+		Flags: []cli.Flag{
+			&cli.BoolFlag{Name: "json", Usage: "print the audit as one JSON document"},
+			&cli.IntFlag{Name: "split-at", Usage: "comments per ticket before a conversation is split (default: the mapping's split_at, else 5,000)"},
+		},
+		Action: runAudit,
+	}
+}
+
+// splitAt reads the ticket mapping's split_at, when the mapping loads.
+func splitAt(c *cli.Context) int {
+	if n := c.Int("split-at"); n > 0 {
+		return n
+	}
+	cfg, diags := loadConfig(".")
+	if cfg == nil || diags.HasErrors() {
+		return 0
+	}
+	for _, m := range cfg.Mappings {
+		if m.Kind != "ticket" {
+			continue
+		}
+		switch v := m.Options["split_at"].(type) {
+		case int:
+			return v
+		case int64:
+			return int(v)
+		case float64:
+			return int(v)
+		}
+	}
+	return 0
+}
+
+func runAudit(c *cli.Context) error {
+	store, err := snapshot.OpenReadOnly(snapshotPath())
+	if err != nil {
+		return err
+	}
+	defer store.Close()
+	a, err := extract.AuditSnapshot(store, splitAt(c))
+	if err != nil {
+		return err
+	}
+	if c.Bool("json") {
+		return printJSON(c.App.Writer, struct {
+			FormatVersion string `json:"format_version"`
+			*extract.Audit
+		}{formatVersion, a})
+	}
+	writeAudit(c.App.Writer, a)
+	return nil
+}
+
+func writeAudit(w io.Writer, a *extract.Audit) {
+	when := "never completed"
+	if !a.Extracted.IsZero() {
+		when = "extracted " + a.Extracted.Format(time.RFC3339)
+	}
+	fmt.Fprintf(w, "Audit of Kustomer org %q (%s, %d extract runs)\n", a.Org, when, a.Runs)
+
+	fmt.Fprintln(w, "\nRecords (and, of those, not updated for two years: archive search only):")
+	tw := tabwriter.NewWriter(w, 0, 0, 2, ' ', tabwriter.AlignRight)
+	for _, t := range record.Types {
+		old := ""
+		if n, ok := a.Old[t]; ok {
+			old = fmt.Sprint(n)
+		}
+		fmt.Fprintf(tw, "  %s\t%d\t%s\t\n", t, a.Counts[t], old)
+	}
+	tw.Flush()
+
+	c := a.Customers
+	fmt.Fprintf(w, "\nCustomers: %d. %d emails are shared by several customers (%d only by case); the %d customers sharing them become %d users, so %d users in all.\n",
+		c.Total, c.DuplicateEmails, c.CaseVariants, c.Sharing, c.MergedUsers, c.Users)
+	fmt.Fprintf(w, "  %d customers have no email (%d of them a phone, %d no contact at all).\n", c.WithoutEmail, c.PhoneOnly, c.WithoutEmail-c.PhoneOnly)
+	for _, d := range c.Examples {
+		fmt.Fprintf(w, "  %-40s %d customers  %s\n", d.Email, d.Customers, strings.Join(d.Spellings, ", "))
+	}
+
+	g := a.Agents
+	var types []string
+	for _, t := range sortedKeys(g.ByType) {
+		types = append(types, fmt.Sprintf("%d %s", g.ByType[t], t))
+	}
+	fmt.Fprintf(w, "\nAgents: %d users (%s), %d teams (%d without members); %d users in no team.\n", g.Users, strings.Join(types, ", "), g.Teams, g.EmptyTeams, g.Unteamed)
+	if g.Missing > 0 {
+		fmt.Fprintf(w, "  %d agents assigned to %d conversations are not in the users list (deleted): keep them as tags or a field.\n", g.Missing, g.MissingConversations)
+	}
+
+	fmt.Fprintln(w, "\nKlasses (custom objects take at most 100 fields; records at most 32 KB):")
+	tw = tabwriter.NewWriter(w, 0, 0, 2, ' ', 0)
+	for _, k := range a.Klasses {
+		var flags []string
+		if k.Status != "enabled" {
+			flags = append(flags, k.Status)
+		}
+		if k.OverFields {
+			flags = append(flags, "OVER 100 ATTRIBUTES")
+		}
+		if k.Large > 0 {
+			flags = append(flags, fmt.Sprintf("%d kobjects over 32 KB", k.Large))
+		}
+		fmt.Fprintf(tw, "  %s\t%s\t%d attributes\t%d kobjects\t%s\n", k.Name, k.DisplayName, k.Attributes, k.KObjects, strings.Join(flags, ", "))
+	}
+	tw.Flush()
+
+	var top []string
+	for _, t := range a.Tags.Top {
+		top = append(top, fmt.Sprintf("%q %d", t.Tag, t.Conversations))
+	}
+	fmt.Fprintf(w, "\nTags: %d distinct on conversations; most used: %s.\n", a.Tags.Distinct, strings.Join(top, ", "))
+
+	v := a.Conversations
+	fmt.Fprintf(w, "\nConversations: %d; %d over %d messages and notes (split into several tickets); the largest has %d (%s); %d empty; %d with several assignees.\n",
+		v.Total, v.OverSplit, v.SplitAt, v.Largest, v.LargestID, v.Empty, v.MultiAssignee)
+	b := a.Bodies
+	fmt.Fprintf(w, "Bodies: %d messages and notes over 65,535 characters (split or attached; the longest has %d); %d messages have only a preview.\n", b.Over, b.Longest, b.Truncated)
+
+	f := a.Attachments
+	fmt.Fprintf(w, "\nAttachments: %d (%s announced); %d files staged (%s), %d missing in Kustomer, %d oversize, %d refused, %d failed, %d not fetched yet.\n",
+		f.Attachments, humanBytes(f.MetadataBytes), f.Staged, humanBytes(f.Bytes), f.Missing, f.Oversize, f.Refused, f.Failed, f.Pending)
+
+	if len(a.Reconcile) > 0 {
+		var bad []string
+		for _, r := range a.Reconcile {
+			if !r.OK && r.Expected >= 0 {
+				bad = append(bad, fmt.Sprintf("%s (Kustomer %d, snapshot %d)", r.Type, r.Expected, r.Extracted))
+			}
+		}
+		if len(bad) == 0 {
+			fmt.Fprintln(w, "\nThe last extract reconciled every type with Kustomer's counts.")
+		} else {
+			fmt.Fprintf(w, "\nThe last extract did not reconcile: %s.\n", strings.Join(bad, ", "))
+		}
+	}
+}
+
+func sortedKeys[V any](m map[string]V) []string {
+	keys := make([]string, 0, len(m))
+	for k := range m {
+		keys = append(keys, k)
+	}
+	sort.Strings(keys)
+	return keys
+}
