@@ -77,18 +77,20 @@ func writeAudit(w io.Writer, a *extract.Audit) {
 	if !a.Extracted.IsZero() {
 		when = "extracted " + a.Extracted.Format(time.RFC3339)
 	}
-	fmt.Fprintf(w, "Audit of Kustomer org %q (%s, %d extract runs)\n", a.Org, when, a.Runs)
+	runs := "runs"
+	if a.Runs == 1 {
+		runs = "run"
+	}
+	fmt.Fprintf(w, "Audit of Kustomer org %q (%s, %d extract %s)\n", a.Org, when, a.Runs, runs)
 
-	fmt.Fprintln(w, "\nRecords (and, of those, not updated for two years: archive search only):")
-	tw := tabwriter.NewWriter(w, 0, 0, 2, ' ', tabwriter.AlignRight)
+	fmt.Fprintln(w, "\nRecords, and those not updated for two years (only archive search sees them):")
 	for _, t := range record.Types {
 		old := ""
 		if n, ok := a.Old[t]; ok {
-			old = fmt.Sprint(n)
+			old = fmt.Sprintf("%8d old", n)
 		}
-		fmt.Fprintf(tw, "  %s\t%d\t%s\t\n", t, a.Counts[t], old)
+		fmt.Fprintf(w, "  %-13s %8d%s\n", t, a.Counts[t], old)
 	}
-	tw.Flush()
 
 	c := a.Customers
 	fmt.Fprintf(w, "\nCustomers: %d. %d emails are shared by several customers (%d only by case); the %d customers sharing them become %d users, so %d users in all.\n",
@@ -109,7 +111,7 @@ func writeAudit(w io.Writer, a *extract.Audit) {
 	}
 
 	fmt.Fprintln(w, "\nKlasses (custom objects take at most 100 fields; records at most 32 KB):")
-	tw = tabwriter.NewWriter(w, 0, 0, 2, ' ', 0)
+	tw := tabwriter.NewWriter(w, 0, 0, 2, ' ', 0)
 	for _, k := range a.Klasses {
 		var flags []string
 		if k.Status != "enabled" {
@@ -119,7 +121,7 @@ func writeAudit(w io.Writer, a *extract.Audit) {
 			flags = append(flags, "OVER 100 ATTRIBUTES")
 		}
 		if k.Large > 0 {
-			flags = append(flags, fmt.Sprintf("%d kobjects over 32 KB", k.Large))
+			flags = append(flags, plural(k.Large, "kobject")+" over 32 KB")
 		}
 		fmt.Fprintf(tw, "  %s\t%s\t%d attributes\t%d kobjects\t%s\n", k.Name, k.DisplayName, k.Attributes, k.KObjects, strings.Join(flags, ", "))
 	}

@@ -290,10 +290,10 @@ func writeExtractResult(w io.Writer, res *extract.Result) {
 	tw := tabwriter.NewWriter(w, 0, 0, 2, ' ', 0)
 	for _, s := range res.Plan {
 		est := ""
-		if s.Estimate > 0 {
+		if s.Estimate > 0 && s.Estimate != s.Requests {
 			est = fmt.Sprintf(" (estimated %d)", s.Estimate)
 		}
-		fmt.Fprintf(tw, "  %s\t%s\t%d requests%s\t%s\n", s.Type, s.Strategy, s.Requests, est, s.Why)
+		fmt.Fprintf(tw, "  %s\t%s\t%s%s\t%s\n", s.Type, s.Strategy, plural(s.Requests, "request"), est, s.Why)
 	}
 	tw.Flush()
 
@@ -344,4 +344,11 @@ func humanBytes(n int64) string {
 		return fmt.Sprintf("%.1f KB", float64(n)/(1<<10))
 	}
 	return fmt.Sprintf("%d bytes", n)
+}
+
+func plural(n int, what string) string {
+	if n == 1 {
+		return "1 " + what
+	}
+	return fmt.Sprintf("%d %ss", n, what)
 }

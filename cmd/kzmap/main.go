@@ -66,6 +66,7 @@ func newApp() *cli.App {
 			return nil
 		},
 		Commands: []*cli.Command{
+			demoCommand(),
 			initCommand(),
 			fmtCommand(),
 			validateCommand(),

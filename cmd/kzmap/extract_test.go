@@ -1,0 +1,181 @@
+package main
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"net/http/httptest"
+	"os"
+	"path/filepath"
+	"regexp"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/google/go-cmp/cmp"
+
+	"github.com/kzmap/kzmap/dataset"
+	"github.com/kzmap/kzmap/kustomer/kustomersim"
+	"github.com/kzmap/kzmap/snapshot"
+)
+
+// kustomerSim serves a generated dataset on loopback with a one-second
+// rate limit window and points the environment at it.
+func kustomerSim(t *testing.T, profile string, seed int64) string {
+	t.Helper()
+	export := filepath.Join(t.TempDir(), "export")
+	if _, err := dataset.Generate(context.Background(), dataset.Options{Profile: profile, Seed: seed}, export); err != nil {
+		t.Fatal(err)
+	}
+	ds, err := kustomersim.Load(export)
+	if err != nil {
+		t.Fatal(err)
+	}
+	const key = "kzsim-test-key"
+	srv := httptest.NewServer(kustomersim.New(ds, kustomersim.Options{APIKey: key, Window: time.Second, Limit: 2000, SearchLimit: 500}))
+	t.Cleanup(srv.Close)
+	t.Setenv("KUSTOMER_BASE_URL", srv.URL)
+	t.Setenv("KUSTOMER_API_KEY", key)
+	t.Setenv("KZMAP_RATE_WINDOW", "1s")
+	return export
+}
+
+func kzmap(t *testing.T, args ...string) (stdout, stderr string, code int) {
+	t.Helper()
+	var out, errb bytes.Buffer
+	code = runWith(append([]string{"kzmap"}, args...), &out, &errb)
+	return out.String(), errb.String(), code
+}
+
+func mappingDir(t *testing.T) string {
+	t.Helper()
+	m := filepath.Join(t.TempDir(), "m")
+	if _, errs, code := kzmap(t, "init", m); code != 0 {
+		t.Fatal(errs)
+	}
+	return m
+}
+
+// TestExtractThenAudit runs the commands as a consultant would: a full
+// extract (--json), an incremental one (human view), then the audit, whose
+// view is pinned by a golden file.
+func TestExtractThenAudit(t *testing.T) {
+	kustomerSim(t, "small", 4)
+	m := mappingDir(t)
+
+	out, errs, code := kzmap(t, "-chdir", m, "extract", "--json")
+	if code != 0 {
+		t.Fatalf("extract: exit %d: %s", code, errs)
+	}
+	var res struct {
+		FormatVersion string `json:"format_version"`
+		Mode          string `json:"mode"`
+		Requests      struct {
+			Total int `json:"total"`
+		} `json:"requests"`
+		Checks []struct {
+			Type string `json:"type"`
+			OK   bool   `json:"ok"`
+		} `json:"reconciliation"`
+	}
+	if err := json.Unmarshal([]byte(out), &res); err != nil {
+		t.Fatalf("--json is not one document: %v\n%s", err, out)
+	}
+	if res.FormatVersion != formatVersion || res.Mode != "full" || len(res.Checks) != 10 || res.Requests.Total == 0 {
+		t.Errorf("extract --json: %+v", res)
+	}
+	for _, c := range res.Checks {
+		if !c.OK {
+			t.Errorf("%s did not reconcile", c.Type)
+		}
+	}
+	if errs != "" {
+		t.Errorf("stderr without a terminal: %q", errs)
+	}
+	for _, p := range []string{"snapshot.db", "attachments"} {
+		if _, err := os.Stat(filepath.Join(m, ".kzmap", p)); err != nil {
+			t.Error(err)
+		}
+	}
+
+	out, errs, code = kzmap(t, "-chdir", m, "extract")
+	if code != 0 {
+		t.Fatalf("second extract: exit %d: %s", code, errs)
+	}
+	for _, want := range []string{"(run 2, incremental)", "New or changed in this run: nothing.", "Reconciliation", "Next: kzmap audit"} {
+		if !strings.Contains(out, want) {
+			t.Errorf("second extract does not say %q:\n%s", want, out)
+		}
+	}
+
+	out, errs, code = kzmap(t, "-chdir", m, "audit")
+	if code != 0 {
+		t.Fatalf("audit: exit %d: %s", code, errs)
+	}
+	got := regexp.MustCompile(`extracted \S+,`).ReplaceAllString(out, "extracted TIME,")
+	golden(t, "audit_small.golden", got)
+
+	out, _, code = kzmap(t, "-chdir", m, "audit", "--json")
+	var a struct {
+		FormatVersion string         `json:"format_version"`
+		Counts        map[string]int `json:"counts"`
+		Customers     struct {
+			DuplicateEmails int `json:"duplicate_emails"`
+		} `json:"customers"`
+	}
+	if code != 0 || json.Unmarshal([]byte(out), &a) != nil || a.FormatVersion != formatVersion || a.Counts["customer"] != 50 {
+		t.Errorf("audit --json (exit %d): %+v\n%.500s", code, a, out)
+	}
+}
+
+func golden(t *testing.T, name, got string) {
+	t.Helper()
+	path := filepath.Join("testdata", name)
+	if *update {
+		if err := os.WriteFile(path, []byte(got), 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+	want, err := os.ReadFile(path)
+	if err != nil {
+		t.Fatalf("%v (go test ./cmd/kzmap -run %s -update writes it)", err, t.Name())
+	}
+	if diff := cmp.Diff(string(want), got); diff != "" {
+		t.Errorf("%s (-want +got):\n%s", name, diff)
+	}
+}
+
+func TestExtractSaysWhoHoldsTheLock(t *testing.T) {
+	kustomerSim(t, "small", 1)
+	m := mappingDir(t)
+	st, err := snapshot.Open(filepath.Join(m, ".kzmap", "snapshot.db"), snapshot.Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer st.Close()
+	_, errs, code := kzmap(t, "-chdir", m, "extract")
+	if code != 1 || !strings.Contains(errs, "snapshot.db is locked by another kzmap (pid ") {
+		t.Errorf("exit %d: %s", code, errs)
+	}
+}
+
+func TestExtractAndAuditMistakes(t *testing.T) {
+	m := mappingDir(t)
+	t.Setenv("KUSTOMER_API_KEY", "")
+	cases := []struct {
+		args []string
+		want string
+	}{
+		{[]string{"audit"}, "no snapshot at .kzmap/snapshot.db: run kzmap extract first"},
+		{[]string{"extract"}, "KUSTOMER_API_KEY is not set"},
+		{[]string{"extract", "--since", "last tuesday"}, `--since "last tuesday": want a time such as 2024-03-01`},
+		{[]string{"extract", "--since", "2025-01-02", "--until", "2025-01-01"}, "is not after --since"},
+		{[]string{"extract", "--only", "tickets"}, `--only: unknown type "tickets"`},
+	}
+	for _, c := range cases {
+		_, errs, code := kzmap(t, append([]string{"-chdir", m}, c.args...)...)
+		if code != 1 || !strings.Contains(errs, c.want) {
+			t.Errorf("%v: exit %d, stderr %q; want %q", c.args, code, errs, c.want)
+		}
+	}
+}
