@@ -221,4 +221,3 @@ func setEnv(vars map[string]string) func() {
 		}
 	}
 }
-
