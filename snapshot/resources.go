@@ -497,6 +497,28 @@ func (s *Store) ForEachChild(parentType, parentID, childType string, fn func(id 
 	})
 }
 
+// CountChildren counts a parent's children from the index alone, without
+// reading them.
+func (s *Store) CountChildren(parentType, parentID, childType string) (int, error) {
+	r, ok := relationOf(childType)
+	if !ok || r.parent != parentType {
+		return 0, fmt.Errorf("no %s → %s index", parentType, childType)
+	}
+	n := 0
+	if parentID == "" || strings.ContainsRune(parentID, 0) {
+		return 0, nil
+	}
+	err := s.view(func(tx *bolt.Tx) error {
+		c := tx.Bucket(bChildren).Bucket([]byte(r.bucket())).Cursor()
+		prefix := append([]byte(parentID), 0)
+		for k, _ := c.Seek(prefix); k != nil && bytes.HasPrefix(k, prefix); k, _ = c.Next() {
+			n++
+		}
+		return nil
+	})
+	return n, err
+}
+
 // Count returns the number of resources of a type. It is kept on every
 // write, so it costs one lookup.
 func (s *Store) Count(typ string) (n int, err error) {

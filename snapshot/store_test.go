@@ -163,6 +163,9 @@ func TestConformance(t *testing.T) {
 						t.Errorf("%s %s %s: %s", c.pt, c.pid, c.ct, diff)
 					}
 				}
+				if n, err := s.CountChildren("conversation", "v1", "message"); n != 3 || err != nil {
+					t.Errorf("CountChildren = %d, %v", n, err)
+				}
 				if err := s.ForEachChild("customer", "u1", "message", func(string, []byte) error { return nil }); err == nil {
 					t.Error("an unindexed relation was accepted")
 				}

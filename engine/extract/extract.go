@@ -453,8 +453,10 @@ func (e *engine) write(raws []json.RawMessage, cursors map[string]snapshot.Curso
 
 func (e *engine) writeMarked(raws []json.RawMessage, cursors map[string]snapshot.Cursor, also func(tx *snapshot.Tx) error, mark bool) (int, error) {
 	changed := map[string]int{}
+	records := 0
 	err := e.store.Update(func(tx *snapshot.Tx) error {
 		clear(changed)
+		records = 0
 		hwm := map[string]snapshot.Meta{}
 		for _, raw := range raws {
 			m, err := snapshot.ParseMeta(raw)
@@ -464,6 +466,9 @@ func (e *engine) writeMarked(raws []json.RawMessage, cursors map[string]snapshot
 			ch, err := tx.Put(raw)
 			if err != nil {
 				return err
+			}
+			if m.Type != "attachment" {
+				records++ // attachment records ride along; their files are counted
 			}
 			if h, ok := hwm[m.Type]; !ok || after(m, h) {
 				hwm[m.Type] = m
@@ -519,7 +524,7 @@ func (e *engine) writeMarked(raws []json.RawMessage, cursors map[string]snapshot
 		n += c
 	}
 	e.mu.Unlock()
-	e.prog.Records(len(raws))
+	e.prog.Records(records)
 	return n, nil
 }
 
@@ -564,6 +569,10 @@ func (e *engine) setPlan(typ string, c snapshot.Cursor) error {
 }
 
 func (e *engine) result(ctx context.Context, before kustomer.Stats, start time.Time) (*Result, error) {
+	checks, err := e.reconcile(ctx)
+	if err != nil {
+		return nil, err
+	}
 	after := e.src.Stats()
 	res := &Result{
 		RunID: e.run.ID, Mode: e.run.Mode, Resumed: e.run.Resumed > 0, ServerTime: e.now,
@@ -604,10 +613,7 @@ func (e *engine) result(ctx context.Context, before kustomer.Stats, start time.T
 		return nil, err
 	}
 	res.Counts = counts
-	res.Checks, err = e.reconcile(ctx)
-	if err != nil {
-		return nil, err
-	}
+	res.Checks = checks
 	res.Files, err = FileSummary(e.store)
 	if err != nil {
 		return nil, err

@@ -20,7 +20,7 @@ type Progress interface {
 
 type nopProgress struct{}
 
-func (nopProgress) Phase(string)       {}
-func (nopProgress) Expect(int)          {}
-func (nopProgress) Records(int)       {}
-func (nopProgress) Note(string)       {}
+func (nopProgress) Phase(string) {}
+func (nopProgress) Expect(int)   {}
+func (nopProgress) Records(int)  {}
+func (nopProgress) Note(string)  {}
