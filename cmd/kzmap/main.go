@@ -78,6 +78,7 @@ func newApp() *cli.App {
 			showCommand(),
 			applyCommand(),
 			stateCommand(),
+			destroyCommand(),
 			versionCommand(),
 		},
 		HideVersion:          false,

@@ -16,5 +16,7 @@ func TestMain(m *testing.M) {
 // TestScripts runs the CLI scenarios in testdata/script: whole workflows
 // through the real binary entry point.
 func TestScripts(t *testing.T) {
-	testscript.Run(t, testscript.Params{Dir: "testdata/script"})
+	testscript.Run(t, testscript.Params{Dir: "testdata/script", Cmds: map[string]func(*testscript.TestScript, bool, []string){
+		"zsim": simCmd,
+	}})
 }

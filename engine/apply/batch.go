@@ -108,6 +108,9 @@ func confirm(b checkpoint.Batch, outs []outcome) ([]checkpoint.Record, []checkpo
 			if i < len(b.Comments) {
 				r.Entry.Comments = b.Comments[i]
 			}
+			if b.Kind == "custom_object_record" && i < len(b.ExternalIDs) {
+				r.Entry.Object, _, _ = strings.Cut(b.ExternalIDs[i], "\x00")
+			}
 			if aliasKinds[b.Kind] && !strings.Contains(b.Keys[i], "#") && i < len(b.Sources) {
 				for _, src := range strings.Split(b.Sources[i], ",") {
 					if t, id, ok := strings.Cut(src, "/"); ok {

@@ -269,3 +269,57 @@ func (s *Store) Runs() ([]Run, error) {
 	sort.Slice(out, func(i, j int) bool { return out[i].Started.Before(out[j].Started) })
 	return out, err
 }
+
+// Batches lists the completed batches, oldest first; with run set, only
+// that run's.
+func (s *Store) Batches(run string) ([]Batch, error) {
+	var out []Batch
+	err := s.db.View(func(tx *bolt.Tx) error {
+		return tx.Bucket(bBatches).ForEach(func(k, v []byte) error {
+			var b Batch
+			if err := decode(v, &b, "batches", string(k)); err != nil {
+				return err
+			}
+			if run == "" || b.Run == run {
+				out = append(out, b)
+			}
+			return nil
+		})
+	})
+	sort.Slice(out, func(i, j int) bool { return out[i].SentAt.Before(out[j].SentAt) })
+	return out, err
+}
+
+// Forgotten is a record deleted from Zendesk, to be removed from the store
+// with the aliases that pointed at it.
+type Forgotten struct {
+	Kind, Key string
+	Aliases   []Alias
+}
+
+// Forget removes records (deleted from Zendesk by destroy) in one
+// transaction, so a later plan creates them again if they are still
+// wanted.
+func (s *Store) Forget(records []Forgotten) error {
+	return s.db.Update(func(tx *bolt.Tx) error {
+		for _, r := range records {
+			if kb := tx.Bucket(bRecords).Bucket([]byte(r.Kind)); kb != nil {
+				if err := kb.Delete([]byte(r.Key)); err != nil {
+					return err
+				}
+			}
+			for _, a := range r.Aliases {
+				ab := tx.Bucket(bAliases).Bucket([]byte(a.SourceType))
+				if ab == nil {
+					continue
+				}
+				if v := ab.Get([]byte(a.SourceID)); string(v) == r.Kind+"\x00"+r.Key {
+					if err := ab.Delete([]byte(a.SourceID)); err != nil {
+						return err
+					}
+				}
+			}
+		}
+		return bumpSerial(tx)
+	})
+}

@@ -66,6 +66,8 @@ type Entry struct {
 	// Comments lists the source keys of the comments an imported ticket
 	// holds, so a later plan appends only new ones.
 	Comments []string `json:"comments,omitempty"`
+	// Object is the custom object key of a custom object record.
+	Object string `json:"object,omitempty"`
 }
 
 // Options configure Open.

@@ -82,3 +82,20 @@ func TestOldRecordsComeFromArchiveSearch(t *testing.T) {
 	}
 	t.Logf("%d old conversations; %d requests: %+v", old, len(reqs), res.Plan)
 }
+
+func TestMayNameAttachments(t *testing.T) {
+	for raw, want := range map[string]bool{
+		`{"attributes":{"attachments":[]}}`:                          false,
+		`{"attributes":{"attachments" : [ ] }}`:                      false,
+		`{"attributes":{"body":"x"}}`:                                 false,
+		`{"attributes":{"attachments":[{"id":"a"}]}}`:                true,
+		`{"attributes":{"attachments": [ {"id":"a"}]}}`:              true,
+		`{"attributes":{"tags":["attachments"],"attachments":[{}]}}`: true,
+		`{"attributes":{"tags":["attachments"],"attachments":[]}}`:   false,
+		`{"attributes":{"attachments":null}}`:                        true,
+	} {
+		if got := mayNameAttachments([]byte(raw)); got != want {
+			t.Errorf("%s: %v, want %v", raw, got, want)
+		}
+	}
+}

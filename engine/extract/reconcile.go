@@ -1,7 +1,6 @@
 package extract
 
 import (
-	"bytes"
 	"context"
 	"encoding/json"
 	"fmt"
@@ -179,7 +178,7 @@ func (e *engine) total(ctx context.Context, typ string) (int, string, error) {
 func attachmentRefCount(s *snapshot.Store) (int, error) {
 	seen := map[string]struct{}{}
 	err := s.ForEach("message", func(id string, raw []byte) error {
-		if !bytes.Contains(raw, []byte(`"attachments":[{`)) && !bytes.Contains(raw, []byte(`"attachments": [{`)) {
+		if !mayNameAttachments(raw) {
 			return nil
 		}
 		var r attachmentRefs

@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"net/url"
 	"strings"
+	"sync"
 
 	"golang.org/x/sync/errgroup"
 
@@ -35,12 +36,35 @@ func (e *engine) phaseRepair(ctx context.Context) error {
 		if len(batch) == 0 {
 			return nil
 		}
+		// Conversations whose thread is whole only lose their marker: all
+		// of those in a batch in one transaction.
+		var mu sync.Mutex
+		var whole []string
 		g, gctx := errgroup.WithContext(ctx)
 		g.SetLimit(e.opts.Workers)
 		for _, m := range batch {
-			g.Go(func() error { return e.repair(gctx, strings.TrimPrefix(m.Stream, prefix), m.Stream) })
+			g.Go(func() error {
+				fetched, err := e.repair(gctx, strings.TrimPrefix(m.Stream, prefix), m.Stream)
+				if err == nil && !fetched {
+					mu.Lock()
+					whole = append(whole, m.Stream)
+					mu.Unlock()
+				}
+				return err
+			})
 		}
 		if err := g.Wait(); err != nil {
+			return err
+		}
+		err = e.store.Update(func(tx *snapshot.Tx) error {
+			for _, k := range whole {
+				if err := tx.DeleteCursor(k); err != nil {
+					return err
+				}
+			}
+			return nil
+		})
+		if err != nil {
 			return err
 		}
 		after = batch[len(batch)-1].Stream
@@ -55,10 +79,14 @@ type attachmentRefs struct {
 	} `json:"attributes"`
 }
 
-func (e *engine) repair(ctx context.Context, conv, marker string) error {
+// repair checks one conversation's thread and reads its lists where it
+// falls short, writing what they hold with the marker's removal. It
+// reports whether it read anything; a whole thread's marker is left to
+// the caller.
+func (e *engine) repair(ctx context.Context, conv, marker string) (fetched bool, err error) {
 	wantM, wantN := -1, -1
 	if raw, ok, err := e.store.Get("conversation", conv); err != nil {
-		return err
+		return false, err
 	} else if ok {
 		var c convCounts
 		if json.Unmarshal(raw, &c) == nil {
@@ -67,9 +95,9 @@ func (e *engine) repair(ctx context.Context, conv, marker string) error {
 	}
 	var msgs, notes int
 	var refs []string
-	err := e.store.ForEachChild("conversation", conv, "message", func(id string, raw []byte) error {
+	err = e.store.ForEachChild("conversation", conv, "message", func(id string, raw []byte) error {
 		msgs++
-		if bytes.Contains(raw, []byte(`"attachments"`)) {
+		if mayNameAttachments(raw) {
 			var r attachmentRefs
 			if json.Unmarshal(raw, &r) == nil {
 				for _, a := range r.Attributes.Attachments {
@@ -82,18 +110,18 @@ func (e *engine) repair(ctx context.Context, conv, marker string) error {
 		return nil
 	})
 	if err != nil {
-		return err
+		return false, err
 	}
 	err = e.store.ForEachChild("conversation", conv, "note", func(string, []byte) error {
 		notes++
 		return nil
 	})
 	if err != nil {
-		return err
+		return false, err
 	}
 	missing, err := e.store.Missing("attachment", refs)
 	if err != nil {
-		return err
+		return false, err
 	}
 	fetchM := e.scope["message"] && wantM > msgs
 	fetchN := e.scope["note"] && wantN > notes
@@ -103,25 +131,28 @@ func (e *engine) repair(ctx context.Context, conv, marker string) error {
 	if fetchM {
 		got, err := e.pages(ctx, "repair", base+"messages", url.Values{"include": {"attachments"}})
 		if err != nil {
-			return err
+			return false, err
 		}
 		raws = append(raws, got...)
 	}
 	if fetchN {
 		got, err := e.pages(ctx, "repair", base+"notes", nil)
 		if err != nil {
-			return err
+			return false, err
 		}
 		raws = append(raws, got...)
 	}
 	if fetchA {
 		got, err := e.pages(ctx, "repair", base+"attachments", nil)
 		if err != nil {
-			return err
+			return false, err
 		}
 		raws = append(raws, got...)
 	}
-	if fetchM || fetchN || fetchA {
+	if !fetchM && !fetchN && !fetchA {
+		return false, nil
+	}
+	{
 		var what []string
 		for _, f := range []struct {
 			ok   bool
@@ -136,7 +167,30 @@ func (e *engine) repair(ctx context.Context, conv, marker string) error {
 		e.mu.Unlock()
 	}
 	_, err = e.writeMarked(raws, nil, func(tx *snapshot.Tx) error { return tx.DeleteCursor(marker) }, false)
-	return err
+	return true, err
+}
+
+// mayNameAttachments is a cheap test before decoding a message: most say
+// "attachments":[] or nothing. It errs only towards true.
+func mayNameAttachments(raw []byte) bool {
+	key := []byte(`"attachments"`)
+	for {
+		i := bytes.Index(raw, key)
+		if i < 0 {
+			return false
+		}
+		raw = raw[i+len(key):]
+		rest := bytes.TrimLeft(raw, " \t\r\n")
+		if len(rest) == 0 || rest[0] != ':' {
+			continue // the word as a value, not the key
+		}
+		rest = bytes.TrimLeft(rest[1:], " \t\r\n")
+		if len(rest) == 0 || rest[0] != '[' {
+			return true // not an array: let the decoder say
+		}
+		rest = bytes.TrimLeft(rest[1:], " \t\r\n")
+		return len(rest) > 0 && rest[0] != ']'
+	}
 }
 
 // pages reads a per-parent list to its end. These lists are short (one

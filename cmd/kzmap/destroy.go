@@ -1,0 +1,129 @@
+package main
+
+import (
+	"fmt"
+	"os"
+	"os/signal"
+	"strings"
+	"syscall"
+
+	"github.com/urfave/cli/v2"
+
+	"github.com/kzmap/kzmap/dsl"
+	"github.com/kzmap/kzmap/engine/apply"
+	"github.com/kzmap/kzmap/engine/checkpoint"
+)
+
+func destroyCommand() *cli.Command {
+	return &cli.Command{
+		Name:  "destroy",
+		Usage: "roll back: delete from Zendesk what one batch or one apply run created",
+		Flags: []cli.Flag{
+			&cli.StringFlag{Name: "batch", Usage: "the batch `ID` (kzmap state list, kzmap state batch)"},
+			&cli.StringFlag{Name: "run", Usage: "the apply run `ID` (kzmap state list), or last"},
+			&cli.BoolFlag{Name: "auto-approve", Usage: "delete without asking"},
+		},
+		Action: func(c *cli.Context) error {
+			if (c.String("batch") == "") == (c.String("run") == "") {
+				return fmt.Errorf("destroy takes exactly one of --batch ID and --run ID")
+			}
+			cfg, err := loadValid(c)
+			if err != nil {
+				return err
+			}
+			store, err := openCheckpointRW()
+			if err != nil {
+				return err
+			}
+			defer store.Close()
+			var batches []checkpoint.Batch
+			if id := c.String("batch"); id != "" {
+				b, ok, err := store.Batch(id)
+				if err != nil {
+					return err
+				}
+				if !ok {
+					return fmt.Errorf("no batch %q in the checkpoint (kzmap state list shows the runs)", id)
+				}
+				batches = []checkpoint.Batch{b}
+			} else if run, err := runID(store, c.String("run")); err != nil {
+				return err
+			} else if batches, err = store.Batches(run); err != nil {
+				return err
+			} else if len(batches) == 0 {
+				return fmt.Errorf("no batches of run %q in the checkpoint (kzmap state list shows the runs)", c.String("run"))
+			}
+			targets, err := apply.Targets(store, batches)
+			if err != nil {
+				return err
+			}
+			counts, kept := map[string]int{}, map[string]int{}
+			var del []apply.Target
+			for _, t := range targets {
+				if apply.Deletable(t.Kind) {
+					counts[t.Kind]++
+					del = append(del, t)
+				} else {
+					kept[t.Kind]++
+				}
+			}
+			w := c.App.Writer
+			if len(targets) == 0 {
+				fmt.Fprintln(w, "Nothing to destroy: what these batches created is gone already or was rewritten since.")
+				return nil
+			}
+			fmt.Fprintf(w, "Destroy what %d batch(es) created:\n", len(batches))
+			for _, k := range dsl.Kinds {
+				if n := counts[k.Kind]; n > 0 {
+					fmt.Fprintf(w, "  delete %-22s %d\n", k.Kind, n)
+				}
+			}
+			for _, k := range dsl.Kinds {
+				if n := kept[k.Kind]; n > 0 {
+					fmt.Fprintf(w, "  keep   %-22s %d (kzmap does not delete these; remove them in Zendesk's admin if you must)\n", k.Kind, n)
+				}
+			}
+			if len(del) == 0 {
+				return nil
+			}
+			if !c.Bool("auto-approve") {
+				ok, err := confirm(c.App.Reader, w, "\nDelete these records from Zendesk? Only 'yes' is accepted: ")
+				if err != nil {
+					return err
+				}
+				if !ok {
+					fmt.Fprintln(w, "Nothing deleted.")
+					return exitCode(1)
+				}
+			}
+			client, err := zendeskClient(cfg)
+			if err != nil {
+				return err
+			}
+			ctx, stop := signal.NotifyContext(c.Context, os.Interrupt, syscall.SIGTERM)
+			defer stop()
+			n, err := apply.Destroy(ctx, store, client, del)
+			fmt.Fprintf(w, "Deleted %d of %d records; the checkpoint forgot them, so a later plan creates them again if the mapping still wants them.\n", n, len(del))
+			return err
+		},
+	}
+}
+
+// runID resolves "last" to the latest run that created something.
+func runID(store *checkpoint.Store, id string) (string, error) {
+	if id != "last" {
+		return id, nil
+	}
+	runs, err := store.Runs()
+	if err != nil {
+		return "", err
+	}
+	for i := len(runs) - 1; i >= 0; i-- {
+		for k, n := range runs[i].Counts {
+			if n > 0 && strings.HasSuffix(k, ".created") {
+				return runs[i].ID, nil
+			}
+		}
+	}
+	return "", fmt.Errorf("no apply run created anything yet")
+}

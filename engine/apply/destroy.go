@@ -1,0 +1,152 @@
+package apply
+
+import (
+	"context"
+	"fmt"
+	"sort"
+	"strconv"
+	"strings"
+
+	"github.com/kzmap/kzmap/engine/checkpoint"
+	"github.com/kzmap/kzmap/zendesk"
+)
+
+// Target is one record a batch created, as destroy sees it.
+type Target struct {
+	Kind, Key, ZendeskID, Object string
+	Aliases                      []checkpoint.Alias
+}
+
+// Deletable says whether kzmap can delete records of a kind: Zendesk's
+// bulk deletes exist for tickets and custom object records; users,
+// organizations, groups and custom objects are left to the admin (users
+// with tickets cannot be deleted, and a deleted user is only suspended).
+func Deletable(kind string) bool { return kind == "ticket" || kind == "custom_object_record" }
+
+// Targets lists what the given batches created that the checkpoint still
+// holds, by kind and key.
+func Targets(st *checkpoint.Store, batches []checkpoint.Batch) ([]Target, error) {
+	var out []Target
+	for _, b := range batches {
+		if b.Op != "create" {
+			continue // updates and appended comments created no record
+		}
+		created := map[string]string{}
+		for _, c := range b.Created {
+			if k, id, ok := strings.Cut(c, "="); ok {
+				created[k] = id
+			}
+		}
+		for i, key := range b.Keys {
+			e, ok, err := st.Get(b.Kind, key)
+			if err != nil {
+				return nil, err
+			}
+			if !ok || e.ZendeskID != created[b.Kind+"/"+key] {
+				continue // deleted already, or not this batch's record any more
+			}
+			t := Target{Kind: b.Kind, Key: key, ZendeskID: e.ZendeskID, Object: e.Object}
+			if i < len(b.Sources) {
+				for _, src := range strings.Split(b.Sources[i], ",") {
+					if typ, id, ok := strings.Cut(src, "/"); ok {
+						t.Aliases = append(t.Aliases, checkpoint.Alias{SourceType: typ, SourceID: id})
+					}
+				}
+			}
+			out = append(out, t)
+		}
+	}
+	sort.Slice(out, func(i, j int) bool {
+		if out[i].Kind != out[j].Kind {
+			return out[i].Kind < out[j].Kind
+		}
+		return out[i].Key < out[j].Key
+	})
+	return out, nil
+}
+
+// Destroy deletes the deletable targets from Zendesk, 100 at a time
+// through bulk jobs, and removes from the checkpoint what Zendesk
+// confirmed deleted. It returns how many were deleted.
+func Destroy(ctx context.Context, st *checkpoint.Store, c *zendesk.Client, targets []Target) (int, error) {
+	var tickets []Target
+	records := map[string][]Target{}
+	for _, t := range targets {
+		switch t.Kind {
+		case "ticket":
+			tickets = append(tickets, t)
+		case "custom_object_record":
+			records[t.Object] = append(records[t.Object], t)
+		}
+	}
+	deleted := 0
+	forget := func(batch []Target, res *zendesk.JobOutcome) error {
+		var gone []checkpoint.Forgotten
+		failed := map[int]bool{}
+		for _, r := range res.Results {
+			if !r.Success {
+				failed[r.Index] = true
+			}
+		}
+		for i, t := range batch {
+			if !failed[i] {
+				gone = append(gone, checkpoint.Forgotten{Kind: t.Kind, Key: t.Key, Aliases: t.Aliases})
+			}
+		}
+		deleted += len(gone)
+		return st.Forget(gone)
+	}
+	for len(tickets) > 0 {
+		n := min(100, len(tickets))
+		batch := tickets[:n]
+		tickets = tickets[n:]
+		ids := make([]int64, 0, n)
+		for _, t := range batch {
+			id, err := strconv.ParseInt(t.ZendeskID, 10, 64)
+			if err != nil {
+				return deleted, fmt.Errorf("ticket %s: checkpoint id %q is not a number", t.Key, t.ZendeskID)
+			}
+			ids = append(ids, id)
+		}
+		job, err := c.DestroyManyTickets(ctx, ids)
+		if err != nil {
+			return deleted, err
+		}
+		res, err := job.Wait(ctx)
+		if err != nil {
+			return deleted, err
+		}
+		if err := forget(batch, res); err != nil {
+			return deleted, err
+		}
+	}
+	objs := make([]string, 0, len(records))
+	for o := range records {
+		objs = append(objs, o)
+	}
+	sort.Strings(objs)
+	for _, obj := range objs {
+		recs := records[obj]
+		for len(recs) > 0 {
+			n := min(100, len(recs))
+			batch := recs[:n]
+			recs = recs[n:]
+			ids := make([]string, n)
+			for i, t := range batch {
+				ids[i] = t.ZendeskID
+			}
+			job, err := c.DeleteRecords(ctx, obj, ids, false)
+			if err != nil {
+				return deleted, err
+			}
+			res, err := job.Wait(ctx)
+			if err != nil {
+				return deleted, err
+			}
+			if err := forget(batch, res); err != nil {
+				return deleted, err
+			}
+		}
+	}
+	return deleted, nil
+}
