@@ -236,7 +236,7 @@ func (s *Store) StageFile(id string, r io.Reader, want, limit int64, meta File) 
 			}
 		}
 	}
-	err = s.Update(func(tx *Tx) error { return tx.SetFile(id, f) })
+	err = s.Batch(func(tx *Tx) error { return tx.SetFile(id, f) })
 	return f, err
 }
 
@@ -249,5 +249,5 @@ func (s *Store) RecordFile(id string, f File) error {
 	if f.At.IsZero() {
 		f.At = time.Now().UTC()
 	}
-	return s.Update(func(tx *Tx) error { return tx.SetFile(id, f) })
+	return s.Batch(func(tx *Tx) error { return tx.SetFile(id, f) })
 }

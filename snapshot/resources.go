@@ -176,6 +176,27 @@ func (s *Store) Update(fn func(tx *Tx) error) error {
 	})
 }
 
+// Batch is Update for concurrent writers: calls from several goroutines
+// may share one transaction, and so one sync to disk. fn may run more
+// than once (alone, after another call in its batch failed), so it must
+// write the same whatever ran before it.
+func (s *Store) Batch(fn func(tx *Tx) error) (err error) {
+	if s.db == nil {
+		return errors.New("snapshot is closed")
+	}
+	if s.readOnly {
+		return ErrReadOnly
+	}
+	defer protect(&err, s.path)()
+	return s.db.Batch(func(btx *bolt.Tx) error {
+		t := &Tx{tx: btx, s: s}
+		if err := fn(t); err != nil {
+			return err
+		}
+		return t.finish()
+	})
+}
+
 func (t *Tx) loadDigest() {
 	if !t.loaded {
 		copy(t.digest[:], t.tx.Bucket(bMeta).Get(kDigest))

@@ -127,6 +127,9 @@ func Open(path string, opts Options) (s *Store, err error) {
 		}
 		return nil, fmt.Errorf("open snapshot %s: %w: %w; keep a copy of the file, then move it aside to extract again", path, ErrCorrupt, err)
 	}
+	// Concurrent writers (the extractor's workers) share a commit when
+	// they write within a few milliseconds of each other.
+	db.MaxBatchDelay = 2 * time.Millisecond
 	s = &Store{db: db, path: path, files: filepath.Join(filepath.Dir(path), "attachments"), readOnly: opts.ReadOnly}
 	fail := func(err error) (*Store, error) {
 		s.Close()

@@ -454,7 +454,7 @@ func (e *engine) write(raws []json.RawMessage, cursors map[string]snapshot.Curso
 func (e *engine) writeMarked(raws []json.RawMessage, cursors map[string]snapshot.Cursor, also func(tx *snapshot.Tx) error, mark bool) (int, error) {
 	changed := map[string]int{}
 	records := 0
-	err := e.store.Update(func(tx *snapshot.Tx) error {
+	err := e.store.Batch(func(tx *snapshot.Tx) error {
 		clear(changed)
 		records = 0
 		hwm := map[string]snapshot.Meta{}

@@ -87,7 +87,7 @@ func TestMayNameAttachments(t *testing.T) {
 	for raw, want := range map[string]bool{
 		`{"attributes":{"attachments":[]}}`:                          false,
 		`{"attributes":{"attachments" : [ ] }}`:                      false,
-		`{"attributes":{"body":"x"}}`:                                 false,
+		`{"attributes":{"body":"x"}}`:                                false,
 		`{"attributes":{"attachments":[{"id":"a"}]}}`:                true,
 		`{"attributes":{"attachments": [ {"id":"a"}]}}`:              true,
 		`{"attributes":{"tags":["attachments"],"attachments":[{}]}}`: true,
