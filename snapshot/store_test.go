@@ -6,6 +6,7 @@ import (
 	"os"
 	"path/filepath"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
@@ -595,5 +596,43 @@ func TestOldSchemaIsMigratedByAWriterOnly(t *testing.T) {
 		t.Errorf("after the writer migrated: %v", err)
 	} else {
 		r.Close()
+	}
+}
+
+// Batch calls from many goroutines share commits; the content, counts,
+// indexes and digest come out as if each had its own.
+func TestBatchFromManyGoroutines(t *testing.T) {
+	s, _ := open(t)
+	var wg sync.WaitGroup
+	for g := range 8 {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for i := range 40 {
+				raw := res("message", fmt.Sprintf("m%d-%02d", g, i), fmt.Sprintf("2024-01-01T00:00:%02d.000Z", i), rel("conversation", "conversation", fmt.Sprintf("v%d", g)))
+				err := s.Batch(func(tx *Tx) error {
+					if _, err := tx.Put(raw); err != nil {
+						return err
+					}
+					return tx.SetCursor(fmt.Sprintf("g%d", g), Cursor{Page: i})
+				})
+				if err != nil {
+					t.Error(err)
+				}
+			}
+		}()
+	}
+	wg.Wait()
+	if n, _ := s.Count("message"); n != 320 {
+		t.Errorf("count %d", n)
+	}
+	if n, _ := s.CountChildren("conversation", "v3", "message"); n != 40 {
+		t.Errorf("children %d", n)
+	}
+	if c, _, _ := s.Cursor("g5"); c.Page != 39 {
+		t.Errorf("cursor %+v", c)
+	}
+	if err := s.Verify(); err != nil {
+		t.Error(err)
 	}
 }

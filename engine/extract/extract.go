@@ -141,10 +141,13 @@ const twoYears = 730 * 24 * time.Hour
 
 // Cursor names. Everything under "s:" belongs to the current run and is
 // cleared when a new run starts; "hwm:<type>" (the newest updatedAt
-// written of each type) carries over to the next incremental run.
+// written of each type) and "covered:<type>" (a run read the whole type,
+// not a --since/--until window of it) carry over to the next run, which is
+// incremental for a type only when both are there.
 const (
-	runPrefix = "s:"
-	hwmPrefix = "hwm:"
+	runPrefix     = "s:"
+	hwmPrefix     = "hwm:"
+	coveredPrefix = "covered:"
 )
 
 type engine struct {
@@ -313,6 +316,9 @@ func (e *engine) do(ctx context.Context) (res *Result, err error) {
 
 	res, err = e.result(ctx, before, start)
 	if err != nil {
+		return nil, err
+	}
+	if err := e.cover(); err != nil {
 		return nil, err
 	}
 	report, _ := json.Marshal(res)
@@ -551,11 +557,39 @@ func (e *engine) mode(typ string) (mode string, from, to time.Time, err error) {
 	if err != nil || !ok {
 		return "full", time.Time{}, time.Time{}, err
 	}
+	if _, ok, err := e.store.Cursor(coveredPrefix + typ); err != nil || !ok {
+		// Only a window of the type was ever read: read it whole.
+		return "full", time.Time{}, time.Time{}, err
+	}
 	from = c.UpdatedAt
 	if s := e.prev.ServerTime; !s.IsZero() && s.Before(from) {
 		from = s
 	}
 	return "incremental", from.Add(-e.opts.Overlap), time.Time{}, nil
+}
+
+// cover records, at the end of a complete run, the searchable types it
+// read whole (fully or since a cursor of a run that did), so the next run
+// may read them incrementally.
+func (e *engine) cover() error {
+	return e.store.Update(func(tx *snapshot.Tx) error {
+		for _, typ := range searchable {
+			if !e.scope[typ] {
+				continue
+			}
+			plan, ok, err := tx.Cursor(runPrefix + "plan/" + typ)
+			if err != nil {
+				return err
+			}
+			if !ok || plan.Mode == "window" {
+				continue
+			}
+			if err := tx.SetCursor(coveredPrefix+typ, snapshot.Cursor{Run: e.run.ID}); err != nil {
+				return err
+			}
+		}
+		return nil
+	})
 }
 
 // planned reads or records the strategy chosen for a type, so a resumed
@@ -585,6 +619,15 @@ func (e *engine) result(ctx context.Context, before kustomer.Stats, start time.T
 		Elapsed: time.Since(start),
 	}
 	res.Org, _ = e.store.Org()
+	if res.Mode == "incremental" {
+		// Some types may have been read whole: never read before, or only
+		// in a window.
+		for _, typ := range searchable {
+			if plan, ok, _ := e.planned(typ); ok && plan.Mode != "incremental" {
+				res.Mode = "full"
+			}
+		}
+	}
 	e.mu.Lock()
 	for t, n := range e.written {
 		res.Written[t] = n

@@ -147,3 +147,28 @@ func TestIncrementalFetchesOnlyChanges(t *testing.T) {
 		t.Errorf("%d requests for a handful of changes", len(reqs))
 	}
 }
+
+// A first extract limited by --since reads a window only: the next plain
+// extract reads the whole of every type instead of going on from the
+// window's cursors.
+func TestWindowIsNotACursor(t *testing.T) {
+	dir := generated(t, "small")
+	s := startSim(t, dir, kustomersim.Options{})
+	st := openStore(t, t.TempDir())
+	if _, err := Run(context.Background(), s.client(t, kustomer.Options{}), st, Options{Since: synthNow.AddDate(0, -1, 0)}); err != nil {
+		t.Fatal(err)
+	}
+	res, err := Run(context.Background(), s.client(t, kustomer.Options{}), st, Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if res.Mode != "full" {
+		t.Errorf("second run: mode %q, want full", res.Mode)
+	}
+	compare(t, expected(t, dir, s.srv.URL), snapshotted(t, st))
+	checkReconciled(t, res)
+	res, err = Run(context.Background(), s.client(t, kustomer.Options{}), st, Options{})
+	if err != nil || res.Mode != "incremental" {
+		t.Errorf("third run: %v, mode %q", err, res.Mode)
+	}
+}
