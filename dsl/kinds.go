@@ -158,8 +158,7 @@ var Kinds = []*KindSpec{
 			{Name: "description", Type: TString},
 		}, common...),
 		Options: []OptionSpec{
-			{Name: "max_fields", Type: "number", Default: 100, Doc: "fields per object before the Klass is split into linked objects"},
-			{Name: "on_oversize", Type: "string", Enum: []string{"split", "attach", "report"}, Default: "split", Doc: "what to do with a record over 32 KB"},
+			{Name: "max_fields", Type: "number", Default: 100, Doc: "fields per object before the Klass is split into linked objects (their records split the same way)"},
 		},
 	},
 	{
@@ -208,9 +207,13 @@ var Kinds = []*KindSpec{
 			{Name: "name", Type: TString, Required: true},
 			{Name: "external_id", Type: TString},
 			{Name: "fields", Type: TMap, Doc: "custom object field key → value"},
-			{Name: "user", Type: TRef, Doc: "lookup: the Kustomer customer id"},
-			{Name: "organization", Type: TRef, Doc: "lookup: the Kustomer company id"},
+			{Name: "user", Type: TRef, Doc: "lookup: the Kustomer customer id (a kz_customer lookup field to the Zendesk user)"},
+			{Name: "organization", Type: TRef, Doc: "lookup: the Kustomer company id (a kz_company lookup field to the Zendesk organization)"},
 		}, common...),
+		Options: []OptionSpec{
+			{Name: "on_oversize", Type: "string", Enum: []string{"report", "truncate"}, Default: "report",
+				Doc: "a record still over Zendesk's 32 KB in its own object is reported and not written, or has its longest text fields shortened to fit (the cut reported)"},
+		},
 	},
 }
 

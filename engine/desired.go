@@ -190,11 +190,12 @@ func (g *Generator) simple(kind string) func(context.Context, func(*Desired) err
 					}
 					dd.Payload = p
 					if kind == "custom_object_record" {
+						mode, _ := m.Options["on_oversize"].(string)
 						if obj, _ := p["object"].(string); obj == "" {
 							dd.Unwritable = "the mapping gives no custom object key (object) for this record"
 							g.Hz.Add("records_without_object", "error", "custom object records whose object key is empty", dd.Key)
 						} else {
-							g.checkRecordSize(&dd)
+							g.checkRecordSize(&dd, mode)
 						}
 					}
 					if err := emit(&dd); err != nil {
@@ -216,6 +217,27 @@ func (g *Generator) kind(kind string) []*dsl.Mapping {
 	for _, m := range g.cfg.Mappings {
 		if m.Kind == kind {
 			out = append(out, m)
+		}
+	}
+	return out
+}
+
+// Lookup fields of custom objects, and the record attribute each takes.
+var lookupFields = []struct{ attr, key, title, target string }{
+	{"user", "kz_customer", "Customer", "zen:user"},
+	{"organization", "kz_company", "Company", "zen:organization"},
+}
+
+// recordLookups returns the lookup field definitions the record mappings
+// need.
+func (g *Generator) recordLookups() []any {
+	var out []any
+	for _, lf := range lookupFields {
+		for _, m := range g.kind("custom_object_record") {
+			if _, ok := m.Exprs[lf.attr]; ok {
+				out = append(out, map[string]any{"key": lf.key, "title": lf.title, "type": "lookup", "target": lf.target})
+				break
+			}
 		}
 	}
 	return out
@@ -267,6 +289,35 @@ func (g *Generator) splitRecords(outs []dsl.Payload, rec any) []dsl.Payload {
 	return res
 }
 
+// truncateRecord shortens the longest string fields of a record payload
+// until excess bytes are gone, each cut marked in the text. It returns
+// which fields it cut, or "" when it could not make room.
+func truncateRecord(p dsl.Payload, excess int) string {
+	fields, _ := p["fields"].(map[string]any)
+	const marker = " …[shortened by kzmap: over Zendesk's 32 KB]"
+	var cut []string
+	for excess > 0 {
+		longest, n := "", 0
+		for k, v := range fields {
+			if s, ok := v.(string); ok && (len(s) > n || (len(s) == n && k < longest)) {
+				longest, n = k, len(s)
+			}
+		}
+		if n <= len(marker)+64 {
+			return ""
+		}
+		s := fields[longest].(string)
+		keep := max(64, n-excess-len(marker)-16)
+		for keep > 0 && !utf8.RuneStart(s[keep]) {
+			keep--
+		}
+		fields[longest] = s[:keep] + marker
+		excess -= n - keep - len(marker)
+		cut = append(cut, fmt.Sprintf("%s %d→%d bytes", longest, n, keep))
+	}
+	return strings.Join(cut, ", ")
+}
+
 // recordFields gives a record's fields the keys and value types of the
 // custom object made from its Klass: keys as zendesk_field_key makes them,
 // At timestamps as the dates Zendesk's date fields hold, numbers and
@@ -294,8 +345,14 @@ func (g *Generator) recordFields(p dsl.Payload, klass string) {
 	p["fields"] = out
 }
 
-func (g *Generator) checkRecordSize(d *Desired) {
+func (g *Generator) checkRecordSize(d *Desired, mode string) {
 	b, _ := json.Marshal(d.Payload)
+	if len(b) > MaxRecordBytes && mode == "truncate" {
+		if cut := truncateRecord(d.Payload, len(b)-MaxRecordBytes); cut != "" {
+			g.Hz.Add("records_truncated", "warning", "custom object records over 32 KB whose longest text fields were shortened to fit (on_oversize = \"truncate\")", d.Key+": "+cut)
+			b, _ = json.Marshal(d.Payload)
+		}
+	}
 	if len(b) > MaxRecordBytes {
 		d.Unwritable = fmt.Sprintf("the record is %d bytes; Zendesk stores at most %d per custom object record", len(b), MaxRecordBytes)
 		g.Hz.Add("records_over_32kb", "error", "custom object records over Zendesk's 32 KB (map fewer or shorter fields)", d.Key)
@@ -612,13 +669,19 @@ func (g *Generator) customObjects(ctx context.Context, emit func(*Desired) error
 				}
 				fields = append(fields, map[string]any{"key": FieldKey(p.Name), "title": title, "type": fieldTypes[p.Kind], "source": p.Name})
 			}
+			// Lookups to the record's customer and company (rule 14) go on
+			// the first object, when a record mapping names them.
+			lookups := g.recordLookups()
+			for _, l := range lookups {
+				fields = append([]any{l}, fields...)
+			}
 			parts := (len(fields) + maxFields - 1) / maxFields
 			if parts == 0 {
 				parts = 1
 			}
 			if parts > 1 {
 				g.Hz.Add("klasses_split", "info", fmt.Sprintf("Klasses over %d attributes become several linked custom objects", maxFields),
-					fmt.Sprintf("%s: %d attributes → %d objects", k.Name, len(fields), parts))
+					fmt.Sprintf("%s: %d attributes → %d objects", k.Name, len(k.Properties), parts))
 			}
 			baseKey, _ := outs[0]["key"].(string)
 			if parts > 1 {

@@ -3,6 +3,7 @@ package engine
 import (
 	"bytes"
 	"context"
+	"encoding/json"
 	"os"
 	"path/filepath"
 	"strings"
@@ -205,5 +206,23 @@ func TestRecordOver32KB(t *testing.T) {
 	}
 	if res.Summary.Counts["custom_object_record"]["unwritable"] != 1 || hazard(res.Summary, "records_over_32kb") == nil {
 		t.Errorf("counts %v, hazards %+v", res.Summary.Counts, res.Summary.Hazards)
+	}
+	// With on_oversize = "truncate" the record is written, shortened.
+	cfg := defaultConfig(t)
+	cfg.Mapping("custom_object_record.kobject").Options["on_oversize"] = "truncate"
+	res, err = Plan(context.Background(), PlanOptions{Config: cfg, Snapshot: snap, Samples: 1})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if res.Summary.Counts["custom_object_record"]["create"] != 1 || hazard(res.Summary, "records_truncated") == nil {
+		t.Fatalf("truncate: counts %v, hazards %+v", res.Summary.Counts, res.Summary.Hazards)
+	}
+	for _, s := range res.Samples {
+		if s.Kind == "custom_object_record" {
+			b, _ := json.Marshal(s.Payload)
+			if len(b) > MaxRecordBytes || !strings.Contains(string(b), "shortened by kzmap") {
+				t.Errorf("truncated record is %d bytes", len(b))
+			}
+		}
 	}
 }

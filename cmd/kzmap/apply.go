@@ -21,6 +21,7 @@ import (
 	"github.com/kzmap/kzmap/engine"
 	"github.com/kzmap/kzmap/engine/apply"
 	"github.com/kzmap/kzmap/engine/checkpoint"
+	"github.com/kzmap/kzmap/engine/planfile"
 	"github.com/kzmap/kzmap/throttle"
 	"github.com/kzmap/kzmap/zendesk"
 )
@@ -103,12 +104,8 @@ func runApply(c *cli.Context) error {
 	defer stop()
 	out := c.App.Writer
 
-	me, err := client.Me(ctx)
-	if err != nil {
+	if _, err := client.Me(ctx); err != nil {
 		return fmt.Errorf("preflight: Zendesk credentials: %w", err)
-	}
-	if me.Role != "admin" {
-		return fmt.Errorf("preflight: %s is a Zendesk %s; the Ticket Import API needs an admin", me.Email, me.Role)
 	}
 	n, err := apply.Recover(ctx, store, client)
 	if err != nil {
@@ -144,6 +141,13 @@ func runApply(c *cli.Context) error {
 		return fmt.Errorf("%w: resolving the interrupted batches changed the checkpoint; run kzmap plan again, or kzmap apply without a file", apply.ErrStalePlan)
 	}
 
+	_, summary, err := planfile.ReadSummary(planPath)
+	if err != nil {
+		return err
+	}
+	if err := apply.Preflight(ctx, client, summary); err != nil {
+		return err
+	}
 	files := attachmentFiles(snap, c.String("from-export"))
 	prog := newProgressView(c.App.ErrWriter)
 	res, err := apply.Apply(ctx, apply.Options{Config: cfg, Snapshot: snap, Files: files, Store: store, Client: client,

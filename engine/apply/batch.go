@@ -256,7 +256,11 @@ func (ex *executor) write(ctx context.Context, b *checkpoint.Batch, items []item
 		obj, _ := items[0].d.Payload["object"].(string)
 		recs := make([]zendesk.CustomObjectRecord, len(items))
 		for i, it := range items {
-			recs[i] = recordFrom(it.d)
+			r, err := ex.recordFrom(it.d)
+			if err != nil {
+				return nil, err
+			}
+			recs[i] = r
 		}
 		job, err := c.SubmitRecordJob(ctx, obj, zendesk.RecordCreateOrUpdateByExternalID, recs)
 		if err != nil {
@@ -344,9 +348,29 @@ func (ex *executor) userFrom(d *engine.Desired) (zendesk.User, error) {
 	return u, nil
 }
 
-func recordFrom(d *engine.Desired) zendesk.CustomObjectRecord {
+// recordFrom builds a record; its lookups to the customer and company are
+// resolved to Zendesk ids, on the object that has the lookup fields (the
+// first of a split Klass).
+func (ex *executor) recordFrom(d *engine.Desired) (zendesk.CustomObjectRecord, error) {
 	p := d.Payload
-	return zendesk.CustomObjectRecord{Name: str(p, "name"), ExternalID: str(p, "external_id"), CustomObjectFields: mapOf(p["fields"])}
+	fields := map[string]any{}
+	for k, v := range mapOf(p["fields"]) {
+		fields[k] = v
+	}
+	if !strings.Contains(d.Key, "#") {
+		for _, l := range []struct{ attr, typ, key string }{{"user", "customer", "kz_customer"}, {"organization", "company", "kz_company"}} {
+			if src := str(p, l.attr); src != "" {
+				id, err := ex.refs.id(l.typ, src)
+				if err != nil {
+					return zendesk.CustomObjectRecord{}, err
+				}
+				if id != 0 {
+					fields[l.key] = strconv.FormatInt(id, 10)
+				}
+			}
+		}
+	}
+	return zendesk.CustomObjectRecord{Name: str(p, "name"), ExternalID: str(p, "external_id"), CustomObjectFields: fields}, nil
 }
 
 // createObject creates a custom object and the fields it lacks. It is
@@ -399,7 +423,7 @@ func (ex *executor) createObject(ctx context.Context, d *engine.Desired) outcome
 			if have[fkey] {
 				break
 			}
-			_, err := c.CreateCustomObjectField(ctx, key, zendesk.CustomObjectField{Key: fkey, Title: str(fm, "title"), Type: str(fm, "type")})
+			_, err := c.CreateCustomObjectField(ctx, key, zendesk.CustomObjectField{Key: fkey, Title: str(fm, "title"), Type: str(fm, "type"), RelationshipTargetType: str(fm, "target")})
 			if err == nil {
 				have[fkey] = true
 				break

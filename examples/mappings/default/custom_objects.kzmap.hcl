@@ -7,7 +7,6 @@ custom_object "klass" {
   title_pluralized = "coalesce(displayName, name) + 's'"
   description      = "'Kustomer Klass ' + name + (status == 'disabled' ? ' (disabled in Kustomer)' : '')"
   max_fields       = 100
-  on_oversize      = "split"
 }
 
 custom_object_record "kobject" {
@@ -18,4 +17,5 @@ custom_object_record "kobject" {
   fields       = "custom"
   user         = "customerId"
   organization = "companyId"
+  on_oversize  = "report"
 }

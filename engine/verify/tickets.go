@@ -1,0 +1,441 @@
+package verify
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"regexp"
+	"sort"
+	"strings"
+	"time"
+
+	"github.com/kzmap/kzmap/engine/apply"
+	"github.com/kzmap/kzmap/record"
+	"github.com/kzmap/kzmap/zendesk"
+)
+
+// What apply writes besides the mapping's comments (engine/apply): a
+// private note listing the attachments that could not be moved, with the
+// tag kz_attachment_missing; on comments appended later, the same list in
+// brackets at the end of the body.
+const (
+	lostNotePrefix = "Attachments that could not be migrated from Kustomer:"
+	lostTag        = "kz_attachment_missing"
+)
+
+var (
+	lostAppendedRE = regexp.MustCompile(`(?s)\s*\[Attachments that could not be migrated: (.*)\]\s*$`)
+	// inlineRef finds Kustomer attachment URLs in HTML bodies; apply
+	// uploads them and rewrites the src.
+	inlineRef = regexp.MustCompile(`https?://[^"'\s<>]*/v1/attachments/([0-9a-f]{24})`)
+)
+
+// lookahead is how far the comment alignment looks for a comment that
+// went missing or was added, before it calls two comments changed.
+const lookahead = 20
+
+type expComment struct {
+	n      int // position among the expected comments, from 1
+	key    string
+	p      map[string]any
+	texts  []string // squashed texts Zendesk may hold
+	prefix string   // a body attached as a file: the squashed start the comment keeps
+	at     time.Time
+	hasAt  bool
+}
+
+type actComment struct {
+	n     int // position in Zendesk, from 1
+	c     zendesk.Comment
+	texts []string
+}
+
+func (e *expComment) text() string {
+	if b := str(e.p, "body"); b != "" {
+		return b
+	}
+	return htmlText(str(e.p, "html_body"))
+}
+
+func matches(e *expComment, a *actComment) bool {
+	for _, t := range a.texts {
+		if e.prefix != "" {
+			if strings.HasPrefix(t, e.prefix) {
+				return true
+			}
+			continue
+		}
+		for _, w := range e.texts {
+			if t == w {
+				return true
+			}
+		}
+	}
+	return false
+}
+
+func (k *check) ticket(ctx context.Context, t zendesk.Ticket) error {
+	p := k.payload()
+	k.text("subject", t.Subject)
+	k.text("status", t.Status)
+	k.text("priority", t.Priority)
+	k.text("type", t.Type)
+	k.text("external_id", t.ExternalID)
+	if err := k.ref("requester", t.RequesterID, "customer", true); err != nil {
+		return err
+	}
+	if err := k.ref("assignee", t.AssigneeID, "user", true); err != nil {
+		return err
+	}
+	if err := k.ref("group", t.GroupID, "team", true); err != nil {
+		return err
+	}
+	if want, err := time.Parse(time.RFC3339, str(p, "created_at")); err == nil {
+		if got := t.CreatedAt.UTC().Truncate(time.Second); !got.Equal(want.UTC().Truncate(time.Second)) {
+			k.diff("field", "created_at", got.Format(time.RFC3339), want.UTC().Format(time.RFC3339), "created_at is %s, expected %s", got.Format(time.RFC3339), want.UTC().Format(time.RFC3339))
+		}
+	}
+	lost, err := k.comments(ctx, t)
+	if err != nil {
+		return err
+	}
+	var allowed []string
+	if lost != "" {
+		allowed = append(allowed, lostTag)
+	}
+	k.set("tags", t.Tags, allowed...)
+	return nil
+}
+
+// comments compares a ticket's comments with the desired ones: count,
+// order, text, author, public flag, time, attachments. It returns what
+// the ticket says could not be migrated.
+func (k *check) comments(ctx context.Context, t zendesk.Ticket) (string, error) {
+	var act []*actComment
+	var lost strings.Builder
+	n := 0
+	var prev time.Time
+	for c, err := range k.r.opts.Client.ListComments(ctx, t.ID) {
+		if err != nil {
+			return "", err
+		}
+		n++
+		at := c.CreatedAt.UTC().Truncate(time.Second)
+		if n > 1 && at.Before(prev) {
+			k.diff("comment", fmt.Sprintf("comment %d created_at", n), at.Format(time.RFC3339), prev.Format(time.RFC3339),
+				"comment %d (%s) is older than comment %d (%s): Zendesk shows the thread out of order", n, at.Format(time.RFC3339), n-1, prev.Format(time.RFC3339))
+		}
+		prev = at
+		if strings.HasPrefix(strings.TrimSpace(c.Body), lostNotePrefix) || strings.HasPrefix(strings.TrimSpace(c.PlainBody), lostNotePrefix) {
+			lost.WriteString(c.Body + "\n")
+			continue
+		}
+		a := &actComment{n: n, c: c}
+		for _, b := range []string{c.Body, c.PlainBody, htmlText(c.HTMLBody)} {
+			if m := lostAppendedRE.FindStringSubmatchIndex(b); m != nil {
+				lost.WriteString(b[m[2]:m[3]] + "\n")
+				b = b[:m[0]]
+			}
+			if s := squash(b); s != "" && !contains(a.texts, s) {
+				a.texts = append(a.texts, s)
+			}
+		}
+		act = append(act, a)
+	}
+	exp := k.expected()
+	if len(act) != len(exp) {
+		k.diff("comment", "comments", fmt.Sprint(len(act)), fmt.Sprint(len(exp)), "has %d comments from Kustomer, expected %d", len(act), len(exp))
+	}
+	pairs, missing, extra := align(exp, act)
+	// A comment that is both missing and extra is out of place.
+	var stillMissing []*expComment
+	for _, e := range missing {
+		moved := -1
+		for i, a := range extra {
+			if matches(e, a) {
+				moved = i
+				break
+			}
+		}
+		if moved < 0 {
+			stillMissing = append(stillMissing, e)
+			continue
+		}
+		a := extra[moved]
+		extra = append(extra[:moved], extra[moved+1:]...)
+		k.diff("comment", fmt.Sprintf("comment %d order", a.n), fmt.Sprint(a.n), fmt.Sprint(e.n),
+			"comment %d is %s, which comes %s in Kustomer: the thread is out of order", a.n, e.key, ordinal(e.n))
+		pairs = append(pairs, pair{e, a, true})
+	}
+	for _, e := range stillMissing {
+		k.diff("comment", "comment "+e.key, "", e.key, "%s (%s, %s) is missing", e.key, e.p["created_at"], shown(e.text()))
+	}
+	for _, a := range extra {
+		k.diff("comment", fmt.Sprintf("comment %d", a.n), a.c.Body, "", "comment %d (%s) is not from Kustomer: %s", a.n, a.c.CreatedAt.UTC().Format(time.RFC3339), shown(a.c.Body))
+	}
+	appended, err := k.r.appendedLater(k.c.e.Batch)
+	if err != nil {
+		return "", err
+	}
+	noted := map[string]bool{}
+	for _, pr := range pairs {
+		if err := k.comment(pr, appended, lost.String(), noted); err != nil {
+			return "", err
+		}
+	}
+	return lost.String(), nil
+}
+
+// expected returns the desired comments in the order Zendesk keeps them:
+// by time to the second, ties in the mapping's order.
+func (k *check) expected() []*expComment {
+	var exp []*expComment
+	for _, c := range k.c.d.Comments {
+		e := &expComment{key: c.Key, p: c.Payload}
+		body, html := str(c.Payload, "body"), str(c.Payload, "html_body")
+		if attach, _ := c.Payload["attach_body"].(bool); attach {
+			src := body
+			if src == "" {
+				src = html
+			}
+			e.prefix = squash(prefixRunes(src, 2000))
+		} else {
+			for _, s := range []string{squash(body), squash(htmlText(html))} {
+				if s != "" && !contains(e.texts, s) {
+					e.texts = append(e.texts, s)
+				}
+			}
+		}
+		if at, err := time.Parse(time.RFC3339, str(c.Payload, "created_at")); err == nil {
+			e.at, e.hasAt = at.UTC().Truncate(time.Second), true
+		}
+		exp = append(exp, e)
+	}
+	sort.SliceStable(exp, func(i, j int) bool { return exp[i].at.Before(exp[j].at) })
+	for i, e := range exp {
+		e.n = i + 1
+	}
+	return exp
+}
+
+type pair struct {
+	e       *expComment
+	a       *actComment
+	matched bool // same text
+}
+
+// align pairs expected and actual comments in order. Where they stop
+// matching it looks ahead for the nearest match on either side: comments
+// skipped on the expected side are missing, on the actual side extra; if
+// neither side matches soon, the two comments are paired as changed.
+func align(exp []*expComment, act []*actComment) (pairs []pair, missing []*expComment, extra []*actComment) {
+	i, j := 0, 0
+	for i < len(exp) && j < len(act) {
+		if matches(exp[i], act[j]) {
+			pairs = append(pairs, pair{exp[i], act[j], true})
+			i, j = i+1, j+1
+			continue
+		}
+		resynced := false
+		for d := 1; d <= lookahead && !resynced; d++ {
+			switch {
+			case j+d < len(act) && matches(exp[i], act[j+d]):
+				extra = append(extra, act[j:j+d]...)
+				j += d
+				resynced = true
+			case i+d < len(exp) && matches(exp[i+d], act[j]):
+				missing = append(missing, exp[i:i+d]...)
+				i += d
+				resynced = true
+			}
+		}
+		if !resynced {
+			pairs = append(pairs, pair{exp[i], act[j], false})
+			i, j = i+1, j+1
+		}
+	}
+	missing = append(missing, exp[i:]...)
+	extra = append(extra, act[j:]...)
+	return pairs, missing, extra
+}
+
+func ordinal(n int) string {
+	suffix := "th"
+	switch {
+	case n%100 >= 11 && n%100 <= 13:
+	case n%10 == 1:
+		suffix = "st"
+	case n%10 == 2:
+		suffix = "nd"
+	case n%10 == 3:
+		suffix = "rd"
+	}
+	return fmt.Sprintf("%d%s", n, suffix)
+}
+
+// comment compares one comment with the one it should be.
+func (k *check) comment(pr pair, appended bool, lost string, noted map[string]bool) error {
+	e, a := pr.e, pr.a
+	where := fmt.Sprintf("comment %d", a.n)
+	if !pr.matched {
+		k.diff("comment", where+" body", a.c.Body, e.text(), "%s text is %s, expected %s (%s)", where, shown(a.c.Body), shown(e.text()), e.key)
+	}
+	if author := str(e.p, "author"); author != "" {
+		want, typ, err := k.r.refs.person(author)
+		if err != nil {
+			return err
+		}
+		if a.c.AuthorID != want || want == 0 {
+			k.diff("comment", where+" author", idText(a.c.AuthorID), idText(want), "%s author is %s, expected %s", where, idText(a.c.AuthorID), k.r.refs.want(want, typ, author))
+		}
+	}
+	wantPublic, _ := e.p["public"].(bool)
+	if gotPublic := a.c.Public != nil && *a.c.Public; gotPublic != wantPublic {
+		k.diff("comment", where+" public", visibility(gotPublic), visibility(wantPublic), "%s is %s, expected %s (%s)", where, visibility(gotPublic), visibility(wantPublic), e.key)
+	}
+	if e.hasAt {
+		got := a.c.CreatedAt.UTC().Truncate(time.Second)
+		// Comments added by a later apply carry the time they were added:
+		// Zendesk lets only imports set a comment's time.
+		if !got.Equal(e.at) && !(appended && got.After(e.at)) {
+			k.diff("comment", where+" created_at", got.Format(time.RFC3339), e.at.Format(time.RFC3339), "%s created_at is %s, expected %s (%s)", where, got.Format(time.RFC3339), e.at.Format(time.RFC3339), e.key)
+		}
+	}
+	return k.attachments(where, e, a, lost, noted)
+}
+
+func visibility(public bool) string {
+	if public {
+		return "public"
+	}
+	return "private"
+}
+
+// attachments checks that a comment carries the files of its source
+// message, with their sizes when known. A file the ticket says could not
+// be migrated is a note, not a difference.
+func (k *check) attachments(where string, e *expComment, a *actComment, lost string, noted map[string]bool) error {
+	ids := append([]string(nil), strs(e.p["attachments"])...)
+	for _, m := range inlineRef.FindAllStringSubmatch(str(e.p, "html_body"), -1) {
+		if !contains(ids, m[1]) {
+			ids = append(ids, m[1])
+		}
+	}
+	type want struct {
+		id, name string
+		size     int64 // -1: unknown
+	}
+	var wants []want
+	for _, id := range ids {
+		if strings.Contains(lost, "attachment "+id) {
+			if !noted[id] {
+				noted[id] = true
+				k.note("attachment_missing", "%s: attachment %s could not be migrated, and the ticket says so (%s)", where, id, e.key)
+			}
+			continue
+		}
+		name, size, err := k.r.attachment(id)
+		if err != nil {
+			return err
+		}
+		wants = append(wants, want{id, name, size})
+	}
+	if attach, _ := e.p["attach_body"].(bool); attach {
+		body := str(e.p, "body")
+		if body == "" {
+			body = str(e.p, "html_body")
+		}
+		wants = append(wants, want{"", "message.txt", int64(len(body))})
+	}
+	used := make([]bool, len(a.c.Attachments))
+	find := func(w want) int {
+		for i, att := range a.c.Attachments {
+			if !used[i] && att.FileName == w.name {
+				return i
+			}
+		}
+		for i, att := range a.c.Attachments {
+			if !used[i] && w.size >= 0 && att.Size == w.size {
+				return i
+			}
+		}
+		return -1
+	}
+	for _, w := range wants {
+		what := w.name
+		if w.id != "" {
+			what = fmt.Sprintf("%s (Kustomer attachment %s)", w.name, w.id)
+		}
+		i := find(w)
+		if i < 0 {
+			k.diff("attachment", where+" attachment", "", w.name, "%s attachment %s is missing (%s)", where, what, e.key)
+			continue
+		}
+		used[i] = true
+		if got := a.c.Attachments[i]; w.size >= 0 && got.Size != w.size {
+			k.diff("attachment", where+" attachment size", fmt.Sprint(got.Size), fmt.Sprint(w.size), "%s attachment %s is %d bytes, expected %d", where, what, got.Size, w.size)
+		}
+	}
+	for i, att := range a.c.Attachments {
+		if !used[i] && !att.Inline {
+			k.diff("attachment", where+" attachment", att.FileName, "", "%s carries attachment %s (%d bytes), which its Kustomer message does not have", where, shown(att.FileName), att.Size)
+		}
+	}
+	return nil
+}
+
+// attachment returns the name and size Zendesk should show for a
+// Kustomer attachment: the file apply uploaded when the files are at
+// hand, else the snapshot's record of it; size -1 when unknown.
+func (r *runner) attachment(id string) (string, int64, error) {
+	name, size := "", int64(-1)
+	if r.snap != nil {
+		if raw, ok, err := r.snap.Get("attachment", id); err == nil && ok {
+			if rec, err := record.DecodeJSON(raw); err == nil {
+				a := rec.(*record.Attachment)
+				name = a.Name
+				if a.ContentLength > 0 {
+					size = a.ContentLength
+				}
+			}
+		}
+	}
+	if r.opts.Files != nil {
+		rc, info, err := r.opts.Files.Open(id)
+		switch {
+		case err == nil:
+			rc.Close()
+			if info.Name != "" {
+				name = info.Name
+			}
+			size = info.Size
+		case errors.Is(err, apply.ErrMissingFile):
+		default:
+			return "", 0, err
+		}
+	}
+	if name == "" {
+		name = "attachment-" + id
+	}
+	return name, size, nil
+}
+
+// appendedLater reports whether the batch that last wrote a ticket
+// appended comments to it, so that some comments carry the time they were
+// added rather than their source time.
+func (r *runner) appendedLater(batchID string) (bool, error) {
+	if batchID == "" {
+		return false, nil
+	}
+	if v, ok := r.batchOps[batchID]; ok {
+		return v == "append_comments", nil
+	}
+	b, ok, err := r.opts.Store.Batch(batchID)
+	if err != nil {
+		return false, err
+	}
+	if ok {
+		r.batchOps[batchID] = b.Op
+	}
+	return ok && b.Op == "append_comments", nil
+}

@@ -1,0 +1,473 @@
+package verify
+
+import (
+	"context"
+	"fmt"
+	"sort"
+	"strings"
+	"time"
+
+	"github.com/kzmap/kzmap/dsl"
+	"github.com/kzmap/kzmap/engine"
+	"github.com/kzmap/kzmap/engine/apply"
+	"github.com/kzmap/kzmap/engine/checkpoint"
+	"github.com/kzmap/kzmap/zendesk"
+)
+
+// DefaultSample is how many random records of each kind are compared when
+// Options.Sample is zero.
+const DefaultSample = 20
+
+// defaultMaxListed bounds the differences listed per kind and category;
+// the counts stay exact.
+const defaultMaxListed = 100
+
+// Options configure Run.
+type Options struct {
+	Config   *dsl.Config
+	Snapshot engine.Snapshot
+	Store    *checkpoint.Store
+	Client   *zendesk.Client
+	// Files, when set, gives the attachment files apply uploaded (their
+	// names and sizes). Without it, names and sizes come from the
+	// snapshot's attachment records.
+	Files apply.Files
+	// Sample is how many random records of each kind are compared field
+	// by field, besides the ugliest ones (0: DefaultSample; negative: no
+	// random records).
+	Sample int
+	// Seed picks the random records; 0 picks one from the clock. The
+	// report carries the seed, so a run can be repeated exactly.
+	Seed int64
+	// BaseURL is the Zendesk account's address, for links to records.
+	BaseURL string
+	// MaxListed bounds the differences listed per kind and category
+	// (default 100); the counts are always exact.
+	MaxListed int
+}
+
+// Report is what verify found.
+type Report struct {
+	Seed int64 `json:"seed"`
+	// Sample is the number of random records compared per kind.
+	Sample int `json:"sample"`
+	// ZendeskURL is the account's address (links are made from it).
+	ZendeskURL string      `json:"zendesk_url,omitempty"`
+	Kinds      []KindCount `json:"kinds"`
+	// Compared lists the records compared field by field, and why each
+	// was chosen.
+	Compared []Compared `json:"compared"`
+	// Differences make verify fail; Notes are known, stated losses (an
+	// attachment Kustomer did not have, a record the mapping cannot
+	// write) that plan and apply already reported.
+	Differences []Difference `json:"differences"`
+	Notes       []Difference `json:"notes,omitempty"`
+	// Unlisted counts the differences left out of Differences, beyond
+	// MaxListed per kind and category.
+	Unlisted int `json:"unlisted,omitempty"`
+	// Elapsed is how long verify took.
+	Elapsed time.Duration `json:"elapsed_ns"`
+}
+
+// KindCount is one kind counted three ways.
+type KindCount struct {
+	Kind string `json:"kind"`
+	// Desired is the writable records the mapping makes of the snapshot.
+	Desired int `json:"desired"`
+	// Unwritable is the records the mapping makes but Zendesk cannot take.
+	Unwritable int `json:"unwritable"`
+	// Checkpoint is the records the checkpoint says were written.
+	Checkpoint int `json:"checkpoint"`
+	// Zendesk is the checkpoint's records found when read back.
+	Zendesk int `json:"zendesk"`
+	// MissingInZendesk is the checkpoint's records Zendesk does not have.
+	MissingInZendesk int `json:"missing_in_zendesk"`
+	// NotInCheckpoint is the desired records never written (dead letters
+	// aside).
+	NotInCheckpoint int `json:"not_in_checkpoint"`
+	// DeadLetters is the records Zendesk refused.
+	DeadLetters int `json:"dead_letters"`
+	// Outdated is the records written whose mapping or data changed since.
+	Outdated int `json:"outdated"`
+	// NotDesired is the checkpoint's records the mapping no longer makes.
+	NotDesired int `json:"not_desired"`
+	// Compared is the records compared field by field.
+	Compared int `json:"compared"`
+	// Differences counts this kind's differences, listed or not.
+	Differences int `json:"differences"`
+
+	inCheckpoint int // desired records found in the checkpoint
+}
+
+// Compared is one record compared field by field.
+type Compared struct {
+	Kind      string `json:"kind"`
+	Key       string `json:"key"`
+	ZendeskID string `json:"zendesk_id"`
+	// Why says how it was chosen: "random", "most comments (812)", ...
+	Why         []string `json:"why"`
+	URL         string   `json:"url,omitempty"`
+	Differences int      `json:"differences"`
+}
+
+// Difference is one thing that is not as the mapping says, in words.
+type Difference struct {
+	Kind      string `json:"kind"`
+	Key       string `json:"key,omitempty"`
+	ZendeskID string `json:"zendesk_id,omitempty"`
+	// What is the category: missing_in_zendesk, not_in_checkpoint,
+	// dead_letter, outdated, field, comment, attachment, unlisted; for
+	// notes: unwritable, attachment_missing, not_desired, not_checked.
+	What string `json:"what"`
+	// Field names what differs: "subject", "comment 4 author", ...
+	Field string `json:"field,omitempty"`
+	Got   string `json:"got,omitempty"`
+	Want  string `json:"want,omitempty"`
+	// Message is the whole difference in plain words, record named.
+	Message string `json:"message"`
+	URL     string `json:"url,omitempty"`
+
+	seq int
+}
+
+// OK reports whether verify found no difference.
+func (r *Report) OK() bool { return len(r.Differences) == 0 && r.Unlisted == 0 }
+
+// Total sums the counts of every kind.
+func (r *Report) Total() KindCount {
+	var t KindCount
+	for _, k := range r.Kinds {
+		t.Desired += k.Desired
+		t.Unwritable += k.Unwritable
+		t.Checkpoint += k.Checkpoint
+		t.Zendesk += k.Zendesk
+		t.MissingInZendesk += k.MissingInZendesk
+		t.NotInCheckpoint += k.NotInCheckpoint
+		t.DeadLetters += k.DeadLetters
+		t.Outdated += k.Outdated
+		t.NotDesired += k.NotDesired
+		t.Compared += k.Compared
+		t.Differences += k.Differences
+	}
+	t.Kind = "total"
+	return t
+}
+
+// Summary is the report in one sentence.
+func (r *Report) Summary() string {
+	t := r.Total()
+	s := fmt.Sprintf("Verified %d records in Zendesk against the checkpoint and the mapping; compared %d field by field", t.Zendesk, t.Compared)
+	if r.OK() {
+		return s + ": no differences."
+	}
+	records := map[string]bool{}
+	for _, d := range r.Differences {
+		records[d.Kind+"\x00"+d.Key] = true
+	}
+	n := len(r.Differences) + r.Unlisted
+	return fmt.Sprintf("%s: %d %s (%d listed, in %d records).", s, n, plural(n, "difference", "differences"), len(r.Differences), len(records))
+}
+
+func plural(n int, one, many string) string {
+	if n == 1 {
+		return one
+	}
+	return many
+}
+
+// Run verifies what apply wrote: counts per kind, then the sample.
+func Run(ctx context.Context, opts Options) (*Report, error) {
+	start := time.Now()
+	if opts.Sample == 0 {
+		opts.Sample = DefaultSample
+	}
+	if opts.Sample < 0 {
+		opts.Sample = 0
+	}
+	if opts.Seed == 0 {
+		opts.Seed = time.Now().UnixNano()%1_000_000 + 1
+	}
+	if opts.MaxListed <= 0 {
+		opts.MaxListed = defaultMaxListed
+	}
+	opts.BaseURL = strings.TrimRight(opts.BaseURL, "/")
+	r := newRunner(opts)
+	if err := r.loadDeadLetters(); err != nil {
+		return nil, err
+	}
+	if err := r.pass(ctx); err != nil {
+		return nil, err
+	}
+	if err := r.readBack(ctx); err != nil {
+		return nil, err
+	}
+	if err := r.compareSamples(ctx); err != nil {
+		return nil, err
+	}
+	rep := r.finish()
+	rep.Elapsed = time.Since(start)
+	return rep, nil
+}
+
+// runner holds one verification's state.
+type runner struct {
+	opts   Options
+	counts map[string]*KindCount
+	dead   map[string]checkpoint.DeadLetter // kind \x00 key
+	smp    *sampler
+	refs   *refs
+	snap   getter // nil when the snapshot cannot look records up
+
+	diffs    []Difference
+	notes    []Difference
+	listed   map[string]int // kind \x00 what → differences listed
+	unlisted map[string]int // kind \x00 what → differences not listed
+	seq      int
+
+	records    map[string][]pendingRecord // object key → records to read back
+	notChecked map[string]int
+
+	picked    map[string]*candidate // kind \x00 key → record to compare
+	pickOrder []*candidate
+	found     map[string]any // kind \x00 key → the Zendesk record read back
+}
+
+// getter reads one raw resource; both snapshots have it.
+type getter interface {
+	Get(typ, id string) ([]byte, bool, error)
+}
+
+func newRunner(opts Options) *runner {
+	r := &runner{opts: opts, counts: map[string]*KindCount{}, dead: map[string]checkpoint.DeadLetter{},
+		listed: map[string]int{}, unlisted: map[string]int{}, records: map[string][]pendingRecord{}, notChecked: map[string]int{}}
+	r.snap, _ = opts.Snapshot.(getter)
+	r.refs = newRefs(opts.Store, r.snap)
+	r.smp = newSampler(opts.Sample, opts.Seed, r.snap)
+	for _, k := range dsl.Kinds {
+		r.counts[k.Kind] = &KindCount{Kind: k.Kind}
+	}
+	return r
+}
+
+func (r *runner) count(kind string) *KindCount {
+	kc := r.counts[kind]
+	if kc == nil {
+		kc = &KindCount{Kind: kind}
+		r.counts[kind] = kc
+	}
+	return kc
+}
+
+func (r *runner) loadDeadLetters() error {
+	dls, err := r.opts.Store.DeadLetters()
+	if err != nil {
+		return err
+	}
+	for _, d := range dls {
+		r.dead[d.Kind+"\x00"+d.Key] = d
+		r.count(d.Kind).DeadLetters++
+		r.add(Difference{Kind: d.Kind, Key: d.Key, What: "dead_letter",
+			Message: fmt.Sprintf("%s: Zendesk refused it (%d attempts): %s", d.Key, d.Attempts, d.Error)})
+	}
+	return nil
+}
+
+// pass evaluates the mapping over the snapshot, as plan does, and holds
+// every desired record against the checkpoint: counted, sampled, and
+// custom object records read back by external id on the way.
+func (r *runner) pass(ctx context.Context) error {
+	gen := engine.NewGenerator(r.opts.Config, r.opts.Snapshot)
+	err := gen.Run(ctx, func(d *engine.Desired) error {
+		kc := r.count(d.Kind)
+		if d.Unwritable != "" {
+			kc.Unwritable++
+			r.note(Difference{Kind: d.Kind, Key: d.Key, What: "unwritable", Message: fmt.Sprintf("%s: cannot be written to Zendesk: %s", d.Key, d.Unwritable)})
+			return nil
+		}
+		kc.Desired++
+		e, ok, err := r.opts.Store.Get(d.Kind, d.Key)
+		if err != nil {
+			return err
+		}
+		if !ok {
+			if _, dead := r.dead[d.Kind+"\x00"+d.Key]; dead {
+				return nil // listed with the dead letters
+			}
+			kc.NotInCheckpoint++
+			r.add(Difference{Kind: d.Kind, Key: d.Key, What: "not_in_checkpoint",
+				Message: d.Key + ": not written to Zendesk (the checkpoint has no record of it; kzmap plan shows it as a create)"})
+			return nil
+		}
+		kc.inCheckpoint++
+		current := e.Hash == d.Hash()
+		if !current {
+			kc.Outdated++
+			r.add(Difference{Kind: d.Kind, Key: d.Key, ZendeskID: e.ZendeskID, What: "outdated", URL: r.url(d.Kind, e.ZendeskID, d),
+				Message: r.label(d.Kind, d.Key, e.ZendeskID) + ": the mapping or the Kustomer data changed since it was written (kzmap plan shows it as an update)"})
+		}
+		if d.Kind == "custom_object_record" {
+			if err := r.queueRecord(ctx, d, e); err != nil {
+				return err
+			}
+		}
+		if current {
+			r.smp.offer(d, e)
+		}
+		return nil
+	})
+	if err != nil {
+		return err
+	}
+	for _, obj := range sortedKeys(r.records) {
+		if err := r.flushRecords(ctx, obj); err != nil {
+			return err
+		}
+	}
+	for _, kc := range r.counts {
+		n, err := r.opts.Store.Count(kc.Kind)
+		if err != nil {
+			return err
+		}
+		kc.Checkpoint = n
+		if kc.NotDesired = n - kc.inCheckpoint; kc.NotDesired > 0 {
+			r.note(Difference{Kind: kc.Kind, What: "not_desired",
+				Message: fmt.Sprintf("%d %s records in the checkpoint are no longer made by the mapping (deleted in Kustomer, or filtered out by the mapping since)", kc.NotDesired, kc.Kind)})
+		}
+	}
+	return nil
+}
+
+// add records a difference, listing at most MaxListed per kind and
+// category.
+func (r *runner) add(d Difference) {
+	r.count(d.Kind).Differences++
+	k := d.Kind + "\x00" + d.What
+	if r.listed[k] >= r.opts.MaxListed {
+		r.unlisted[k]++
+		return
+	}
+	r.listed[k]++
+	r.seq++
+	d.seq = r.seq
+	r.diffs = append(r.diffs, d)
+}
+
+func (r *runner) note(d Difference) {
+	if len(r.notes) >= 10*r.opts.MaxListed {
+		return
+	}
+	r.seq++
+	d.seq = r.seq
+	r.notes = append(r.notes, d)
+}
+
+// label names a record in messages: its key and its Zendesk id.
+func (r *runner) label(kind, key, zid string) string {
+	if zid == "" {
+		return key
+	}
+	switch kind {
+	case "ticket":
+		return fmt.Sprintf("%s (Zendesk #%s)", key, zid)
+	case "group_membership":
+		return fmt.Sprintf("%s (Zendesk membership %s)", key, zid)
+	case "custom_object":
+		return fmt.Sprintf("%s (Zendesk object %s)", key, zid)
+	case "custom_object_record":
+		return fmt.Sprintf("%s (Zendesk record %s)", key, zid)
+	}
+	return fmt.Sprintf("%s (Zendesk %s %s)", key, kind, zid)
+}
+
+// url links to a record in Zendesk's agent interface, when it has a page.
+func (r *runner) url(kind, zid string, d *engine.Desired) string {
+	if r.opts.BaseURL == "" || zid == "" {
+		return ""
+	}
+	switch kind {
+	case "ticket":
+		return r.opts.BaseURL + "/agent/tickets/" + zid
+	case "user":
+		return r.opts.BaseURL + "/agent/users/" + zid
+	case "organization":
+		return r.opts.BaseURL + "/agent/organizations/" + zid
+	case "group":
+		return r.opts.BaseURL + "/admin/people/team/groups/" + zid
+	case "custom_object_record":
+		if d != nil {
+			if obj, _ := d.Payload["object"].(string); obj != "" {
+				return r.opts.BaseURL + "/agent/custom-objects/" + obj + "/records/" + zid
+			}
+		}
+	}
+	return ""
+}
+
+// finish orders what was found: kinds in load order, then keys, then
+// the order the checks ran in.
+func (r *runner) finish() *Report {
+	rep := &Report{Seed: r.opts.Seed, Sample: r.opts.Sample, ZendeskURL: r.opts.BaseURL, Compared: r.smp.compared}
+	order := map[string]int{}
+	for i, k := range dsl.Kinds {
+		order[k.Kind] = i
+	}
+	kinds := sortedKeys(r.counts)
+	sort.SliceStable(kinds, func(i, j int) bool { return kindOrder(order, kinds[i]) < kindOrder(order, kinds[j]) })
+	for _, k := range kinds {
+		rep.Kinds = append(rep.Kinds, *r.counts[k])
+	}
+	for _, k := range sortedKeys(r.unlisted) {
+		kind, what, _ := strings.Cut(k, "\x00")
+		n := r.unlisted[k]
+		rep.Unlisted += n
+		r.seq++
+		r.diffs = append(r.diffs, Difference{Kind: kind, What: "unlisted", seq: r.seq,
+			Message: fmt.Sprintf("… and %d more %s differences of kind %s, not listed (the counts above include them)", n, strings.ReplaceAll(what, "_", " "), kind)})
+	}
+	sortDiffs := func(ds []Difference) {
+		sort.SliceStable(ds, func(i, j int) bool {
+			a, b := ds[i], ds[j]
+			if oa, ob := kindOrder(order, a.Kind), kindOrder(order, b.Kind); oa != ob {
+				return oa < ob
+			}
+			if (a.What == "unlisted") != (b.What == "unlisted") {
+				return b.What == "unlisted"
+			}
+			if a.Key != b.Key {
+				return a.Key < b.Key
+			}
+			return a.seq < b.seq
+		})
+	}
+	sortDiffs(r.diffs)
+	sortDiffs(r.notes)
+	rep.Differences, rep.Notes = r.diffs, r.notes
+	if rep.Differences == nil {
+		rep.Differences = []Difference{}
+	}
+	for i := range rep.Compared {
+		c := &rep.Compared[i]
+		for _, d := range rep.Differences {
+			if d.Kind == c.Kind && d.Key == c.Key {
+				c.Differences++
+			}
+		}
+	}
+	return rep
+}
+
+func kindOrder(order map[string]int, kind string) int {
+	if i, ok := order[kind]; ok {
+		return i
+	}
+	return len(order)
+}
+
+func sortedKeys[V any](m map[string]V) []string {
+	keys := make([]string, 0, len(m))
+	for k := range m {
+		keys = append(keys, k)
+	}
+	sort.Strings(keys)
+	return keys
+}
