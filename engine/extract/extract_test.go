@@ -2,9 +2,11 @@ package extract
 
 import (
 	"context"
+	"strings"
 	"testing"
 	"time"
 
+	"github.com/kzmap/kzmap/dataset"
 	"github.com/kzmap/kzmap/kustomer"
 	"github.com/kzmap/kzmap/kustomer/kustomersim"
 	"github.com/kzmap/kzmap/snapshot"
@@ -97,5 +99,28 @@ func TestMayNameAttachments(t *testing.T) {
 		if got := mayNameAttachments([]byte(raw)); got != want {
 			t.Errorf("%s: %v, want %v", raw, got, want)
 		}
+	}
+}
+
+// A snapshot holds one org: a key of another org is refused before
+// anything is written.
+func TestAnotherOrgIsRefused(t *testing.T) {
+	s := startSim(t, generated(t, "small"), kustomersim.Options{})
+	st := openStore(t, t.TempDir())
+	if _, err := Run(context.Background(), s.client(t, kustomer.Options{}), st, Options{Only: []string{"team"}}); err != nil {
+		t.Fatal(err)
+	}
+	other := t.TempDir() + "/globex"
+	if _, err := dataset.Generate(context.Background(), dataset.Options{Profile: "small", Seed: 2, Org: "globex", Customers: 3}, other); err != nil {
+		t.Fatal(err)
+	}
+	s.swap(t, other)
+	serial, _ := st.Serial()
+	_, err := Run(context.Background(), s.client(t, kustomer.Options{}), st, Options{})
+	if err == nil || !strings.Contains(err.Error(), `holds Kustomer org "acme" but the API key belongs to "globex"`) {
+		t.Fatalf("err = %v", err)
+	}
+	if after, _ := st.Serial(); after != serial {
+		t.Error("the snapshot changed")
 	}
 }

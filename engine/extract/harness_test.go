@@ -181,6 +181,7 @@ func expected(t testing.TB, dir, baseURL string) map[string]string {
 		t.Fatal(err)
 	}
 	h := kustomersim.New(ds, kustomersim.Options{Limit: -1, SearchLimit: -1, BaseURL: baseURL})
+	orgURL := "https://" + ds.Org() + ".api.kustomerapp.com/v1/attachments/"
 	out := map[string]string{}
 	for _, typ := range record.Types {
 		name, _ := dataset.FileName(typ)
@@ -212,12 +213,12 @@ func expected(t testing.TB, dir, baseURL string) map[string]string {
 			json.Unmarshal(line, &head)
 			raw := string(line)
 			switch typ {
-			case "message", "attachment":
-				path := "/v1/messages/" + head.ID
-				if typ == "attachment" {
-					path = "/v1/messages/" + head.Relationships.Message.Data.ID + "/attachments/" + head.ID
-				}
-				raw = serve(t, h, path)
+			case "message":
+				// Inline images point at the server's own base URL.
+				raw = strings.ReplaceAll(raw, orgURL, baseURL+"/v1/attachments/")
+			case "attachment":
+				// Links are the server's: ask it.
+				raw = serve(t, h, "/v1/messages/"+head.Relationships.Message.Data.ID+"/attachments/"+head.ID)
 			}
 			out[typ+"/"+head.ID] = raw
 		}
