@@ -165,6 +165,7 @@ func TestApplyEdgeOrganisation(t *testing.T) {
 		t.Errorf("dead letter %s %s: %s", d.Kind, d.Key, d.Error)
 	}
 	st := r.checkLanded()
+	checkFidelity(t, r, st, pr)
 	if got, want := len(st.Tickets), pr.Summary.Counts["ticket"]["create"]; got != want {
 		t.Errorf("Zendesk has %d tickets, the plan created %d", got, want)
 	}

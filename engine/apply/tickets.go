@@ -113,6 +113,11 @@ func (ex *executor) commentFrom(ctx context.Context, c engine.Comment) (zendesk.
 		}
 		if why != "" {
 			lost = append(lost, why)
+			// An inline image whose file could not be moved must not keep
+			// pointing at Kustomer, which goes dark after the cutover.
+			if zc.HTMLBody != "" {
+				zc.HTMLBody = regexp.MustCompile(`https?://[^"'\s<>]*/v1/attachments/`+id).ReplaceAllLiteralString(zc.HTMLBody, "#kz-attachment-not-migrated-"+id)
+			}
 			continue
 		}
 		zc.Uploads = append(zc.Uploads, up.Token)
