@@ -350,7 +350,11 @@ func (e *engine) begin(org string) error {
 		e.run.Resumed++
 		e.run.Error = ""
 		e.now = last.ServerTime
-		e.note(fmt.Sprintf("resuming run %d, interrupted at %s", last.ID, last.Status))
+		why := "it was interrupted"
+		if last.Status == "failed" && last.Error != "" {
+			why = "it failed: " + last.Error
+		}
+		e.note(fmt.Sprintf("Resuming extract run %d where it stopped (%s).", last.ID, why))
 		return e.store.SaveRun(e.run)
 	}
 	if ok && last.Status != "complete" && last.Status != "abandoned" {
