@@ -134,8 +134,8 @@ func writeAudit(w io.Writer, a *extract.Audit) {
 	fmt.Fprintf(w, "\nTags: %d distinct on conversations; most used: %s.\n", a.Tags.Distinct, strings.Join(top, ", "))
 
 	v := a.Conversations
-	fmt.Fprintf(w, "\nConversations: %d; %d over %d messages and notes (split into several tickets); the largest has %d (%s); %d empty; %d with several assignees.\n",
-		v.Total, v.OverSplit, v.SplitAt, v.Largest, v.LargestID, v.Empty, v.MultiAssignee)
+	fmt.Fprintf(w, "\nConversations: %d; %d over 5,000 messages and notes (a ticket's limit), %d over the split size of %d (they become several tickets); the largest has %d (%s); %d empty; %d with several assignees.\n",
+		v.Total, v.OverLimit, v.OverSplit, v.SplitAt, v.Largest, v.LargestID, v.Empty, v.MultiAssignee)
 	b := a.Bodies
 	fmt.Fprintf(w, "Bodies: %d messages and notes over 65,535 characters (split or attached; the longest has %d); %d messages have only a preview.\n", b.Over, b.Longest, b.Truncated)
 

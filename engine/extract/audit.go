@@ -116,8 +116,10 @@ type TagCount struct {
 // ConversationAudit is about threads.
 type ConversationAudit struct {
 	Total int `json:"total"`
-	// OverSplit counts conversations with more messages and notes than a
-	// ticket takes comments (5,000): they become several tickets.
+	// OverLimit counts conversations with more messages and notes than a
+	// ticket takes comments (5,000), OverSplit those over the mapping's
+	// split size: they become several tickets.
+	OverLimit     int    `json:"over_limit"`
 	OverSplit     int    `json:"over_split"`
 	SplitAt       int    `json:"split_at"`
 	Largest       int    `json:"largest"`
@@ -492,6 +494,9 @@ func auditConversations(s *snapshot.Store, a *Audit, old func(string, []byte), s
 				c.Empty++
 			case size > splitAt:
 				c.OverSplit++
+			}
+			if m+n > MaxTicketComments {
+				c.OverLimit++
 			}
 			if m+n > c.Largest {
 				c.Largest, c.LargestID = m+n, id
