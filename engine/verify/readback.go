@@ -128,7 +128,7 @@ func (r *runner) readBack(ctx context.Context) error {
 						m[strconv.FormatInt(g.ID, 10)] = g
 					}
 				}
-				err = r.listed(k.Kind, m)
+				err = r.fromListing(k.Kind, m)
 			}
 		case "group_membership":
 			var ms []zendesk.GroupMembership
@@ -137,7 +137,7 @@ func (r *runner) readBack(ctx context.Context) error {
 				for _, gm := range ms {
 					m[strconv.FormatInt(gm.ID, 10)] = gm
 				}
-				err = r.listed(k.Kind, m)
+				err = r.fromListing(k.Kind, m)
 			}
 		case "custom_object":
 			var objs []zendesk.CustomObject
@@ -146,7 +146,7 @@ func (r *runner) readBack(ctx context.Context) error {
 				for _, o := range objs {
 					m[o.Key] = o
 				}
-				err = r.listed(k.Kind, m)
+				err = r.fromListing(k.Kind, m)
 			}
 		}
 		if err != nil {
@@ -222,9 +222,9 @@ func (r *runner) showMany(ctx context.Context, kind string, fetch func([]int64) 
 	return flush()
 }
 
-// listed reads back the checkpoint's records of a kind against a listing
+// fromListing reads back the checkpoint's records of a kind against a listing
 // of Zendesk's, by Zendesk id.
-func (r *runner) listed(kind string, have map[string]any) error {
+func (r *runner) fromListing(kind string, have map[string]any) error {
 	kc := r.count(kind)
 	return r.opts.Store.ForEach(kind, func(key string, e checkpoint.Entry) error {
 		v, ok := have[e.ZendeskID]

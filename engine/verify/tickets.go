@@ -144,30 +144,10 @@ func (k *check) comments(ctx context.Context, t zendesk.Ticket) (string, error) 
 	}
 	exp := k.expected()
 	if len(act) != len(exp) {
-		k.diff("comment", "comments", fmt.Sprint(len(act)), fmt.Sprint(len(exp)), "has %d comments from Kustomer, expected %d", len(act), len(exp))
+		k.diff("comment", "comments", fmt.Sprint(len(act)), fmt.Sprint(len(exp)), "has %d comments, expected %d from Kustomer", len(act), len(exp))
 	}
 	pairs, missing, extra := align(exp, act)
-	// A comment that is both missing and extra is out of place.
-	var stillMissing []*expComment
 	for _, e := range missing {
-		moved := -1
-		for i, a := range extra {
-			if matches(e, a) {
-				moved = i
-				break
-			}
-		}
-		if moved < 0 {
-			stillMissing = append(stillMissing, e)
-			continue
-		}
-		a := extra[moved]
-		extra = append(extra[:moved], extra[moved+1:]...)
-		k.diff("comment", fmt.Sprintf("comment %d order", a.n), fmt.Sprint(a.n), fmt.Sprint(e.n),
-			"comment %d is %s, which comes %s in Kustomer: the thread is out of order", a.n, e.key, ordinal(e.n))
-		pairs = append(pairs, pair{e, a, true})
-	}
-	for _, e := range stillMissing {
 		k.diff("comment", "comment "+e.key, "", e.key, "%s (%s, %s) is missing", e.key, e.p["created_at"], shown(e.text()))
 	}
 	for _, a := range extra {
@@ -179,6 +159,10 @@ func (k *check) comments(ctx context.Context, t zendesk.Ticket) (string, error) 
 	}
 	noted := map[string]bool{}
 	for _, pr := range pairs {
+		if pr.moved {
+			k.diff("comment", fmt.Sprintf("comment %d order", pr.a.n), fmt.Sprint(pr.a.n), fmt.Sprint(pr.e.n),
+				"comment %d is %s, which comes %s in Kustomer: the thread is out of order", pr.a.n, pr.e.key, ordinal(pr.e.n))
+		}
 		if err := k.comment(pr, appended, lost.String(), noted); err != nil {
 			return "", err
 		}
@@ -222,17 +206,37 @@ type pair struct {
 	e       *expComment
 	a       *actComment
 	matched bool // same text
+	moved   bool // found elsewhere in the thread than its place
 }
 
 // align pairs expected and actual comments in order. Where they stop
 // matching it looks ahead for the nearest match on either side: comments
-// skipped on the expected side are missing, on the actual side extra; if
-// neither side matches soon, the two comments are paired as changed.
+// skipped on the expected side are missing, on the actual side extra. A
+// comment found among those skipped on the other side is out of place;
+// otherwise the two comments are paired as changed.
 func align(exp []*expComment, act []*actComment) (pairs []pair, missing []*expComment, extra []*actComment) {
+	takeExtra := func(e *expComment) *actComment {
+		for i, a := range extra {
+			if matches(e, a) {
+				extra = append(extra[:i], extra[i+1:]...)
+				return a
+			}
+		}
+		return nil
+	}
+	takeMissing := func(a *actComment) *expComment {
+		for i, e := range missing {
+			if matches(e, a) {
+				missing = append(missing[:i], missing[i+1:]...)
+				return e
+			}
+		}
+		return nil
+	}
 	i, j := 0, 0
 	for i < len(exp) && j < len(act) {
 		if matches(exp[i], act[j]) {
-			pairs = append(pairs, pair{exp[i], act[j], true})
+			pairs = append(pairs, pair{e: exp[i], a: act[j], matched: true})
 			i, j = i+1, j+1
 			continue
 		}
@@ -249,14 +253,35 @@ func align(exp []*expComment, act []*actComment) (pairs []pair, missing []*expCo
 				resynced = true
 			}
 		}
-		if !resynced {
-			pairs = append(pairs, pair{exp[i], act[j], false})
-			i, j = i+1, j+1
+		if resynced {
+			continue
 		}
+		if a := takeExtra(exp[i]); a != nil {
+			pairs = append(pairs, pair{e: exp[i], a: a, matched: true, moved: true})
+			i++
+			continue
+		}
+		if e := takeMissing(act[j]); e != nil {
+			pairs = append(pairs, pair{e: e, a: act[j], matched: true, moved: true})
+			j++
+			continue
+		}
+		pairs = append(pairs, pair{e: exp[i], a: act[j]})
+		i, j = i+1, j+1
 	}
 	missing = append(missing, exp[i:]...)
 	extra = append(extra, act[j:]...)
-	return pairs, missing, extra
+	// What is left on both sides and matches is out of place.
+	var stillMissing []*expComment
+	for _, e := range missing {
+		if a := takeExtra(e); a != nil {
+			pairs = append(pairs, pair{e: e, a: a, matched: true, moved: true})
+		} else {
+			stillMissing = append(stillMissing, e)
+		}
+	}
+	sort.SliceStable(pairs, func(x, y int) bool { return pairs[x].a.n < pairs[y].a.n })
+	return pairs, stillMissing, extra
 }
 
 func ordinal(n int) string {

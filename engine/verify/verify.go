@@ -62,11 +62,12 @@ type Report struct {
 	// write) that plan and apply already reported.
 	Differences []Difference `json:"differences"`
 	Notes       []Difference `json:"notes,omitempty"`
-	// Unlisted counts the differences left out of Differences, beyond
-	// MaxListed per kind and category.
+	// Unlisted counts the differences left out of Differences.
 	Unlisted int `json:"unlisted,omitempty"`
 	// Elapsed is how long verify took.
 	Elapsed time.Duration `json:"elapsed_ns"`
+	// MaxListed is the most differences listed per kind and category.
+	MaxListed int `json:"max_listed"`
 }
 
 // KindCount is one kind counted three ways.
@@ -168,6 +169,35 @@ func (r *Report) Summary() string {
 	return fmt.Sprintf("%s: %d %s (%d listed, in %d records).", s, n, plural(n, "difference", "differences"), len(r.Differences), len(records))
 }
 
+// Hints says where to look next, for the kinds of differences found.
+func (r *Report) Hints() []string {
+	seen := map[string]bool{}
+	for _, d := range r.Differences {
+		seen[d.What] = true
+	}
+	var out []string
+	if seen["missing_in_zendesk"] {
+		out = append(out, "Missing in Zendesk: deleted there after apply? kzmap state show KIND KEY names the batch that wrote a record, and kzmap state batch ID what that batch created.")
+	}
+	if seen["not_in_checkpoint"] {
+		out = append(out, "Not written: kzmap plan shows these records as creates, and kzmap apply writes them.")
+	}
+	if seen["dead_letter"] {
+		out = append(out, "Refused by Zendesk: kzmap state dead-letters gives each reason; fix the mapping or the data, then kzmap apply --retry-dead-letters.")
+	}
+	if seen["outdated"] {
+		out = append(out, "Changed since apply: kzmap plan shows the updates, and kzmap apply writes them.")
+	}
+	if seen["field"] || seen["comment"] || seen["attachment"] {
+		out = append(out, "Field, comment and attachment differences: open the record in Zendesk (the HTML report links to it); it may have been edited there after import. kzmap plan --sample N renders what the mapping makes of a record.")
+	}
+	if r.Unlisted > 0 {
+		out = append(out, fmt.Sprintf("%d differences are not listed (at most %d per kind and category); the counts include them.", r.Unlisted, r.MaxListed))
+	}
+	out = append(out, fmt.Sprintf("Run kzmap verify --seed %d to compare the same random records again, or --sample N to compare more.", r.Seed))
+	return out
+}
+
 func plural(n int, one, many string) string {
 	if n == 1 {
 		return one
@@ -229,7 +259,8 @@ type runner struct {
 
 	picked    map[string]*candidate // kind \x00 key → record to compare
 	pickOrder []*candidate
-	found     map[string]any // kind \x00 key → the Zendesk record read back
+	found     map[string]any    // kind \x00 key → the Zendesk record read back
+	batchOps  map[string]string // batch id → op
 }
 
 // getter reads one raw resource; both snapshots have it.
@@ -239,12 +270,14 @@ type getter interface {
 
 func newRunner(opts Options) *runner {
 	r := &runner{opts: opts, counts: map[string]*KindCount{}, dead: map[string]checkpoint.DeadLetter{},
-		listed: map[string]int{}, unlisted: map[string]int{}, records: map[string][]pendingRecord{}, notChecked: map[string]int{}}
+		listed: map[string]int{}, unlisted: map[string]int{}, records: map[string][]pendingRecord{}, notChecked: map[string]int{}, batchOps: map[string]string{}}
 	r.snap, _ = opts.Snapshot.(getter)
 	r.refs = newRefs(opts.Store, r.snap)
 	r.smp = newSampler(opts.Sample, opts.Seed, r.snap)
 	for _, k := range dsl.Kinds {
-		r.counts[k.Kind] = &KindCount{Kind: k.Kind}
+		if k.Kind != "comment" { // comments are checked with their tickets
+			r.counts[k.Kind] = &KindCount{Kind: k.Kind}
+		}
 	}
 	return r
 }
@@ -406,7 +439,7 @@ func (r *runner) url(kind, zid string, d *engine.Desired) string {
 // finish orders what was found: kinds in load order, then keys, then
 // the order the checks ran in.
 func (r *runner) finish() *Report {
-	rep := &Report{Seed: r.opts.Seed, Sample: r.opts.Sample, ZendeskURL: r.opts.BaseURL, Compared: r.smp.compared}
+	rep := &Report{Seed: r.opts.Seed, Sample: r.opts.Sample, ZendeskURL: r.opts.BaseURL, Compared: r.smp.compared, MaxListed: r.opts.MaxListed}
 	order := map[string]int{}
 	for i, k := range dsl.Kinds {
 		order[k.Kind] = i
