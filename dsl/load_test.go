@@ -91,6 +91,7 @@ func TestErrorFixtures(t *testing.T) {
 			if t.Failed() {
 				t.Logf("all diagnostics:\n%s", rendered.String())
 			}
+			t.Logf("KZSUITE bad_inputs=%d", len(wants))
 		})
 	}
 }

@@ -80,6 +80,7 @@ func TestDecodeErrors(t *testing.T) {
 		{"bad priority", `{"type":"conversation","id":"c1","attributes":{"priority":"high"}}`, `attribute "priority": expected a number`},
 		{"bad custom", `{"type":"company","id":"c1","attributes":{"custom":{"sizeNum":"big"}}}`, `sizeNum: a Num attribute needs a number`},
 	}
+	t.Logf("KZSUITE bad_inputs=%d", len(tests))
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			_, err := DecodeJSON([]byte(tt.in))

@@ -2,6 +2,7 @@ package apply
 
 import (
 	"context"
+	"fmt"
 	"net/http/httptest"
 	"path/filepath"
 	"strings"
@@ -35,6 +36,8 @@ type rig struct {
 	store   *checkpoint.Store
 	dir     string
 	workers int
+	// lost and dups count what checkLanded found missing or repeated.
+	lost, dups int
 }
 
 func newRig(t testing.TB, profile string, seed int64, faults string) *rig {
@@ -129,6 +132,7 @@ func (r *rig) checkLanded() zendesksim.State {
 	}
 	for ext, n := range seen {
 		if n > 1 {
+			r.dups += n - 1
 			t.Errorf("ticket %s imported %d times", ext, n)
 		}
 	}
@@ -140,8 +144,27 @@ func (r *rig) checkLanded() zendesksim.State {
 	}
 	for ext, n := range users {
 		if n > 1 {
+			r.dups += n - 1
 			t.Errorf("user %s created %d times", ext, n)
 		}
+	}
+	// Every ticket the checkpoint records exists in Zendesk.
+	err := r.store.ForEach("ticket", func(key string, e checkpoint.Entry) error {
+		found := false
+		for _, tk := range st.Tickets {
+			if fmt.Sprint(tk.ID) == e.ZendeskID {
+				found = true
+				break
+			}
+		}
+		if !found {
+			r.lost++
+			t.Errorf("ticket %s (Zendesk %s) is in the checkpoint, not in Zendesk", key, e.ZendeskID)
+		}
+		return nil
+	})
+	if err != nil {
+		t.Fatal(err)
 	}
 	n, _ := r.store.Count("ticket")
 	if n != len(seen) {
@@ -228,6 +251,7 @@ func TestApplyUnderFaults(t *testing.T) {
 		}
 	}
 	t.Logf("first run: %v, %d dead letters", res.Counts, len(dead))
+	firstDead := len(dead)
 	for round := 0; round < 5; round++ {
 		if dead, _ = r.store.DeadLetters(); len(dead) == 0 {
 			break
@@ -241,6 +265,13 @@ func TestApplyUnderFaults(t *testing.T) {
 	}
 	r.checkLanded()
 	stats := r.sim.Stats()
+	injected := stats.TooMany + stats.Resets
+	for code, n := range stats.ByStatus {
+		if code >= 500 {
+			injected += n
+		}
+	}
+	t.Logf("KZSUITE faults_injected=%d dead_letters_retried=%d records_lost=%d records_duplicated=%d", injected, firstDead, r.lost, r.dups)
 	if stats.EarlyRetries != 0 {
 		t.Errorf("%d requests sent before Retry-After elapsed", stats.EarlyRetries)
 	}

@@ -19,7 +19,10 @@ import (
 	"github.com/kzmap/kzmap/zendesk"
 )
 
-var crashKills = flag.Int("crash-kills", 12, "how many times TestApplySurvivesKill9 kills apply")
+var (
+	crashKills   = flag.Int("crash-kills", 12, "how many times TestApplySurvivesKill9 kills apply")
+	crashProfile = flag.String("crash-profile", "small", "dataset profile of TestApplySurvivesKill9 (edge for the long suite)")
+)
 
 // TestApplySurvivesKill9 runs apply in a child process and kills it with
 // SIGKILL at seeded random moments, then resumes, until apply completes;
@@ -30,7 +33,7 @@ func TestApplySurvivesKill9(t *testing.T) {
 	}
 	// A slow Zendesk (30 requests a second) makes apply long enough to be
 	// killed at many different points.
-	r := newRigLimit(t, "small", 21, "", 30)
+	r := newRigLimit(t, *crashProfile, 21, "", 30)
 	r.store.Close() // the children hold it
 	rng := rand.New(rand.NewPCG(21, 1))
 	env := append(os.Environ(), "KZ_CRASH_CHILD=1", "KZ_EXPORT="+r.export, "KZ_DIR="+r.dir, "KZ_URL="+r.url)
@@ -115,6 +118,7 @@ func TestApplySurvivesKill9(t *testing.T) {
 	if endUsers != want {
 		t.Errorf("Zendesk has %d users, the checkpoint %d", endUsers, want)
 	}
+	t.Logf("KZSUITE apply_kills=%d records_lost=%d records_duplicated=%d", kills, r.lost, r.dups)
 	t.Logf("%d kills, %d during apply; Zendesk: %d tickets, %d users, %d organizations", kills, interrupted, len(st.Tickets), endUsers, len(st.Organizations))
 }
 

@@ -182,4 +182,5 @@ func TestDamagedFilesAreErrorsNotPanics(t *testing.T) {
 	if _, err := Open(tp, Options{}); err == nil {
 		t.Error("opened a truncated file")
 	}
+	t.Logf("KZSUITE bad_inputs=4")
 }
