@@ -190,7 +190,24 @@ func (ex *executor) upload(ctx context.Context, id string) (*zendesk.Upload, str
 	return up, "", nil
 }
 
+// orName is the file name sent to Zendesk: Kustomer's name without any
+// directory part or control characters, at most 200 bytes, or one made
+// from the id.
 func orName(name, id string) string {
+	if i := strings.LastIndexAny(name, `/\`); i >= 0 {
+		name = name[i+1:]
+	}
+	name = strings.Map(func(r rune) rune {
+		if r < 0x20 || r == 0x7f || r == utf8.RuneError {
+			return -1
+		}
+		return r
+	}, name)
+	name = strings.TrimSpace(strings.TrimLeft(name, "."))
+	for len(name) > 200 {
+		_, size := utf8.DecodeLastRuneInString(name)
+		name = name[:len(name)-size]
+	}
 	if name == "" {
 		return "attachment-" + id
 	}
