@@ -219,11 +219,12 @@ type progressView struct {
 	tty   bool
 	mu    sync.Mutex
 	last  time.Time
-	start time.Time
+	start time.Time // of the current kind
+	begun time.Time // of the apply
 }
 
 func newProgressView(w io.Writer) *progressView {
-	p := &progressView{w: w, start: time.Now()}
+	p := &progressView{w: w, start: time.Now(), begun: time.Now()}
 	if f, ok := w.(*os.File); ok {
 		if st, err := f.Stat(); err == nil && st.Mode()&os.ModeCharDevice != 0 {
 			p.tty = true
@@ -247,7 +248,11 @@ func (p *progressView) update(pr apply.Progress) {
 		el := time.Since(p.start)
 		eta = fmt.Sprintf(", ETA %s", (el * time.Duration(pr.Total-pr.Done) / time.Duration(pr.Done)).Round(time.Second))
 	}
-	fmt.Fprintf(p.w, "\r  %-22s %d/%d (%d dead)%s   ", pr.Kind, pr.Done, pr.Total, pr.Dead, eta)
+	rpm := ""
+	if el := time.Since(p.begun).Minutes(); el > 0 && pr.RequestsUsed > 0 {
+		rpm = fmt.Sprintf(", %.0f requests/min", float64(pr.RequestsUsed)/el)
+	}
+	fmt.Fprintf(p.w, "\r  %-22s %d/%d (%d dead)%s%s   ", pr.Kind, pr.Done, pr.Total, pr.Dead, rpm, eta)
 	if pr.Done >= pr.Total {
 		fmt.Fprintln(p.w)
 		p.start = time.Now()

@@ -383,6 +383,9 @@ func (ex *executor) progress(kind string, n, dead int) {
 	ex.done[kind] += n
 	p := Progress{Kind: kind, Done: ex.done[kind], Total: ex.totals[kind], Dead: dead}
 	ex.mu.Unlock()
+	if lim := ex.opts.Client.Limiter(); lim != nil {
+		p.RequestsUsed = int(lim.Stats().Requests)
+	}
 	if ex.opts.OnProgress != nil {
 		ex.opts.OnProgress(p)
 	}
