@@ -77,6 +77,7 @@ func newApp() *cli.App {
 			planCommand(),
 			showCommand(),
 			applyCommand(),
+			verifyCommand(),
 			stateCommand(),
 			destroyCommand(),
 			versionCommand(),

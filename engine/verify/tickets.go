@@ -373,9 +373,12 @@ func (k *check) attachments(where string, e *expComment, a *actComment, lost str
 		wants = append(wants, want{"", "message.txt", int64(len(body))})
 	}
 	used := make([]bool, len(a.c.Attachments))
+	// By name, as sent or without a directory part (apply drops it), then
+	// by size.
+	base := func(s string) string { return strings.TrimSpace(s[strings.LastIndexAny(s, `/\`)+1:]) }
 	find := func(w want) int {
 		for i, att := range a.c.Attachments {
-			if !used[i] && att.FileName == w.name {
+			if !used[i] && (att.FileName == w.name || att.FileName == base(w.name)) {
 				return i
 			}
 		}

@@ -166,7 +166,7 @@ func (r *Report) Summary() string {
 		records[d.Kind+"\x00"+d.Key] = true
 	}
 	n := len(r.Differences) + r.Unlisted
-	return fmt.Sprintf("%s: %d %s (%d listed, in %d records).", s, n, plural(n, "difference", "differences"), len(r.Differences), len(records))
+	return fmt.Sprintf("%s: %d %s (%d listed, in %d %s).", s, n, plural(n, "difference", "differences"), len(r.Differences), len(records), plural(len(records), "record", "records"))
 }
 
 // Hints says where to look next, for the kinds of differences found.
