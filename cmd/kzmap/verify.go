@@ -40,11 +40,6 @@ func runVerify(c *cli.Context) error {
 	if err != nil {
 		return err
 	}
-	snap, closeSnap, err := openSnapshot(c.String("from-export"))
-	if err != nil {
-		return err
-	}
-	defer closeSnap()
 	store, err := openCheckpointRO()
 	if err != nil {
 		return err
@@ -53,6 +48,11 @@ func runVerify(c *cli.Context) error {
 		return fmt.Errorf("nothing was applied yet: there is no %s (run kzmap apply first)", checkpointPath())
 	}
 	defer store.Close()
+	snap, closeSnap, err := openSnapshot(c.String("from-export"))
+	if err != nil {
+		return err
+	}
+	defer closeSnap()
 	client, err := zendeskClient(cfg)
 	if err != nil {
 		return err
