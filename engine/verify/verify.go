@@ -162,11 +162,15 @@ func (r *Report) Summary() string {
 		return s + ": no differences."
 	}
 	records := map[string]bool{}
+	listed := 0
 	for _, d := range r.Differences {
-		records[d.Kind+"\x00"+d.Key] = true
+		if d.What != "unlisted" {
+			records[d.Kind+"\x00"+d.Key] = true
+			listed++
+		}
 	}
-	n := len(r.Differences) + r.Unlisted
-	return fmt.Sprintf("%s: %d %s (%d listed, in %d %s).", s, n, plural(n, "difference", "differences"), len(r.Differences), len(records), plural(len(records), "record", "records"))
+	n := listed + r.Unlisted
+	return fmt.Sprintf("%s: %d %s (%d listed, in %d %s).", s, n, plural(n, "difference", "differences"), listed, len(records), plural(len(records), "record", "records"))
 }
 
 // Hints says where to look next, for the kinds of differences found.
@@ -189,7 +193,7 @@ func (r *Report) Hints() []string {
 		out = append(out, "Changed since apply: kzmap plan shows the updates, and kzmap apply writes them.")
 	}
 	if seen["field"] || seen["comment"] || seen["attachment"] {
-		out = append(out, "Field, comment and attachment differences: open the record in Zendesk (the HTML report links to it); it may have been edited there after import. kzmap plan --sample N renders what the mapping makes of a record.")
+		out = append(out, "Field, comment and attachment differences: open the record in Zendesk (the HTML report links to it); it may have been edited there after import. kzmap state show KIND KEY says when kzmap wrote it, and in which batch.")
 	}
 	if r.Unlisted > 0 {
 		out = append(out, fmt.Sprintf("%d differences are not listed (at most %d per kind and category); the counts include them.", r.Unlisted, r.MaxListed))
