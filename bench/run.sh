@@ -2,6 +2,8 @@
 # Runs kzmap's benchmarks, each in its own process so that peak memory is
 # its own, and prints one table. Long: the million-conversation plan takes
 # minutes. Usage: bench/run.sh [quick]   (quick skips the 1M plan)
+# The apply budget benchmark takes about two minutes, most of it the
+# one-request-per-ticket baseline (20,000 requests at 320 a second).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 echo "# kzmap benchmarks — $(date -u +%Y-%m-%dT%H:%MZ), $(nproc) cores, $(go version | cut -d' ' -f3)"
@@ -12,6 +14,14 @@ row() { # name, go test args...
   line=$(go test "$@" 2>&1 | grep -E '^Benchmark' | tail -1)
   printf '| %s | %s |\n' "$name" "$(echo "$line" | awk '{for (i=3; i<=NF; i+=2) printf "%s %s; ", $i, $(i+1)}')"
 }
+rows() { # name prefix, go test args...: one row per (sub-)benchmark of one run
+  local name=$1; shift
+  go test "$@" 2>&1 | grep -E '^Benchmark.*ns/op' | while read -r line; do
+    local sub
+    sub=$(echo "$line" | awk '{print $1}' | sed -E 's/^[^/]*\///; s/-[0-9]+$//')
+    printf '| %s: %s | %s |\n' "$name" "$sub" "$(echo "$line" | awk '{for (i=3; i<=NF; i+=2) printf "%s %s; ", $i, $(i+1)}')"
+  done
+}
 echo "| benchmark | figures |"
 echo "|---|---|"
 row "mapping vs hand-written Go (conversation of 20 messages)" ./dsl -run '^$' -bench 'DefaultTicketMapping$' -benchtime 3s
@@ -19,3 +29,4 @@ row "plan, 250,000 conversations x 10 messages" ./bench -run '^$' -bench 'PlanSc
 if [ "${1:-}" != quick ]; then
   row "plan, 1,000,000 conversations x 10 messages" ./bench -run '^$' -bench 'PlanScale/1M$' -benchtime 1x -timeout 60m
 fi
+rows "apply, 20,000 tickets at 400 requests per window" ./bench -run '^$' -bench 'ApplyBudget' -benchtime 1x -timeout 10m
