@@ -108,6 +108,13 @@ func runDemo(c *cli.Context) error {
 	})
 	defer restore()
 
+	// The Zendesk simulator starts empty every time, so a kept directory's
+	// checkpoint would describe an account that no longer exists.
+	if err := os.RemoveAll(filepath.Join(mapping, stateDir, "checkpoint.db")); err != nil {
+		return err
+	}
+	os.Remove(filepath.Join(mapping, stateDir, "checkpoint.db.lock"))
+
 	app := newApp()
 	has := func(name string) bool { return app.Command(name) != nil }
 	source := []string{"--from-export", export}
