@@ -338,10 +338,12 @@ func (ex *executor) dispatch(ctx context.Context, g string) {
 	ex.wg.Add(1)
 	go func() {
 		defer ex.wg.Done()
-		defer func() { <-ex.sem }()
+		var once sync.Once
+		release := func() { once.Do(func() { <-ex.sem }) }
+		defer release()
 		// A batch that has started runs to its end even after Ctrl-C, so
 		// it is checkpointed rather than left in flight.
-		if err := ex.runBatch(context.WithoutCancel(ctx), items); err != nil {
+		if err := ex.runBatch(context.WithoutCancel(ctx), items, release); err != nil {
 			ex.fail(err)
 		}
 		if ctx.Err() != nil {

@@ -47,7 +47,15 @@ func externalID(it item) string {
 
 // runBatch records the batch as in flight, sends it, and records what
 // Zendesk did with every item.
-func (ex *executor) runBatch(ctx context.Context, items []item) error {
+// batchState is a batch being run: its checkpoint record, and release,
+// which frees the batch's worker slot once its job is queued — the wait for
+// the job needs no worker, and holding one there starves the budget.
+type batchState struct {
+	*checkpoint.Batch
+	release func()
+}
+
+func (ex *executor) runBatch(ctx context.Context, items []item, release func()) error {
 	kind, action := items[0].op.Kind, items[0].op.Action
 	b := checkpoint.Batch{ID: checkpoint.NewBatchID(), Run: ex.res.RunID, Kind: kind, Op: action, SentAt: time.Now().UTC()}
 	for _, it := range items {
@@ -64,7 +72,7 @@ func (ex *executor) runBatch(ctx context.Context, items []item) error {
 	if err := ex.opts.Store.BeginBatch(b); err != nil {
 		return err
 	}
-	outs, err := ex.write(ctx, &b, items)
+	outs, err := ex.write(ctx, &batchState{Batch: &b, release: release}, items)
 	if errors.Is(err, zendesk.ErrMaybeSent) {
 		// Zendesk may have acted: ask it, exactly as after a crash.
 		b2, _, gerr := ex.opts.Store.Batch(b.ID)
@@ -127,11 +135,14 @@ func confirm(b checkpoint.Batch, outs []outcome) ([]checkpoint.Record, []checkpo
 }
 
 // jobOutcomes matches a finished job's results to the batch's items.
-func jobOutcomes(ctx context.Context, st *checkpoint.Store, b *checkpoint.Batch, job *zendesk.Job, n int) ([]outcome, error) {
+func jobOutcomes(ctx context.Context, st *checkpoint.Store, b *batchState, job *zendesk.Job, n int) ([]outcome, error) {
 	if err := st.SetJob(b.ID, job.ID()); err != nil {
 		return nil, err
 	}
 	b.JobID = job.ID()
+	if b.release != nil {
+		b.release()
+	}
 	res, err := job.Wait(ctx)
 	if err != nil {
 		return nil, err
@@ -160,7 +171,7 @@ func jobOutcomes(ctx context.Context, st *checkpoint.Store, b *checkpoint.Batch,
 }
 
 // write sends a batch with the endpoint its kind and action need.
-func (ex *executor) write(ctx context.Context, b *checkpoint.Batch, items []item) ([]outcome, error) {
+func (ex *executor) write(ctx context.Context, b *batchState, items []item) ([]outcome, error) {
 	c, st := ex.opts.Client, ex.opts.Store
 	kind, action := b.Kind, b.Op
 	outs := make([]outcome, len(items))

@@ -36,8 +36,13 @@ func TestApplySurvivesKill9(t *testing.T) {
 	r := newRigLimit(t, *crashProfile, 21, "", 30)
 	r.store.Close() // the children hold it
 	rng := rand.New(rand.NewPCG(21, 1))
-	env := append(os.Environ(), "KZ_CRASH_CHILD=1", "KZ_EXPORT="+r.export, "KZ_DIR="+r.dir, "KZ_URL="+r.url)
+	mark := filepath.Join(r.dir, "applying")
+	env := append(os.Environ(), "KZ_CRASH_CHILD=1", "KZ_EXPORT="+r.export, "KZ_DIR="+r.dir, "KZ_URL="+r.url, "KZ_MARK="+mark)
+	// run starts a child; with kill > 0 it kills it that long after the
+	// child starts applying (it writes the mark then), so every kill lands
+	// in apply itself, however slow the machine.
 	run := func(kill time.Duration) (killed bool) {
+		os.Remove(mark)
 		cmd := exec.Command(os.Args[0], "-test.run=^TestApplyCrashChild$", "-test.v")
 		cmd.Env = env
 		out, _ := os.Create(filepath.Join(r.dir, "child.log"))
@@ -49,17 +54,26 @@ func TestApplySurvivesKill9(t *testing.T) {
 		done := make(chan error, 1)
 		go func() { done <- cmd.Wait() }()
 		if kill > 0 {
-			select {
-			case err := <-done:
-				if err != nil {
-					b, _ := os.ReadFile(filepath.Join(r.dir, "child.log"))
-					t.Fatalf("child failed: %v\n%s", err, b)
+			var fire <-chan time.Time
+			tick := time.NewTicker(5 * time.Millisecond)
+			defer tick.Stop()
+			for {
+				select {
+				case err := <-done:
+					if err != nil {
+						b, _ := os.ReadFile(filepath.Join(r.dir, "child.log"))
+						t.Fatalf("child failed: %v\n%s", err, b)
+					}
+					return false
+				case <-tick.C:
+					if _, err := os.Stat(mark); err == nil && fire == nil {
+						fire = time.After(kill)
+					}
+				case <-fire:
+					cmd.Process.Signal(syscall.SIGKILL)
+					<-done
+					return true
 				}
-				return false
-			case <-time.After(kill):
-				cmd.Process.Signal(syscall.SIGKILL)
-				<-done
-				return true
 			}
 		}
 		if err := <-done; err != nil {
@@ -70,7 +84,7 @@ func TestApplySurvivesKill9(t *testing.T) {
 	}
 	kills := 0
 	for attempt := 0; kills < *crashKills && attempt < *crashKills*4; attempt++ {
-		if run(time.Duration(300+rng.IntN(900)) * time.Millisecond) {
+		if run(time.Duration(rng.IntN(700)) * time.Millisecond) {
 			kills++
 		}
 	}
@@ -153,6 +167,9 @@ func TestApplyCrashChild(t *testing.T) {
 	}
 	out := filepath.Join(dir, "child.kzplan")
 	if _, err := engine.Plan(ctx, engine.PlanOptions{Config: cfg, Snapshot: snap, Checkpoint: store, Out: out}); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(os.Getenv("KZ_MARK"), nil, 0o600); err != nil {
 		t.Fatal(err)
 	}
 	if _, err := Apply(ctx, Options{Config: cfg, Snapshot: snap, Files: DirFiles{Dir: os.Getenv("KZ_EXPORT"), Snap: snap},

@@ -11,7 +11,6 @@ import (
 	"unicode/utf8"
 
 	"github.com/kzmap/kzmap/engine"
-	"github.com/kzmap/kzmap/engine/checkpoint"
 	"github.com/kzmap/kzmap/zendesk"
 )
 
@@ -24,7 +23,7 @@ var inlineRef = regexp.MustCompile(`https?://[^"'\s<>]*/v1/attachments/([0-9a-f]
 // importTickets uploads the batch's attachments, then imports its tickets
 // in one job. Uploads happen here, just before the import, because tokens
 // live 60 minutes.
-func (ex *executor) importTickets(ctx context.Context, b *checkpoint.Batch, items []item) ([]outcome, error) {
+func (ex *executor) importTickets(ctx context.Context, b *batchState, items []item) ([]outcome, error) {
 	tickets := make([]zendesk.TicketImport, len(items))
 	for i, it := range items {
 		t, err := ex.ticketFrom(ctx, it.d)
