@@ -75,6 +75,7 @@ func applyCommand() *cli.Command {
 			fromExportFlag,
 			&cli.BoolFlag{Name: "retry-dead-letters", Usage: "send again the records that failed before"},
 			&cli.IntFlag{Name: "workers", Value: 6, Usage: "batches in flight at once"},
+			&cli.DurationFlag{Name: "settle", Value: apply.DefaultSettle, Usage: "how long a batch whose answer was lost waits for Zendesk before its missing records are sent again"},
 		},
 		Action: runApply,
 	}
@@ -107,7 +108,7 @@ func runApply(c *cli.Context) error {
 	if _, err := client.Me(ctx); err != nil {
 		return fmt.Errorf("preflight: Zendesk credentials: %w", err)
 	}
-	n, err := apply.Recover(ctx, store, client)
+	n, err := apply.Recover(ctx, store, client, c.Duration("settle"))
 	if err != nil {
 		return err
 	}
@@ -151,7 +152,7 @@ func runApply(c *cli.Context) error {
 	files := attachmentFiles(snap, c.String("from-export"))
 	prog := newProgressView(c.App.ErrWriter)
 	res, err := apply.Apply(ctx, apply.Options{Config: cfg, Snapshot: snap, Files: files, Store: store, Client: client,
-		Plan: planPath, RetryDeadLetters: c.Bool("retry-dead-letters"), Workers: c.Int("workers"), OnProgress: prog.update})
+		Plan: planPath, RetryDeadLetters: c.Bool("retry-dead-letters"), Workers: c.Int("workers"), OnProgress: prog.update, Settle: c.Duration("settle")})
 	prog.finish()
 	if res != nil {
 		writeApplyResult(out, res)

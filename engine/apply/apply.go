@@ -62,6 +62,9 @@ type Options struct {
 	Workers int
 	// OnProgress, when set, is called after each batch.
 	OnProgress func(Progress)
+	// Settle is how long a batch whose answer was lost waits for Zendesk
+	// before its missing records are sent again (0: DefaultSettle).
+	Settle time.Duration
 }
 
 // Result is what an apply did, per kind and outcome.

@@ -38,14 +38,21 @@ type rig struct {
 	workers int
 	// lost and dups count what checkLanded found missing or repeated.
 	lost, dups int
+	settle     time.Duration
+	timeout    time.Duration // client request timeout (0: the client's default)
 }
 
 func newRig(t testing.TB, profile string, seed int64, faults string) *rig {
-	return newRigLimit(t, profile, seed, faults, 4000)
+	return newRigWith(t, profile, seed, faults, func(*zendesksim.Options) {})
 }
 
 // newRigLimit is newRig with a Zendesk rate limit per (one second) window.
 func newRigLimit(t testing.TB, profile string, seed int64, faults string, limit int) *rig {
+	return newRigWith(t, profile, seed, faults, func(o *zendesksim.Options) { o.Limit = limit })
+}
+
+// newRigWith is newRig with the simulator's options adjusted.
+func newRigWith(t testing.TB, profile string, seed int64, faults string, tweak func(*zendesksim.Options)) *rig {
 	t.Helper()
 	r := &rig{t: t, dir: t.TempDir()}
 	r.export = filepath.Join(r.dir, "export")
@@ -67,8 +74,10 @@ func newRigLimit(t testing.TB, profile string, seed int64, faults string, limit 
 			t.Fatal(err)
 		}
 	}
-	r.sim = zendesksim.New(zendesksim.Options{Email: simEmail, Token: simToken, Limit: limit, Window: time.Second,
-		BulkImportEnabled: true, PlanTier: zendesksim.PlanEnterprise, Faults: f})
+	opts := zendesksim.Options{Email: simEmail, Token: simToken, Limit: 4000, Window: time.Second,
+		BulkImportEnabled: true, PlanTier: zendesksim.PlanEnterprise, Faults: f}
+	tweak(&opts)
+	r.sim = zendesksim.New(opts)
 	srv := httptest.NewServer(r.sim)
 	t.Cleanup(srv.Close)
 	r.url = srv.URL
@@ -88,7 +97,8 @@ func (r *rig) openStore() {
 func (r *rig) client() *zendesk.Client {
 	c, err := zendesk.New(zendesk.Config{BaseURL: r.url, Email: simEmail, Token: zendesk.NewSecret(simToken),
 		Limiter: throttle.New(throttle.Options{Limit: 4000, Window: time.Second, Share: 0.8}), RateLimit: 4000,
-		PollMin: 5 * time.Millisecond, PollMax: 100 * time.Millisecond, RetryBase: 5 * time.Millisecond, RetryMax: 50 * time.Millisecond})
+		PollMin: 5 * time.Millisecond, PollMax: 100 * time.Millisecond, RetryBase: 5 * time.Millisecond, RetryMax: 50 * time.Millisecond,
+		RequestTimeout: r.timeout})
 	if err != nil {
 		r.t.Fatal(err)
 	}
@@ -98,7 +108,7 @@ func (r *rig) client() *zendesk.Client {
 // planApply plans against the checkpoint and applies the plan.
 func (r *rig) planApply(ctx context.Context, retryDead bool) (*engine.PlanResult, *Result, error) {
 	c := r.client()
-	if _, err := Recover(ctx, r.store, c); err != nil {
+	if _, err := Recover(ctx, r.store, c, r.settle); err != nil {
 		return nil, nil, err
 	}
 	out := filepath.Join(r.dir, "plan.kzplan")
@@ -107,7 +117,7 @@ func (r *rig) planApply(ctx context.Context, retryDead bool) (*engine.PlanResult
 		return nil, nil, err
 	}
 	res, err := Apply(ctx, Options{Config: r.cfg, Snapshot: r.snap, Files: DirFiles{Dir: r.export, Snap: r.snap},
-		Store: r.store, Client: c, Plan: out, RetryDeadLetters: retryDead, Workers: r.workers})
+		Store: r.store, Client: c, Plan: out, RetryDeadLetters: retryDead, Workers: r.workers, Settle: r.settle})
 	return pr, res, err
 }
 

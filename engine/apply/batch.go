@@ -73,13 +73,19 @@ func (ex *executor) runBatch(ctx context.Context, items []item, release func()) 
 		return err
 	}
 	outs, err := ex.write(ctx, &batchState{Batch: &b, release: release}, items)
-	if errors.Is(err, zendesk.ErrMaybeSent) {
-		// Zendesk may have acted: ask it, exactly as after a crash.
+	if errors.Is(err, zendesk.ErrMaybeSent) || errors.Is(err, zendesk.ErrJobGone) {
+		// Zendesk may have acted: ask it, exactly as after a crash. A batch
+		// that has not settled stays in flight and stops the run.
 		b2, _, gerr := ex.opts.Store.Batch(b.ID)
 		if gerr != nil {
 			return gerr
 		}
-		return resolve(ctx, ex.opts.Store, ex.opts.Client, b2)
+		ex.count(kind, "answers_lost", 1)
+		if err := resolve(ctx, ex.opts.Store, ex.opts.Client, b2, ex.opts.Settle); err != nil {
+			return err
+		}
+		ex.progress(kind, len(items), 0)
+		return nil
 	}
 	if err != nil {
 		// Nothing was done: close the batch so nothing stays in flight.

@@ -6,31 +6,63 @@ import (
 	"fmt"
 	"strconv"
 	"strings"
+	"time"
 
 	"github.com/kzmap/kzmap/engine/checkpoint"
 	"github.com/kzmap/kzmap/zendesk"
 )
 
+// DefaultSettle is how long after a batch was sent kzmap waits before it
+// concludes that records Zendesk does not show were never created. A bulk
+// request whose answer was lost may have queued a job that is still
+// running; sending its records again before the job ends could create
+// them twice.
+const DefaultSettle = 10 * time.Minute
+
+// UnsettledError says a batch's records may still be on their way.
+type UnsettledError struct {
+	Batch   string
+	Missing int
+	Total   int
+	Wait    time.Duration
+}
+
+func (e *UnsettledError) Error() string {
+	return fmt.Sprintf("batch %s: %d of %d records are not in Zendesk yet; if the request reached Zendesk, its job may still be running. Run apply again in a few minutes: kzmap waits up to %s after a batch was sent before it sends those records again", e.Batch, e.Missing, e.Total, e.Wait.Round(time.Second))
+}
+
 // Recover resolves the batches an interrupted apply left in flight: for
 // each, it reads the job Zendesk ran, or asks Zendesk which of the batch's
 // records exist (by external id, name or key), and records what it finds.
-// What does not exist is left for the next plan to send again; nothing is
-// sent twice.
-func Recover(ctx context.Context, st *checkpoint.Store, c *zendesk.Client) (int, error) {
+// What does not exist once the batch has settled (settle after it was
+// sent; 0 means DefaultSettle) is left for the next plan to send again;
+// nothing is sent twice. A batch that has not settled stays in flight and
+// Recover returns an *UnsettledError.
+func Recover(ctx context.Context, st *checkpoint.Store, c *zendesk.Client, settle time.Duration) (int, error) {
 	batches, err := st.InFlight()
 	if err != nil {
 		return 0, err
 	}
+	var unsettled error
 	for _, b := range batches {
-		if err := resolve(ctx, st, c, b); err != nil {
+		err := resolve(ctx, st, c, b, settle)
+		var ue *UnsettledError
+		if errors.As(err, &ue) {
+			unsettled = errors.Join(unsettled, err)
+			continue
+		}
+		if err != nil {
 			return 0, fmt.Errorf("resolve interrupted batch %s (%s %s): %w", b.ID, b.Op, b.Kind, err)
 		}
 	}
-	return len(batches), nil
+	return len(batches), unsettled
 }
 
 // resolve settles one in-flight batch.
-func resolve(ctx context.Context, st *checkpoint.Store, c *zendesk.Client, b checkpoint.Batch) error {
+func resolve(ctx context.Context, st *checkpoint.Store, c *zendesk.Client, b checkpoint.Batch, settle time.Duration) error {
+	if settle <= 0 {
+		settle = DefaultSettle
+	}
 	outs := make([]outcome, len(b.Keys))
 	if b.JobID != "" {
 		res, err := c.ResumeJob(b.JobID, len(b.Keys)).Wait(ctx)
@@ -48,7 +80,7 @@ func resolve(ctx context.Context, st *checkpoint.Store, c *zendesk.Client, b che
 			}
 			records, dead := confirm(b, outs)
 			return st.CompleteBatch(b.ID, records, dead)
-		case errors.As(err, &api) && api.Status == 404:
+		case errors.As(err, &api) && api.Status == 404, errors.Is(err, zendesk.ErrJobGone):
 			// The job status expired: look the records up instead.
 		default:
 			return err
@@ -57,8 +89,24 @@ func resolve(ctx context.Context, st *checkpoint.Store, c *zendesk.Client, b che
 	if err := lookup(ctx, c, newRefs(st), b, outs); err != nil {
 		return err
 	}
+	missing := 0
+	for _, o := range outs {
+		if o.id == "" {
+			missing++
+		}
+	}
+	if b.Op == "create" && missing > 0 && time.Since(b.SentAt) < settle && lookupConfirms(b.Kind) {
+		return &UnsettledError{Batch: b.ID, Missing: missing, Total: len(outs), Wait: settle}
+	}
 	records, _ := confirm(b, outs)
 	return st.CompleteBatch(b.ID, records, nil)
+}
+
+// lookupConfirms says whether lookup can see a kind's records; for the
+// others (custom objects, finished idempotently by the next apply) waiting
+// gains nothing.
+func lookupConfirms(kind string) bool {
+	return kind != "custom_object"
 }
 
 // lookup asks Zendesk which records of a batch exist.
