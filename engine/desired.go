@@ -158,6 +158,27 @@ func (g *Generator) evalOne(m *dsl.Mapping, typ, id string, rec any) ([]dsl.Payl
 	return out, err
 }
 
+// mapRecord decodes one source record and evaluates m on it. A record that
+// cannot be read or mapped comes back as an unwritable Desired, to emit;
+// otherwise the Desired to fill, the record and its payloads (none when
+// the mapping's when is false).
+func (g *Generator) mapRecord(kind string, m *dsl.Mapping, id string, raw []byte) (*Desired, any, []dsl.Payload) {
+	d := &Desired{Kind: kind, Key: m.Address() + ":" + id, Mapping: m.Address(), Pos: pos(m), Sources: []string{m.From + "/" + id}}
+	rec, err := g.decode(m.From, id, raw)
+	var outs []dsl.Payload
+	if err == nil {
+		if o, ok := rec.(*record.KObject); ok && o.KlassName == "" {
+			o.KlassName = g.klassNames[o.KlassID]
+		}
+		outs, err = g.evalOne(m, m.From, id, rec)
+	}
+	if err != nil {
+		d.Unwritable = err.Error()
+		return d, nil, nil
+	}
+	return d, rec, outs
+}
+
 // simple handles kinds whose records map one to one from one source type.
 func (g *Generator) simple(kind string) func(context.Context, func(*Desired) error) error {
 	return func(ctx context.Context, emit func(*Desired) error) error {
@@ -166,18 +187,8 @@ func (g *Generator) simple(kind string) func(context.Context, func(*Desired) err
 				if err := ctx.Err(); err != nil {
 					return err
 				}
-				d := &Desired{Kind: kind, Key: m.Address() + ":" + id, Mapping: m.Address(), Pos: pos(m), Sources: []string{m.From + "/" + id}}
-				rec, err := g.decode(m.From, id, raw)
-				if err != nil {
-					d.Unwritable = err.Error()
-					return emit(d)
-				}
-				if o, ok := rec.(*record.KObject); ok && o.KlassName == "" {
-					o.KlassName = g.klassNames[o.KlassID]
-				}
-				outs, err := g.evalOne(m, m.From, id, rec)
-				if err != nil {
-					d.Unwritable = err.Error()
+				d, rec, outs := g.mapRecord(kind, m, id, raw)
+				if d.Unwritable != "" {
 					return emit(d)
 				}
 				if kind == "custom_object_record" {
@@ -367,15 +378,8 @@ func (g *Generator) users(ctx context.Context, emit func(*Desired) error) error 
 			continue
 		}
 		err := g.snap.ForEach("user", func(id string, raw []byte) error {
-			d := &Desired{Kind: "user", Key: m.Address() + ":" + id, Mapping: m.Address(), Pos: pos(m), Sources: []string{"user/" + id}}
-			rec, err := g.decode("user", id, raw)
-			if err != nil {
-				d.Unwritable = err.Error()
-				return emit(d)
-			}
-			outs, err := g.evalOne(m, "user", id, rec)
-			if err != nil {
-				d.Unwritable = err.Error()
+			d, _, outs := g.mapRecord("user", m, id, raw)
+			if d.Unwritable != "" {
 				return emit(d)
 			}
 			if len(outs) == 0 {
@@ -439,15 +443,8 @@ func (g *Generator) customerUsers(ctx context.Context, m *dsl.Mapping, emit func
 		return err
 	}
 	return g.snap.ForEach("customer", func(id string, raw []byte) error {
-		d := &Desired{Kind: "user", Key: m.Address() + ":" + id, Mapping: m.Address(), Pos: pos(m), Sources: []string{"customer/" + id}}
-		rec, err := g.decode("customer", id, raw)
-		if err != nil {
-			d.Unwritable = err.Error()
-			return emit(d)
-		}
-		outs, err := g.evalOne(m, "customer", id, rec)
-		if err != nil {
-			d.Unwritable = err.Error()
+		d, _, outs := g.mapRecord("user", m, id, raw)
+		if d.Unwritable != "" {
 			return emit(d)
 		}
 		if len(outs) == 0 {
@@ -646,15 +643,8 @@ func (g *Generator) customObjects(ctx context.Context, emit func(*Desired) error
 			maxFields = MaxFieldsPerObject
 		}
 		err := g.snap.ForEach("klass", func(id string, raw []byte) error {
-			d := &Desired{Kind: "custom_object", Key: m.Address() + ":" + id, Mapping: m.Address(), Pos: pos(m), Sources: []string{"klass/" + id}}
-			rec, err := g.decode("klass", id, raw)
-			if err != nil {
-				d.Unwritable = err.Error()
-				return emit(d)
-			}
-			outs, err := g.evalOne(m, "klass", id, rec)
-			if err != nil {
-				d.Unwritable = err.Error()
+			d, rec, outs := g.mapRecord("custom_object", m, id, raw)
+			if d.Unwritable != "" {
 				return emit(d)
 			}
 			if len(outs) == 0 {

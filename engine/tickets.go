@@ -26,15 +26,8 @@ func (g *Generator) tickets(ctx context.Context, emit func(*Desired) error) erro
 			if err := ctx.Err(); err != nil {
 				return err
 			}
-			d := &Desired{Kind: "ticket", Key: m.Address() + ":" + id, Mapping: m.Address(), Pos: pos(m), Sources: []string{"conversation/" + id}}
-			rec, err := g.decode("conversation", id, raw)
-			if err != nil {
-				d.Unwritable = err.Error()
-				return emit(d)
-			}
-			outs, err := g.evalOne(m, "conversation", id, rec)
-			if err != nil {
-				d.Unwritable = err.Error()
+			d, _, outs := g.mapRecord("ticket", m, id, raw)
+			if d.Unwritable != "" {
 				return emit(d)
 			}
 			if len(outs) == 0 {
