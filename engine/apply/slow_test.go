@@ -104,3 +104,45 @@ func TestRecoverAfterJobStatusExpired(t *testing.T) {
 		t.Errorf("%d batches still in flight", len(inflight))
 	}
 }
+
+// TestApplyWithExpiringUploadTokens: upload tokens that expire before the
+// import that uses them (a short token life and a slow network) fail those
+// tickets; they go to the dead letters with Zendesk's reason, and a retry
+// uploads the files again and lands them.
+func TestApplyWithExpiringUploadTokens(t *testing.T) {
+	if testing.Short() {
+		t.Skip("fault run")
+	}
+	r := newRigWith(t, "small", 17, "latency=8ms,seed=4", func(o *zendesksim.Options) {
+		o.UploadTTL = 250 * time.Millisecond
+	})
+	r.workers = 1
+	ctx := context.Background()
+	if _, _, err := r.planApply(ctx, false); err != nil {
+		t.Fatal(err)
+	}
+	dead, _ := r.store.DeadLetters()
+	expired := 0
+	for _, d := range dead {
+		if d.Kind == "ticket" {
+			expired++
+		}
+	}
+	if expired == 0 {
+		t.Fatal("no upload token expired: the test exercised nothing")
+	}
+	t.Logf("first run: %d tickets failed on expired upload tokens, e.g. %s", expired, dead[0].Error)
+	for round := 0; round < 6; round++ {
+		if dead, _ = r.store.DeadLetters(); len(dead) == 0 {
+			break
+		}
+		if _, _, err := r.planApply(ctx, true); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if dead, _ = r.store.DeadLetters(); len(dead) > 0 {
+		t.Errorf("%d dead letters left; first: %+v", len(dead), dead[0])
+	}
+	r.checkLanded()
+	t.Logf("KZSUITE faults_injected=%d dead_letters_retried=%d records_lost=%d records_duplicated=%d", expired, expired, r.lost, r.dups)
+}
