@@ -127,9 +127,6 @@ var Kinds = []*KindSpec{
 			{Name: "verified", Type: TBool},
 			{Name: "user_fields", Type: TMap},
 		}, common...),
-		Options: []OptionSpec{
-			{Name: "create_missing_agents", Type: "bool", Default: false, Doc: "create agents absent from Zendesk instead of stopping at preflight"},
-		},
 	},
 	{
 		Kind: "group", From: []string{"team"},

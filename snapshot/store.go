@@ -10,8 +10,6 @@ import (
 	"path/filepath"
 	"runtime/debug"
 	"strconv"
-	"strings"
-	"syscall"
 	"time"
 
 	bolt "go.etcd.io/bbolt"
@@ -40,7 +38,7 @@ var (
 var (
 	// ErrLocked is returned (wrapped in a *LockedError) when another
 	// process holds the snapshot.
-	ErrLocked = errors.New("snapshot is locked")
+	ErrLocked = boltfile.ErrLocked
 	// ErrCorrupt marks a snapshot file that cannot be read as one: damaged,
 	// truncated, or not a snapshot at all. The file is never reset.
 	ErrCorrupt = errors.New("snapshot is damaged")
@@ -51,20 +49,7 @@ var (
 )
 
 // LockedError says who holds the lock.
-type LockedError struct {
-	Path  string
-	PID   int // 0 when unknown (a reader, or a process that is gone)
-	Since time.Time
-}
-
-func (e *LockedError) Error() string {
-	if e.PID == 0 {
-		return fmt.Sprintf("%s is locked by another kzmap process; wait for it to finish", e.Path)
-	}
-	return fmt.Sprintf("%s is locked by another kzmap (pid %d since %s); wait for it to finish", e.Path, e.PID, e.Since.Format(time.RFC3339))
-}
-
-func (e *LockedError) Unwrap() error { return ErrLocked }
+type LockedError = boltfile.LockedError
 
 // Options configure Open.
 type Options struct {
@@ -123,7 +108,7 @@ func Open(path string, opts Options) (s *Store, err error) {
 	db, err := bolt.Open(path, 0o600, &bolt.Options{Timeout: opts.Timeout, ReadOnly: opts.ReadOnly})
 	if err != nil {
 		if errors.Is(err, bolt.ErrTimeout) {
-			return nil, readLockInfo(path)
+			return nil, boltfile.Locked(path)
 		}
 		return nil, fmt.Errorf("open snapshot %s: %w: %w; keep a copy of the file, then move it aside to extract again", path, ErrCorrupt, err)
 	}
@@ -136,7 +121,7 @@ func Open(path string, opts Options) (s *Store, err error) {
 		return nil, err
 	}
 	if !opts.ReadOnly {
-		if err := writeLockInfo(path); err != nil {
+		if err := boltfile.WriteLockInfo(path); err != nil {
 			return fail(fmt.Errorf("open snapshot: %w", err))
 		}
 		// Temporary attachment files of a run that was killed.
@@ -223,47 +208,13 @@ func checkBuckets(tx *bolt.Tx) error {
 	return nil
 }
 
-func lockPath(path string) string { return path + ".lock" }
-
-func writeLockInfo(path string) error {
-	info := fmt.Sprintf("%d %s\n", os.Getpid(), time.Now().UTC().Format(time.RFC3339))
-	return os.WriteFile(lockPath(path), []byte(info), 0o600)
-}
-
-// readLockInfo builds the error for a lock held by someone else. The lock
-// file names the last writer; when that process is gone the holder is a
-// reader (plan, audit), which leaves no file.
-func readLockInfo(path string) error {
-	e := &LockedError{Path: path}
-	if b, err := os.ReadFile(lockPath(path)); err == nil {
-		f := strings.Fields(string(b))
-		if len(f) == 2 {
-			pid, _ := strconv.Atoi(f[0])
-			since, _ := time.Parse(time.RFC3339, f[1])
-			if pid > 0 && alive(pid) {
-				e.PID, e.Since = pid, since
-			}
-		}
-	}
-	return e
-}
-
-func alive(pid int) bool {
-	p, err := os.FindProcess(pid)
-	if err != nil {
-		return false
-	}
-	err = p.Signal(syscall.Signal(0))
-	return err == nil || errors.Is(err, syscall.EPERM)
-}
-
 // Close releases the snapshot and its lock.
 func (s *Store) Close() error {
 	if s == nil || s.db == nil {
 		return nil
 	}
 	if !s.readOnly {
-		os.Remove(lockPath(s.path))
+		boltfile.RemoveLockInfo(s.path)
 	}
 	err := s.db.Close()
 	s.db = nil

@@ -10,8 +10,6 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
-	"strconv"
-	"strings"
 	"time"
 
 	bolt "go.etcd.io/bbolt"
@@ -36,25 +34,12 @@ var (
 	kSerial  = []byte("serial")
 )
 
-// ErrLocked is returned (wrapped in a *LockedError) when another process
+// ErrLocked is wrapped by the *LockedError returned when another process
 // holds the store.
-var ErrLocked = errors.New("checkpoint store is locked")
+var ErrLocked = boltfile.ErrLocked
 
 // LockedError says who holds the lock.
-type LockedError struct {
-	Path  string
-	PID   int
-	Since time.Time
-}
-
-func (e *LockedError) Error() string {
-	if e.PID == 0 {
-		return fmt.Sprintf("%s is locked by another kzmap process; wait for it to finish", e.Path)
-	}
-	return fmt.Sprintf("%s is locked by another kzmap (pid %d since %s); wait for it to finish, or if that process is gone, run again", e.Path, e.PID, e.Since.Format(time.RFC3339))
-}
-
-func (e *LockedError) Unwrap() error { return ErrLocked }
+type LockedError = boltfile.LockedError
 
 // Entry is what the store knows of one target record.
 type Entry struct {
@@ -103,13 +88,13 @@ func Open(path string, opts Options) (*Store, error) {
 	db, err := bolt.Open(path, 0o600, &bolt.Options{Timeout: opts.Timeout, ReadOnly: opts.ReadOnly})
 	if err != nil {
 		if errors.Is(err, bolt.ErrTimeout) {
-			return nil, readLockInfo(path)
+			return nil, boltfile.Locked(path)
 		}
 		return nil, fmt.Errorf("open checkpoint %s: %w (the file may be damaged; keep a copy before anything else)", path, err)
 	}
 	s := &Store{db: db, path: path, readOnly: opts.ReadOnly}
 	if !opts.ReadOnly {
-		if err := writeLockInfo(path); err != nil {
+		if err := boltfile.WriteLockInfo(path); err != nil {
 			db.Close()
 			return nil, err
 		}
@@ -140,32 +125,13 @@ func Open(path string, opts Options) (*Store, error) {
 	return s, nil
 }
 
-func lockPath(path string) string { return path + ".lock" }
-
-func writeLockInfo(path string) error {
-	info := fmt.Sprintf("%d %s\n", os.Getpid(), time.Now().UTC().Format(time.RFC3339))
-	return os.WriteFile(lockPath(path), []byte(info), 0o600)
-}
-
-func readLockInfo(path string) error {
-	e := &LockedError{Path: path}
-	if b, err := os.ReadFile(lockPath(path)); err == nil {
-		f := strings.Fields(string(b))
-		if len(f) == 2 {
-			e.PID, _ = strconv.Atoi(f[0])
-			e.Since, _ = time.Parse(time.RFC3339, f[1])
-		}
-	}
-	return e
-}
-
 // Close releases the store and its lock.
 func (s *Store) Close() error {
 	if s == nil || s.db == nil {
 		return nil
 	}
 	if !s.readOnly {
-		os.Remove(lockPath(s.path))
+		boltfile.RemoveLockInfo(s.path)
 	}
 	err := s.db.Close()
 	s.db = nil
