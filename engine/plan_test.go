@@ -226,3 +226,56 @@ func TestRecordOver32KB(t *testing.T) {
 		}
 	}
 }
+
+// TestMalformedRecordsAreReportedNotFatal: records that parse as resources
+// but carry wrong types, bad timestamps or invalid UTF-8 become unwritable
+// operations with the reason, and the rest of the plan goes on.
+func TestMalformedRecordsAreReportedNotFatal(t *testing.T) {
+	dir := t.TempDir()
+	files := map[string]string{
+		"customers.ndjson": `{"type":"customer","id":"aaaaaaaaaaaaaaaaaaaaaaa1","attributes":{"name":"Good","emails":[{"email":"good@example.com"}]}}
+{"type":"customer","id":"aaaaaaaaaaaaaaaaaaaaaaa2","attributes":{"name":"Bad emails","emails":"not-a-list"}}
+{"type":"customer","id":"aaaaaaaaaaaaaaaaaaaaaaa3","attributes":{"name":"` + "Bad \xff\xfe UTF-8" + `","emails":[{"email":"utf@example.com"}]}}`,
+		"conversations.ndjson": `{"type":"conversation","id":"bbbbbbbbbbbbbbbbbbbbbbb1","attributes":{"status":"open","createdAt":"yesterday"},"relationships":{"customer":{"data":{"type":"customer","id":"aaaaaaaaaaaaaaaaaaaaaaa1"}}}}
+{"type":"conversation","id":"bbbbbbbbbbbbbbbbbbbbbbb2","attributes":{"status":"open","priority":"very high"},"relationships":{"customer":{"data":{"type":"customer","id":"aaaaaaaaaaaaaaaaaaaaaaa1"}}}}
+{"type":"conversation","id":"bbbbbbbbbbbbbbbbbbbbbbb3","attributes":{"status":"open","createdAt":"2024-01-01T00:00:00.000Z"},"relationships":{"customer":{"data":{"type":"customer","id":"aaaaaaaaaaaaaaaaaaaaaaa1"}}}}`,
+		"messages.ndjson": `{"type":"message","id":"ccccccccccccccccccccccc1","attributes":{"direction":"in","body":42,"createdAt":"2024-01-01T00:00:00.000Z"},"relationships":{"conversation":{"data":{"type":"conversation","id":"bbbbbbbbbbbbbbbbbbbbbbb3"}}}}`,
+	}
+	for name, body := range files {
+		if err := os.WriteFile(filepath.Join(dir, name), []byte(body+"\n"), 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+	snap, err := OpenDir(dir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	res, err := Plan(context.Background(), PlanOptions{Config: defaultConfig(t), Snapshot: snap})
+	if err != nil {
+		t.Fatal(err)
+	}
+	c := res.Summary.Counts
+	if c["user"]["unwritable"] != 1 || c["user"]["create"] != 2 {
+		t.Errorf("users: %v", c["user"])
+	}
+	if c["ticket"]["unwritable"] != 2 || c["ticket"]["create"] != 1 {
+		t.Errorf("tickets: %v", c["ticket"])
+	}
+	hz := hazard(res.Summary, "malformed_records")
+	if hz == nil || hz.Count != 4 {
+		t.Fatalf("malformed_records hazard: %+v", hz)
+	}
+	for _, want := range []string{`attribute "emails"`, `attribute "createdAt": invalid timestamp "yesterday"`, `attribute "priority"`} {
+		found := false
+		for _, ex := range hz.Examples {
+			found = found || strings.Contains(ex, want)
+		}
+		if !found {
+			t.Errorf("no example mentions %s: %v", want, hz.Examples)
+		}
+	}
+	if hazard(res.Summary, "comments_skipped") == nil {
+		t.Error("the message with a numeric body was not reported")
+	}
+	t.Logf("KZSUITE bad_inputs=5")
+}
