@@ -6,6 +6,7 @@ import (
 	"encoding/hex"
 	"encoding/json"
 	"fmt"
+	"hash/fnv"
 	"sort"
 	"strings"
 	"unicode/utf8"
@@ -102,7 +103,7 @@ type Generator struct {
 	// objectParts lists, for a Klass split into several objects, which
 	// field keys each object holds; records are split the same way.
 	objectParts map[string][]objectPart
-	customers   map[string]struct{} // every Kustomer customer id
+	customers   idSet               // every Kustomer customer id
 	agents      map[string]struct{} // Kustomer user ids mapped to Zendesk agents
 	members     map[string]map[string]bool
 	teams       map[string]bool // team ids mapped to groups
@@ -111,7 +112,7 @@ type Generator struct {
 // NewGenerator prepares a generator.
 func NewGenerator(cfg *dsl.Config, snap Snapshot) *Generator {
 	return &Generator{cfg: cfg, snap: snap, ev: dsl.NewEvaluator(cfg), marker: cfg.Target.MarkerTag,
-		Hz: NewHazards(), customers: map[string]struct{}{}, agents: map[string]struct{}{}, klassNames: map[string]string{}, klassKinds: map[string]map[string]string{}, objectParts: map[string][]objectPart{},
+		Hz: NewHazards(), agents: map[string]struct{}{}, klassNames: map[string]string{}, klassKinds: map[string]map[string]string{}, objectParts: map[string][]objectPart{},
 		members: map[string]map[string]bool{}, teams: map[string]bool{}}
 }
 
@@ -404,21 +405,17 @@ func (g *Generator) users(ctx context.Context, emit func(*Desired) error) error 
 	return nil
 }
 
-type mergeGroup struct {
-	first   string // lowest customer id: the key of the merged user
-	size    int
-	seen    int
-	pending *Desired
-}
-
-// customerUsers maps customers in two passes: the first counts the
-// customers behind each merge key (lowercased), the second emits singletons
-// at once and holds a merged user only until its last member is seen.
+// customerUsers maps customers in two passes. The first counts the
+// customers behind each merge key (lowercased), by a 64-bit hash of the key
+// so memory stays small; the second emits singletons at once and holds a
+// merged user only until its last member is seen. A hash collision can
+// only make a group look larger than it is: such groups are emitted when
+// the pass ends.
 func (g *Generator) customerUsers(ctx context.Context, m *dsl.Mapping, emit func(*Desired) error) error {
-	groups := map[string]*mergeGroup{}
+	counts := map[uint64]uint32{}
 	_, merging := m.Exprs["merge_by"]
 	err := g.snap.ForEach("customer", func(id string, raw []byte) error {
-		g.customers[id] = struct{}{}
+		g.customers.add(id)
 		if !merging {
 			return nil
 		}
@@ -431,18 +428,27 @@ func (g *Generator) customerUsers(ctx context.Context, m *dsl.Mapping, emit func
 			return nil
 		}
 		if k := mergeKey(outs[0]); k != "" {
-			if grp, ok := groups[k]; ok {
-				grp.size++
-			} else {
-				groups[k] = &mergeGroup{first: id, size: 1}
-			}
+			counts[keyHash(k)]++
 		}
 		return ctx.Err()
 	})
 	if err != nil {
 		return err
 	}
-	return g.snap.ForEach("customer", func(id string, raw []byte) error {
+	type pendingGroup struct {
+		d    *Desired
+		seen uint32
+	}
+	pending := map[string]*pendingGroup{}
+	emitMerged := func(k string, d *Desired) error {
+		delete(d.Payload, "merge_by")
+		if len(d.Sources) > 1 {
+			g.Hz.Add("users_merged", "info", "customers sharing an email become one Zendesk user (every customer id maps to it)",
+				fmt.Sprintf("%s ← %s", k, strings.Join(d.Sources, ", ")))
+		}
+		return emit(d)
+	}
+	err = g.snap.ForEach("customer", func(id string, raw []byte) error {
 		d, _, outs := g.mapRecord("user", m, id, raw)
 		if d.Unwritable != "" {
 			return emit(d)
@@ -451,28 +457,50 @@ func (g *Generator) customerUsers(ctx context.Context, m *dsl.Mapping, emit func
 			return nil
 		}
 		d.Payload = outs[0]
-		grp := groups[mergeKey(d.Payload)]
-		if grp == nil || grp.size == 1 {
+		k := mergeKey(d.Payload)
+		size := counts[keyHash(k)]
+		if k == "" || size <= 1 {
 			delete(d.Payload, "merge_by")
 			return emit(d)
 		}
-		grp.seen++
-		if grp.pending == nil {
-			d.Key = m.Address() + ":" + grp.first
-			grp.pending = d
+		grp := pending[k]
+		if grp == nil {
+			grp = &pendingGroup{d: d} // the lowest customer id keys the user
+			pending[k] = grp
 		} else {
-			mergeUser(grp.pending, d)
+			mergeUser(grp.d, d)
 		}
-		if grp.seen < grp.size {
+		grp.seen++
+		if grp.seen < size {
 			return nil
 		}
-		merged := grp.pending
-		grp.pending = nil
-		delete(merged.Payload, "merge_by")
-		g.Hz.Add("users_merged", "info", "customers sharing an email become one Zendesk user (every customer id maps to it)",
-			fmt.Sprintf("%s ← %s", mergeKey(d.Payload), strings.Join(merged.Sources, ", ")))
-		return emit(merged)
+		delete(pending, k)
+		return emitMerged(k, grp.d)
 	})
+	if err != nil {
+		return err
+	}
+	for _, k := range sortedKeysOf(pending) {
+		if err := emitMerged(k, pending[k].d); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+func keyHash(k string) uint64 {
+	h := fnv.New64a()
+	h.Write([]byte(k))
+	return h.Sum64()
+}
+
+func sortedKeysOf[V any](m map[string]V) []string {
+	out := make([]string, 0, len(m))
+	for k := range m {
+		out = append(out, k)
+	}
+	sort.Strings(out)
+	return out
 }
 
 func mergeKey(p dsl.Payload) string {

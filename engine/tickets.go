@@ -113,7 +113,7 @@ func (g *Generator) checkAuthor(convID string, c *Comment) {
 	if _, ok := g.agents[a]; ok {
 		return
 	}
-	if _, ok := g.customers[a]; ok {
+	if g.customers.has(a) {
 		return
 	}
 	delete(c.Payload, "author")
@@ -148,7 +148,7 @@ func (g *Generator) checkTicketRefs(id string, d *Desired) {
 	if r, _ := p["requester"].(string); r == "" {
 		d.Unwritable = "the conversation has no customer, and Zendesk needs a requester"
 		g.Hz.Add("no_requester", "error", "conversations without a requester cannot be imported", id)
-	} else if _, ok := g.customers[r]; !ok {
+	} else if !g.customers.has(r) {
 		d.Unwritable = fmt.Sprintf("the requester %s is not in the snapshot", r)
 		g.Hz.Add("missing_requester", "error", "conversations whose customer is missing from the snapshot cannot be imported (extract customers again)", id+": "+r)
 	}
