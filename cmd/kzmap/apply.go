@@ -82,11 +82,7 @@ func applyCommand() *cli.Command {
 }
 
 func runApply(c *cli.Context) error {
-	cfg, err := loadValid(c)
-	if err != nil {
-		return err
-	}
-	snap, closeSnap, err := openSnapshot(c.String("from-export"))
+	cfg, snap, closeSnap, err := openWorkspace(c)
 	if err != nil {
 		return err
 	}

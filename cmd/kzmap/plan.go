@@ -75,11 +75,7 @@ func planCommand() *cli.Command {
 			&cli.IntFlag{Name: "sample", Value: 1, Usage: "render `N` changed records of each kind in full"},
 		},
 		Action: func(c *cli.Context) error {
-			cfg, err := loadValid(c)
-			if err != nil {
-				return err
-			}
-			snap, closeSnap, err := openSnapshot(c.String("from-export"))
+			cfg, snap, closeSnap, err := openWorkspace(c)
 			if err != nil {
 				return err
 			}

@@ -5,10 +5,26 @@ import (
 	"fmt"
 	"os"
 
+	"github.com/urfave/cli/v2"
+
+	"github.com/kzmap/kzmap/dsl"
 	"github.com/kzmap/kzmap/engine"
 	"github.com/kzmap/kzmap/engine/apply"
 	"github.com/kzmap/kzmap/snapshot"
 )
+
+// openWorkspace is how plan, apply and verify start: the mapping, which
+// must be valid, and the snapshot it maps (an export directory with
+// --from-export). close releases the snapshot.
+func openWorkspace(c *cli.Context) (cfg *dsl.Config, snap engine.Snapshot, close func(), err error) {
+	if cfg, err = loadValid(c); err != nil {
+		return nil, nil, nil, err
+	}
+	if snap, close, err = openSnapshot(c.String("from-export")); err != nil {
+		return nil, nil, nil, err
+	}
+	return cfg, snap, close, nil
+}
 
 // openSnapshot opens what plan and apply read: an export directory when
 // given, otherwise the snapshot extract wrote under .kzmap/.
