@@ -36,11 +36,10 @@ func verifyCommand() *cli.Command {
 }
 
 func runVerify(c *cli.Context) error {
-	cfg, snap, closeSnap, err := openWorkspace(c)
+	cfg, err := loadValid(c)
 	if err != nil {
 		return err
 	}
-	defer closeSnap()
 	store, err := openCheckpointRO()
 	if err != nil {
 		return err
@@ -49,6 +48,11 @@ func runVerify(c *cli.Context) error {
 		return fmt.Errorf("nothing was applied yet: there is no %s (run kzmap apply first)", checkpointPath())
 	}
 	defer store.Close()
+	snap, closeSnap, err := openSnapshot(c.String("from-export"))
+	if err != nil {
+		return err
+	}
+	defer closeSnap()
 	client, err := zendeskClient(cfg)
 	if err != nil {
 		return err
