@@ -78,15 +78,6 @@ var timeZones = []string{
 
 var customerTags = []string{"vip", "VIP", "wholesale", "Newsletter Subscriber", "do not contact", "beta-tester", "High Value", "churn risk"}
 
-// conversationTags mixes clean tags with the ones Zendesk will mangle:
-// spaces (Zendesk splits on them), mixed case (Zendesk lowercases), case
-// duplicates, punctuation and non-ASCII.
-var conversationTags = []string{
-	"billing", "refund", "shipping", "returns", "damaged-item", "wrong_size",
-	"Shipping Delay", "Refund Request", "needs follow up", "VIP", "vip",
-	"priority:high", "Ünïcödé", "🔥 urgent", "Bug Report", "feedback",
-}
-
 var carriers = []string{"UPS", "FedEx", "USPS", "DHL", "Royal Mail", "La Poste"}
 
 var attachmentKinds = []struct{ name, contentType string }{

@@ -160,8 +160,6 @@ func (l *loader) loadModule(src moduleSource, inputs map[string]cty.Value, input
 		target: map[string]attrRef{}, mappings: map[string]*rawMapping{}, moduleName: name}
 	var localAttrs []attrRef
 	var moduleBlocks []*hclsyntax.Block
-	var bodies []*hclsyntax.Body
-	srcOf := map[*hclsyntax.Body][]byte{}
 
 	for _, n := range names {
 		data, err := fs.ReadFile(src.fsys, path.Join(src.dir, n))
@@ -183,8 +181,6 @@ func (l *loader) loadModule(src moduleSource, inputs map[string]cty.Value, input
 		if !ok {
 			continue
 		}
-		bodies = append(bodies, body)
-		srcOf[body] = data
 		isTest := strings.HasSuffix(n, TestSuffix)
 		for _, a := range sortedAttrs(body.Attributes) {
 			diags = append(diags, &hcl.Diagnostic{Severity: hcl.DiagError, Summary: "Unexpected attribute",

@@ -13,6 +13,7 @@ import (
 	"time"
 
 	bolt "go.etcd.io/bbolt"
+	bolterrors "go.etcd.io/bbolt/errors"
 
 	"github.com/kzmap/kzmap/boltfile"
 	"github.com/kzmap/kzmap/record"
@@ -107,7 +108,7 @@ func Open(path string, opts Options) (s *Store, err error) {
 	}
 	db, err := bolt.Open(path, 0o600, &bolt.Options{Timeout: opts.Timeout, ReadOnly: opts.ReadOnly})
 	if err != nil {
-		if errors.Is(err, bolt.ErrTimeout) {
+		if errors.Is(err, bolterrors.ErrTimeout) {
 			return nil, boltfile.Locked(path)
 		}
 		return nil, fmt.Errorf("open snapshot %s: %w: %w; keep a copy of the file, then move it aside to extract again", path, ErrCorrupt, err)

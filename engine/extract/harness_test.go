@@ -133,12 +133,6 @@ func (s *sim) requests() []string {
 	return append([]string(nil), s.log...)
 }
 
-func (s *sim) reset() {
-	s.mu.Lock()
-	s.log, s.times = nil, nil
-	s.mu.Unlock()
-}
-
 func (s *sim) client(t testing.TB, opts kustomer.Options) *kustomer.Client {
 	t.Helper()
 	if opts.Window == 0 {
