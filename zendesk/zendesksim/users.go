@@ -218,42 +218,53 @@ func (s *Server) showOrg(c *call) reply {
 }
 
 func (s *Server) listOrgs(c *call) reply {
-	p, r := paginateIDs(c, s.st.orgOrder)
-	if r != nil {
-		return *r
-	}
-	out := make([]*Organization, 0, len(p.items))
-	for _, id := range p.items {
-		out = append(out, s.st.orgs[id])
-	}
-	return listReply("organizations", out, p.extra)
+	return listOf(c, s.st.orgOrder, s.st.orgs, "organizations")
 }
 
 func (s *Server) showManyOrgs(c *call) reply {
+	return showManyOf(c, s.st.orgs, s.st.orgByExtID, "organizations")
+}
+
+// listOf answers a paginated list of a collection, in id order.
+func listOf[T any](c *call, order []int64, byID map[int64]*T, key string) reply {
+	p, r := paginateIDs(c, order)
+	if r != nil {
+		return *r
+	}
+	out := make([]*T, 0, len(p.items))
+	for _, id := range p.items {
+		out = append(out, byID[id])
+	}
+	return listReply(key, out, p.extra)
+}
+
+// showManyOf answers show_many by ?ids= or ?external_ids= (at most 100,
+// external ids matched without regard to case).
+func showManyOf[T any](c *call, byID map[int64]*T, byExtID map[string]int64, key string) reply {
 	q := c.r.URL.Query()
-	out := []*Organization{}
+	out := []*T{}
 	if raw := q.Get("external_ids"); raw != "" {
 		ext := splitList(raw)
 		if len(ext) > 100 {
 			return badRequest("external_ids accepts at most 100 values")
 		}
 		for _, e := range ext {
-			if id, ok := s.st.orgByExtID[strings.ToLower(e)]; ok {
-				out = append(out, s.st.orgs[id])
+			if id, ok := byExtID[strings.ToLower(e)]; ok {
+				out = append(out, byID[id])
 			}
 		}
-		return reply{http.StatusOK, map[string]any{"organizations": out}}
+		return reply{http.StatusOK, map[string]any{key: out}}
 	}
 	ids, r := parseIDs(q.Get("ids"), "ids")
 	if r != nil {
 		return *r
 	}
 	for _, id := range ids {
-		if o := s.st.orgs[id]; o != nil {
-			out = append(out, o)
+		if v := byID[id]; v != nil {
+			out = append(out, v)
 		}
 	}
-	return reply{http.StatusOK, map[string]any{"organizations": out}}
+	return reply{http.StatusOK, map[string]any{key: out}}
 }
 
 func (s *Server) searchOrgs(c *call) reply {
@@ -604,42 +615,11 @@ func (s *Server) showUser(c *call) reply {
 func (s *Server) me(c *call) reply { return reply{http.StatusOK, map[string]any{"user": c.me}} }
 
 func (s *Server) listUsers(c *call) reply {
-	p, r := paginateIDs(c, s.st.userOrder)
-	if r != nil {
-		return *r
-	}
-	out := make([]*User, 0, len(p.items))
-	for _, id := range p.items {
-		out = append(out, s.st.users[id])
-	}
-	return listReply("users", out, p.extra)
+	return listOf(c, s.st.userOrder, s.st.users, "users")
 }
 
 func (s *Server) showManyUsers(c *call) reply {
-	q := c.r.URL.Query()
-	out := []*User{}
-	if raw := q.Get("external_ids"); raw != "" {
-		ext := splitList(raw)
-		if len(ext) > 100 {
-			return badRequest("external_ids accepts at most 100 values")
-		}
-		for _, e := range ext {
-			if id, ok := s.st.userByExtID[strings.ToLower(e)]; ok {
-				out = append(out, s.st.users[id])
-			}
-		}
-		return reply{http.StatusOK, map[string]any{"users": out}}
-	}
-	ids, r := parseIDs(q.Get("ids"), "ids")
-	if r != nil {
-		return *r
-	}
-	for _, id := range ids {
-		if u := s.st.users[id]; u != nil {
-			out = append(out, u)
-		}
-	}
-	return reply{http.StatusOK, map[string]any{"users": out}}
+	return showManyOf(c, s.st.users, s.st.userByExtID, "users")
 }
 
 // searchUsers answers ?external_id= (ids only, no search syntax) and
