@@ -1,9 +1,8 @@
-// Package boltfile checks a bbolt file before it is opened. bbolt maps the
-// file into memory and trusts its meta pages: a truncated or overwritten
-// file makes it fault with a signal that no recover() can catch. Check
-// reads the two meta pages the way bbolt does and refuses a file whose
-// pages reach past its end, so a damaged store is a clear error instead of
-// a crash.
+// Package boltfile holds what kzmap's two bbolt stores (snapshot.db and
+// checkpoint.db) share: Check, which refuses a damaged file before bbolt
+// maps it (bbolt trusts its meta pages, and a truncated file makes it fault
+// with a signal no recover() catches); the lock-owner file that lets a
+// second process say who holds a store; and the schema migration runner.
 package boltfile
 
 import (

@@ -2,9 +2,10 @@ package snapshot
 
 import (
 	"fmt"
-	"strconv"
 
 	bolt "go.etcd.io/bbolt"
+
+	"github.com/kzmap/kzmap/boltfile"
 
 	"github.com/kzmap/kzmap/record"
 )
@@ -16,7 +17,7 @@ const SchemaVersion = 1
 // that step. Steps run in order inside one transaction, so a snapshot is
 // either fully migrated or untouched. A new layout appends a step; steps
 // are never edited once released.
-type migration func(tx *bolt.Tx) error
+type migration = boltfile.Step
 
 var migrations = []migration{
 	// 0 → 1: the initial layout.
@@ -49,42 +50,14 @@ var migrations = []migration{
 }
 
 func version(meta *bolt.Bucket) (int, error) {
-	v := meta.Get(kVersion)
-	if v == nil {
-		return 0, nil
-	}
-	n, err := strconv.Atoi(string(v))
-	if err != nil || n < 0 {
-		return 0, fmt.Errorf("%w: schema version %q is not a number", ErrCorrupt, v)
+	n, err := boltfile.Version(meta, kVersion)
+	if err != nil {
+		return 0, fmt.Errorf("%w: %v", ErrCorrupt, err)
 	}
 	return n, nil
 }
 
-// migrate runs the steps a snapshot needs. A snapshot newer than the steps
-// known is refused rather than guessed at.
+// migrate runs the steps a store needs (boltfile.Migrate).
 func migrate(tx *bolt.Tx, steps []migration) error {
-	cur := 0
-	if meta := tx.Bucket(bMeta); meta != nil {
-		v, err := version(meta)
-		if err != nil {
-			return err
-		}
-		cur = v
-	}
-	if cur > len(steps) {
-		return fmt.Errorf("schema version %d is newer than this kzmap understands (%d); use a newer kzmap", cur, len(steps))
-	}
-	for i := cur; i < len(steps); i++ {
-		if err := steps[i](tx); err != nil {
-			return fmt.Errorf("migrate schema %d to %d: %w", i, i+1, err)
-		}
-		meta := tx.Bucket(bMeta)
-		if meta == nil {
-			return fmt.Errorf("migrate schema %d to %d: no meta bucket", i, i+1)
-		}
-		if err := meta.Put(kVersion, []byte(strconv.Itoa(i+1))); err != nil {
-			return err
-		}
-	}
-	return nil
+	return boltfile.Migrate(tx, bMeta, kVersion, steps, version)
 }

@@ -2,15 +2,16 @@ package checkpoint
 
 import (
 	"fmt"
-	"strconv"
 
 	bolt "go.etcd.io/bbolt"
+
+	"github.com/kzmap/kzmap/boltfile"
 )
 
 // A migration brings the layout from version i to i+1; migrations[i] is
 // that step. Steps run in order inside one transaction, so a store is
 // either fully migrated or untouched.
-type migration func(tx *bolt.Tx) error
+type migration = boltfile.Step
 
 var migrations = []migration{
 	// 0 → 1: the initial layout.
@@ -31,38 +32,14 @@ var migrations = []migration{
 }
 
 func version(meta *bolt.Bucket) (int, error) {
-	v := meta.Get(kVersion)
-	if v == nil {
-		return 0, nil
-	}
-	n, err := strconv.Atoi(string(v))
+	n, err := boltfile.Version(meta, kVersion)
 	if err != nil {
-		return 0, fmt.Errorf("schema version %q is not a number: the store is damaged", v)
+		return 0, fmt.Errorf("%w: the store is damaged", err)
 	}
 	return n, nil
 }
 
-// migrate runs the steps a store needs. A store newer than the steps known
-// is refused rather than guessed at.
+// migrate runs the steps a store needs (boltfile.Migrate).
 func migrate(tx *bolt.Tx, steps []migration) error {
-	cur := 0
-	if meta := tx.Bucket(bMeta); meta != nil {
-		v, err := version(meta)
-		if err != nil {
-			return err
-		}
-		cur = v
-	}
-	if cur > len(steps) {
-		return fmt.Errorf("schema version %d is newer than this kzmap understands (%d); use a newer kzmap", cur, len(steps))
-	}
-	for i := cur; i < len(steps); i++ {
-		if err := steps[i](tx); err != nil {
-			return fmt.Errorf("migrate schema %d to %d: %w", i, i+1, err)
-		}
-		if err := tx.Bucket(bMeta).Put(kVersion, []byte(strconv.Itoa(i+1))); err != nil {
-			return err
-		}
-	}
-	return nil
+	return boltfile.Migrate(tx, bMeta, kVersion, steps, version)
 }
