@@ -47,12 +47,16 @@ func Check(path string) error {
 	if err != nil {
 		return err
 	}
-	size := st.Size()
+	return check(path, f, st.Size())
+}
+
+// check reads the meta pages of a store of the given size.
+func check(path string, f io.ReaderAt, size int64) error {
 	if size == 0 {
 		return nil
 	}
 	first := make([]byte, pageHeader+metaSize)
-	if _, err := io.ReadFull(f, first); err != nil {
+	if _, err := f.ReadAt(first, 0); err != nil {
 		return fmt.Errorf("%s: %w: too short to be a store (%d bytes)", path, ErrDamaged, size)
 	}
 	m0 := readMeta(first)

@@ -1,6 +1,7 @@
 package boltfile
 
 import (
+	"bytes"
 	"errors"
 	"os"
 	"path/filepath"
@@ -9,7 +10,7 @@ import (
 	bolt "go.etcd.io/bbolt"
 )
 
-func makeDB(t *testing.T) string {
+func makeDB(t testing.TB) string {
 	t.Helper()
 	p := filepath.Join(t.TempDir(), "x.db")
 	db, err := bolt.Open(p, 0o600, nil)
@@ -59,9 +60,11 @@ func TestCheck(t *testing.T) {
 
 func FuzzCheck(f *testing.F) {
 	f.Add([]byte("x"))
+	good, err := os.ReadFile(makeDB(f))
+	if err == nil {
+		f.Add(good[:8192])
+	}
 	f.Fuzz(func(t *testing.T, data []byte) {
-		p := filepath.Join(t.TempDir(), "f.db")
-		os.WriteFile(p, data, 0o600)
-		_ = Check(p)
+		_ = check("f.db", bytes.NewReader(data), int64(len(data)))
 	})
 }

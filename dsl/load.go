@@ -38,8 +38,12 @@ type LoadOptions struct {
 // every problem it finds, not only the first; the Config is nil when there
 // are errors.
 func Load(dir string, opts LoadOptions) (*Config, hcl.Diagnostics) {
+	return load(moduleSource{fsys: os.DirFS(dir), dir: ".", display: displayDir(dir)}, dir, opts)
+}
+
+func load(src moduleSource, dir string, opts LoadOptions) (*Config, hcl.Diagnostics) {
 	l := &loader{opts: opts, files: map[string]*hcl.File{}}
-	root, diags := l.loadModule(moduleSource{fsys: os.DirFS(dir), dir: ".", display: displayDir(dir)}, opts.Vars, nil, "", 0)
+	root, diags := l.loadModule(src, opts.Vars, nil, "", 0)
 	cfg := &Config{Dir: dir, Files: l.files}
 	// After a syntax error the structure is a guess: compiling it would only
 	// add noise to the one message that matters.

@@ -172,7 +172,7 @@ var ErrNotPlan = errors.New("not a kzmap plan file")
 // Reader reads a plan file.
 type Reader struct {
 	Header Header
-	f      *os.File
+	f      io.Closer
 	gz     *gzip.Reader
 	dec    *json.Decoder
 	n      int
@@ -184,9 +184,18 @@ func Open(path string) (*Reader, error) {
 	if err != nil {
 		return nil, err
 	}
-	gz, err := gzip.NewReader(f)
+	r, err := newReader(path, f)
 	if err != nil {
 		f.Close()
+		return nil, err
+	}
+	return r, nil
+}
+
+// newReader reads a plan from f; Close closes f.
+func newReader(path string, f io.ReadCloser) (*Reader, error) {
+	gz, err := gzip.NewReader(f)
+	if err != nil {
 		return nil, fmt.Errorf("%s: %w (%v)", path, ErrNotPlan, err)
 	}
 	r := &Reader{f: f, gz: gz, dec: json.NewDecoder(gz)}
@@ -201,6 +210,24 @@ func Open(path string) (*Reader, error) {
 	}
 	r.Header = *l.Header
 	return r, nil
+}
+
+// readAll reads a whole plan from f and returns its summary.
+func readAll(path string, f io.ReadCloser) (Summary, error) {
+	r, err := newReader(path, f)
+	if err != nil {
+		return Summary{}, err
+	}
+	defer r.Close()
+	for {
+		_, s, err := r.Next()
+		if errors.Is(err, io.EOF) {
+			return *s, nil
+		}
+		if err != nil {
+			return Summary{}, err
+		}
+	}
 }
 
 // Next returns the next operation, or the summary with io.EOF when the

@@ -1,6 +1,7 @@
 package planfile
 
 import (
+	"bytes"
 	"errors"
 	"io"
 	"os"
@@ -84,9 +85,16 @@ func TestDamagedPlans(t *testing.T) {
 
 func FuzzOpen(f *testing.F) {
 	f.Add([]byte("x"))
+	dir := f.TempDir()
+	p := filepath.Join(dir, "seed.kzplan")
+	if w, err := Create(p, Header{Lineage: "l"}); err == nil {
+		w.Op(Op{Action: "create", Kind: "ticket", Key: "k"})
+		w.Close(Summary{Changes: 1})
+		if b, err := os.ReadFile(p); err == nil {
+			f.Add(b)
+		}
+	}
 	f.Fuzz(func(t *testing.T, data []byte) {
-		p := filepath.Join(t.TempDir(), "f")
-		os.WriteFile(p, data, 0o600)
-		ReadSummary(p)
+		readAll("f", io.NopCloser(bytes.NewReader(data)))
 	})
 }
