@@ -249,7 +249,7 @@ func (p *progressView) update(pr apply.Progress) {
 	if el := time.Since(p.begun).Minutes(); el > 0 && pr.RequestsUsed > 0 {
 		rpm = fmt.Sprintf(", %.0f requests/min", float64(pr.RequestsUsed)/el)
 	}
-	fmt.Fprintf(p.w, "\r  %-22s %d/%d (%d dead)%s%s   ", pr.Kind, pr.Done, pr.Total, pr.Dead, rpm, eta)
+	fmt.Fprintf(p.w, "\r\x1b[K  %-22s %d/%d (%d dead)%s%s", pr.Kind, pr.Done, pr.Total, pr.Dead, rpm, eta)
 	if pr.Done >= pr.Total {
 		fmt.Fprintln(p.w)
 		p.start = time.Now()

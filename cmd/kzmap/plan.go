@@ -211,7 +211,7 @@ func writePlan(w io.Writer, cfg *dsl.Config, h planfile.Header, s planfile.Summa
 		fmt.Fprintln(w, "\nFirst operations:")
 		for i, op := range ops {
 			if i == 10 {
-				fmt.Fprintf(w, "  … (kzmap show --ops FILE lists them all)\n")
+				fmt.Fprintf(w, "  … and %d more (kzmap plan -out FILE, then kzmap show --ops FILE, lists them all)\n", s.Changes-10)
 				break
 			}
 			extra := ""
