@@ -67,14 +67,7 @@ func (s *Server) applyOrg(c *call, in *orgInput, o *Organization) *Organization 
 		st.orgByName[strings.ToLower(o.Name)] = o.ID
 	}
 	if in.ExternalID != nil {
-		if o.ExternalID != nil {
-			delete(st.orgByExtID, strings.ToLower(*o.ExternalID))
-		}
-		o.ExternalID = nil
-		if *in.ExternalID != "" {
-			o.ExternalID = ptr(*in.ExternalID)
-			st.orgByExtID[strings.ToLower(*in.ExternalID)] = o.ID
-		}
+		setExternalID(&o.ExternalID, *in.ExternalID, st.orgByExtID, o.ID)
 	}
 	if in.DomainNames != nil {
 		o.DomainNames = in.DomainNames
@@ -398,15 +391,7 @@ func (s *Server) applyUser(c *call, in *userInput, u *User) *User {
 		u.RoleType = ptr(4)
 	}
 	if in.ExternalID != nil {
-		if u.ExternalID != nil {
-			delete(st.userByExtID, strings.ToLower(*u.ExternalID))
-		}
-		u.ExternalID = nil
-		if *in.ExternalID != "" {
-			// The stored case follows the latest request [USERS-DOC].
-			u.ExternalID = ptr(*in.ExternalID)
-			st.userByExtID[strings.ToLower(*in.ExternalID)] = u.ID
-		}
+		setExternalID(&u.ExternalID, *in.ExternalID, st.userByExtID, u.ID)
 	}
 	if in.OrganizationID != nil {
 		u.OrganizationID = in.OrganizationID
@@ -893,4 +878,18 @@ func (s *Server) listMemberships(c *call) reply {
 		out = filtered
 	}
 	return reply{http.StatusOK, map[string]any{"group_memberships": out, "count": len(out), "next_page": nil, "previous_page": nil}}
+}
+
+// setExternalID replaces a record's external id and its entry in the
+// case-insensitive index; "" clears it. The stored case follows the latest
+// request [USERS-DOC].
+func setExternalID(cur **string, ext string, index map[string]int64, id int64) {
+	if *cur != nil {
+		delete(index, strings.ToLower(**cur))
+	}
+	*cur = nil
+	if ext != "" {
+		*cur = ptr(ext)
+		index[strings.ToLower(ext)] = id
+	}
 }
