@@ -55,6 +55,9 @@ type Options struct {
 	Client   *zendesk.Client
 	// Plan is the plan file to apply.
 	Plan string
+	// Summary is the plan's summary when the caller has read it already
+	// (for the totals of progress); otherwise Apply reads it.
+	Summary *planfile.Summary
 	// RetryDeadLetters sends records that failed before; otherwise they
 	// are skipped and counted.
 	RetryDeadLetters bool
@@ -166,9 +169,13 @@ func Apply(ctx context.Context, opts Options) (*Result, error) {
 	ex := &executor{opts: opts, res: res, refs: newRefs(opts.Store), sem: make(chan struct{}, opts.Workers)}
 	ex.archive = archiveImmediately(opts.Config)
 
-	_, summary, err := planfile.ReadSummary(opts.Plan)
-	if err != nil {
-		return nil, err
+	summary := opts.Summary
+	if summary == nil {
+		_, s, err := planfile.ReadSummary(opts.Plan)
+		if err != nil {
+			return nil, err
+		}
+		summary = &s
 	}
 	next, _, err := readOp(r)
 	if err != nil {
