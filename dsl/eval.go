@@ -336,3 +336,22 @@ func (p Payload) SortedFields() []string {
 	sort.Strings(out)
 	return out
 }
+
+// Strings reads a payload list of strings — []string as mappings give it,
+// or []any after a JSON round trip — into a new slice the caller may
+// append to; other values give nil.
+func Strings(v any) []string {
+	switch l := v.(type) {
+	case []string:
+		return append([]string(nil), l...)
+	case []any:
+		out := make([]string, 0, len(l))
+		for _, x := range l {
+			if s, ok := x.(string); ok {
+				out = append(out, s)
+			}
+		}
+		return out
+	}
+	return nil
+}

@@ -518,7 +518,7 @@ func mergeUser(a, b *Desired) {
 		}
 	}
 	primary, _ := a.Payload["email"].(string)
-	ids := toStrings(a.Payload["identities"])
+	ids := dsl.Strings(a.Payload["identities"])
 	add := func(s string) {
 		if s == "" || strings.EqualFold(s, primary) {
 			return
@@ -536,14 +536,14 @@ func mergeUser(a, b *Desired) {
 	if p, ok := b.Payload["phone"].(string); ok && p != a.Payload["phone"] {
 		add(p)
 	}
-	for _, s := range toStrings(b.Payload["identities"]) {
+	for _, s := range dsl.Strings(b.Payload["identities"]) {
 		add(s)
 	}
 	if len(ids) > 0 {
 		a.Payload["identities"] = ids
 	}
-	tags := toStrings(a.Payload["tags"])
-	for _, t := range toStrings(b.Payload["tags"]) {
+	tags := dsl.Strings(a.Payload["tags"])
+	for _, t := range dsl.Strings(b.Payload["tags"]) {
 		if !containsStr(tags, t) {
 			tags = append(tags, t)
 		}
@@ -551,22 +551,6 @@ func mergeUser(a, b *Desired) {
 	if len(tags) > 0 {
 		a.Payload["tags"] = tags
 	}
-}
-
-func toStrings(v any) []string {
-	switch l := v.(type) {
-	case []string:
-		return append([]string(nil), l...)
-	case []any:
-		out := make([]string, 0, len(l))
-		for _, x := range l {
-			if s, ok := x.(string); ok {
-				out = append(out, s)
-			}
-		}
-		return out
-	}
-	return nil
 }
 
 func containsStr(l []string, s string) bool {

@@ -158,7 +158,7 @@ func (g *Generator) addTag(d *Desired, tag string) {
 	if tag == "" {
 		return
 	}
-	tags := toStrings(d.Payload["tags"])
+	tags := dsl.Strings(d.Payload["tags"])
 	if !containsStr(tags, tag) {
 		tags = append(tags, tag)
 	}
@@ -211,7 +211,7 @@ func (g *Generator) emitParts(d *Desired, comments []Comment, splitAt int, emit 
 		for k, v := range d.Payload {
 			part.Payload[k] = v
 		}
-		part.Payload["tags"] = append(toStrings(d.Payload["tags"]), "kz_conversation_"+convID)
+		part.Payload["tags"] = append(dsl.Strings(d.Payload["tags"]), "kz_conversation_"+convID)
 		chunk := comments[i*per : min((i+1)*per, len(comments))]
 		first, _ := chunk[0].Payload["created_at"].(string)
 		note := Comment{Key: fmt.Sprintf("conversation/%s#part%d", convID, i+1), Payload: dsl.Payload{

@@ -8,6 +8,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/kzmap/kzmap/dsl"
 	"github.com/kzmap/kzmap/engine"
 	"github.com/kzmap/kzmap/engine/checkpoint"
 	"github.com/kzmap/kzmap/zendesk"
@@ -316,35 +317,19 @@ func singleOutcome[T any](got *T, err error, id func() string) outcome {
 
 func str(p map[string]any, k string) string { s, _ := p[k].(string); return s }
 
-func strs(v any) []string {
-	switch l := v.(type) {
-	case []string:
-		return l
-	case []any:
-		var out []string
-		for _, x := range l {
-			if s, ok := x.(string); ok {
-				out = append(out, s)
-			}
-		}
-		return out
-	}
-	return nil
-}
-
 func mapOf(v any) map[string]any { m, _ := v.(map[string]any); return m }
 
 func orgFrom(d *engine.Desired) zendesk.Organization {
 	p := d.Payload
-	return zendesk.Organization{Name: str(p, "name"), ExternalID: str(p, "external_id"), DomainNames: strs(p["domain_names"]),
-		Details: str(p, "details"), Notes: str(p, "notes"), Tags: strs(p["tags"]), OrganizationFields: mapOf(p["organization_fields"])}
+	return zendesk.Organization{Name: str(p, "name"), ExternalID: str(p, "external_id"), DomainNames: dsl.Strings(p["domain_names"]),
+		Details: str(p, "details"), Notes: str(p, "notes"), Tags: dsl.Strings(p["tags"]), OrganizationFields: mapOf(p["organization_fields"])}
 }
 
 func (ex *executor) userFrom(d *engine.Desired) (zendesk.User, error) {
 	p := d.Payload
 	u := zendesk.User{Name: str(p, "name"), Email: str(p, "email"), ExternalID: str(p, "external_id"), Role: str(p, "role"),
 		Phone: str(p, "phone"), Details: str(p, "details"), Notes: str(p, "notes"), Locale: str(p, "locale"),
-		TimeZone: str(p, "time_zone"), Tags: strs(p["tags"]), UserFields: mapOf(p["user_fields"]), SkipVerifyEmail: true}
+		TimeZone: str(p, "time_zone"), Tags: dsl.Strings(p["tags"]), UserFields: mapOf(p["user_fields"]), SkipVerifyEmail: true}
 	if v, ok := p["verified"].(bool); ok {
 		u.Verified = &v
 	}
@@ -355,7 +340,7 @@ func (ex *executor) userFrom(d *engine.Desired) (zendesk.User, error) {
 		}
 		u.OrganizationID = id
 	}
-	for _, v := range strs(p["identities"]) {
+	for _, v := range dsl.Strings(p["identities"]) {
 		typ := "phone_number"
 		if strings.Contains(v, "@") {
 			typ = "email"

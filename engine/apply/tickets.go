@@ -10,6 +10,7 @@ import (
 	"strings"
 	"unicode/utf8"
 
+	"github.com/kzmap/kzmap/dsl"
 	"github.com/kzmap/kzmap/engine"
 	"github.com/kzmap/kzmap/zendesk"
 )
@@ -45,7 +46,7 @@ func (ex *executor) importTickets(ctx context.Context, b *batchState, items []it
 func (ex *executor) ticketFrom(ctx context.Context, d *engine.Desired) (zendesk.TicketImport, error) {
 	p := d.Payload
 	t := zendesk.TicketImport{ExternalID: str(p, "external_id"), Subject: str(p, "subject"), Status: str(p, "status"),
-		Priority: str(p, "priority"), Type: str(p, "type"), Tags: strs(p["tags"]),
+		Priority: str(p, "priority"), Type: str(p, "type"), Tags: dsl.Strings(p["tags"]),
 		CreatedAt: parseTime(str(p, "created_at")), UpdatedAt: parseTime(str(p, "updated_at")), SolvedAt: parseTime(str(p, "solved_at"))}
 	var err error
 	if t.RequesterID, err = ex.refs.id("customer", str(p, "requester")); err != nil {
@@ -99,7 +100,7 @@ func (ex *executor) commentFrom(ctx context.Context, c engine.Comment) (zendesk.
 		zc.AuthorID = id
 	}
 	var lost []string
-	ids := strs(p["attachments"])
+	ids := dsl.Strings(p["attachments"])
 	for _, m := range inlineRef.FindAllStringSubmatch(zc.HTMLBody, -1) {
 		if !containsStr(ids, m[1]) {
 			ids = append(ids, m[1])
@@ -248,7 +249,7 @@ func (ex *executor) updateTicket(ctx context.Context, it item) ([]outcome, error
 	}
 	p := it.d.Payload
 	_, err = c.UpdateTicket(ctx, id, zendesk.TicketUpdate{Status: str(p, "status"), Priority: str(p, "priority"), Type: str(p, "type"),
-		Subject: str(p, "subject"), Tags: strs(p["tags"])})
+		Subject: str(p, "subject"), Tags: dsl.Strings(p["tags"])})
 	o := singleOutcome(&id, err, func() string { return it.op.ZendeskID })
 	return []outcome{o}, nil
 }

@@ -7,6 +7,7 @@ import (
 	"strconv"
 	"strings"
 
+	"github.com/kzmap/kzmap/dsl"
 	"github.com/kzmap/kzmap/zendesk"
 )
 
@@ -116,7 +117,7 @@ func (k *check) set(field string, got []string, allowed ...string) {
 	if !ok {
 		return
 	}
-	missing, extra := setDiff(tagSet(got), tagSet(strs(v)))
+	missing, extra := setDiff(tagSet(got), tagSet(dsl.Strings(v)))
 	var keep []string
 	for _, x := range extra {
 		if !contains(allowed, x) {
@@ -134,7 +135,7 @@ func (k *check) set(field string, got []string, allowed ...string) {
 	if len(extra) > 0 {
 		parts = append(parts, "carry extra "+strings.Join(extra, ", "))
 	}
-	k.diff("field", field, strings.Join(sortedList(got), " "), strings.Join(sortedList(strs(v)), " "), "%s %s", field, strings.Join(parts, "; "))
+	k.diff("field", field, strings.Join(sortedList(got), " "), strings.Join(sortedList(dsl.Strings(v)), " "), "%s %s", field, strings.Join(parts, "; "))
 }
 
 // fields compares a map of custom field values the mapping set.
@@ -211,7 +212,7 @@ func (k *check) user(ctx context.Context, u zendesk.User) error {
 	if err := k.ref("organization", u.OrganizationID, "company", false); err != nil {
 		return err
 	}
-	want := strs(k.payload()["identities"])
+	want := dsl.Strings(k.payload()["identities"])
 	if len(want) == 0 {
 		return nil
 	}

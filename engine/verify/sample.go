@@ -38,7 +38,7 @@ var uglies = []ugly{
 		return int64(len(d.Sources)), len(d.Sources) > 1
 	}, countLabel("merged from %d customers")},
 	{"user", "identities", func(_ *sampler, d *engine.Desired) (int64, bool) {
-		n := len(strs(d.Payload["identities"]))
+		n := len(dsl.Strings(d.Payload["identities"]))
 		return int64(n), n > 0
 	}, countLabel("most identities (%d)")},
 	{"user", "largest", payloadScore, bytesLabel("largest")},

@@ -14,22 +14,6 @@ import (
 
 func str(p map[string]any, k string) string { s, _ := p[k].(string); return s }
 
-func strs(v any) []string {
-	switch l := v.(type) {
-	case []string:
-		return l
-	case []any:
-		var out []string
-		for _, x := range l {
-			if s, ok := x.(string); ok {
-				out = append(out, s)
-			}
-		}
-		return out
-	}
-	return nil
-}
-
 var tagRE = regexp.MustCompile(`<[^>]*>`)
 
 // htmlText is the text of an HTML body: tags dropped, entities decoded.

@@ -9,6 +9,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/kzmap/kzmap/dsl"
 	"github.com/kzmap/kzmap/engine/apply"
 	"github.com/kzmap/kzmap/record"
 	"github.com/kzmap/kzmap/zendesk"
@@ -340,7 +341,7 @@ func visibility(public bool) string {
 // message, with their sizes when known. A file the ticket says could not
 // be migrated is a note, not a difference.
 func (k *check) attachments(where string, e *expComment, a *actComment, lost string, noted map[string]bool) error {
-	ids := append([]string(nil), strs(e.p["attachments"])...)
+	ids := append([]string(nil), dsl.Strings(e.p["attachments"])...)
 	for _, m := range inlineRef.FindAllStringSubmatch(str(e.p, "html_body"), -1) {
 		if !contains(ids, m[1]) {
 			ids = append(ids, m[1])
