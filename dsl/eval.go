@@ -3,6 +3,7 @@ package dsl
 import (
 	"fmt"
 	"reflect"
+	"slices"
 	"sort"
 	"strings"
 	"time"
@@ -213,7 +214,7 @@ func coerce(v any, e *Expr) (any, error) {
 		if s == "" {
 			return nil, nil
 		}
-		if len(e.Enum) > 0 && !contains(e.Enum, s) {
+		if len(e.Enum) > 0 && !slices.Contains(e.Enum, s) {
 			return nil, fmt.Errorf("gave %q, which is not one of %s; map it in the mapping file (a table in locals with ?? for a default)", s, strings.Join(e.Enum, ", "))
 		}
 		return v, nil // already boxed: returning s would box it again
@@ -231,7 +232,7 @@ func coerce(v any, e *Expr) (any, error) {
 	case TStringList, TRefList:
 		switch l := v.(type) {
 		case []string:
-			if contains(l, "") {
+			if slices.Contains(l, "") {
 				return dropEmpty(l), nil
 			}
 			return v, nil

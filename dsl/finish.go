@@ -4,6 +4,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"math/big"
+	"slices"
 	"sort"
 	"strings"
 
@@ -188,7 +189,7 @@ func compileMapping(rm *rawMapping, env compileEnv) (*Mapping, hcl.Diagnostics) 
 			return nil, diags
 		}
 		m.From = v.AsString()
-		if !contains(spec.From, m.From) {
+		if !slices.Contains(spec.From, m.From) {
 			return nil, append(diags, &hcl.Diagnostic{Severity: hcl.DiagError, Summary: "Unsupported source type",
 				Detail:  fmt.Sprintf("A %s block reads %s records, not %q.%s", rm.kind, strings.Join(spec.From, " or "), m.From, suggest(m.From, spec.From)),
 				Subject: a.attr.Expr.Range().Ptr()})
@@ -304,7 +305,7 @@ func optionValue(a attrRef, o OptionSpec) (any, hcl.Diagnostics) {
 		return v.True(), nil
 	}
 	s := v.AsString()
-	if len(o.Enum) > 0 && !contains(o.Enum, s) {
+	if len(o.Enum) > 0 && !slices.Contains(o.Enum, s) {
 		return o.Default, hcl.Diagnostics{{Severity: hcl.DiagError, Summary: "Invalid value",
 			Detail:  fmt.Sprintf("%q must be one of %s, not %q.%s", o.Name, strings.Join(o.Enum, ", "), s, suggest(s, o.Enum)),
 			Subject: a.attr.Expr.Range().Ptr()}}
@@ -320,7 +321,7 @@ func decodeTest(t testRef, cfg *Config, env compileEnv, failed map[string]bool) 
 	diags = append(diags, noBlocks(b)...)
 	allowed := []string{"mapping", "input", "expect", "skipped", "assert"}
 	for _, a := range sortedAttrs(b.Body.Attributes) {
-		if !contains(allowed, a.Name) {
+		if !slices.Contains(allowed, a.Name) {
 			diags = append(diags, &hcl.Diagnostic{Severity: hcl.DiagError, Summary: "Unsupported argument",
 				Detail: fmt.Sprintf("A test block takes %s; %q is not one of them.%s", strings.Join(allowed, ", "), a.Name, suggest(a.Name, allowed)), Subject: a.NameRange.Ptr()})
 		}

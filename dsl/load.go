@@ -6,6 +6,7 @@ import (
 	"os"
 	"path"
 	"path/filepath"
+	"slices"
 	"sort"
 	"strings"
 
@@ -427,7 +428,7 @@ func decodeSettingsBlock(b *hclsyntax.Block, m *rawModule, data []byte) hcl.Diag
 		m.sourceRng = b.DefRange()
 	}
 	for _, a := range sortedAttrs(b.Body.Attributes) {
-		if !contains(settingsKeys[b.Type], a.Name) {
+		if !slices.Contains(settingsKeys[b.Type], a.Name) {
 			diags = append(diags, &hcl.Diagnostic{Severity: hcl.DiagError, Summary: "Unsupported argument",
 				Detail: fmt.Sprintf("The %s block takes %s; %q is not one of them.%s Credentials and URLs come from the environment (KUSTOMER_API_KEY, ZENDESK_API_TOKEN, ...), never from mapping files.",
 					b.Type, strings.Join(settingsKeys[b.Type], ", "), a.Name, suggest(a.Name, settingsKeys[b.Type])),
@@ -442,15 +443,6 @@ func decodeSettingsBlock(b *hclsyntax.Block, m *rawModule, data []byte) hcl.Diag
 		dst[a.Name] = attrRef{attr: a, src: data}
 	}
 	return diags
-}
-
-func contains(list []string, s string) bool {
-	for _, x := range list {
-		if x == s {
-			return true
-		}
-	}
-	return false
 }
 
 func (l *loader) addMapping(m *rawModule, spec *KindSpec, b *hclsyntax.Block, data []byte, module string) hcl.Diagnostics {

@@ -7,6 +7,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"hash/fnv"
+	"slices"
 	"sort"
 	"strings"
 	"unicode/utf8"
@@ -544,22 +545,13 @@ func mergeUser(a, b *Desired) {
 	}
 	tags := dsl.Strings(a.Payload["tags"])
 	for _, t := range dsl.Strings(b.Payload["tags"]) {
-		if !containsStr(tags, t) {
+		if !slices.Contains(tags, t) {
 			tags = append(tags, t)
 		}
 	}
 	if len(tags) > 0 {
 		a.Payload["tags"] = tags
 	}
-}
-
-func containsStr(l []string, s string) bool {
-	for _, x := range l {
-		if x == s {
-			return true
-		}
-	}
-	return false
 }
 
 func (g *Generator) groups(ctx context.Context, emit func(*Desired) error) error {

@@ -3,6 +3,7 @@ package engine
 import (
 	"context"
 	"fmt"
+	"slices"
 	"strings"
 
 	"github.com/kzmap/kzmap/dsl"
@@ -159,7 +160,7 @@ func (g *Generator) addTag(d *Desired, tag string) {
 		return
 	}
 	tags := dsl.Strings(d.Payload["tags"])
-	if !containsStr(tags, tag) {
+	if !slices.Contains(tags, tag) {
 		tags = append(tags, tag)
 	}
 	d.Payload["tags"] = tags

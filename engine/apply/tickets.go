@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"regexp"
+	"slices"
 	"strconv"
 	"strings"
 	"unicode/utf8"
@@ -102,7 +103,7 @@ func (ex *executor) commentFrom(ctx context.Context, c engine.Comment) (zendesk.
 	var lost []string
 	ids := dsl.Strings(p["attachments"])
 	for _, m := range inlineRef.FindAllStringSubmatch(zc.HTMLBody, -1) {
-		if !containsStr(ids, m[1]) {
+		if !slices.Contains(ids, m[1]) {
 			ids = append(ids, m[1])
 		}
 	}
@@ -150,15 +151,6 @@ func prefix(s string, n int) string {
 		i++
 	}
 	return s
-}
-
-func containsStr(l []string, s string) bool {
-	for _, x := range l {
-		if x == s {
-			return true
-		}
-	}
-	return false
 }
 
 // upload sends one Kustomer attachment. A file that is missing, too large

@@ -3,6 +3,7 @@ package verify
 import (
 	"context"
 	"fmt"
+	"slices"
 	"sort"
 	"strconv"
 	"strings"
@@ -120,7 +121,7 @@ func (k *check) set(field string, got []string, allowed ...string) {
 	missing, extra := setDiff(tagSet(got), tagSet(dsl.Strings(v)))
 	var keep []string
 	for _, x := range extra {
-		if !contains(allowed, x) {
+		if !slices.Contains(allowed, x) {
 			keep = append(keep, x)
 		}
 	}
@@ -171,15 +172,6 @@ func idText(id int64) string {
 		return "none"
 	}
 	return strconv.FormatInt(id, 10)
-}
-
-func contains(l []string, s string) bool {
-	for _, x := range l {
-		if x == s {
-			return true
-		}
-	}
-	return false
 }
 
 func sortedList(l []string) []string {

@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"regexp"
+	"slices"
 	"sort"
 	"strings"
 	"time"
@@ -137,7 +138,7 @@ func (k *check) comments(ctx context.Context, t zendesk.Ticket) (string, error) 
 				lost.WriteString(b[m[2]:m[3]] + "\n")
 				b = b[:m[0]]
 			}
-			if s := squash(b); s != "" && !contains(a.texts, s) {
+			if s := squash(b); s != "" && !slices.Contains(a.texts, s) {
 				a.texts = append(a.texts, s)
 			}
 		}
@@ -186,7 +187,7 @@ func (k *check) expected() []*expComment {
 			e.prefix = squash(prefixRunes(src, 2000))
 		} else {
 			for _, s := range []string{squash(body), squash(htmlText(html))} {
-				if s != "" && !contains(e.texts, s) {
+				if s != "" && !slices.Contains(e.texts, s) {
 					e.texts = append(e.texts, s)
 				}
 			}
@@ -343,7 +344,7 @@ func visibility(public bool) string {
 func (k *check) attachments(where string, e *expComment, a *actComment, lost string, noted map[string]bool) error {
 	ids := append([]string(nil), dsl.Strings(e.p["attachments"])...)
 	for _, m := range inlineRef.FindAllStringSubmatch(str(e.p, "html_body"), -1) {
-		if !contains(ids, m[1]) {
+		if !slices.Contains(ids, m[1]) {
 			ids = append(ids, m[1])
 		}
 	}
