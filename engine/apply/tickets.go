@@ -22,6 +22,16 @@ const maxAttachment = 50 << 20
 // inlineRef finds Kustomer attachment URLs in HTML, to re-host them.
 var inlineRef = regexp.MustCompile(`https?://[^"'\s<>]*/v1/attachments/([0-9a-f]{24})`)
 
+// rehost points every Kustomer URL of attachment id in html at to. The id
+// comes from the mapping, so it is quoted, never read as a pattern.
+func rehost(html, id, to string) string {
+	if !strings.Contains(html, "/v1/attachments/"+id) {
+		return html
+	}
+	re := regexp.MustCompile(`https?://[^"'\s<>]*/v1/attachments/` + regexp.QuoteMeta(id) + `\b`)
+	return re.ReplaceAllLiteralString(html, to)
+}
+
 // importTickets uploads the batch's attachments, then imports its tickets
 // in one job. Uploads happen here, just before the import, because tokens
 // live 60 minutes.
@@ -117,13 +127,13 @@ func (ex *executor) commentFrom(ctx context.Context, c engine.Comment) (zendesk.
 			// An inline image whose file could not be moved must not keep
 			// pointing at Kustomer, which goes dark after the cutover.
 			if zc.HTMLBody != "" {
-				zc.HTMLBody = regexp.MustCompile(`https?://[^"'\s<>]*/v1/attachments/`+id).ReplaceAllLiteralString(zc.HTMLBody, "#kz-attachment-not-migrated-"+id)
+				zc.HTMLBody = rehost(zc.HTMLBody, id, "#kz-attachment-not-migrated-"+id)
 			}
 			continue
 		}
 		zc.Uploads = append(zc.Uploads, up.Token)
 		if up.Attachment.ContentURL != "" && zc.HTMLBody != "" {
-			zc.HTMLBody = regexp.MustCompile(`https?://[^"'\s<>]*/v1/attachments/`+id).ReplaceAllLiteralString(zc.HTMLBody, up.Attachment.ContentURL)
+			zc.HTMLBody = rehost(zc.HTMLBody, id, up.Attachment.ContentURL)
 		}
 	}
 	if attach, _ := p["attach_body"].(bool); attach {
