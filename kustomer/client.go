@@ -448,20 +448,14 @@ func (c *Client) observeResponse(b budget, resp *http.Response) {
 }
 
 // waitOf reads how long a 429 asks to wait: Retry-After, else until
-// x-ratelimit-reset (Unix seconds).
+// x-ratelimit-reset, both read against the answer's Date.
 func waitOf(resp *http.Response) (time.Duration, bool) {
-	if v := strings.TrimSpace(resp.Header.Get("Retry-After")); v != "" {
-		if n, err := strconv.ParseFloat(v, 64); err == nil && n >= 0 {
-			return time.Duration(n * float64(time.Second)), true
-		}
-		if t, err := http.ParseTime(v); err == nil {
-			return max(time.Until(t), 0), true
-		}
+	now := time.Now()
+	if d, ok := throttle.RetryAfter(resp.Header, now); ok {
+		return d, true
 	}
-	if v := strings.TrimSpace(resp.Header.Get("x-ratelimit-reset")); v != "" {
-		if n, err := strconv.ParseInt(v, 10, 64); err == nil && n > 1e9 {
-			return max(time.Until(time.Unix(n, 0)), 0), true
-		}
+	if resp.Header.Get("x-ratelimit-reset") != "" {
+		return throttle.ResetIn(resp.Header, now)
 	}
 	return 0, false
 }

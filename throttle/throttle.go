@@ -225,7 +225,7 @@ func (l *Limiter) Observe(resp *http.Response) {
 		if resp.StatusCode == http.StatusTooManyRequests {
 			c.stats.TooMany++
 		}
-		if d, ok := retryAfter(h.Get("Retry-After"), now); ok {
+		if d, ok := RetryAfter(h, now); ok {
 			c.stats.RetryAfters++
 			c.block(now.Add(d))
 			c.backoff = 0
@@ -425,40 +425,65 @@ func (b *bucket) observe(now time.Time, limit, rem int, lo, hi time.Time, hasRes
 	}
 }
 
-// resetWindow reads when the server's window resets: Zendesk's
-// ratelimit-reset is seconds from now; Kustomer's x-ratelimit-reset is
-// Unix seconds (values too large to be a wait are read as a time). Both
-// are rounded up to whole seconds, so the reset lies within the second
-// before the value.
+// resetWindow reads when the server's window resets (ResetIn). The
+// values are rounded up to whole seconds, so the reset lies within the
+// second before the value.
 func resetWindow(h http.Header, now time.Time) (lo, hi time.Time, ok bool) {
-	n := firstInt(h, "ratelimit-reset", "x-ratelimit-reset")
-	if n < 0 {
+	d, ok := ResetIn(h, now)
+	if !ok {
 		return time.Time{}, time.Time{}, false
 	}
-	if n > 1e9 {
-		hi = time.Unix(int64(n), 0)
-	} else {
-		hi = now.Add(time.Duration(n) * time.Second)
-	}
+	hi = now.Add(d)
 	return hi.Add(-time.Second), hi, true
 }
 
-// retryAfter reads a Retry-After value: delay seconds or an HTTP date.
-func retryAfter(v string, now time.Time) (time.Duration, bool) {
-	v = strings.TrimSpace(v)
+// ResetIn reads how long until the server's rate limit window resets:
+// Zendesk's ratelimit-reset is seconds from now; Kustomer's
+// x-ratelimit-reset is Unix seconds (values too large to be a wait are
+// read as a time), read against the response's Date (ServerInstant). now
+// is the client's clock when the response arrived.
+func ResetIn(h http.Header, now time.Time) (time.Duration, bool) {
+	n := firstInt(h, "ratelimit-reset", "x-ratelimit-reset")
+	if n < 0 {
+		return 0, false
+	}
+	if n > 1e9 {
+		return max(ServerInstant(h, time.Unix(int64(n), 0), now).Sub(now), 0), true
+	}
+	return time.Duration(n) * time.Second, true
+}
+
+// RetryAfter reads a response's Retry-After: delay seconds (fractions
+// allowed) or an HTTP date (ServerInstant). It is the one parser both
+// clients use. now is the client's clock when the response arrived.
+func RetryAfter(h http.Header, now time.Time) (time.Duration, bool) {
+	v := strings.TrimSpace(h.Get("Retry-After"))
 	if v == "" {
 		return 0, false
 	}
 	if n, err := strconv.ParseFloat(v, 64); err == nil {
-		if n < 0 {
+		if n < 0 || math.IsNaN(n) || math.IsInf(n, 0) {
 			return 0, false
 		}
-		return time.Duration(n * float64(time.Second)), true
+		return time.Duration(min(n, 24*3600) * float64(time.Second)), true
 	}
 	if t, err := http.ParseTime(v); err == nil {
-		return max(t.Sub(now), 0), true
+		return max(ServerInstant(h, t, now).Sub(now), 0), true
 	}
 	return 0, false
+}
+
+// ServerInstant maps an instant the server wrote (a Retry-After date, a
+// reset in Unix seconds) onto the client's clock through the response's
+// Date header, so a client whose clock differs from the server's waits
+// what the server meant. Date is whole seconds, rounded down, so the wait
+// comes out at most a second long, never short. Without a Date the two
+// clocks are taken to agree.
+func ServerInstant(h http.Header, t, now time.Time) time.Time {
+	if d, err := http.ParseTime(h.Get("Date")); err == nil {
+		return now.Add(t.Sub(d))
+	}
+	return t
 }
 
 // parseEndpoint reads "total=100; remaining=99; resets=41"; a part that

@@ -187,6 +187,41 @@ func TestRetryAfter(t *testing.T) {
 	}
 }
 
+// TestServerClockSkew: absolute times in an answer (an HTTP-date
+// Retry-After, Kustomer's x-ratelimit-reset) are the server's clock; read
+// against the answer's Date, the wait is the one the server meant however
+// far the two clocks disagree, and never shorter.
+func TestServerClockSkew(t *testing.T) {
+	now := time.Date(2027, 12, 3, 10, 0, 0, 0, time.UTC)
+	for _, skew := range []time.Duration{0, -370 * 24 * time.Hour, 9 * time.Hour, 1500 * time.Millisecond} {
+		server := now.Add(skew)
+		date := server.Format(http.TimeFormat) // whole seconds, rounded down
+		for _, tc := range []struct {
+			name string
+			h    http.Header
+			read func(http.Header) (time.Duration, bool)
+		}{
+			{"Retry-After date", response(429, "Date", date, "Retry-After", server.Add(30*time.Second).Format(http.TimeFormat)).Header,
+				func(h http.Header) (time.Duration, bool) { return RetryAfter(h, now) }},
+			{"x-ratelimit-reset", response(429, "Date", date, "x-ratelimit-reset", strconv.FormatInt(server.Add(30*time.Second).Unix(), 10)).Header,
+				func(h http.Header) (time.Duration, bool) { return ResetIn(h, now) }},
+		} {
+			d, ok := tc.read(tc.h)
+			if !ok || d < 30*time.Second-time.Second || d > 31*time.Second {
+				t.Errorf("%s, server clock %v off: wait %v, %v; want 30s (at most a second more)", tc.name, skew, d, ok)
+			}
+		}
+	}
+	if d, ok := RetryAfter(response(429, "Retry-After", "2.5").Header, now); !ok || d != 2500*time.Millisecond {
+		t.Errorf("Retry-After 2.5: %v, %v", d, ok)
+	}
+	for _, bad := range []string{"-1", "NaN", "soon", ""} {
+		if d, ok := RetryAfter(response(429, "Retry-After", bad).Header, now); ok {
+			t.Errorf("Retry-After %q read as %v", bad, d)
+		}
+	}
+}
+
 func TestRetryAfterStopsEveryEndpoint(t *testing.T) {
 	c := newJumpClock()
 	l := New(c.opts(Options{Limit: 6000, Endpoints: map[string]int{"tickets-update": 100}}))

@@ -9,6 +9,8 @@ import (
 	"sort"
 	"strings"
 	"time"
+
+	"github.com/kzmap/kzmap/throttle"
 )
 
 // APIError is an answer Zendesk gave with an error status, decoded from
@@ -140,7 +142,7 @@ var ErrJobGone = errors.New("zendesk: job status is no longer available")
 // decodeError reads an error answer. body is at most a few kilobytes.
 func decodeError(method, path string, status int, h http.Header, body []byte) *APIError {
 	e := &APIError{Method: method, Path: path, Status: status}
-	if d, ok := parseRetryAfter(h.Get("Retry-After")); ok {
+	if d, ok := throttle.RetryAfter(h, time.Now()); ok {
 		e.RetryAfter = d
 	}
 	var shape struct {

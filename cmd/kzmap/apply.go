@@ -148,7 +148,7 @@ func runApply(c *cli.Context) error {
 	files := attachmentFiles(snap, c.String("from-export"))
 	prog := newProgressView(c.App.ErrWriter)
 	res, err := apply.Apply(ctx, apply.Options{Config: cfg, Snapshot: snap, Files: files, Store: store, Client: client,
-		Plan: planPath, Summary: &summary, RetryDeadLetters: c.Bool("retry-dead-letters"), Workers: c.Int("workers"), OnProgress: prog.update, Settle: c.Duration("settle")})
+		Plan: planPath, Summary: &summary, RetryDeadLetters: c.Bool("retry-dead-letters"), Workers: c.Int("workers"), OnProgress: prog.update, Settle: c.Duration("settle"), Clock: machineClock(c)})
 	prog.finish()
 	if res != nil {
 		writeApplyResult(out, res)

@@ -87,9 +87,9 @@ func runDemo(c *cli.Context) error {
 	}
 	env.KustomerURL, env.ZendeskURL = "http://"+kl.Addr().String(), "http://"+zl.Addr().String()
 	// A rate limit "minute" lasts a second here, so the demo runs at 60×.
-	ksrv := kustomersim.New(ds, kustomersim.Options{APIKey: env.KustomerKey, Limit: 1000, SearchLimit: 100, Window: env.Window, BaseURL: env.KustomerURL})
+	ksrv := kustomersim.New(ds, kustomersim.Options{APIKey: env.KustomerKey, Limit: 1000, SearchLimit: 100, Window: env.Window, BaseURL: env.KustomerURL, Clock: machineClock(c)})
 	zsrv := zendesksim.New(zendesksim.Options{Email: env.ZendeskEmail, Token: env.ZendeskToken, Limit: 700, Window: env.Window,
-		BulkImportEnabled: true, PlanTier: zendesksim.PlanEnterprise, BaseURL: env.ZendeskURL})
+		BulkImportEnabled: true, PlanTier: zendesksim.PlanEnterprise, BaseURL: env.ZendeskURL, Now: simClock(ds, machineClock(c))})
 	servers := []*http.Server{{Handler: ksrv}, {Handler: zsrv}}
 	go servers[0].Serve(kl)
 	go servers[1].Serve(zl)
@@ -155,7 +155,7 @@ func runDemo(c *cli.Context) error {
 		}
 		t0 := time.Now()
 		var out bytes.Buffer
-		code := runWith(append([]string{"kzmap"}, st.args...), &out, &out)
+		code := runClock(append([]string{"kzmap"}, st.args...), &out, &out, machineClock(c))
 		shown := st.show(out.String())
 		if len(shown) == 0 {
 			shown = []string{"done"}

@@ -115,7 +115,7 @@ func runExtract(c *cli.Context) error {
 	view := newExtractProgress(c.App.Writer, c.App.ErrWriter, client, !jsonOut)
 	res, err := extract.Run(ctx, client, store, extract.Options{
 		Since: since, Until: until, Only: c.StringSlice("only"), Workers: c.Int("workers"),
-		Restart: c.Bool("restart"), Progress: view,
+		Restart: c.Bool("restart"), Progress: view, Clock: machineClock(c),
 	})
 	view.finish()
 	switch {

@@ -4,6 +4,8 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
+	"fmt"
+	"net/http"
 	"net/http/httptest"
 	"os"
 	"path/filepath"
@@ -23,6 +25,12 @@ import (
 // rate limit window and points the environment at it.
 func kustomerSim(t *testing.T, profile string, seed int64) string {
 	t.Helper()
+	return kustomerSimAt(t, profile, seed, time.Now)
+}
+
+// kustomerSimAt is kustomerSim on a machine clock of the test's choosing.
+func kustomerSimAt(t *testing.T, profile string, seed int64, machine func() time.Time) string {
+	t.Helper()
 	export := filepath.Join(t.TempDir(), "export")
 	if _, err := dataset.Generate(context.Background(), dataset.Options{Profile: profile, Seed: seed}, export); err != nil {
 		t.Fatal(err)
@@ -32,7 +40,7 @@ func kustomerSim(t *testing.T, profile string, seed int64) string {
 		t.Fatal(err)
 	}
 	const key = "kzsim-test-key"
-	srv := httptest.NewServer(kustomersim.New(ds, kustomersim.Options{APIKey: key, Window: time.Second, Limit: 2000, SearchLimit: 500}))
+	srv := httptest.NewServer(kustomersim.New(ds, kustomersim.Options{APIKey: key, Window: time.Second, Limit: 2000, SearchLimit: 500, Clock: machine}))
 	t.Cleanup(srv.Close)
 	t.Setenv("KUSTOMER_BASE_URL", srv.URL)
 	t.Setenv("KUSTOMER_API_KEY", key)
@@ -42,8 +50,14 @@ func kustomerSim(t *testing.T, profile string, seed int64) string {
 
 func kzmap(t *testing.T, args ...string) (stdout, stderr string, code int) {
 	t.Helper()
+	return kzmapAt(t, time.Now, args...)
+}
+
+// kzmapAt runs kzmap in-process on the given machine clock.
+func kzmapAt(t *testing.T, machine func() time.Time, args ...string) (stdout, stderr string, code int) {
+	t.Helper()
 	var out, errb bytes.Buffer
-	code = runWith(append([]string{"kzmap"}, args...), &out, &errb)
+	code = runClock(append([]string{"kzmap"}, args...), &out, &errb, machine)
 	return out.String(), errb.String(), code
 }
 
@@ -125,6 +139,66 @@ func TestExtractThenAudit(t *testing.T) {
 	}
 	if code != 0 || json.Unmarshal([]byte(out), &a) != nil || a.FormatVersion != formatVersion || a.Counts["customer"] != 50 {
 		t.Errorf("audit --json (exit %d): %+v\n%.500s", code, a, out)
+	}
+}
+
+// TestNothingReadsTheMachineClock runs extract → audit → plan twice, the
+// second time with the machine's clock (the CLI's and both simulators')
+// a year ahead: every line is the same but the times the runs record,
+// which move by that year. The two-year line, the archive counts and the
+// plan come from Kustomer's clock, which starts at the dataset's now.
+func TestNothingReadsTheMachineClock(t *testing.T) {
+	export := filepath.Join(t.TempDir(), "export")
+	if _, err := dataset.Generate(context.Background(), dataset.Options{Profile: "small", Seed: 11}, export); err != nil {
+		t.Fatal(err)
+	}
+	ds, err := kustomersim.Load(export)
+	if err != nil {
+		t.Fatal(err)
+	}
+	// One address for both runs: inline images name the server's URL, and
+	// the plan hashes them.
+	sw := &swap{}
+	srv := httptest.NewServer(sw)
+	t.Cleanup(srv.Close)
+	const key = "kzsim-test-key"
+	t.Setenv("KUSTOMER_BASE_URL", srv.URL)
+	t.Setenv("KUSTOMER_API_KEY", key)
+	t.Setenv("KZMAP_RATE_WINDOW", "1s")
+	scenario := func(machine func() time.Time) (string, []string) {
+		sw.h.Store(http.Handler(kustomersim.New(ds, kustomersim.Options{APIKey: key, Window: time.Second, Limit: 2000, SearchLimit: 500, Clock: machine, BaseURL: srv.URL})))
+		m := filepath.Join(t.TempDir(), "m")
+		var out strings.Builder
+		for _, args := range [][]string{{"init", m}, {"-chdir", m, "extract"}, {"-chdir", m, "audit"}, {"-chdir", m, "audit", "--json"},
+			{"-chdir", m, "plan", "--sample", "1"}, {"-chdir", m, "plan", "--json"}} {
+			stdout, stderr, code := kzmapAt(t, machine, args...)
+			if code != 0 {
+				t.Fatalf("%v: exit %d: %s", args, code, stderr)
+			}
+			fmt.Fprintf(&out, "$ kzmap %s\n%s", strings.Join(args[min(2, len(args)-1):], " "), stdout)
+		}
+		runTime := regexp.MustCompile(`extracted (\d{4})-\d\d-\d\dT[0-9:]+Z|"extracted": "(\d{4})-[^"]*"|Took [^\n]*|\(\d+(\.\d+)?(ms|s|µs)[^)]*\)|in \d+(\.\d+)?(ms|s|µs)`)
+		var years []string
+		got := runTime.ReplaceAllStringFunc(out.String(), func(s string) string {
+			if m := runTime.FindStringSubmatch(s); m[1]+m[2] != "" {
+				years = append(years, m[1]+m[2])
+			}
+			return "RUNTIME"
+		})
+		return strings.ReplaceAll(got, m, "M"), years
+	}
+	now, nowYears := scenario(time.Now)
+	ahead, aheadYears := scenario(func() time.Time { return time.Now().AddDate(1, 0, 0) })
+	if diff := cmp.Diff(now, ahead); diff != "" {
+		t.Errorf("output moved with the machine clock (-today +a year ahead):\n%s", diff)
+	}
+	if len(nowYears) == 0 || len(nowYears) != len(aheadYears) {
+		t.Fatalf("run times: %v and %v", nowYears, aheadYears)
+	}
+	for i := range nowYears {
+		if a, b := nowYears[i], aheadYears[i]; a == b {
+			t.Errorf("the run time %d did not follow the machine clock (%s both times)", i, a)
+		}
 	}
 }
 

@@ -8,6 +8,7 @@ import (
 	"fmt"
 	"io"
 	"os"
+	"time"
 
 	"github.com/urfave/cli/v2"
 )
@@ -30,8 +31,15 @@ func run(args []string) int { return runWith(args, os.Stdout, os.Stderr) }
 // runWith runs kzmap with its output going to stdout and stderr, so tests
 // can capture it.
 func runWith(args []string, stdout, stderr io.Writer) int {
+	return runClock(args, stdout, stderr, time.Now)
+}
+
+// runClock is runWith on another machine clock: tests set it a year ahead
+// to show that nothing kzmap decides about the data reads it.
+func runClock(args []string, stdout, stderr io.Writer, now func() time.Time) int {
 	app := newApp()
 	app.Writer, app.ErrWriter = stdout, stderr
+	app.Metadata = map[string]any{clockKey: now}
 	// -chdir changes the process's directory; put it back so that tests
 	// running commands in-process stay where they were.
 	if wd, err := os.Getwd(); err == nil {
@@ -47,6 +55,19 @@ func runWith(args []string, stdout, stderr io.Writer) int {
 	}
 	fmt.Fprintf(stderr, "kzmap: %v\n", err)
 	return 1
+}
+
+const clockKey = "clock"
+
+// machineClock is the clock commands read for the times they record (when
+// a run started and ended, a batch was sent) and for the simulators they
+// start. Data decisions use the servers' clocks (the Date of their
+// answers), never this one.
+func machineClock(c *cli.Context) func() time.Time {
+	if f, ok := c.App.Metadata[clockKey].(func() time.Time); ok {
+		return f
+	}
+	return time.Now
 }
 
 func newApp() *cli.App {

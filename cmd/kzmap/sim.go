@@ -115,10 +115,10 @@ func runSim(c *cli.Context) error {
 	env := simEnv{Window: c.Duration("window"), KustomerURL: kURL, KustomerKey: randomSecret("kzsim-k-"), ZendeskURL: zURL,
 		ZendeskEmail: "admin@zendesk-sim.example", ZendeskToken: randomSecret("kzsim-z-")}
 	ksrv := kustomersim.New(ds, kustomersim.Options{APIKey: env.KustomerKey, Limit: c.Int("kustomer-limit"),
-		SearchLimit: c.Int("kustomer-search-limit"), Window: c.Duration("window"), Faults: faults, BaseURL: kURL})
+		SearchLimit: c.Int("kustomer-search-limit"), Window: c.Duration("window"), Faults: faults, BaseURL: kURL, Clock: machineClock(c)})
 	zsrv := zendesksim.New(zendesksim.Options{Email: env.ZendeskEmail, Token: env.ZendeskToken, Limit: c.Int("zendesk-limit"),
 		Window: c.Duration("window"), Faults: faults, BulkImportEnabled: c.Bool("bulk-imports"),
-		PlanTier: zendesksim.PlanTier(c.String("zendesk-plan")), BaseURL: zURL})
+		PlanTier: zendesksim.PlanTier(c.String("zendesk-plan")), BaseURL: zURL, Now: simClock(ds, machineClock(c))})
 	servers := []*http.Server{{Handler: ksrv}, {Handler: zsrv}}
 	go servers[0].Serve(kl)
 	go servers[1].Serve(zl)
@@ -162,4 +162,12 @@ func (e simEnv) write(w interface{ Write([]byte) (int, error) }) {
 	if e.Window != time.Minute {
 		fmt.Fprintf(w, "export KZMAP_RATE_WINDOW=%s\n", e.Window)
 	}
+}
+
+// simClock is the Zendesk simulator's clock in a rehearsal: the dataset's
+// "now", advancing with the machine's clock, as the Kustomer simulator's
+// is, so both servers tell one time whatever day it is.
+func simClock(ds *kustomersim.Dataset, machine func() time.Time) func() time.Time {
+	anchor, _ := ds.Now()
+	return simkit.Anchored(anchor, machine)
 }

@@ -73,7 +73,7 @@ func runVerify(c *cli.Context) error {
 		return err
 	}
 	if path := c.String("report"); path != "" {
-		if err := writeVerifyReport(path, rep); err != nil {
+		if err := writeVerifyReport(path, rep, machineClock(c)()); err != nil {
 			return err
 		}
 	}
@@ -96,9 +96,9 @@ func runVerify(c *cli.Context) error {
 
 // writeVerifyReport writes the HTML report readable by its owner only (it
 // quotes customer data), replacing the file whole.
-func writeVerifyReport(path string, rep *verify.Report) error {
+func writeVerifyReport(path string, rep *verify.Report, now time.Time) error {
 	var buf bytes.Buffer
-	if err := rep.WriteHTML(&buf, time.Now()); err != nil {
+	if err := rep.WriteHTML(&buf, now); err != nil {
 		return err
 	}
 	f, err := os.CreateTemp(filepath.Dir(path), ".verify-*.html")

@@ -68,6 +68,9 @@ type Options struct {
 	// Settle is how long a batch whose answer was lost waits for Zendesk
 	// before its missing records are sent again (0: DefaultSettle).
 	Settle time.Duration
+	// Clock is the machine's clock for the times the checkpoint records
+	// (runs, batches sent); default time.Now.
+	Clock func() time.Time
 }
 
 // Result is what an apply did, per kind and outcome.
@@ -122,6 +125,9 @@ func Apply(ctx context.Context, opts Options) (*Result, error) {
 	if opts.Workers <= 0 {
 		opts.Workers = 6
 	}
+	if opts.Clock == nil {
+		opts.Clock = time.Now
+	}
 	inflight, err := opts.Store.InFlight()
 	if err != nil {
 		return nil, err
@@ -162,7 +168,7 @@ func Apply(ctx context.Context, opts Options) (*Result, error) {
 		}
 	}
 	res := &Result{RunID: checkpoint.NewRunID(), Counts: map[string]map[string]int{}}
-	run := checkpoint.Run{ID: res.RunID, Started: time.Now().UTC(), Status: "running"}
+	run := checkpoint.Run{ID: res.RunID, Started: opts.Clock().UTC(), Status: "running"}
 	if err := opts.Store.PutRun(run); err != nil {
 		return nil, err
 	}
@@ -225,7 +231,7 @@ func Apply(ctx context.Context, opts Options) (*Result, error) {
 	if err == nil && next != nil {
 		err = fmt.Errorf("%w: the plan has operations (first: %s) that the mapping no longer produces", ErrStalePlan, next.Key)
 	}
-	run.Finished = time.Now().UTC()
+	run.Finished = opts.Clock().UTC()
 	run.Counts = map[string]int{}
 	for kind, by := range res.Counts {
 		for what, n := range by {

@@ -58,7 +58,7 @@ type batchState struct {
 
 func (ex *executor) runBatch(ctx context.Context, items []item, release func()) error {
 	kind, action := items[0].op.Kind, items[0].op.Action
-	b := checkpoint.Batch{ID: checkpoint.NewBatchID(), Run: ex.res.RunID, Kind: kind, Op: action, SentAt: time.Now().UTC()}
+	b := checkpoint.Batch{ID: checkpoint.NewBatchID(), Run: ex.res.RunID, Kind: kind, Op: action, SentAt: ex.opts.Clock().UTC()}
 	for _, it := range items {
 		b.Keys = append(b.Keys, it.op.Key)
 		b.Hashes = append(b.Hashes, it.op.Hash)

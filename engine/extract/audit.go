@@ -165,7 +165,9 @@ func AuditSnapshot(s *snapshot.Store, splitAt int) (*Audit, error) {
 		return nil, err
 	}
 	a.Runs = len(runs)
-	a.ServerTime = time.Now().UTC()
+	// "Now" for the two-year line is Kustomer's clock when the data was
+	// read (the last complete run's, else the last run's): never this
+	// machine's, so the audit of a snapshot says the same on any day.
 	for i := len(runs) - 1; i >= 0; i-- {
 		if r := runs[i]; r.Status == "complete" {
 			a.Extracted, a.ServerTime = r.Finished, r.ServerTime
@@ -176,6 +178,9 @@ func AuditSnapshot(s *snapshot.Store, splitAt int) (*Audit, error) {
 			break
 		}
 	}
+	for i := len(runs) - 1; i >= 0 && a.ServerTime.IsZero(); i-- {
+		a.ServerTime = runs[i].ServerTime
+	}
 	if a.Snapshot.Digest, err = s.Digest(); err != nil {
 		return nil, err
 	}
@@ -184,12 +189,17 @@ func AuditSnapshot(s *snapshot.Store, splitAt int) (*Audit, error) {
 	}
 	cutoff := a.ServerTime.Add(-twoYears)
 	old := func(typ string, raw []byte) {
+		if a.ServerTime.IsZero() {
+			return
+		}
 		if m, err := snapshot.ParseMeta(raw); err == nil && !m.UpdatedAt.IsZero() && m.UpdatedAt.Before(cutoff) {
 			a.Old[typ]++
 		}
 	}
-	for _, typ := range []string{"company", "customer", "conversation", "message", "note", "kobject"} {
-		a.Old[typ] = 0
+	if !a.ServerTime.IsZero() {
+		for _, typ := range []string{"company", "customer", "conversation", "message", "note", "kobject"} {
+			a.Old[typ] = 0
+		}
 	}
 	steps := []func() error{
 		func() error { return auditCustomers(s, a, old) },

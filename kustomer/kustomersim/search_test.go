@@ -208,11 +208,26 @@ func TestSearchIDsOnly(t *testing.T) {
 	}
 }
 
-// TestSearchNowOption checks that Options.Now moves the two-year window.
-func TestSearchNowOption(t *testing.T) {
-	now := time.Date(2028, 2, 15, 0, 0, 0, 0, time.UTC) // the window starts 2026-02-15
-	h := serve(t, smallFixture(), Options{Limit: -1, SearchLimit: -1, Now: func() time.Time { return now }})
-	if diff := cmp.Diff([]string{id(tCustomer, 2)}, h.search("/v1/customers/search", `{}`).ids(t)); diff != "" {
+// TestSearchWindowFollowsTheClock checks that the two-year window starts
+// at the manifest's now and moves with the machine clock, while the Date
+// header tells the same time: one clock, whatever day the machine says.
+func TestSearchWindowFollowsTheClock(t *testing.T) {
+	machine := &fakeClock{t: time.Date(2027, 12, 3, 9, 30, 0, 0, time.UTC)} // the machine a year ahead
+	h := serve(t, smallFixture(), Options{Limit: -1, SearchLimit: -1, Clock: machine.now})
+	r := h.search("/v1/customers/search", `{}`)
+	if got, want := r.header.Get("Date"), "Sat, 28 Nov 2026 00:00:00 GMT"; got != want {
+		t.Errorf("Date %q, want the manifest's now %q", got, want)
+	}
+	if diff := cmp.Diff([]string{id(tCustomer, 2), id(tCustomer, 1)}, r.ids(t)); diff != "" {
+		t.Errorf("standard at the manifest's now (-want +got):\n%s", diff)
+	}
+	// Fourteen months later the window starts 2026-02-15.
+	machine.t = machine.t.Add(time.Date(2028, 2, 15, 0, 0, 0, 0, time.UTC).Sub(time.Date(2026, 11, 28, 0, 0, 0, 0, time.UTC)))
+	r = h.search("/v1/customers/search", `{}`)
+	if got, want := r.header.Get("Date"), "Tue, 15 Feb 2028 00:00:00 GMT"; got != want {
+		t.Errorf("Date %q, want %q", got, want)
+	}
+	if diff := cmp.Diff([]string{id(tCustomer, 2)}, r.ids(t)); diff != "" {
 		t.Errorf("standard (-want +got):\n%s", diff)
 	}
 	if diff := cmp.Diff([]string{id(tCustomer, 1), id(tCustomer, 3)}, h.search("/v1/customers/archive/search", `{"sort":{"customer_id":"asc"}}`).ids(t)); diff != "" {

@@ -30,12 +30,12 @@ type Options struct {
 	// Window is the length of a rate limit window: 0 means one minute.
 	// Tests compress a minute into a second with time.Second.
 	Window time.Duration
-	// Now is "today" for the two-year search window. Nil means the
-	// manifest's now, or the wall clock when the manifest has none.
-	Now func() time.Time
-	// Clock drives the rate limit windows, x-ratelimit-reset and the
-	// statistics. It is separate from Now because a manifest's fixed "now"
-	// would never let a window roll over. Nil means time.Now.
+	// Clock is the machine's clock (nil: time.Now). The server's own
+	// clock starts at the manifest's "now" and advances with it from when
+	// the server is made (the wall clock itself when the manifest has no
+	// "now"): one clock for the Date header, the two-year search window,
+	// the rate limit windows, x-ratelimit-reset and the statistics, as on
+	// a real server.
 	Clock func() time.Time
 	// Faults is the fault switch (5xx, resets, latency, 429 bursts); the
 	// zero value injects nothing. Its Render hook is replaced so injected
@@ -55,7 +55,6 @@ type Server struct {
 	ds      *Dataset
 	opts    Options
 	now     func() time.Time
-	clock   func() time.Time
 	org     *simkit.Window // nil: unlimited
 	search  *simkit.Window // nil: unlimited
 	stats   *simkit.Stats
@@ -72,18 +71,8 @@ const (
 func New(ds *Dataset, opts Options) *Server {
 	s := &Server{ds: ds, opts: opts}
 	s.opts.BaseURL = strings.TrimSuffix(opts.BaseURL, "/")
-	s.clock = opts.Clock
-	if s.clock == nil {
-		s.clock = time.Now
-	}
-	s.now = opts.Now
-	if s.now == nil {
-		if t, ok := ds.Now(); ok {
-			s.now = func() time.Time { return t }
-		} else {
-			s.now = time.Now
-		}
-	}
+	anchor, _ := ds.Now()
+	s.now = simkit.Anchored(anchor, opts.Clock)
 	limit := func(n, def int) *simkit.Window {
 		switch {
 		case n < 0:
@@ -91,14 +80,14 @@ func New(ds *Dataset, opts Options) *Server {
 		case n == 0:
 			n = def
 		}
-		return simkit.NewWindow(n, opts.Window, s.clock)
+		return simkit.NewWindow(n, opts.Window, s.now)
 	}
 	s.org = limit(opts.Limit, defaultLimit)
 	s.search = limit(opts.SearchLimit, defaultSearchLimit)
-	s.stats = simkit.NewStats(s.clock)
+	s.stats = simkit.NewStats(s.now)
 	faults := opts.Faults
 	faults.Render = renderFault
-	s.handler = s.recordStats(faults.Wrap(http.HandlerFunc(s.serve)))
+	s.handler = simkit.DateHeader(s.now, s.recordStats(faults.Wrap(http.HandlerFunc(s.serve))))
 	return s
 }
 
@@ -220,7 +209,7 @@ func windowName(d time.Duration) string {
 }
 
 func (s *Server) refuse(w http.ResponseWriter, reset time.Time, msg string) {
-	wait := reset.Sub(s.clock())
+	wait := reset.Sub(s.now())
 	if s.opts.RetryAfter {
 		w.Header().Set("Retry-After", strconv.Itoa(simkit.RetryAfterSeconds(wait)))
 	}

@@ -324,7 +324,7 @@ func TestAttachments(t *testing.T) {
 }
 
 func TestRateLimit(t *testing.T) {
-	clock := &fakeClock{t: time.Date(2026, 11, 28, 12, 0, 0, 0, time.UTC)}
+	clock := &fakeClock{t: time.Date(2026, 11, 28, 0, 0, 0, 0, time.UTC)}
 	h := serve(t, smallFixture(), Options{Limit: 3, Window: time.Second, Clock: clock.now})
 	reset := strconv.FormatInt(clock.t.Add(time.Second).Unix(), 10)
 	for i := range 3 {
@@ -367,7 +367,7 @@ func TestRateLimit(t *testing.T) {
 }
 
 func TestRetryAfterOption(t *testing.T) {
-	clock := &fakeClock{t: time.Date(2026, 11, 28, 12, 0, 0, 0, time.UTC)}
+	clock := &fakeClock{t: time.Date(2026, 11, 28, 0, 0, 0, 0, time.UTC)}
 	h := serve(t, smallFixture(), Options{Limit: 1, Window: time.Minute, Clock: clock.now, RetryAfter: true})
 	h.get("/v1/customers")
 	clock.t = clock.t.Add(20 * time.Second)
@@ -377,7 +377,7 @@ func TestRetryAfterOption(t *testing.T) {
 }
 
 func TestSearchLimitIsSeparate(t *testing.T) {
-	clock := &fakeClock{t: time.Date(2026, 11, 28, 12, 0, 0, 0, time.UTC)}
+	clock := &fakeClock{t: time.Date(2026, 11, 28, 0, 0, 0, 0, time.UTC)}
 	h := serve(t, smallFixture(), Options{Limit: 10, SearchLimit: 2, Window: time.Minute, Clock: clock.now})
 	for i := range 2 {
 		r := h.search("/v1/customers/search", `{"queryContext":"customer"}`)

@@ -73,8 +73,10 @@ type Options struct {
 	// fault responses carry Zendesk's shapes and rate limit headers.
 	Faults simkit.Faults
 
-	// Now is the clock (default time.Now). Rate limit windows, upload and
-	// job expiry, comment timestamps and job progress all read it.
+	// Now is the clock (default time.Now). The Date header, rate limit
+	// windows, upload and job expiry, comment timestamps and job progress
+	// all read it. A rehearsal over a dataset whose "now" is fixed anchors
+	// it there (simkit.Anchored), as the Kustomer simulator does.
 	Now func() time.Time
 
 	// BulkImportEnabled allows users/create_many and
@@ -172,7 +174,7 @@ func New(opts Options) *Server {
 	s.faults = opts.Faults
 	s.faults.Render = s.renderFault
 	inner := s.stats.Wrap(clientKey, s.routeName, s.faults.Wrap(http.HandlerFunc(s.serve)))
-	s.handler = http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+	s.handler = simkit.DateHeader(s.now, http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		// Zendesk accepts a .json suffix on every path.
 		if strings.HasSuffix(r.URL.Path, ".json") {
 			r2 := *r
@@ -183,7 +185,7 @@ func New(opts Options) *Server {
 			r = &r2
 		}
 		inner.ServeHTTP(w, r)
-	})
+	}))
 	return s
 }
 
