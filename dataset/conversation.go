@@ -5,6 +5,8 @@ import (
 	"strconv"
 	"strings"
 	"unicode/utf8"
+
+	"github.com/kzmap/kzmap/filetype"
 )
 
 // scratch holds buffers reused from one conversation to the next.
@@ -54,7 +56,12 @@ func (g *gen) conversations(c *cust, planned feat) error {
 		}
 	}
 	if planned&fEmptyConv != 0 {
-		return g.conversation(c, fEmptyConv)
+		if err := g.conversation(c, fEmptyConv); err != nil {
+			return err
+		}
+	}
+	if planned&fBoundary != 0 {
+		return g.boundaryConversation(c)
 	}
 	return nil
 }
@@ -627,8 +634,14 @@ func (g *gen) message(c *cust, m *msg) error {
 		}
 		for k := 0; k < n; k++ {
 			kind := attachmentKinds[r.IntN(len(attachmentKinds))]
-			if k == 0 && m.f&fInline != 0 {
+			switch {
+			case k == 0 && m.f&fInline != 0:
 				kind = attachmentKinds[0]
+			case k == 0 && m.f&fAttach != 0:
+				kind = attachmentKinds[len(attachmentKinds)-2+r.IntN(2)]
+			}
+			if !filetype.Matches(kind.name, kind.contentType) {
+				g.edge(EdgeOddFileName, 1)
 			}
 			sc.atts = append(sc.atts, attachment{id: c.next(kindAttachment, m.t), name: kind.name, ctype: kind.contentType})
 		}

@@ -71,7 +71,7 @@ func (g *gen) identity(i int) identity {
 		id.contact = contactNone
 	case planned&fPhoneOnly != 0:
 		id.contact = contactPhone
-	case planned&(fShared|fCase|fMultiEmail|fInline|fExternal) != 0:
+	case planned&(fShared|fCase|fMultiEmail|fInline|fExternal|fBoundary) != 0:
 		id.contact = contactEmail
 	case u < g.p.noContact:
 		id.contact = contactNone

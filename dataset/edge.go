@@ -16,6 +16,9 @@ const (
 	EdgeMachineUser   Edge = "machine-user"       // a user of userType machine
 	EdgeTeamMembers   Edge = "team-members"       // a team with members
 	EdgeCompanyCustom Edge = "company-custom"     // a company with custom attributes
+	// Companies whose names differ only in case or surrounding space
+	// ("Acme Corp", "ACME CORP", "Acme Corp "): one organization to Zendesk.
+	EdgeCompanyNameVariant Edge = "company-name-variant"
 
 	// Conversations.
 	EdgeMultiAssignee Edge = "multi-assignee"      // several assignedUsers
@@ -39,6 +42,13 @@ const (
 	EdgeRTL           Edge = "rtl"             // Arabic or Hebrew text
 	EdgeCombining     Edge = "combining-marks" // decomposed accents, stacked marks
 	EdgeZeroWidth     Edge = "zero-width"      // U+200B..U+200D, U+2060, U+FEFF inside text
+	// Bodies of 65,535, 65,536 and 65,537 characters, ASCII and multibyte,
+	// with and without htmlBody, and HTML with an inline image near the
+	// limit (edge profile).
+	EdgeBoundaryBody Edge = "boundary-body"
+	// An attachment named without an extension, or with one its content
+	// type contradicts ("no_extension" of a PNG).
+	EdgeOddFileName Edge = "odd-file-name"
 
 	// Klasses and KObjects.
 	EdgeKlassAllSuffixes Edge = "klass-all-suffixes" // attributes of every suffix: Str Txt Num At Bool Url Id
@@ -51,11 +61,11 @@ const (
 func Edges() []Edge {
 	return []Edge{
 		EdgeSharedEmail, EdgeCaseEmail, EdgeMultiEmail, EdgeMultiPhone,
-		EdgePhoneOnly, EdgeNoContact, EdgeMachineUser, EdgeTeamMembers, EdgeCompanyCustom,
+		EdgePhoneOnly, EdgeNoContact, EdgeMachineUser, EdgeTeamMembers, EdgeCompanyCustom, EdgeCompanyNameVariant,
 		EdgeMultiAssignee, EdgeDeletedAgent, EdgeEmptyConv, EdgeHugeConv,
 		EdgeArchiveOnly, EdgeSameUpdatedAt, EdgeTagSpaces, EdgeTagMixedCase,
 		EdgeLongBody, EdgeEmptyBody, EdgePreviewOnly, EdgeInlineImage, EdgeExternalImage,
-		EdgeAttachment, EdgeMissingFile, EdgeEmoji, EdgeRTL, EdgeCombining, EdgeZeroWidth,
+		EdgeAttachment, EdgeMissingFile, EdgeOddFileName, EdgeEmoji, EdgeRTL, EdgeCombining, EdgeZeroWidth, EdgeBoundaryBody,
 		EdgeKlassAllSuffixes, EdgeWideKlass, EdgeDisabledKlass, EdgeLargeKObject,
 	}
 }

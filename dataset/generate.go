@@ -72,6 +72,7 @@ func (s Summary) Has(e Edge) bool { return s.Edges[e] > 0 }
 type profile struct {
 	customers int
 	huge      bool // plant the conversation of more than 5,000 messages
+	boundary  bool // plant the conversation of bodies at the comment limit
 
 	// per customer
 	dupEmail, multiEmail, multiPhone, phoneOnly, noContact float64
@@ -97,7 +98,7 @@ var profiles = map[string]profile{
 		attach: 0.04, missingFile: 0.03, maxMessages: 60,
 	},
 	"edge": {
-		customers: 300, huge: true,
+		customers: 300, huge: true, boundary: true,
 		dupEmail: 0.10, multiEmail: 0.15, multiPhone: 0.10, phoneOnly: 0.06, noContact: 0.04,
 		oddName: 0.15, largeKObject: 0.05,
 		multiAssignee: 0.08, emptyConv: 0.03, oddTag: 0.25,
@@ -146,6 +147,7 @@ const (
 	fCombining
 	fZeroWidth
 	fLargeKObject
+	fBoundary
 )
 
 // planted lists the cases every profile plants on a customer of its own,
@@ -345,6 +347,9 @@ func (g *gen) makePlan() {
 	g.plan[old] |= fArchive
 	if g.p.huge {
 		g.plan[g.r.IntN(g.nImported)] |= fHuge
+	}
+	if g.p.boundary {
+		g.plan[order[len(planted)%len(order)]] |= fBoundary
 	}
 }
 

@@ -10,8 +10,10 @@ import (
 	"path/filepath"
 	"slices"
 	"sort"
+	"strings"
 	"testing"
 	"time"
+	"unicode/utf8"
 )
 
 func generate(t *testing.T, opts Options) (string, Summary) {
@@ -63,7 +65,7 @@ func TestGenerateEdge(t *testing.T) {
 func TestGenerateSmall(t *testing.T) {
 	var want []Edge
 	for _, e := range Edges() {
-		if e != EdgeHugeConv {
+		if e != EdgeHugeConv && e != EdgeBoundaryBody {
 			want = append(want, e)
 		}
 	}
@@ -82,7 +84,7 @@ func TestGenerateLarge(t *testing.T) {
 	}
 	var want []Edge
 	for _, e := range Edges() {
-		if e != EdgeHugeConv {
+		if e != EdgeHugeConv && e != EdgeBoundaryBody {
 			want = append(want, e)
 		}
 	}
@@ -96,7 +98,7 @@ func TestPlantedMinimum(t *testing.T) {
 		dir, _ := generate(t, Options{Profile: "small", Seed: seed, Customers: 23})
 		found := check(t, load(t, dir))
 		for _, e := range Edges() {
-			if e != EdgeHugeConv && found[e] == 0 {
+			if e != EdgeHugeConv && e != EdgeBoundaryBody && found[e] == 0 {
 				t.Errorf("seed %d: %s missing", seed, e)
 			}
 		}
@@ -282,4 +284,40 @@ func BenchmarkGenerate(b *testing.B) {
 	b.ReportMetric(float64(n*b.N)/elapsed.Seconds(), "customers/s")
 	b.ReportMetric(float64(s.Bytes)*float64(b.N)/elapsed.Seconds()/1e6, "MB/s")
 	b.ReportMetric(float64(s.Counts["message"]), "messages/op")
+}
+
+// TestBoundaryBodies: the edge profile holds each boundary case with its
+// exact length, plain and multibyte, whatever the seed.
+func TestBoundaryBodies(t *testing.T) {
+	for _, seed := range []int64{3, 8} {
+		dir, _ := generate(t, Options{Profile: "edge", Seed: seed, Customers: 40})
+		ds := load(t, dir)
+		type got struct {
+			chars     int
+			multibyte bool
+			html      bool
+		}
+		have := map[got]int{}
+		for _, m := range ds.byType["message"] {
+			if !strings.HasPrefix(m.str("subject"), "Full export of my order history") {
+				continue
+			}
+			body, html := m.str("body"), m.str("htmlBody")
+			part := body
+			if html != "" {
+				part = html
+			}
+			have[got{utf8.RuneCountInString(part), len(part) != utf8.RuneCountInString(part), html != ""}]++
+			if html != "" && !strings.HasSuffix(html, "</div>") {
+				t.Errorf("seed %d: htmlBody does not end its div: …%s", seed, html[len(html)-40:])
+			}
+		}
+		for _, bc := range boundaryCases() {
+			k := got{bc.chars, bc.multibyte, bc.html}
+			if have[k] == 0 {
+				t.Errorf("seed %d: no message for %+v (have %v)", seed, bc, have)
+			}
+			have[k]--
+		}
+	}
 }

@@ -196,6 +196,7 @@ var companyTags = []string{"enterprise", "smb", "Key Account", "partner"}
 func (g *gen) writeCompanies() error {
 	n := max(3, g.n/25)
 	combos := len(companyWords1) * len(companyWords2)
+	var names []string
 	for k := 0; k < n; k++ {
 		w1 := companyWords1[k%len(companyWords1)]
 		w2 := companyWords2[(k/len(companyWords1))%len(companyWords2)]
@@ -205,45 +206,67 @@ func (g *gen) writeCompanies() error {
 			name += " " + strconv.Itoa(r+1)
 			domain += strconv.Itoa(r + 1)
 		}
-		domain += ".example"
-		created := g.between(g.importAt, g.now-10*day)
-		c := company{id: makeID(created, kindCompany, 0, uint32(k)), domain: domain}
-		g.companies = append(g.companies, c)
-
-		e := &g.e
-		e.reset()
-		e.head("company", c.id)
-		e.kstr("name", name)
-		e.kstr("externalId", "crm-"+pad(k+1, 5))
-		e.kstrs("domains", []string{domain})
-		e.key("tags")
-		e.arr()
-		for t := g.r.IntN(3); t > 0; t-- {
-			e.str(g.pick(companyTags))
-		}
-		e.endArr()
-		e.key("custom")
-		e.obj()
-		e.kstr("industryStr", g.pick(industries))
-		e.key("employeeCountNum")
-		e.int(int64(g.logUniform(2, 20000)))
-		e.ktime("contractRenewalAt", g.between(g.now-30*day, g.now+365*day))
-		e.kbool("enterpriseBool", g.chance(0.2))
-		e.kstr("websiteUrl", "https://www."+domain+"/")
-		e.kid("accountManagerId", g.agents[g.r.IntN(len(g.agents))].id)
-		if g.chance(0.3) {
-			e.kstr("notesTxt", "Renewal call booked.\nPrefers invoices by email; PO number required on every invoice.")
-		}
-		e.end()
-		e.ktime("createdAt", created)
-		e.ktime("updatedAt", g.between(created, g.now))
-		e.end()
-		e.end()
-		if err := g.w.writeLine(tCompany, e.b); err != nil {
+		names = append(names, name)
+		if err := g.writeCompany(k, name, domain+".example"); err != nil {
 			return err
 		}
-		g.edge(EdgeCompanyCustom, 1)
 	}
+	// Duplicates Kustomer lets in and Zendesk holds as one organization:
+	// the same name in capitals, with a trailing space, in lower case
+	// between spaces.
+	variants := []func(string) string{
+		strings.ToUpper,
+		func(s string) string { return s + " " },
+		func(s string) string { return "  " + strings.ToLower(s) + " " },
+	}
+	for k, vary := range variants {
+		base := g.r.IntN(n)
+		if err := g.writeCompany(n+k, vary(names[base]), g.companies[base].domain); err != nil {
+			return err
+		}
+		g.edge(EdgeCompanyNameVariant, 1)
+	}
+	return nil
+}
+
+func (g *gen) writeCompany(k int, name, domain string) error {
+	created := g.between(g.importAt, g.now-10*day)
+	c := company{id: makeID(created, kindCompany, 0, uint32(k)), domain: domain}
+	g.companies = append(g.companies, c)
+
+	e := &g.e
+	e.reset()
+	e.head("company", c.id)
+	e.kstr("name", name)
+	e.kstr("externalId", "crm-"+pad(k+1, 5))
+	e.kstrs("domains", []string{domain})
+	e.key("tags")
+	e.arr()
+	for t := g.r.IntN(3); t > 0; t-- {
+		e.str(g.pick(companyTags))
+	}
+	e.endArr()
+	e.key("custom")
+	e.obj()
+	e.kstr("industryStr", g.pick(industries))
+	e.key("employeeCountNum")
+	e.int(int64(g.logUniform(2, 20000)))
+	e.ktime("contractRenewalAt", g.between(g.now-30*day, g.now+365*day))
+	e.kbool("enterpriseBool", g.chance(0.2))
+	e.kstr("websiteUrl", "https://www."+domain+"/")
+	e.kid("accountManagerId", g.agents[g.r.IntN(len(g.agents))].id)
+	if g.chance(0.3) {
+		e.kstr("notesTxt", "Renewal call booked.\nPrefers invoices by email; PO number required on every invoice.")
+	}
+	e.end()
+	e.ktime("createdAt", created)
+	e.ktime("updatedAt", g.between(created, g.now))
+	e.end()
+	e.end()
+	if err := g.w.writeLine(tCompany, e.b); err != nil {
+		return err
+	}
+	g.edge(EdgeCompanyCustom, 1)
 	return nil
 }
 

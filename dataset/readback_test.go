@@ -14,6 +14,7 @@ import (
 	"unicode"
 	"unicode/utf8"
 
+	"github.com/kzmap/kzmap/filetype"
 	"github.com/kzmap/kzmap/record"
 )
 
@@ -237,10 +238,15 @@ func check(t *testing.T, ds *loaded) map[Edge]int {
 		}
 	}
 
+	companyNames := map[string]int{}
 	for _, c := range ds.byType["company"] {
 		if m, _ := c.Attributes["custom"].(map[string]any); len(m) > 0 {
 			found[EdgeCompanyCustom]++
 		}
+		companyNames[strings.ToLower(strings.TrimSpace(c.str("name")))]++
+	}
+	for _, n := range companyNames {
+		found[EdgeCompanyNameVariant] += n - 1
 	}
 	for _, u := range ds.byType["user"] {
 		if u.str("userType") == "machine" {
@@ -400,6 +406,11 @@ func check(t *testing.T, ds *loaded) map[Edge]int {
 		if utf8.RuneCountInString(body) > LongBodyChars {
 			found[EdgeLongBody]++
 		}
+		for _, part := range []string{body, m.str("htmlBody")} {
+			if n := utf8.RuneCountInString(part); n >= LongBodyChars && n <= LongBodyChars+2 {
+				found[EdgeBoundaryBody]++
+			}
+		}
 		atts := map[string]bool{}
 		for _, a := range m.list("attachments") {
 			am := a.(map[string]any)
@@ -409,6 +420,9 @@ func check(t *testing.T, ds *loaded) map[Edge]int {
 			if rec == nil {
 				t.Errorf("message %s: attachment %s has no record", m.ID, id)
 				continue
+			}
+			if !filetype.Matches(rec.str("name"), rec.str("contentType")) {
+				found[EdgeOddFileName]++
 			}
 			if rec.relID("message") != m.ID || rec.str("name") != am["name"] ||
 				rec.str("contentType") != am["contentType"] || rec.num("contentLength") != int(am["contentLength"].(float64)) {

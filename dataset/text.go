@@ -89,6 +89,10 @@ var attachmentKinds = []struct{ name, contentType string }{
 	{"debug.log", "text/plain"},
 	{"order-export.csv", "text/csv"},
 	{"Rückgabe_Formular.pdf", "application/pdf"},
+	// Names Zendesk would not take as they are: no extension, or one the
+	// file's type contradicts.
+	{"no_extension", "image/png"},
+	{"scan.jpg", "image/png"},
 }
 
 // topic is what a conversation is about: its subjects and the lines each

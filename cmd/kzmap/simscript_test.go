@@ -3,6 +3,7 @@ package main
 import (
 	"bufio"
 	"encoding/json"
+	"fmt"
 	"net"
 	"net/http"
 	"os"
@@ -30,9 +31,14 @@ func (s *swap) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 //	zsim start EXPORT     start both simulators over EXPORT, set the environment
 //	zsim reload EXPORT    serve EXPORT's current files on the same Kustomer address
 //	zsim addmessage EXPORT  add a message to the first conversation (and bump it)
+//	zsim clean            Zendesk answered no 4xx but 429s, and flagged no rule
 func simCmd(ts *testscript.TestScript, neg bool, args []string) {
+	if len(args) == 1 && args[0] == "clean" {
+		zendeskClean(ts, neg)
+		return
+	}
 	if len(args) != 2 {
-		ts.Fatalf("usage: zsim start|reload|addmessage EXPORT")
+		ts.Fatalf("usage: zsim start|reload|addmessage EXPORT, or zsim clean")
 	}
 	dir := ts.MkAbs(args[1])
 	const key, email, token = "kzscript-k-1", "admin@script.example", "kzscript-z-1"
@@ -57,6 +63,7 @@ func simCmd(ts *testscript.TestScript, neg bool, args []string) {
 			}
 		})
 		swaps[ts] = ks
+		zendesks[ts] = zs
 		for k, v := range map[string]string{"KUSTOMER_BASE_URL": kURL, "KUSTOMER_API_KEY": key, "ZENDESK_BASE_URL": zURL,
 			"ZENDESK_EMAIL": email, "ZENDESK_API_TOKEN": token, "KZMAP_RATE_WINDOW": "1s"} {
 			ts.Setenv(k, v)
@@ -76,7 +83,43 @@ func simCmd(ts *testscript.TestScript, neg bool, args []string) {
 	}
 }
 
-var swaps = map[*testscript.TestScript]*swap{}
+var (
+	swaps    = map[*testscript.TestScript]*swap{}
+	zendesks = map[*testscript.TestScript]*zendesksim.Server{}
+)
+
+// zendeskClean checks what the Zendesk simulator saw: no request refused
+// with a 4xx other than a rate limit's 429, and no flagged rule (damage
+// Zendesk accepts). It logs the counts either way.
+func zendeskClean(ts *testscript.TestScript, neg bool) {
+	zs := zendesks[ts]
+	if zs == nil {
+		ts.Fatalf("zsim clean before zsim start")
+	}
+	st := zs.Stats()
+	var refused []string
+	for status, n := range st.ByStatus {
+		if status >= 400 && status < 500 && status != http.StatusTooManyRequests {
+			refused = append(refused, fmt.Sprintf("%d ×%d", status, n))
+		}
+	}
+	flags := zs.Dump().Flags
+	ts.Logf("zendesk: %d requests, %d answered 429, refused %v, %d flags", st.Total, st.TooMany, refused, len(flags))
+	for i, f := range flags {
+		if i == 20 {
+			ts.Logf("… %d more", len(flags)-i)
+			break
+		}
+		ts.Logf("flag %s: %s: %s", f.Rule, f.Where, f.Detail)
+	}
+	clean := len(refused) == 0 && len(flags) == 0
+	switch {
+	case clean && neg:
+		ts.Fatalf("zendesk is clean")
+	case !clean && !neg:
+		ts.Fatalf("zendesk saw %d refusals and %d flags", len(refused), len(flags))
+	}
+}
 
 // addMessage appends an inbound message to the first conversation of an
 // export and moves the conversation's updatedAt, as Kustomer does.

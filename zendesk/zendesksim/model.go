@@ -298,4 +298,27 @@ type State struct {
 	Uploads          []Upload            `json:"uploads"`
 	CustomObjects    []CustomObjectState `json:"custom_objects"`
 	Jobs             []JobStatus         `json:"jobs"`
+	// Flags are the rules of a faithful migration that requests broke
+	// while Zendesk accepted them; a clean run has none.
+	Flags []Flag `json:"flags"`
 }
+
+// Flag is damage Zendesk does not refuse: the request succeeds, and what
+// it left behind is wrong (a thread that goes back in time, a file whose
+// name hides its type). The simulator notes each one so tests can say a
+// migration left none.
+type Flag struct {
+	Rule   string `json:"rule"`   // one of the Flag* rules
+	Where  string `json:"where"`  // the record: "ticket 12 (external_id …)", "upload report"
+	Detail string `json:"detail"` // what is wrong, in words
+}
+
+// The rules the simulator flags.
+const (
+	// FlagCommentOrder: an import whose comments go back in time. Zendesk
+	// keeps comments in the order given, so the thread reads out of order.
+	FlagCommentOrder = "comments_out_of_order"
+	// FlagUploadName: an upload whose file name's extension does not
+	// match its Content-Type (or that has none) [upload names].
+	FlagUploadName = "upload_name_mismatch"
+)

@@ -46,6 +46,22 @@ type store struct {
 	jobAge  []*job // every job still readable, in creation order
 
 	idem map[string]*idemEntry
+
+	flags        []Flag
+	flagsDropped int
+}
+
+// maxFlags bounds the flags kept, so a long rehearsal that breaks a rule
+// on every ticket keeps flat memory; flagsDropped counts the rest.
+const maxFlags = 10_000
+
+// flag notes a broken rule (see Flag).
+func (st *store) flag(rule, where, detail string) {
+	if len(st.flags) >= maxFlags {
+		st.flagsDropped++
+		return
+	}
+	st.flags = append(st.flags, Flag{Rule: rule, Where: where, Detail: detail})
 }
 
 type ticket struct {
@@ -210,6 +226,10 @@ func (st *store) dump() State {
 		s.Tickets = append(s.Tickets, ts)
 	}
 	s.DeletedTicketIDs = slices.Clone(st.deleted)
+	s.Flags = slices.Clone(st.flags)
+	if st.flagsDropped > 0 {
+		s.Flags = append(s.Flags, Flag{Rule: "more", Where: "account", Detail: fmt.Sprintf("%d more flags not kept", st.flagsDropped)})
+	}
 	for _, tok := range slices.Sorted(maps.Keys(st.uploads)) {
 		u := *st.uploads[tok]
 		u.Attachments = slices.Clone(u.Attachments)

@@ -2,6 +2,7 @@ package zendesksim
 
 import (
 	"fmt"
+	"net/url"
 	"strings"
 	"testing"
 	"time"
@@ -279,4 +280,97 @@ func TestTicketUpdateLimits(t *testing.T) {
 	}
 	h.clock.Advance(10 * time.Minute)
 	h.must(200, "PUT", path, upd)
+}
+
+// TestImportKeepsCommentOrder: Zendesk keeps comments as given; an import
+// whose comments go back in time is accepted, and flagged.
+func TestImportKeepsCommentOrder(t *testing.T) {
+	h := newHarness(t, Options{})
+	req := h.user("Req", "req@example.test", "end-user")
+	at := func(ts, v string) map[string]any {
+		return map[string]any{"author_id": req, "value": v, "created_at": ts}
+	}
+	inOrder := []any{at("2024-01-01T10:00:00Z", "first"), at("2024-01-01T10:00:00Z", "same second"), at("2024-01-02T09:00:00Z", "later")}
+	h.must(201, "POST", "/api/v2/imports/tickets", map[string]any{"ticket": map[string]any{
+		"requester_id": req, "external_id": "in-order", "comments": inOrder}})
+	if f := h.srv.Dump().Flags; len(f) != 0 {
+		t.Fatalf("non-decreasing times flagged: %+v", f)
+	}
+	back := []any{at("2024-01-01T10:00:00Z", "first"), at("2024-01-03T09:00:00Z", "third"), at("2024-01-02T09:00:00Z", "linking note")}
+	r := h.must(201, "POST", "/api/v2/imports/tickets", map[string]any{"ticket": map[string]any{
+		"requester_id": req, "external_id": "kustomer:conversation:x", "comments": back}})
+	id := itoa(num(r.get("ticket", "id")))
+	list := h.must(200, "GET", "/api/v2/tickets/"+id+"/comments", nil)
+	var got []string
+	for i := range 3 {
+		got = append(got, list.str("comments", itoa(int64(i)), "body"))
+	}
+	if d := cmp.Diff([]string{"first", "third", "linking note"}, got); d != "" {
+		t.Errorf("comments are kept as given (-want +got):\n%s", d)
+	}
+	want := []Flag{{Rule: FlagCommentOrder, Where: "ticket " + id + " (external_id kustomer:conversation:x)",
+		Detail: "comment 3 (2024-01-02T09:00:00Z) is older than comment 2 (2024-01-03T09:00:00Z)"}}
+	if d := cmp.Diff(want, h.srv.Dump().Flags); d != "" {
+		t.Errorf("flags (-want +got):\n%s", d)
+	}
+}
+
+// TestCommentBodyLimit: a body, html_body or value over 65,535 characters
+// is a 422, on import (one and many) and on update; 65,535 passes.
+// Characters, not bytes: 65,535 'é' pass.
+func TestCommentBodyLimit(t *testing.T) {
+	h := newHarness(t, Options{})
+	req := h.user("Req", "req@example.test", "end-user")
+	full := strings.Repeat("é", maxCommentChars)
+	over := strings.Repeat("a", maxCommentChars+1)
+	for _, field := range []string{"body", "html_body", "value"} {
+		ok := map[string]any{"ticket": map[string]any{"requester_id": req, "comments": []any{map[string]any{field: full}}}}
+		h.must(201, "POST", "/api/v2/imports/tickets", ok)
+		bad := map[string]any{"ticket": map[string]any{"requester_id": req, "comments": []any{map[string]any{field: over}}}}
+		r := h.do("POST", "/api/v2/imports/tickets", bad)
+		if r.status != 422 || r.str("error") != "RecordInvalid" || !strings.Contains(fmt.Sprint(r.get("details", "comments")), "is too long (65536 characters; the maximum is 65535)") {
+			t.Errorf("%s over the limit: %d %.300s", field, r.status, r.raw)
+		}
+	}
+	id := h.startJob(200, "POST", "/api/v2/imports/tickets/create_many", map[string]any{"tickets": []any{
+		map[string]any{"requester_id": req, "comments": []any{map[string]any{"html_body": "<p>" + over + "</p>"}}},
+		map[string]any{"requester_id": req, "comments": []any{map[string]any{"body": "short"}}},
+	}})
+	j := h.job(id)
+	if j.get("job_status", "results", "0", "success") != false || j.get("job_status", "results", "1", "success") != nil && num(j.get("job_status", "results", "1", "id")) == 0 {
+		t.Errorf("bulk import: %s", j.raw)
+	}
+	r := h.must(201, "POST", "/api/v2/imports/tickets", map[string]any{"ticket": map[string]any{"requester_id": req, "comments": []any{map[string]any{"body": "x"}}}})
+	r = h.do("PUT", "/api/v2/tickets/"+itoa(num(r.get("ticket", "id"))), map[string]any{"ticket": map[string]any{"comment": map[string]any{"body": over}}})
+	if r.status != 422 {
+		t.Errorf("update over the limit: %d %.300s", r.status, r.raw)
+	}
+}
+
+// TestUploadNameMustMatchType: Zendesk stores an upload whose extension
+// contradicts its Content-Type, or that has none; the simulator flags it.
+func TestUploadNameMustMatchType(t *testing.T) {
+	h := newHarness(t, Options{})
+	for _, tc := range []struct {
+		name, ctype string
+		flagged     bool
+	}{
+		{"screenshot.png", "image/png", false},
+		{"IMG_2041.PNG", "image/png", false},
+		{"notes.txt", "text/plain; charset=utf-8", false},
+		{"blob", "application/octet-stream", false}, // nothing to check it against
+		{"no_extension", "image/png", true},
+		{"scan.jpg", "image/png", true},
+		{"invoice.pdf", "text/csv", true},
+	} {
+		before := len(h.srv.Dump().Flags)
+		r := h.request("POST", "/api/v2/uploads?filename="+url.QueryEscape(tc.name), []byte("data"), map[string]string{"Content-Type": tc.ctype})
+		if r.status != 201 {
+			t.Fatalf("%s: %d %s", tc.name, r.status, r.raw)
+		}
+		flags := h.srv.Dump().Flags[before:]
+		if got := len(flags) == 1 && flags[0].Rule == FlagUploadName && flags[0].Where == fmt.Sprintf("upload %q", tc.name); got != tc.flagged || len(flags) > 1 {
+			t.Errorf("%s as %s: flags %+v, want flagged %v", tc.name, tc.ctype, flags, tc.flagged)
+		}
+	}
 }

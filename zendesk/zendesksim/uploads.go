@@ -8,6 +8,8 @@ import (
 	"io"
 	"net/http"
 	"net/url"
+
+	"github.com/kzmap/kzmap/filetype"
 )
 
 // uploadBody is what the simulator keeps of an uploaded file.
@@ -87,6 +89,12 @@ func (s *Server) serveUpload(w http.ResponseWriter, r *http.Request) {
 		a := Attachment{
 			ID: s.st.next("attachment"), FileName: name, ContentType: ct, Size: body.size,
 			Thumbnails: []any{}, SHA256: body.sha256,
+		}
+		// "filename is required and its extension must match the file's
+		// type" [upload names]: Zendesk stores such a file anyway, and it
+		// opens as the wrong kind, or as nothing.
+		if !filetype.Matches(name, ct) {
+			s.st.flag(FlagUploadName, fmt.Sprintf("upload %q", name), fmt.Sprintf("the name's extension %q does not match its Content-Type %s", filetype.Ext(name), ct))
 		}
 		a.URL = fmt.Sprintf("%s/api/v2/attachments/%d.json", c.base, a.ID)
 		a.ContentURL = fmt.Sprintf("%s/attachments/token/%s/?name=%s", c.base, up.Token, url.QueryEscape(name))
