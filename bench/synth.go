@@ -102,3 +102,7 @@ func (s *Synth) ForEachChild(parentType, parentID, childType string, fn func(id 
 func (s *Synth) Digest() (string, error) {
 	return fmt.Sprintf("synth:%d:%d:%d", s.Conversations, s.PerConv, s.Agents), nil
 }
+
+// Get implements engine.Snapshot. The made-up messages carry no
+// attachments, so there is nothing to look up.
+func (s *Synth) Get(typ, id string) ([]byte, bool, error) { return nil, false, nil }

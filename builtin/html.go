@@ -96,56 +96,115 @@ func scanHTML(s string, ev htmlEvents) {
 			ev.text(t)
 		}
 	}
+	HTMLTokens(s, func(t HTMLToken) {
+		raw := s[t.Start:t.End]
+		switch t.Kind {
+		case HTMLText:
+			text(raw)
+		case HTMLCDATA:
+			text(html.EscapeString(raw[9 : len(raw)-3]))
+		case HTMLStartTag:
+			if ev.start != nil {
+				ev.start(t.Name, raw[1+len(t.Name):len(raw)-1])
+			}
+		case HTMLEndTag:
+			if ev.end != nil {
+				ev.end(t.Name)
+			}
+		case HTMLRawText:
+			if t.Name == "title" || t.Name == "textarea" {
+				text(raw)
+			}
+		}
+	})
+}
+
+// HTMLTokenKind says what an HTMLToken is.
+type HTMLTokenKind int
+
+// The kinds of HTMLToken.
+const (
+	HTMLText     HTMLTokenKind = iota // text, entities not decoded
+	HTMLStartTag                      // <name attrs> or <name/>
+	HTMLEndTag                        // </name>
+	HTMLRawText                       // the content of script, style, title, textarea…; Name is the element's
+	HTMLCDATA                         // <![CDATA[…]]>
+	HTMLOther                         // comment, doctype, processing instruction, or markup cut off by the end
+)
+
+// HTMLToken is one piece of an HTML document: its kind, its byte range in
+// the document, and for tags (and raw text) the lowercase element name.
+type HTMLToken struct {
+	Kind       HTMLTokenKind
+	Start, End int
+	Name       string
+}
+
+// HTMLTokens calls fn for each token of s, in order. The tokens cover s
+// end to end, so cutting a document between two tokens never cuts a tag,
+// a comment or the content of a script. A text token may hold entities;
+// whoever cuts inside one must step around them.
+func HTMLTokens(s string, fn func(HTMLToken)) {
+	emit := func(kind HTMLTokenKind, start, end int, name string) {
+		if end > start {
+			fn(HTMLToken{Kind: kind, Start: start, End: end, Name: name})
+		}
+	}
 	for i := 0; i < len(s); {
 		j := strings.IndexByte(s[i:], '<')
 		if j < 0 {
-			text(s[i:])
+			emit(HTMLText, i, len(s), "")
 			return
 		}
-		text(s[i : i+j])
+		emit(HTMLText, i, i+j, "")
 		i += j
 		rest := s[i:]
 		switch {
 		case strings.HasPrefix(rest, "<!--"):
 			k := strings.Index(rest[4:], "-->")
 			if k < 0 {
+				emit(HTMLOther, i, len(s), "")
 				return
 			}
+			emit(HTMLOther, i, i+4+k+3, "")
 			i += 4 + k + 3
 		case strings.HasPrefix(rest, "<![CDATA["):
 			k := strings.Index(rest[9:], "]]>")
 			if k < 0 {
-				text(rest[9:])
+				emit(HTMLOther, i, i+9, "")
+				emit(HTMLText, i+9, len(s), "")
 				return
 			}
-			text(html.EscapeString(rest[9 : 9+k]))
+			emit(HTMLCDATA, i, i+9+k+3, "")
 			i += 9 + k + 3
 		case len(rest) > 1 && (rest[1] == '!' || rest[1] == '?' || rest[1] == '/' && (len(rest) == 2 || !isASCIILetter(rest[2]))):
 			// Doctype, processing instruction or bogus comment.
 			k := strings.IndexByte(rest, '>')
 			if k < 0 {
+				emit(HTMLOther, i, len(s), "")
 				return
 			}
+			emit(HTMLOther, i, i+k+1, "")
 			i += k + 1
 		case len(rest) > 2 && rest[1] == '/':
 			name := tagName(rest[2:])
 			k := strings.IndexByte(rest, '>')
 			if k < 0 {
+				emit(HTMLOther, i, len(s), "")
 				return
 			}
-			if ev.end != nil {
-				ev.end(name)
-			}
+			emit(HTMLEndTag, i, i+k+1, name)
 			i += k + 1
 		case len(rest) > 1 && isASCIILetter(rest[1]):
 			name := tagName(rest[1:])
 			end, ok := tagEnd(rest, 1+len(name))
 			if !ok {
-				return // a tag cut off by the end of input is dropped, as browsers do
+				// A tag cut off by the end of input is dropped, as
+				// browsers do.
+				emit(HTMLOther, i, len(s), "")
+				return
 			}
-			if ev.start != nil {
-				ev.start(name, rest[1+len(name):end])
-			}
+			emit(HTMLStartTag, i, i+end+1, name)
 			i += end + 1
 			switch name {
 			case "script", "style", "title", "textarea", "xmp", "iframe", "noembed", "noframes":
@@ -153,13 +212,11 @@ func scanHTML(s string, ev htmlEvents) {
 				if k < 0 {
 					k = len(s) - i
 				}
-				if name == "title" || name == "textarea" {
-					text(s[i : i+k])
-				}
+				emit(HTMLRawText, i, i+k, name)
 				i += k
 			}
 		default:
-			text("<")
+			emit(HTMLText, i, i+1, "")
 			i++
 		}
 	}

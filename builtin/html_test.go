@@ -111,3 +111,38 @@ func TestHTMLHostile(t *testing.T) {
 		}
 	}
 }
+
+// TestHTMLTokensCover: the tokens of any document cover it end to end, in
+// order, with names on tags only.
+func TestHTMLTokensCover(t *testing.T) {
+	for _, s := range []string{
+		"", "plain", "<p>a &amp; b</p>", "<!-- c --><div a='>' b=\"<\">x</div>", "<style>p{}</style>x", "<script>a<b</script>",
+		"a < b", "<p", "<!-- open", "</>", "<![CDATA[x<y]]>z", "<img src=x/><br>", "<![CDATA[open", "<?xml x?>é",
+	} {
+		checkTokens(t, s)
+	}
+}
+
+func FuzzHTMLTokens(f *testing.F) {
+	for _, s := range []string{"<p>a &amp; b</p>", "<!-- c -->x", "<style>p{}</style>", "<a href='x>y'>z</a>", "<![CDATA[x]]>"} {
+		f.Add(s)
+	}
+	f.Fuzz(func(t *testing.T, s string) { checkTokens(t, s) })
+}
+
+func checkTokens(t *testing.T, s string) {
+	t.Helper()
+	at := 0
+	HTMLTokens(s, func(tok HTMLToken) {
+		if tok.Start != at || tok.End <= tok.Start || tok.End > len(s) {
+			t.Fatalf("%q: token %+v after offset %d", s, tok, at)
+		}
+		if (tok.Kind == HTMLStartTag || tok.Kind == HTMLEndTag) != (tok.Name != "" && tok.Kind != HTMLRawText) && tok.Kind != HTMLRawText {
+			t.Fatalf("%q: token %+v", s, tok)
+		}
+		at = tok.End
+	})
+	if at != len(s) {
+		t.Fatalf("%q: tokens end at %d of %d", s, at, len(s))
+	}
+}

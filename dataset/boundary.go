@@ -61,10 +61,13 @@ func (g *gen) boundaryConversation(c *cust) error {
 		if bc.inline > 0 {
 			sc.atts = append(sc.atts, attachment{id: c.next(kindAttachment, t), name: "inline-screenshot.png", ctype: "image/png"})
 		}
-		sc.body = g.boundaryText(sc.body[:0], bc.chars, bc.multibyte)
 		sc.html = sc.html[:0]
 		if bc.html {
+			// The body is the HTML's text, as a mail client sends both.
+			sc.body = sc.body[:0]
 			sc.html = g.boundaryHTML(sc.html, bc)
+		} else {
+			sc.body = g.boundaryText(sc.body[:0], bc.chars, bc.multibyte)
 		}
 		e := &g.e
 		e.reset()
@@ -211,13 +214,18 @@ func (g *gen) boundaryHTML(dst []byte, bc boundaryCase) []byte {
 }
 
 // paragraphs appends exactly n characters of <p>…</p> paragraphs (fewer
-// than 8 characters left over become plain letters, so the count holds).
+// than 8 characters left over become plain letters, so the count holds),
+// and their text to the message's body.
 func (g *gen) paragraphs(dst []byte, n int, multibyte bool) []byte {
+	sc := &g.sc
 	for n >= 8 {
 		size := min(n-7, 200+g.r.IntN(400))
 		dst = append(dst, "<p>"...)
-		text := g.boundaryText(g.sc.text[:0], size, multibyte)
-		g.sc.text = text
+		if len(sc.body) > 0 {
+			sc.body = append(sc.body, "\n\n"...)
+		}
+		text := g.boundaryText(sc.text[:0], size, multibyte)
+		sc.text = text
 		// Escaping adds characters: write what fits, then pad.
 		written := 0
 		for _, r := range string(text) {
@@ -236,16 +244,19 @@ func (g *gen) paragraphs(dst []byte, n int, multibyte bool) []byte {
 				break
 			}
 			dst = append(dst, s...)
+			sc.body = utf8.AppendRune(sc.body, r)
 			written += utf8.RuneCountInString(s)
 		}
 		for ; written < size; written++ {
 			dst = append(dst, 'y')
+			sc.body = append(sc.body, 'y')
 		}
 		dst = append(dst, "</p>"...)
 		n -= size + 7
 	}
 	for ; n > 0; n-- {
 		dst = append(dst, 'z')
+		sc.body = append(sc.body, 'z')
 	}
 	return dst
 }

@@ -121,7 +121,7 @@ func NewGenerator(cfg *dsl.Config, snap Snapshot) *Generator {
 // groups, memberships, custom objects, tickets, custom object records.
 func (g *Generator) Run(ctx context.Context, emit func(*Desired) error) error {
 	steps := []func(context.Context, func(*Desired) error) error{
-		g.simple("organization"),
+		g.organizations,
 		g.users,
 		g.groups,
 		g.memberships,
@@ -399,24 +399,74 @@ func (g *Generator) users(ctx context.Context, emit func(*Desired) error) error 
 		if m.From != "customer" {
 			continue
 		}
-		if err := g.customerUsers(ctx, m, emit); err != nil {
+		err := g.merged(ctx, "user", m, func(id string) { g.customers.add(id) }, mergeUser, func(k string, d *Desired) {
+			g.Hz.Add("users_merged", "info", "customers sharing an email become one Zendesk user (every customer id maps to it)",
+				fmt.Sprintf("%s ← %s", k, strings.Join(d.Sources, ", ")))
+		}, emit)
+		if err != nil {
 			return err
 		}
 	}
 	return nil
 }
 
-// customerUsers maps customers in two passes. The first counts the
-// customers behind each merge key (lowercased), by a 64-bit hash of the key
-// so memory stays small; the second emits singletons at once and holds a
-// merged user only until its last member is seen. A hash collision can
-// only make a group look larger than it is: such groups are emitted when
-// the pass ends.
-func (g *Generator) customerUsers(ctx context.Context, m *dsl.Mapping, emit func(*Desired) error) error {
+// organizations maps companies, merging those whose merge_by keys agree:
+// Zendesk keeps organization names unique ignoring case, so companies
+// named alike can only be one organization. Without merge_by, a name
+// Zendesk would refuse as taken makes the later company unwritable.
+func (g *Generator) organizations(ctx context.Context, emit func(*Desired) error) error {
+	for _, m := range g.kind("organization") {
+		if _, ok := m.Exprs["merge_by"]; !ok {
+			if err := g.uniqueNames(ctx, m, emit); err != nil {
+				return err
+			}
+			continue
+		}
+		err := g.merged(ctx, "organization", m, nil, mergeOrganization, func(k string, d *Desired) {
+			g.Hz.Add("organizations_merged", "info", "companies whose names differ only in case or surrounding space become one Zendesk organization (Zendesk keeps names unique; every company id maps to it)",
+				fmt.Sprintf("%q ← %s", k, strings.Join(d.Sources, ", ")))
+		}, emit)
+		if err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// uniqueNames emits organizations one to one, making unwritable those
+// whose name (trimmed, ignoring case) an earlier one took.
+func (g *Generator) uniqueNames(ctx context.Context, m *dsl.Mapping, emit func(*Desired) error) error {
+	taken := map[uint64]string{} // name hash → the source that took it
+	return g.simple("organization")(ctx, func(d *Desired) error {
+		if d.Unwritable == "" {
+			k := mergeKey(str(d.Payload, "name"))
+			if first, ok := taken[keyHash(k)]; ok && k != "" {
+				d.Unwritable = fmt.Sprintf("Zendesk keeps organization names unique ignoring case, and %s has the name %q already: set merge_by on %s, or make the names differ", first, k, m.Address())
+				g.Hz.Add("organization_names_taken", "error", "companies named like another (ignoring case and surrounding space): Zendesk would refuse them as taken (merge them with merge_by)", d.Sources[0]+": "+k)
+			} else {
+				taken[keyHash(k)] = d.Sources[0]
+			}
+		}
+		return emit(d)
+	})
+}
+
+// merged maps the records of m in two passes, making one Zendesk record
+// of those that share a merge key (merge_by, trimmed and lowercased). The
+// first pass counts the records behind each key, by a 64-bit hash of the
+// key so memory stays small (each also goes to seen, when set); the second
+// emits singletons at once and holds a merged record only until its last
+// member is seen, folding each into the first (the lowest source id keys
+// it). A hash collision can only make a group look larger than it is:
+// such groups are emitted when the pass ends. merge names each merge in
+// the plan.
+func (g *Generator) merged(ctx context.Context, kind string, m *dsl.Mapping, seen func(id string), fold func(a, b *Desired), merge func(key string, d *Desired), emit func(*Desired) error) error {
 	counts := map[uint64]uint32{}
 	_, merging := m.Exprs["merge_by"]
-	err := g.snap.ForEach("customer", func(id string, raw []byte) error {
-		g.customers.add(id)
+	err := g.snap.ForEach(m.From, func(id string, raw []byte) error {
+		if seen != nil {
+			seen(id)
+		}
 		if !merging {
 			return nil
 		}
@@ -428,7 +478,7 @@ func (g *Generator) customerUsers(ctx context.Context, m *dsl.Mapping, emit func
 		if err != nil || len(outs) == 0 {
 			return nil
 		}
-		if k := mergeKey(outs[0]); k != "" {
+		if k := mergeKey(str(outs[0], "merge_by")); k != "" {
 			counts[keyHash(k)]++
 		}
 		return ctx.Err()
@@ -444,13 +494,12 @@ func (g *Generator) customerUsers(ctx context.Context, m *dsl.Mapping, emit func
 	emitMerged := func(k string, d *Desired) error {
 		delete(d.Payload, "merge_by")
 		if len(d.Sources) > 1 {
-			g.Hz.Add("users_merged", "info", "customers sharing an email become one Zendesk user (every customer id maps to it)",
-				fmt.Sprintf("%s ← %s", k, strings.Join(d.Sources, ", ")))
+			merge(k, d)
 		}
 		return emit(d)
 	}
-	err = g.snap.ForEach("customer", func(id string, raw []byte) error {
-		d, _, outs := g.mapRecord("user", m, id, raw)
+	err = g.snap.ForEach(m.From, func(id string, raw []byte) error {
+		d, _, outs := g.mapRecord(kind, m, id, raw)
 		if d.Unwritable != "" {
 			return emit(d)
 		}
@@ -458,7 +507,7 @@ func (g *Generator) customerUsers(ctx context.Context, m *dsl.Mapping, emit func
 			return nil
 		}
 		d.Payload = outs[0]
-		k := mergeKey(d.Payload)
+		k := mergeKey(str(d.Payload, "merge_by"))
 		size := counts[keyHash(k)]
 		if k == "" || size <= 1 {
 			delete(d.Payload, "merge_by")
@@ -466,10 +515,11 @@ func (g *Generator) customerUsers(ctx context.Context, m *dsl.Mapping, emit func
 		}
 		grp := pending[k]
 		if grp == nil {
-			grp = &pendingGroup{d: d} // the lowest customer id keys the user
+			grp = &pendingGroup{d: d}
 			pending[k] = grp
 		} else {
-			mergeUser(grp.d, d)
+			grp.d.Sources = append(grp.d.Sources, d.Sources...)
+			fold(grp.d, d)
 		}
 		grp.seen++
 		if grp.seen < size {
@@ -504,15 +554,34 @@ func sortedKeysOf[V any](m map[string]V) []string {
 	return out
 }
 
-func mergeKey(p dsl.Payload) string {
-	s, _ := p["merge_by"].(string)
-	return strings.ToLower(strings.TrimSpace(s))
+// mergeKey is a merge_by value as records are grouped by it: trimmed,
+// ignoring case.
+func mergeKey(s string) string { return strings.ToLower(strings.TrimSpace(s)) }
+
+// mergeOrganization folds company b into the merged organization a: a's
+// fields win, b fills what a lacks, domains and tags are the union.
+func mergeOrganization(a, b *Desired) {
+	for k, v := range b.Payload {
+		if _, ok := a.Payload[k]; !ok && k != "external_id" && k != "name" {
+			a.Payload[k] = v
+		}
+	}
+	for _, k := range []string{"domain_names", "tags"} {
+		union := dsl.Strings(a.Payload[k])
+		for _, x := range dsl.Strings(b.Payload[k]) {
+			if !slices.Contains(union, x) {
+				union = append(union, x)
+			}
+		}
+		if len(union) > 0 {
+			a.Payload[k] = union
+		}
+	}
 }
 
 // mergeUser folds customer b into the merged user a: a's fields win, b
 // fills what a lacks, and b's emails and phones become identities.
 func mergeUser(a, b *Desired) {
-	a.Sources = append(a.Sources, b.Sources...)
 	for k, v := range b.Payload {
 		if _, ok := a.Payload[k]; !ok && k != "email" && k != "external_id" {
 			a.Payload[k] = v
@@ -748,40 +817,4 @@ func sortComments(cs []Comment) {
 		}
 		return cs[i].Key < cs[j].Key
 	})
-}
-
-// splitBody splits a body over Zendesk's comment limit into consecutive
-// comments, never inside a UTF-8 character.
-func splitBody(c Comment) []Comment {
-	body, _ := c.Payload["body"].(string)
-	html, _ := c.Payload["html_body"].(string)
-	if utf8.RuneCountInString(body) <= MaxCommentChars && utf8.RuneCountInString(html) <= MaxCommentChars {
-		return []Comment{c}
-	}
-	if body == "" {
-		body = html
-	}
-	var parts []string
-	for len(body) > 0 {
-		n, i := 0, 0
-		for i < len(body) && n < MaxCommentChars {
-			_, size := utf8.DecodeRuneInString(body[i:])
-			i += size
-			n++
-		}
-		parts = append(parts, body[:i])
-		body = body[i:]
-	}
-	out := make([]Comment, len(parts))
-	for i, part := range parts {
-		p := dsl.Payload{}
-		for k, v := range c.Payload {
-			if k != "html_body" && (k != "attachments" || i == 0) {
-				p[k] = v
-			}
-		}
-		p["body"] = part
-		out[i] = Comment{Key: fmt.Sprintf("%s#%d", c.Key, i+1), Payload: p}
-	}
-	return out
 }

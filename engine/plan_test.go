@@ -14,6 +14,7 @@ import (
 	"github.com/kzmap/kzmap/engine/checkpoint"
 	"github.com/kzmap/kzmap/engine/planfile"
 	"github.com/kzmap/kzmap/examples/mappings"
+	"github.com/kzmap/kzmap/record"
 )
 
 func genDir(t testing.TB, profile string, seed int64) string {
@@ -59,8 +60,25 @@ func TestPlanSmallDataset(t *testing.T) {
 	if n := len(snap.ids["conversation"]); s.Counts["ticket"]["create"] < n-5 {
 		t.Errorf("tickets to create %d for %d conversations", s.Counts["ticket"]["create"], n)
 	}
-	if s.Counts["organization"]["create"] != len(snap.ids["company"]) {
-		t.Errorf("organizations %v for %d companies", s.Counts["organization"], len(snap.ids["company"]))
+	names := map[string]int{}
+	for _, id := range snap.ids["company"] {
+		rec, err := record.DecodeJSON(snap.byType["company"][id])
+		if err != nil {
+			t.Fatal(err)
+		}
+		names[strings.ToLower(strings.TrimSpace(rec.(*record.Company).Name))]++
+	}
+	groups := 0
+	for _, n := range names {
+		if n > 1 {
+			groups++
+		}
+	}
+	if s.Counts["organization"]["create"] != len(names) || len(names) == len(snap.ids["company"]) {
+		t.Errorf("organizations %v for %d companies of %d names", s.Counts["organization"], len(snap.ids["company"]), len(names))
+	}
+	if hz := hazard(s, "organizations_merged"); hz == nil || hz.Count != groups {
+		t.Errorf("organizations_merged: %+v", hz)
 	}
 	for _, code := range []string{"users_merged", "departed_assignees", "no_sla"} {
 		if hazard(s, code) == nil {

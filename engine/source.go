@@ -25,6 +25,8 @@ type Snapshot interface {
 	// notes of a conversation, attachments of a message), in (createdAt,
 	// id) order.
 	ForEachChild(parentType, parentID, childType string, fn func(id string, raw []byte) error) error
+	// Get returns one resource.
+	Get(typ, id string) (raw []byte, ok bool, err error)
 	// Digest changes whenever any resource changes.
 	Digest() (string, error)
 }

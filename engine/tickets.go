@@ -59,6 +59,7 @@ func (g *Generator) tickets(ctx context.Context, emit func(*Desired) error) erro
 								g.Hz.Add("comments_without_text", "info", "messages without text (an attachment alone, say) get a line saying so: Zendesk refuses an empty comment", childType+"/"+cid)
 							}
 							c := Comment{Key: childType + "/" + cid, Payload: p}
+							g.noteRenamed(id, &c)
 							g.checkAuthor(id, &c)
 							comments = append(comments, c)
 						}
@@ -166,8 +167,9 @@ func (g *Generator) addTag(d *Desired, tag string) {
 	d.Payload["tags"] = tags
 }
 
-// longBodies splits or marks for attachment the bodies over Zendesk's
-// limit, by the comment mapping's long_body option (rule 12).
+// longBodies makes every comment fit Zendesk's limit (rule 12): split
+// into consecutive comments (HTML cut between elements, or text), or,
+// with long_body = "attach", sent as a file with the start of the text.
 func (g *Generator) longBodies(convID string, m *dsl.Mapping, cs []Comment) []Comment {
 	mode := map[string]string{}
 	for _, cm := range g.kind("comment") {
@@ -176,9 +178,9 @@ func (g *Generator) longBodies(convID string, m *dsl.Mapping, cs []Comment) []Co
 	var out []Comment
 	for _, c := range cs {
 		typ := c.Key[:strings.IndexByte(c.Key, '/')]
-		parts := splitBody(c)
-		if len(parts) == 1 {
-			out = append(out, c)
+		parts, how := fitBody(c)
+		if how == bodyFits {
+			out = append(out, parts...)
 			continue
 		}
 		if mode[typ] == "attach" {
@@ -187,7 +189,12 @@ func (g *Generator) longBodies(convID string, m *dsl.Mapping, cs []Comment) []Co
 			out = append(out, c)
 			continue
 		}
-		g.Hz.Add("bodies_split", "info", "bodies over 65,535 characters are split into consecutive comments (the full text survives)", fmt.Sprintf("%s: %s → %d comments", convID, c.Key, len(parts)))
+		example := fmt.Sprintf("%s: %s → %d comments", convID, c.Key, len(parts))
+		if how == bodyAsText {
+			g.Hz.Add("bodies_split_as_text", "warning", "HTML bodies over 65,535 characters that cannot be cut between elements are split as plain text (the text survives, the formatting does not)", example)
+		} else {
+			g.Hz.Add("bodies_split", "info", "bodies over 65,535 characters (inline images counted as re-hosted) are split into consecutive comments, HTML cut between elements (the full text survives)", example)
+		}
 		out = append(out, parts...)
 	}
 	return out
@@ -214,10 +221,16 @@ func (g *Generator) emitParts(d *Desired, comments []Comment, splitAt int, emit 
 		}
 		part.Payload["tags"] = append(dsl.Strings(d.Payload["tags"]), "kz_conversation_"+convID)
 		chunk := comments[i*per : min((i+1)*per, len(comments))]
-		first, _ := chunk[0].Payload["created_at"].(string)
+		// The note opens every part but the first, which it ends (the
+		// first comment is the ticket's description): its time is that of
+		// its neighbour, so the thread never goes back in time.
+		at := chunk[0].Payload["created_at"]
+		if i == 0 {
+			at = chunk[len(chunk)-1].Payload["created_at"]
+		}
 		note := Comment{Key: fmt.Sprintf("conversation/%s#part%d", convID, i+1), Payload: dsl.Payload{
 			"body":   fmt.Sprintf("Part %d of %d of Kustomer conversation %s. All parts carry the tag kz_conversation_%s.", i+1, parts, convID, convID),
-			"public": false, "created_at": first}}
+			"public": false, "created_at": at}}
 		if i > 0 {
 			part.Key = fmt.Sprintf("%s#%d", d.Key, i+1)
 			if ext, ok := d.Payload["external_id"].(string); ok {

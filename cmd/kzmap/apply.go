@@ -104,7 +104,7 @@ func runApply(c *cli.Context) error {
 	if _, err := client.Me(ctx); err != nil {
 		return fmt.Errorf("preflight: Zendesk credentials: %w", err)
 	}
-	n, err := apply.Recover(ctx, store, client, c.Duration("settle"))
+	n, err := apply.Recover(ctx, store, client, c.Duration("settle"), machineClock(c))
 	if err != nil {
 		return err
 	}
@@ -142,13 +142,14 @@ func runApply(c *cli.Context) error {
 	if err != nil {
 		return err
 	}
-	if err := apply.Preflight(ctx, client, summary); err != nil {
+	me, err := apply.Preflight(ctx, client, summary)
+	if err != nil {
 		return err
 	}
 	files := attachmentFiles(snap, c.String("from-export"))
 	prog := newProgressView(c.App.ErrWriter)
 	res, err := apply.Apply(ctx, apply.Options{Config: cfg, Snapshot: snap, Files: files, Store: store, Client: client,
-		Plan: planPath, Summary: &summary, RetryDeadLetters: c.Bool("retry-dead-letters"), Workers: c.Int("workers"), OnProgress: prog.update, Settle: c.Duration("settle"), Clock: machineClock(c)})
+		Plan: planPath, Summary: &summary, RetryDeadLetters: c.Bool("retry-dead-letters"), Workers: c.Int("workers"), OnProgress: prog.update, Settle: c.Duration("settle"), Clock: machineClock(c), Importer: me.ID})
 	prog.finish()
 	if res != nil {
 		writeApplyResult(out, res)

@@ -71,6 +71,10 @@ type Options struct {
 	// Clock is the machine's clock for the times the checkpoint records
 	// (runs, batches sent); default time.Now.
 	Clock func() time.Time
+	// Importer is the Zendesk id of the importing admin (Preflight), who
+	// writes the comments the plan leaves without an author; 0 asks
+	// Zendesk who the credentials belong to.
+	Importer int64
 }
 
 // Result is what an apply did, per kind and outcome.
@@ -172,7 +176,14 @@ func Apply(ctx context.Context, opts Options) (*Result, error) {
 	if err := opts.Store.PutRun(run); err != nil {
 		return nil, err
 	}
-	ex := &executor{opts: opts, res: res, refs: newRefs(opts.Store), sem: make(chan struct{}, opts.Workers)}
+	if opts.Importer == 0 {
+		me, err := opts.Client.Me(ctx)
+		if err != nil {
+			return nil, fmt.Errorf("asking Zendesk who imports: %w", err)
+		}
+		opts.Importer = me.ID
+	}
+	ex := &executor{opts: opts, res: res, refs: newRefs(opts.Store), sem: make(chan struct{}, opts.Workers), importer: opts.Importer}
 	ex.archive = archiveImmediately(opts.Config)
 
 	summary := opts.Summary
@@ -282,11 +293,14 @@ type item struct {
 // executor groups operations into batches and runs them, several at a
 // time within a kind, one kind after the other.
 type executor struct {
-	opts    Options
-	res     *Result
-	refs    *refs
-	archive bool
-	totals  map[string]int
+	opts     Options
+	res      *Result
+	refs     *refs
+	importer int64 // the importing admin's Zendesk id
+	archive  bool
+	orgsMu   sync.Mutex
+	orgs     *orgIndex // what Zendesk held before the first organization was created
+	totals   map[string]int
 
 	pending map[string][]item // batch group → items
 	order   []string

@@ -14,6 +14,7 @@ import (
 	"github.com/kzmap/kzmap/engine"
 	"github.com/kzmap/kzmap/engine/checkpoint"
 	"github.com/kzmap/kzmap/examples/mappings"
+	"github.com/kzmap/kzmap/record"
 	"github.com/kzmap/kzmap/simkit"
 	"github.com/kzmap/kzmap/throttle"
 	"github.com/kzmap/kzmap/zendesk"
@@ -108,7 +109,7 @@ func (r *rig) client() *zendesk.Client {
 // planApply plans against the checkpoint and applies the plan.
 func (r *rig) planApply(ctx context.Context, retryDead bool) (*engine.PlanResult, *Result, error) {
 	c := r.client()
-	if _, err := Recover(ctx, r.store, c, r.settle); err != nil {
+	if _, err := Recover(ctx, r.store, c, r.settle, nil); err != nil {
 		return nil, nil, err
 	}
 	out := filepath.Join(r.dir, "plan.kzplan")
@@ -307,5 +308,115 @@ func TestStalePlanRefused(t *testing.T) {
 	_, err := Apply(ctx, Options{Config: r.cfg, Snapshot: r.snap, Store: r.store, Client: r.client(), Plan: out})
 	if err == nil || !strings.Contains(err.Error(), "the plan is stale: the checkpoint changed since") {
 		t.Fatalf("err = %v", err)
+	}
+}
+
+// TestApplyAdoptsOrganizations: organizations Zendesk already holds under
+// a company's name (in another case, with spaces) or under kzmap's
+// external id (a run whose checkpoint was lost) are adopted and updated
+// to the mapping, never created twice and never refused as taken.
+func TestApplyAdoptsOrganizations(t *testing.T) {
+	for _, seed := range []int64{21, 22} {
+		r := newRig(t, "small", seed, "")
+		ctx := context.Background()
+		c := r.client()
+		// Two companies Zendesk already knows.
+		var names []string
+		var ids []string
+		r.snap.ForEach("company", func(id string, raw []byte) error {
+			rec, _ := record.DecodeJSON(raw)
+			names, ids = append(names, rec.(*record.Company).Name), append(ids, id)
+			return nil
+		})
+		byName, _, err := c.CreateOrUpdateOrganization(ctx, zendesk.Organization{Name: "  " + strings.ToUpper(strings.TrimSpace(names[0])) + " ", Tags: []string{"crm"}})
+		if err != nil {
+			t.Fatal(err)
+		}
+		byExt, _, err := c.CreateOrUpdateOrganization(ctx, zendesk.Organization{Name: "Renamed by hand", ExternalID: "kustomer:company:" + ids[1]})
+		if err != nil {
+			t.Fatal(err)
+		}
+		r.sim.ResetStats()
+		pr, res, err := r.planApply(ctx, false)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if dead, _ := r.store.DeadLetters(); len(dead) > 0 {
+			t.Errorf("seed %d: dead letters: %+v", seed, dead)
+		}
+		for code, n := range r.sim.Stats().ByStatus {
+			if code >= 400 {
+				t.Errorf("seed %d: %d requests answered %d", seed, n, code)
+			}
+		}
+		if got := res.Counts["organization"]["adopted"]; got != 2 {
+			t.Errorf("seed %d: adopted %d organizations, want 2 (%v)", seed, got, res.Counts["organization"])
+		}
+		st := r.sim.Dump()
+		if got, want := len(st.Organizations), pr.Summary.Counts["organization"]["create"]; got != want {
+			t.Errorf("seed %d: Zendesk holds %d organizations, the plan has %d", seed, got, want)
+		}
+		for _, o := range st.Organizations {
+			switch o.ID {
+			case byName.ID:
+				if o.ExternalID == nil || !strings.HasPrefix(*o.ExternalID, "kustomer:company:") || o.Name != strings.TrimSpace(names[0]) {
+					t.Errorf("seed %d: the organization adopted by name is %+v", seed, o)
+				}
+			case byExt.ID:
+				if o.Name == "Renamed by hand" {
+					t.Errorf("seed %d: the organization adopted by external id kept the name set by hand", seed)
+				}
+			}
+		}
+		again, err := engine.Plan(ctx, engine.PlanOptions{Config: r.cfg, Snapshot: r.snap, Checkpoint: r.store})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if again.Summary.Changes != 0 {
+			t.Errorf("seed %d: plan after apply: %d changes", seed, again.Summary.Changes)
+		}
+	}
+}
+
+// TestDepartedAuthorsAreTheImporter: a comment whose author no longer
+// exists carries the importing admin's id explicitly, as the plan says,
+// not Zendesk's default for an omitted author (which the simulator, like
+// an import, takes to be the requester).
+func TestDepartedAuthorsAreTheImporter(t *testing.T) {
+	r := newRig(t, "small", 23, "")
+	ctx := context.Background()
+	if _, _, err := r.planApply(ctx, false); err != nil {
+		t.Fatal(err)
+	}
+	me, err := r.client().Me(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	byExt := map[string]zendesksim.TicketState{}
+	for _, tk := range r.sim.Dump().Tickets {
+		byExt[*tk.ExternalID] = tk
+	}
+	departed := 0
+	err = engine.NewGenerator(r.cfg, r.snap).Run(ctx, func(d *engine.Desired) error {
+		if d.Kind != "ticket" || d.Unwritable != "" {
+			return nil
+		}
+		tk := byExt[d.Payload["external_id"].(string)]
+		for i, c := range d.Comments {
+			if _, ok := c.Payload["departed_author"]; !ok {
+				continue
+			}
+			departed++
+			if got := tk.Comments[i].AuthorID; got != me.ID {
+				t.Errorf("%s %s: author %d, want the importer %d", d.Key, c.Key, got, me.ID)
+			}
+		}
+		return nil
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if departed == 0 {
+		t.Fatal("no comment by a departed author in the dataset")
 	}
 }

@@ -58,18 +58,16 @@ type batchState struct {
 
 func (ex *executor) runBatch(ctx context.Context, items []item, release func()) error {
 	kind, action := items[0].op.Kind, items[0].op.Action
-	b := checkpoint.Batch{ID: checkpoint.NewBatchID(), Run: ex.res.RunID, Kind: kind, Op: action, SentAt: ex.opts.Clock().UTC()}
-	for _, it := range items {
-		b.Keys = append(b.Keys, it.op.Key)
-		b.Hashes = append(b.Hashes, it.op.Hash)
-		b.ExternalIDs = append(b.ExternalIDs, externalID(it))
-		b.Sources = append(b.Sources, strings.Join(it.d.Sources, ","))
-		b.Comments = append(b.Comments, it.d.CommentKeys())
-		if it.op.ZendeskID != "" && b.JobID == "" && action != "create" {
-			// Updates name their record; keep the id for recovery.
-			b.ExternalIDs[len(b.ExternalIDs)-1] = it.op.ZendeskID
+	if kind == "organization" && action == "create" {
+		rest, err := ex.adoptOrganizations(ctx, items)
+		if err != nil {
+			return err
+		}
+		if items = rest; len(items) == 0 {
+			return nil
 		}
 	}
+	b := ex.newBatch(items, action)
 	if err := ex.opts.Store.BeginBatch(b); err != nil {
 		return err
 	}
@@ -82,7 +80,7 @@ func (ex *executor) runBatch(ctx context.Context, items []item, release func()) 
 			return gerr
 		}
 		ex.count(kind, "answers_lost", 1)
-		if err := resolve(ctx, ex.opts.Store, ex.opts.Client, b2, ex.opts.Settle); err != nil {
+		if err := resolve(ctx, ex.opts.Store, ex.opts.Client, b2, ex.opts.Settle, ex.opts.Clock); err != nil {
 			return err
 		}
 		ex.progress(kind, len(items), 0)
@@ -225,6 +223,9 @@ func (ex *executor) write(ctx context.Context, b *batchState, items []item) ([]o
 		name, _ := it.d.Payload["name"].(string)
 		desc, _ := it.d.Payload["description"].(string)
 		g, err := c.CreateGroup(ctx, zendesk.Group{Name: name, Description: desc})
+		if errors.Is(err, zendesk.ErrMaybeSent) {
+			return nil, err // resolved by asking Zendesk, as after a crash
+		}
 		outs[0] = singleOutcome(g, err, func() string { return strconv.FormatInt(g.ID, 10) })
 		return outs, nil
 	case kind == "group_membership":
@@ -233,11 +234,11 @@ func (ex *executor) write(ctx context.Context, b *batchState, items []item) ([]o
 		for i, it := range items {
 			u, _ := it.d.Payload["user"].(string)
 			g, _ := it.d.Payload["group"].(string)
-			uid, err := ex.refs.id("user", u)
+			uid, err := ex.refs.ID("user", u)
 			if err != nil {
 				return nil, err
 			}
-			gid, err := ex.refs.id("team", g)
+			gid, err := ex.refs.ID("team", g)
 			if err != nil {
 				return nil, err
 			}
@@ -334,7 +335,7 @@ func (ex *executor) userFrom(d *engine.Desired) (zendesk.User, error) {
 		u.Verified = &v
 	}
 	if org := str(p, "organization"); org != "" {
-		id, err := ex.refs.id("company", org)
+		id, err := ex.refs.ID("company", org)
 		if err != nil {
 			return u, err
 		}
@@ -362,7 +363,7 @@ func (ex *executor) recordFrom(d *engine.Desired) (zendesk.CustomObjectRecord, e
 	if !strings.Contains(d.Key, "#") {
 		for _, l := range []struct{ attr, typ, key string }{{"user", "customer", "kz_customer"}, {"organization", "company", "kz_company"}} {
 			if src := str(p, l.attr); src != "" {
-				id, err := ex.refs.id(l.typ, src)
+				id, err := ex.refs.ID(l.typ, src)
 				if err != nil {
 					return zendesk.CustomObjectRecord{}, err
 				}
@@ -388,21 +389,40 @@ func (ex *executor) createObject(ctx context.Context, d *engine.Desired) outcome
 	if plural == "" {
 		plural = title
 	}
-	objs, err := c.ListCustomObjects(ctx)
+	// exists: the object was there before, or its creation's answer was
+	// lost; its fields are then listed before any is created.
+	hasObject := func() (bool, error) {
+		objs, err := c.ListCustomObjects(ctx)
+		if err != nil {
+			return false, err
+		}
+		for _, o := range objs {
+			if o.Key == key {
+				return true, nil
+			}
+		}
+		return false, nil
+	}
+	exists, err := hasObject()
 	if err != nil {
 		return outcome{err: err.Error(), sent: true}
 	}
-	exists := false
-	for _, o := range objs {
-		exists = exists || o.Key == key
-	}
-	if !exists {
-		obj, err := c.CreateCustomObject(ctx, zendesk.CustomObject{Key: key, Title: title, TitlePluralized: plural, Description: str(p, "description")})
-		if errors.Is(err, zendesk.ErrMaybeSent) {
-			return outcome{err: fmt.Sprintf("creating object %s: %v (the next apply checks and goes on)", key, err), sent: true}
+	for created, attempt := exists, 0; !created; attempt++ {
+		if attempt == 3 {
+			return outcome{err: fmt.Sprintf("creating object %s: its creation's answer was lost three times and Zendesk does not show it; apply again", key), sent: true}
 		}
-		if o := singleOutcome(obj, err, func() string { return key }); o.id == "" {
-			return o
+		obj, err := c.CreateCustomObject(ctx, zendesk.CustomObject{Key: key, Title: title, TitlePluralized: plural, Description: str(p, "description")})
+		switch {
+		case err == nil:
+			created = true
+		case errors.Is(err, zendesk.ErrMaybeSent):
+			// Ask before sending it again.
+			if created, err = hasObject(); err != nil {
+				return outcome{err: err.Error(), sent: true}
+			}
+			exists = created
+		default:
+			return singleOutcome(obj, err, func() string { return key })
 		}
 	}
 	have := map[string]bool{}

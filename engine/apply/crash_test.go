@@ -166,7 +166,7 @@ func TestApplyCrashChild(t *testing.T) {
 	// A killed request may have queued a job: wait for it to settle (a
 	// second here; Zendesk's jobs take longer) rather than send twice.
 	for {
-		_, err := Recover(ctx, store, c, time.Second)
+		_, err := Recover(ctx, store, c, time.Second, nil)
 		var ue *UnsettledError
 		if errors.As(err, &ue) {
 			time.Sleep(200 * time.Millisecond)

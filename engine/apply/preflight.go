@@ -12,13 +12,15 @@ import (
 // Preflight checks, before the first write, what would make the apply fail
 // half way: credentials of an admin (the Ticket Import API needs one), and
 // room for the custom objects the plan creates on the account's plan tier.
-func Preflight(ctx context.Context, c *zendesk.Client, s planfile.Summary) error {
+// It returns the importing admin, who writes the comments the plan leaves
+// without an author (Options.Importer).
+func Preflight(ctx context.Context, c *zendesk.Client, s planfile.Summary) (*zendesk.User, error) {
 	me, err := c.Me(ctx)
 	if err != nil {
-		return fmt.Errorf("preflight: Zendesk credentials: %w", err)
+		return nil, fmt.Errorf("preflight: Zendesk credentials: %w", err)
 	}
 	if me.Role != "admin" {
-		return fmt.Errorf("preflight: %s is a Zendesk %s; the Ticket Import API needs an admin", me.Email, me.Role)
+		return nil, fmt.Errorf("preflight: %s is a Zendesk %s; the Ticket Import API needs an admin", me.Email, me.Role)
 	}
 	if n := s.Counts["custom_object"]["create"]; n > 0 {
 		lim, err := c.ObjectLimit(ctx)
@@ -26,12 +28,12 @@ func Preflight(ctx context.Context, c *zendesk.Client, s planfile.Summary) error
 		switch {
 		case errors.As(err, &api) && api.Status == 404:
 			// No custom objects on this account's plan at all.
-			return fmt.Errorf("preflight: the plan creates %d custom objects, and this Zendesk account has no custom objects (limit endpoint: %v)", n, err)
+			return nil, fmt.Errorf("preflight: the plan creates %d custom objects, and this Zendesk account has no custom objects (limit endpoint: %v)", n, err)
 		case err != nil:
-			return fmt.Errorf("preflight: custom object limit: %w", err)
+			return nil, fmt.Errorf("preflight: custom object limit: %w", err)
 		case lim.Count+n > lim.Limit:
-			return fmt.Errorf("preflight: the plan creates %d custom objects; the account has %d of %d already. Filter Klasses with `when` in the custom_object mapping, or raise the plan tier", n, lim.Count, lim.Limit)
+			return nil, fmt.Errorf("preflight: the plan creates %d custom objects; the account has %d of %d already. Filter Klasses with `when` in the custom_object mapping, or raise the plan tier", n, lim.Count, lim.Limit)
 		}
 	}
-	return nil
+	return me, nil
 }

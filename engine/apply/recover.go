@@ -37,15 +37,19 @@ func (e *UnsettledError) Error() string {
 // What does not exist once the batch has settled (settle after it was
 // sent; 0 means DefaultSettle) is left for the next plan to send again;
 // nothing is sent twice. A batch that has not settled stays in flight and
-// Recover returns an *UnsettledError.
-func Recover(ctx context.Context, st *checkpoint.Store, c *zendesk.Client, settle time.Duration) (int, error) {
+// Recover returns an *UnsettledError. now is the machine's clock, the one
+// batches were stamped with when sent (nil: time.Now).
+func Recover(ctx context.Context, st *checkpoint.Store, c *zendesk.Client, settle time.Duration, now func() time.Time) (int, error) {
+	if now == nil {
+		now = time.Now
+	}
 	batches, err := st.InFlight()
 	if err != nil {
 		return 0, err
 	}
 	var unsettled error
 	for _, b := range batches {
-		err := resolve(ctx, st, c, b, settle)
+		err := resolve(ctx, st, c, b, settle, now)
 		var ue *UnsettledError
 		if errors.As(err, &ue) {
 			unsettled = errors.Join(unsettled, err)
@@ -59,7 +63,7 @@ func Recover(ctx context.Context, st *checkpoint.Store, c *zendesk.Client, settl
 }
 
 // resolve settles one in-flight batch.
-func resolve(ctx context.Context, st *checkpoint.Store, c *zendesk.Client, b checkpoint.Batch, settle time.Duration) error {
+func resolve(ctx context.Context, st *checkpoint.Store, c *zendesk.Client, b checkpoint.Batch, settle time.Duration, now func() time.Time) error {
 	if settle <= 0 {
 		settle = DefaultSettle
 	}
@@ -95,7 +99,7 @@ func resolve(ctx context.Context, st *checkpoint.Store, c *zendesk.Client, b che
 			missing++
 		}
 	}
-	if b.Op == "create" && missing > 0 && time.Since(b.SentAt) < settle && lookupConfirms(b.Kind) {
+	if b.Op == "create" && missing > 0 && now().Sub(b.SentAt) < settle && lookupConfirms(b.Kind) {
 		return &UnsettledError{Batch: b.ID, Missing: missing, Total: len(outs), Wait: settle}
 	}
 	records, _ := confirm(b, outs)
@@ -199,11 +203,11 @@ func lookup(ctx context.Context, c *zendesk.Client, refs *refs, b checkpoint.Bat
 		}
 		for i, e := range b.ExternalIDs {
 			u, g, _ := strings.Cut(e, "/")
-			uid, err := refs.id("user", u)
+			uid, err := refs.ID("user", u)
 			if err != nil {
 				return err
 			}
-			gid, err := refs.id("team", g)
+			gid, err := refs.ID("team", g)
 			if err != nil {
 				return err
 			}

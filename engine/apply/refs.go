@@ -20,7 +20,7 @@ type refs struct {
 func newRefs(s *checkpoint.Store) *refs { return &refs{store: s, cache: map[string]int64{}} }
 
 // id returns the Zendesk id the source record became, or 0.
-func (r *refs) id(sourceType, sourceID string) (int64, error) {
+func (r *refs) ID(sourceType, sourceID string) (int64, error) {
 	if sourceID == "" {
 		return 0, nil
 	}
@@ -52,10 +52,10 @@ func (r *refs) id(sourceType, sourceID string) (int64, error) {
 }
 
 // person resolves an author: a customer or an agent.
-func (r *refs) person(id string) (int64, error) {
-	n, err := r.id("customer", id)
+func (r *refs) Person(id string) (int64, error) {
+	n, err := r.ID("customer", id)
 	if err != nil || n != 0 {
 		return n, err
 	}
-	return r.id("user", id)
+	return r.ID("user", id)
 }

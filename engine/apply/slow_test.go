@@ -89,7 +89,7 @@ func TestRecoverAfterJobStatusExpired(t *testing.T) {
 		t.Fatal(err)
 	}
 	time.Sleep(400 * time.Millisecond) // the job status expires
-	if _, err := Recover(ctx, r.store, r.client(), time.Minute); err != nil {
+	if _, err := Recover(ctx, r.store, r.client(), time.Minute, nil); err != nil {
 		t.Fatal(err)
 	}
 	for _, key := range b.Keys {

@@ -5,32 +5,16 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"regexp"
-	"slices"
 	"strconv"
-	"strings"
-	"unicode/utf8"
 
 	"github.com/kzmap/kzmap/dsl"
 	"github.com/kzmap/kzmap/engine"
+	"github.com/kzmap/kzmap/engine/render"
 	"github.com/kzmap/kzmap/zendesk"
 )
 
 // maxAttachment is Zendesk's upload limit.
 const maxAttachment = 50 << 20
-
-// inlineRef finds Kustomer attachment URLs in HTML, to re-host them.
-var inlineRef = regexp.MustCompile(`https?://[^"'\s<>]*/v1/attachments/([0-9a-f]{24})`)
-
-// rehost points every Kustomer URL of attachment id in html at to. The id
-// comes from the mapping, so it is quoted, never read as a pattern.
-func rehost(html, id, to string) string {
-	if !strings.Contains(html, "/v1/attachments/"+id) {
-		return html
-	}
-	re := regexp.MustCompile(`https?://[^"'\s<>]*/v1/attachments/` + regexp.QuoteMeta(id) + `\b`)
-	return re.ReplaceAllLiteralString(html, to)
-}
 
 // importTickets uploads the batch's attachments, then imports its tickets
 // in one job. Uploads happen here, just before the import, because tokens
@@ -38,10 +22,18 @@ func rehost(html, id, to string) string {
 func (ex *executor) importTickets(ctx context.Context, b *batchState, items []item) ([]outcome, error) {
 	tickets := make([]zendesk.TicketImport, len(items))
 	for i, it := range items {
-		t, err := ex.ticketFrom(ctx, it.d)
+		files, err := ex.uploadAll(ctx, it.d.Comments)
 		if err != nil {
 			return nil, err
 		}
+		t, lost, warnings, err := render.Ticket(it.d, ex.refs, ex.importer, files)
+		if err != nil {
+			return nil, err
+		}
+		for _, w := range warnings {
+			ex.warn("%s", w)
+		}
+		ex.count("ticket", "attachments_missing", len(lost))
 		tickets[i] = t
 	}
 	job, err := ex.opts.Client.ImportTickets(ctx, tickets, zendesk.ImportOptions{ArchiveImmediately: ex.archive})
@@ -51,116 +43,36 @@ func (ex *executor) importTickets(ctx context.Context, b *batchState, items []it
 	return jobOutcomes(ctx, ex.opts.Store, b, job, len(items))
 }
 
-// ticketFrom builds an import: references resolved, comments with their
-// uploads, inline images re-hosted, files that could not be moved stated
-// on the ticket.
-func (ex *executor) ticketFrom(ctx context.Context, d *engine.Desired) (zendesk.TicketImport, error) {
-	p := d.Payload
-	t := zendesk.TicketImport{ExternalID: str(p, "external_id"), Subject: str(p, "subject"), Status: str(p, "status"),
-		Priority: str(p, "priority"), Type: str(p, "type"), Tags: dsl.Strings(p["tags"]),
-		CreatedAt: parseTime(str(p, "created_at")), UpdatedAt: parseTime(str(p, "updated_at")), SolvedAt: parseTime(str(p, "solved_at"))}
-	var err error
-	if t.RequesterID, err = ex.refs.id("customer", str(p, "requester")); err != nil {
-		return t, err
-	}
-	if t.AssigneeID, err = ex.refs.id("user", str(p, "assignee")); err != nil {
-		return t, err
-	}
-	if t.GroupID, err = ex.refs.id("team", str(p, "group")); err != nil {
-		return t, err
-	}
-	for k, v := range mapOf(p["custom_fields"]) {
-		id, err := strconv.ParseInt(k, 10, 64)
-		if err != nil {
-			ex.warn("ticket custom field %q: Zendesk needs the numeric ticket field id as key; the value was not sent", k)
-			continue
-		}
-		t.CustomFields = append(t.CustomFields, zendesk.CustomField{ID: id, Value: v})
-	}
-	var lost []string
-	for _, c := range d.Comments {
-		zc, missing, err := ex.commentFrom(ctx, c)
-		if err != nil {
-			return t, err
-		}
-		lost = append(lost, missing...)
-		t.Comments = append(t.Comments, zc)
-	}
-	if len(lost) > 0 {
-		f := false
-		last := t.Comments[len(t.Comments)-1].CreatedAt
-		t.Comments = append(t.Comments, zendesk.Comment{Public: &f, CreatedAt: last,
-			Body: "Attachments that could not be migrated from Kustomer:\n- " + strings.Join(lost, "\n- ")})
-		t.Tags = append(t.Tags, "kz_attachment_missing")
-		ex.count("ticket", "attachments_missing", len(lost))
-	}
-	return t, nil
-}
-
-// commentFrom converts one comment and uploads its files. It returns what
-// could not be uploaded, in words.
-func (ex *executor) commentFrom(ctx context.Context, c engine.Comment) (zendesk.Comment, []string, error) {
-	p := c.Payload
-	pub, _ := p["public"].(bool)
-	zc := zendesk.Comment{Body: str(p, "body"), HTMLBody: str(p, "html_body"), Public: &pub, CreatedAt: parseTime(str(p, "created_at"))}
-	if a := str(p, "author"); a != "" {
-		id, err := ex.refs.person(a)
-		if err != nil {
-			return zc, nil, err
-		}
-		zc.AuthorID = id
-	}
-	var lost []string
-	ids := dsl.Strings(p["attachments"])
-	for _, m := range inlineRef.FindAllStringSubmatch(zc.HTMLBody, -1) {
-		if !slices.Contains(ids, m[1]) {
-			ids = append(ids, m[1])
-		}
-	}
-	for _, id := range ids {
-		up, why, err := ex.upload(ctx, id)
-		if err != nil {
-			return zc, nil, err
-		}
-		if why != "" {
-			lost = append(lost, why)
-			// An inline image whose file could not be moved must not keep
-			// pointing at Kustomer, which goes dark after the cutover.
-			if zc.HTMLBody != "" {
-				zc.HTMLBody = rehost(zc.HTMLBody, id, "#kz-attachment-not-migrated-"+id)
+// uploadAll uploads every file the comments carry (render.CommentFiles)
+// and says what became of each.
+func (ex *executor) uploadAll(ctx context.Context, comments []engine.Comment) (render.Files, error) {
+	files := render.Files{}
+	for _, c := range comments {
+		for _, id := range render.CommentFiles(c) {
+			if _, done := files[id]; done {
+				continue
 			}
-			continue
-		}
-		zc.Uploads = append(zc.Uploads, up.Token)
-		if up.Attachment.ContentURL != "" && zc.HTMLBody != "" {
-			zc.HTMLBody = rehost(zc.HTMLBody, id, up.Attachment.ContentURL)
+			if id == render.BodyFileKey(c.Key) {
+				body := render.BodyFile(c)
+				up, err := ex.opts.Client.Upload(ctx, zendesk.UploadFile{Name: render.BodyFileName, ContentType: "text/plain; charset=utf-8", Body: bytes.NewReader(body), Size: int64(len(body))})
+				if err != nil {
+					return nil, err
+				}
+				files[id] = render.Upload{Token: up.Token}
+				continue
+			}
+			up, why, err := ex.upload(ctx, id)
+			if err != nil {
+				return nil, err
+			}
+			if why != "" {
+				files[id] = render.Upload{Lost: why}
+				continue
+			}
+			files[id] = render.Upload{Token: up.Token, ContentURL: up.Attachment.ContentURL}
 		}
 	}
-	if attach, _ := p["attach_body"].(bool); attach {
-		body := zc.Body
-		if body == "" {
-			body = zc.HTMLBody
-		}
-		up, err := ex.opts.Client.Upload(ctx, zendesk.UploadFile{Name: "message.txt", ContentType: "text/plain; charset=utf-8", Body: bytes.NewReader([]byte(body)), Size: int64(len(body))})
-		if err != nil {
-			return zc, nil, err
-		}
-		zc.Uploads = append(zc.Uploads, up.Token)
-		zc.Body = fmt.Sprintf("%s\n\n[The full text, %d characters, is attached as message.txt.]", prefix(body, 2000), utf8.RuneCountInString(body))
-		zc.HTMLBody = ""
-	}
-	return zc, lost, nil
-}
-
-func prefix(s string, n int) string {
-	i := 0
-	for j := range s {
-		if i == n {
-			return s[:j]
-		}
-		i++
-	}
-	return s
+	return files, nil
 }
 
 // upload sends one Kustomer attachment. A file that is missing, too large
@@ -171,49 +83,25 @@ func (ex *executor) upload(ctx context.Context, id string) (*zendesk.Upload, str
 	}
 	rc, info, err := ex.opts.Files.Open(id)
 	if errors.Is(err, ErrMissingFile) {
-		return nil, fmt.Sprintf("%s (attachment %s): the file is missing in Kustomer's export", orName(info.Name, id), id), nil
+		return nil, fmt.Sprintf("%s (attachment %s): the file is missing in Kustomer's export", engine.UploadName(info.Name, info.ContentType, id), id), nil
 	}
 	if err != nil {
 		return nil, "", err
 	}
 	defer rc.Close()
 	if info.Size > maxAttachment {
-		return nil, fmt.Sprintf("%s (attachment %s): %d bytes, over Zendesk's 50 MB limit", orName(info.Name, id), id, info.Size), nil
+		return nil, fmt.Sprintf("%s (attachment %s): %d bytes, over Zendesk's 50 MB limit", engine.UploadName(info.Name, info.ContentType, id), id, info.Size), nil
 	}
-	up, err := ex.opts.Client.Upload(ctx, zendesk.UploadFile{Name: orName(info.Name, id), ContentType: info.ContentType, Body: rc, Size: info.Size})
+	up, err := ex.opts.Client.Upload(ctx, zendesk.UploadFile{Name: engine.UploadName(info.Name, info.ContentType, id), ContentType: info.ContentType, Body: rc, Size: info.Size})
 	if err != nil {
 		var api *zendesk.APIError
 		if errors.As(err, &api) && api.Status >= 400 && api.Status < 500 && api.Status != 429 {
-			return nil, fmt.Sprintf("%s (attachment %s): Zendesk refused it: %s", orName(info.Name, id), id, api.Error()), nil
+			return nil, fmt.Sprintf("%s (attachment %s): Zendesk refused it: %s", engine.UploadName(info.Name, info.ContentType, id), id, api.Error()), nil
 		}
 		return nil, "", err
 	}
 	ex.count("ticket", "attachments", 1)
 	return up, "", nil
-}
-
-// orName is the file name sent to Zendesk: Kustomer's name without any
-// directory part or control characters, at most 200 bytes, or one made
-// from the id.
-func orName(name, id string) string {
-	if i := strings.LastIndexAny(name, `/\`); i >= 0 {
-		name = name[i+1:]
-	}
-	name = strings.Map(func(r rune) rune {
-		if r < 0x20 || r == 0x7f || r == utf8.RuneError {
-			return -1
-		}
-		return r
-	}, name)
-	name = strings.TrimSpace(strings.TrimLeft(name, "."))
-	for len(name) > 200 {
-		_, size := utf8.DecodeLastRuneInString(name)
-		name = name[:len(name)-size]
-	}
-	if name == "" {
-		return "attachment-" + id
-	}
-	return name
 }
 
 // updateTicket appends new comments to an imported ticket, or updates its
@@ -230,19 +118,34 @@ func (ex *executor) updateTicket(ctx context.Context, it item) ([]outcome, error
 		for _, k := range it.op.NewComments {
 			want[k] = true
 		}
+		var add []engine.Comment
 		for _, cm := range it.d.Comments {
-			if !want[cm.Key] {
-				continue
+			if want[cm.Key] {
+				add = append(add, cm)
 			}
-			zc, lost, err := ex.commentFrom(ctx, cm)
+		}
+		files, err := ex.uploadAll(ctx, add)
+		if err != nil {
+			return nil, err
+		}
+		var lost []string
+		var last zendesk.Comment
+		for _, cm := range add {
+			zc, l, err := render.Comment(cm, ex.refs, ex.importer, files)
 			if err != nil {
 				return nil, err
 			}
-			if len(lost) > 0 {
-				zc.Body += "\n\n[Attachments that could not be migrated: " + strings.Join(lost, "; ") + "]"
-			}
+			lost = append(lost, l...)
 			zc.CreatedAt = zc.CreatedAt.UTC()
 			_, err = c.UpdateTicket(ctx, id, zendesk.TicketUpdate{Comment: &zc})
+			if o := singleOutcome(&id, err, func() string { return "" }); o.err != "" {
+				return []outcome{o}, nil
+			}
+			last = zc
+		}
+		if note := render.LostNote(lost, last.CreatedAt); note != nil {
+			ex.count("ticket", "attachments_missing", len(lost))
+			_, err = c.UpdateTicket(ctx, id, zendesk.TicketUpdate{Comment: note, AdditionalTags: []string{render.LostTag}})
 			if o := singleOutcome(&id, err, func() string { return "" }); o.err != "" {
 				return []outcome{o}, nil
 			}

@@ -106,7 +106,7 @@ func TestTicketComments(t *testing.T) {
 	refs := newRefs(r.store, r.snap)
 	err := r.snap.ForEach("customer", func(id string, _ []byte) error {
 		if customer == "" {
-			if n, err := refs.id("customer", id); err == nil && n != 0 {
+			if n, err := refs.ID("customer", id); err == nil && n != 0 {
 				customer, custZID = id, n
 			}
 		}
@@ -117,7 +117,7 @@ func TestTicketComments(t *testing.T) {
 	}
 	err = r.snap.ForEach("user", func(id string, _ []byte) error {
 		if agent == "" {
-			if n, err := refs.id("user", id); err == nil && n != 0 {
+			if n, err := refs.ID("user", id); err == nil && n != 0 {
 				agent, agentZID = id, n
 			}
 		}
@@ -160,8 +160,8 @@ func TestTicketComments(t *testing.T) {
 		Tags: []string{"kustomer-import"}, CreatedAt: tm(0), Comments: []zendesk.Comment{
 			{Body: "Hello   there\n", Public: &yes, AuthorID: custZID, CreatedAt: tm(1), Uploads: []string{up.Token}},
 			{Body: "Second", Public: &yes, AuthorID: custZID, CreatedAt: tm(2)},
-			{Body: "Private note", Public: &yes, AuthorID: agentZID, CreatedAt: tm(4).Add(30 * time.Second)},
 			{HTMLBody: "<div>Fourth one</div>", Public: &yes, AuthorID: custZID, CreatedAt: tm(4)},
+			{Body: "Private note", Public: &yes, AuthorID: agentZID, CreatedAt: tm(4).Add(30 * time.Second)},
 			{Body: "Fifth edited", Public: &yes, AuthorID: custZID, CreatedAt: tm(5)},
 		}}, zendesk.ImportOptions{})
 	if err != nil {

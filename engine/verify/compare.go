@@ -157,7 +157,7 @@ func (k *check) ref(field string, got int64, sourceType string, present bool) er
 	if src == "" && !present {
 		return nil
 	}
-	want, err := k.r.refs.id(sourceType, src)
+	want, err := k.r.refs.ID(sourceType, src)
 	if err != nil {
 		return err
 	}

@@ -22,9 +22,9 @@ func newRefs(s *checkpoint.Store, snap getter) *refs {
 	return &refs{store: s, snap: snap, ids: map[string]int64{}, names: map[string]string{}}
 }
 
-// id returns the Zendesk id a Kustomer record became, or 0 when the
-// checkpoint has none.
-func (r *refs) id(sourceType, sourceID string) (int64, error) {
+// ID returns the Zendesk id a Kustomer record became, or 0 when the
+// checkpoint has none (render.Refs).
+func (r *refs) ID(sourceType, sourceID string) (int64, error) {
 	if sourceID == "" {
 		return 0, nil
 	}
@@ -53,12 +53,18 @@ func (r *refs) id(sourceType, sourceID string) (int64, error) {
 // person resolves a comment author: a customer, or else an agent. It
 // returns the Kustomer type that matched.
 func (r *refs) person(id string) (int64, string, error) {
-	n, err := r.id("customer", id)
+	n, err := r.ID("customer", id)
 	if err != nil || n != 0 {
 		return n, "customer", err
 	}
-	n, err = r.id("user", id)
+	n, err = r.ID("user", id)
 	return n, "user", err
+}
+
+// Person resolves a comment author as apply does (render.Refs).
+func (r *refs) Person(id string) (int64, error) {
+	n, _, err := r.person(id)
+	return n, err
 }
 
 // describe names a Kustomer record: "Kustomer user Sam Agent (64f…)".

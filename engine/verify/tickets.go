@@ -4,32 +4,16 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"regexp"
 	"slices"
 	"sort"
 	"strings"
 	"time"
 
-	"github.com/kzmap/kzmap/dsl"
+	"github.com/kzmap/kzmap/engine"
 	"github.com/kzmap/kzmap/engine/apply"
+	"github.com/kzmap/kzmap/engine/render"
 	"github.com/kzmap/kzmap/record"
 	"github.com/kzmap/kzmap/zendesk"
-)
-
-// What apply writes besides the mapping's comments (engine/apply): a
-// private note listing the attachments that could not be moved, with the
-// tag kz_attachment_missing; on comments appended later, the same list in
-// brackets at the end of the body.
-const (
-	lostNotePrefix = "Attachments that could not be migrated from Kustomer:"
-	lostTag        = "kz_attachment_missing"
-)
-
-var (
-	lostAppendedRE = regexp.MustCompile(`(?s)\s*\[Attachments that could not be migrated: (.*)\]\s*$`)
-	// inlineRef finds Kustomer attachment URLs in HTML bodies; apply
-	// uploads them and rewrites the src.
-	inlineRef = regexp.MustCompile(`https?://[^"'\s<>]*/v1/attachments/([0-9a-f]{24})`)
 )
 
 // lookahead is how far the comment alignment looks for a comment that
@@ -37,13 +21,13 @@ var (
 const lookahead = 20
 
 type expComment struct {
-	n      int // position among the expected comments, from 1
-	key    string
-	p      map[string]any
-	texts  []string // squashed texts Zendesk may hold
-	prefix string   // a body attached as a file: the squashed start the comment keeps
-	at     time.Time
-	hasAt  bool
+	n     int // position among the expected comments, from 1
+	key   string
+	p     map[string]any
+	z     zendesk.Comment // as apply rendered it
+	texts []string        // squashed texts Zendesk may hold
+	at    time.Time
+	hasAt bool
 }
 
 type actComment struct {
@@ -53,20 +37,17 @@ type actComment struct {
 }
 
 func (e *expComment) text() string {
-	if b := str(e.p, "body"); b != "" {
-		return b
+	if e.z.Body != "" {
+		return e.z.Body
 	}
-	return htmlText(str(e.p, "html_body"))
+	return htmlText(e.z.HTMLBody)
 }
 
 func matches(e *expComment, a *actComment) bool {
+	if len(e.texts) == 0 {
+		return len(a.texts) == 0 // an image and no text, say
+	}
 	for _, t := range a.texts {
-		if e.prefix != "" {
-			if strings.HasPrefix(t, e.prefix) {
-				return true
-			}
-			continue
-		}
 		for _, w := range e.texts {
 			if t == w {
 				return true
@@ -103,7 +84,7 @@ func (k *check) ticket(ctx context.Context, t zendesk.Ticket) error {
 	}
 	var allowed []string
 	if lost != "" {
-		allowed = append(allowed, lostTag)
+		allowed = append(allowed, render.LostTag)
 	}
 	k.set("tags", t.Tags, allowed...)
 	return nil
@@ -128,23 +109,22 @@ func (k *check) comments(ctx context.Context, t zendesk.Ticket) (string, error) 
 				"comment %d (%s) is older than comment %d (%s): Zendesk shows the thread out of order", n, at.Format(time.RFC3339), n-1, prev.Format(time.RFC3339))
 		}
 		prev = at
-		if strings.HasPrefix(strings.TrimSpace(c.Body), lostNotePrefix) || strings.HasPrefix(strings.TrimSpace(c.PlainBody), lostNotePrefix) {
+		if strings.HasPrefix(strings.TrimSpace(c.Body), render.LostNotePrefix) || strings.HasPrefix(strings.TrimSpace(c.PlainBody), render.LostNotePrefix) {
 			lost.WriteString(c.Body + "\n")
 			continue
 		}
 		a := &actComment{n: n, c: c}
 		for _, b := range []string{c.Body, c.PlainBody, htmlText(c.HTMLBody)} {
-			if m := lostAppendedRE.FindStringSubmatchIndex(b); m != nil {
-				lost.WriteString(b[m[2]:m[3]] + "\n")
-				b = b[:m[0]]
-			}
 			if s := squash(b); s != "" && !slices.Contains(a.texts, s) {
 				a.texts = append(a.texts, s)
 			}
 		}
 		act = append(act, a)
 	}
-	exp := k.expected()
+	exp, err := k.expected(lost.String())
+	if err != nil {
+		return "", err
+	}
 	if len(act) != len(exp) {
 		k.diff("comment", "comments", fmt.Sprint(len(act)), fmt.Sprint(len(exp)), "has %d comments, expected %d from Kustomer", len(act), len(exp))
 	}
@@ -172,28 +152,34 @@ func (k *check) comments(ctx context.Context, t zendesk.Ticket) (string, error) 
 	return lost.String(), nil
 }
 
-// expected returns the desired comments in the order Zendesk keeps them:
-// by time to the second, ties in the mapping's order.
-func (k *check) expected() []*expComment {
+// expected returns the desired comments as apply rendered them, in the
+// order Zendesk keeps them: by time to the second, ties in the mapping's
+// order. lost is what the ticket says could not be migrated: those files
+// were rendered as lost.
+func (k *check) expected(lost string) ([]*expComment, error) {
+	importer := k.r.me
 	var exp []*expComment
 	for _, c := range k.c.d.Comments {
-		e := &expComment{key: c.Key, p: c.Payload}
-		body, html := str(c.Payload, "body"), str(c.Payload, "html_body")
-		if attach, _ := c.Payload["attach_body"].(bool); attach {
-			src := body
-			if src == "" {
-				src = html
-			}
-			e.prefix = squash(prefixRunes(src, 2000))
-		} else {
-			for _, s := range []string{squash(body), squash(htmlText(html))} {
-				if s != "" && !slices.Contains(e.texts, s) {
-					e.texts = append(e.texts, s)
-				}
+		files := render.Files{}
+		for _, id := range render.CommentFiles(c) {
+			if strings.Contains(lost, "attachment "+id) {
+				files[id] = render.Upload{Lost: id}
+			} else {
+				files[id] = render.Upload{Token: "verify"}
 			}
 		}
-		if at, err := time.Parse(time.RFC3339, str(c.Payload, "created_at")); err == nil {
-			e.at, e.hasAt = at.UTC().Truncate(time.Second), true
+		z, _, err := render.Comment(c, k.r.refs, importer, files)
+		if err != nil {
+			return nil, err
+		}
+		e := &expComment{key: c.Key, p: c.Payload, z: z}
+		for _, s := range []string{squash(z.Body), squash(htmlText(z.HTMLBody))} {
+			if s != "" && !slices.Contains(e.texts, s) {
+				e.texts = append(e.texts, s)
+			}
+		}
+		if !z.CreatedAt.IsZero() {
+			e.at, e.hasAt = z.CreatedAt.UTC().Truncate(time.Second), true
 		}
 		exp = append(exp, e)
 	}
@@ -201,7 +187,7 @@ func (k *check) expected() []*expComment {
 	for i, e := range exp {
 		e.n = i + 1
 	}
-	return exp
+	return exp, nil
 }
 
 type pair struct {
@@ -307,14 +293,20 @@ func (k *check) comment(pr pair, appended bool, lost string, noted map[string]bo
 	if !pr.matched {
 		k.diff("comment", where+" body", a.c.Body, e.text(), "%s text is %s, expected %s (%s)", where, shown(a.c.Body), shown(e.text()), e.key)
 	}
-	if author := str(e.p, "author"); author != "" {
-		want, typ, err := k.r.refs.person(author)
-		if err != nil {
-			return err
+	if want := e.z.AuthorID; a.c.AuthorID != want || want == 0 {
+		author := str(e.p, "author")
+		typ := "user"
+		if author != "" {
+			var err error
+			if _, typ, err = k.r.refs.person(author); err != nil {
+				return err
+			}
 		}
-		if a.c.AuthorID != want || want == 0 {
-			k.diff("comment", where+" author", idText(a.c.AuthorID), idText(want), "%s author is %s, expected %s", where, idText(a.c.AuthorID), k.r.refs.want(want, typ, author))
+		wanted := k.r.refs.want(want, typ, author)
+		if author == "" {
+			wanted = fmt.Sprintf("%s (the importing admin: the author no longer exists)", idText(want))
 		}
+		k.diff("comment", where+" author", idText(a.c.AuthorID), idText(want), "%s author is %s, expected %s", where, idText(a.c.AuthorID), wanted)
 	}
 	wantPublic, _ := e.p["public"].(bool)
 	if gotPublic := a.c.Public != nil && *a.c.Public; gotPublic != wantPublic {
@@ -342,10 +334,10 @@ func visibility(public bool) string {
 // message, with their sizes when known. A file the ticket says could not
 // be migrated is a note, not a difference.
 func (k *check) attachments(where string, e *expComment, a *actComment, lost string, noted map[string]bool) error {
-	ids := append([]string(nil), dsl.Strings(e.p["attachments"])...)
-	for _, m := range inlineRef.FindAllStringSubmatch(str(e.p, "html_body"), -1) {
-		if !slices.Contains(ids, m[1]) {
-			ids = append(ids, m[1])
+	var ids []string
+	for _, id := range render.CommentFiles(engine.Comment{Key: e.key, Payload: e.p}) {
+		if id != render.BodyFileKey(e.key) {
+			ids = append(ids, id)
 		}
 	}
 	type want struct {
@@ -372,7 +364,7 @@ func (k *check) attachments(where string, e *expComment, a *actComment, lost str
 		if body == "" {
 			body = str(e.p, "html_body")
 		}
-		wants = append(wants, want{"", "message.txt", int64(len(body))})
+		wants = append(wants, want{"", render.BodyFileName, int64(len(body))})
 	}
 	used := make([]bool, len(a.c.Attachments))
 	// By name, as sent or without a directory part (apply drops it), then
@@ -415,15 +407,16 @@ func (k *check) attachments(where string, e *expComment, a *actComment, lost str
 }
 
 // attachment returns the name and size Zendesk should show for a
-// Kustomer attachment: the file apply uploaded when the files are at
-// hand, else the snapshot's record of it; size -1 when unknown.
+// Kustomer attachment: the name apply uploads it under (engine.UploadName)
+// and the size of the file apply uploaded when the files are at hand,
+// else the snapshot's record of it; size -1 when unknown.
 func (r *runner) attachment(id string) (string, int64, error) {
-	name, size := "", int64(-1)
+	name, ctype, size := "", "", int64(-1)
 	if r.snap != nil {
 		if raw, ok, err := r.snap.Get("attachment", id); err == nil && ok {
 			if rec, err := record.DecodeJSON(raw); err == nil {
 				a := rec.(*record.Attachment)
-				name = a.Name
+				name, ctype = a.Name, a.ContentType
 				if a.ContentLength > 0 {
 					size = a.ContentLength
 				}
@@ -436,7 +429,7 @@ func (r *runner) attachment(id string) (string, int64, error) {
 		case err == nil:
 			rc.Close()
 			if info.Name != "" {
-				name = info.Name
+				name, ctype = info.Name, info.ContentType
 			}
 			size = info.Size
 		case errors.Is(err, apply.ErrMissingFile):
@@ -444,10 +437,7 @@ func (r *runner) attachment(id string) (string, int64, error) {
 			return "", 0, err
 		}
 	}
-	if name == "" {
-		name = "attachment-" + id
-	}
-	return name, size, nil
+	return engine.UploadName(name, ctype, id), size, nil
 }
 
 // appendedLater reports whether the batch that last wrote a ticket

@@ -235,6 +235,11 @@ func Run(ctx context.Context, opts Options) (*Report, error) {
 	if err := r.readBack(ctx); err != nil {
 		return nil, err
 	}
+	me, err := opts.Client.Me(ctx)
+	if err != nil {
+		return nil, fmt.Errorf("asking Zendesk who the importing admin is: %w", err)
+	}
+	r.me = me.ID
 	if err := r.compareSamples(ctx); err != nil {
 		return nil, err
 	}
@@ -265,6 +270,7 @@ type runner struct {
 	pickOrder []*candidate
 	found     map[string]any    // kind \x00 key → the Zendesk record read back
 	batchOps  map[string]string // batch id → op
+	me        int64             // the importing admin: the credentials' user
 }
 
 // getter reads one raw resource; both snapshots have it.

@@ -19,7 +19,7 @@ type store struct {
 
 	orgs       map[int64]*Organization
 	orgOrder   sortedIDs
-	orgByName  map[string]int64 // lower-cased name
+	orgByName  map[string]int64 // orgNameKey(name)
 	orgByExtID map[string]int64 // lower-cased external id [OAS]
 
 	users       map[int64]*User

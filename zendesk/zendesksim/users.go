@@ -34,7 +34,7 @@ func (s *Server) checkOrg(in *orgInput, existing *Organization) invalid {
 	}
 	if in.Name != nil && strings.TrimSpace(*in.Name) != "" {
 		// "You must provide a unique name" [OAS].
-		if id, ok := st.orgByName[strings.ToLower(*in.Name)]; ok && (existing == nil || id != existing.ID) {
+		if id, ok := st.orgByName[orgNameKey(*in.Name)]; ok && (existing == nil || id != existing.ID) {
 			v.add("name", "DuplicateValue", "Name: has already been taken")
 		}
 	}
@@ -49,6 +49,12 @@ func (s *Server) checkOrg(in *orgInput, existing *Organization) invalid {
 	return v
 }
 
+// orgNameKey is how organization names are told apart: Zendesk strips the
+// spaces around a name and holds names unique ignoring case (inferred:
+// "ACME CORP" after "Acme Corp" is "Name: has already been taken"; name
+// search is an exact match ignoring case [OAS]).
+func orgNameKey(name string) string { return strings.ToLower(strings.TrimSpace(name)) }
+
 // applyOrg writes in onto o (new when o.ID is 0) and keeps the indexes.
 func (s *Server) applyOrg(c *call, in *orgInput, o *Organization) *Organization {
 	st := s.st
@@ -62,9 +68,9 @@ func (s *Server) applyOrg(c *call, in *orgInput, o *Organization) *Organization 
 		st.orgOrder.add(o.ID)
 	}
 	if in.Name != nil {
-		delete(st.orgByName, strings.ToLower(o.Name))
-		o.Name = *in.Name
-		st.orgByName[strings.ToLower(o.Name)] = o.ID
+		delete(st.orgByName, orgNameKey(o.Name))
+		o.Name = strings.TrimSpace(*in.Name)
+		st.orgByName[orgNameKey(o.Name)] = o.ID
 	}
 	if in.ExternalID != nil {
 		setExternalID(&o.ExternalID, *in.ExternalID, st.orgByExtID, o.ID)
@@ -267,11 +273,11 @@ func (s *Server) searchOrgs(c *call) reply {
 		return badRequest("Give either external_id or name")
 	}
 	out := []*Organization{}
-	idx, key := s.st.orgByExtID, ext
+	idx, key := s.st.orgByExtID, strings.ToLower(ext)
 	if name != "" {
-		idx, key = s.st.orgByName, name
+		idx, key = s.st.orgByName, orgNameKey(name)
 	}
-	if id, ok := idx[strings.ToLower(key)]; ok {
+	if id, ok := idx[key]; ok {
 		out = append(out, s.st.orgs[id])
 	}
 	return reply{http.StatusOK, map[string]any{"organizations": out, "count": len(out), "next_page": nil, "previous_page": nil}}

@@ -2,6 +2,7 @@ package zendesksim
 
 import (
 	"net/http"
+	"net/url"
 	"strings"
 	"testing"
 	"time"
@@ -164,5 +165,37 @@ func TestOrganizationsBulkAndUpsert(t *testing.T) {
 	r = h.must(200, "GET", "/api/v2/users/show_many?ids="+itoa(u)+",1", nil)
 	if n := len(r.get("users").([]any)); n != 1 {
 		t.Errorf("users show_many = %d, want 1", n)
+	}
+}
+
+// TestOrganizationNamesIgnoreCaseAndSpace: a name that differs from a
+// taken one only in case or surrounding space is taken, on create, in
+// bulk and on update; names are stored trimmed and found by search in
+// any case.
+func TestOrganizationNamesIgnoreCaseAndSpace(t *testing.T) {
+	h := newHarness(t, Options{})
+	r := h.must(201, "POST", "/api/v2/organizations", map[string]any{"organization": map[string]any{"name": "  Acme Corp "}})
+	if got := r.str("organization", "name"); got != "Acme Corp" {
+		t.Errorf("stored name %q, want it trimmed", got)
+	}
+	for _, name := range []string{"ACME CORP", "Acme Corp ", " acme corp"} {
+		r := h.do("POST", "/api/v2/organizations", map[string]any{"organization": map[string]any{"name": name}})
+		if r.status != 422 || r.str("details", "name", "0", "error") != "DuplicateValue" {
+			t.Errorf("%q: %d %s", name, r.status, r.raw)
+		}
+	}
+	id := h.startJob(200, "POST", "/api/v2/organizations/create_many", map[string]any{"organizations": []any{
+		map[string]any{"name": "acme CORP"}, map[string]any{"name": "Globex"}}})
+	j := h.job(id)
+	if j.get("job_status", "results", "0", "error") != "DuplicateValue" || num(j.get("job_status", "results", "1", "id")) == 0 {
+		t.Errorf("bulk: %s", j.raw)
+	}
+	globex := itoa(num(j.get("job_status", "results", "1", "id")))
+	if r := h.do("POST", "/api/v2/organizations/create_or_update", map[string]any{"organization": map[string]any{"id": num(j.get("job_status", "results", "1", "id")), "name": "ACME corp"}}); r.status != 422 {
+		t.Errorf("rename %s onto a taken name: %d %s", globex, r.status, r.raw)
+	}
+	r = h.must(200, "GET", "/api/v2/organizations/search?name="+url.QueryEscape("  ACME corp  "), nil)
+	if n := num(r.get("count")); n != 1 || r.str("organizations", "0", "name") != "Acme Corp" {
+		t.Errorf("search by name: %s", r.raw)
 	}
 }

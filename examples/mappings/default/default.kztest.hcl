@@ -205,6 +205,7 @@ test "company" {
   }
   expect = {
     name         = "Acme Corp"
+    merge_by     = "Acme Corp"
     external_id  = "kustomer:company:64f00000000000000000co01"
     domain_names = ["acme.example"]
     tags         = ["key_account"]
