@@ -106,3 +106,6 @@ func (s *Synth) Digest() (string, error) {
 // Get implements engine.Snapshot. The made-up messages carry no
 // attachments, so there is nothing to look up.
 func (s *Synth) Get(typ, id string) ([]byte, bool, error) { return nil, false, nil }
+
+// Org implements engine.Snapshot.
+func (s *Synth) Org() (string, error) { return "synth", nil }

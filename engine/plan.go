@@ -1,13 +1,21 @@
 package engine
 
 import (
+	"bytes"
 	"context"
 	"crypto/sha256"
 	"encoding/hex"
 	"fmt"
+	"maps"
 	"math"
-	"sort"
+	"path/filepath"
+	"slices"
+	"strings"
 
+	ctyjson "github.com/zclconf/go-cty/cty/json"
+
+	"github.com/hashicorp/hcl/v2"
+	"github.com/hashicorp/hcl/v2/hclsyntax"
 	"github.com/kzmap/kzmap/dsl"
 	"github.com/kzmap/kzmap/engine/planfile"
 )
@@ -25,6 +33,10 @@ type PlanOptions struct {
 	Only map[string]bool
 	// Samples is how many changed records of each kind to render in full.
 	Samples int
+	// ZendeskAccount is the account the plan is for (zendesk.Config's
+	// Account; "" when planning offline). The Kustomer org is the
+	// snapshot's.
+	ZendeskAccount string
 }
 
 // Sample is one rendered desired record.
@@ -54,18 +66,51 @@ const sampleComments = 3
 // maxShownOps bounds the operations a PlanResult keeps in memory.
 const maxShownOps = 200
 
-// MappingHash identifies the mapping a plan was made from: every HCL file
-// read, modules included.
+// MappingHash identifies what evaluating the mapping reads: the tokens of
+// every mapping file, modules included, without comments and formatting,
+// and the values of the input variables. Editing a test file, a comment or
+// the layout leaves a saved plan valid; editing an expression, a table or
+// a setting makes it stale.
 func MappingHash(cfg *dsl.Config) string {
-	names := make([]string, 0, len(cfg.Files))
-	for n := range cfg.Files {
-		names = append(names, n)
-	}
-	sort.Strings(names)
 	h := sha256.New()
-	for _, n := range names {
-		fmt.Fprintf(h, "%s\x00%d\x00", n, len(cfg.Files[n].Bytes))
-		h.Write(cfg.Files[n].Bytes)
+	for _, n := range slices.Sorted(maps.Keys(cfg.Files)) {
+		if strings.HasSuffix(n, dsl.TestSuffix) {
+			continue
+		}
+		name := n
+		if rel, err := filepath.Rel(cfg.Dir, n); err == nil && filepath.IsLocal(rel) {
+			name = rel // the directory may move; a plan stays valid
+		}
+		fmt.Fprintf(h, "file %s\x00", name)
+		newline := false
+		toks, _ := hclsyntax.LexConfig(cfg.Files[n].Bytes, n, hcl.InitialPos)
+		for _, tok := range toks {
+			typ, b := tok.Type, tok.Bytes
+			if typ == hclsyntax.TokenComment {
+				// A line comment ends its line: it stands as a newline.
+				if !bytes.HasSuffix(b, []byte("\n")) {
+					continue
+				}
+				typ, b = hclsyntax.TokenNewline, []byte("\n")
+			}
+			if typ == hclsyntax.TokenNewline {
+				if newline {
+					continue
+				}
+				newline = true
+			} else {
+				newline = false
+			}
+			fmt.Fprintf(h, "%d:%d:", typ, len(b))
+			h.Write(b)
+		}
+	}
+	for _, name := range slices.Sorted(maps.Keys(cfg.Variables)) {
+		v, err := ctyjson.Marshal(cfg.Variables[name].Value, cfg.Variables[name].Value.Type())
+		if err != nil {
+			v = []byte(cfg.Variables[name].Value.GoString())
+		}
+		fmt.Fprintf(h, "var %s\x00%s\x00", name, v)
 	}
 	return hex.EncodeToString(h.Sum(nil))[:32]
 }
@@ -79,7 +124,10 @@ func Plan(ctx context.Context, opts PlanOptions) (*PlanResult, error) {
 		return nil, fmt.Errorf("snapshot: %w", err)
 	}
 	h := planfile.Header{KzmapVersion: opts.KzmapVersion, MappingHash: MappingHash(cfg), SnapshotDigest: digest,
-		MarkerTag: cfg.Target.MarkerTag, ZendeskPlan: cfg.Target.Plan, RateLimit: cfg.Target.RateLimit}
+		MarkerTag: cfg.Target.MarkerTag, ZendeskPlan: cfg.Target.Plan, RateLimit: cfg.Target.RateLimit, ZendeskAccount: opts.ZendeskAccount}
+	if h.KustomerOrg, err = opts.Snapshot.Org(); err != nil {
+		return nil, fmt.Errorf("snapshot: %w", err)
+	}
 	if opts.Checkpoint != nil {
 		h.Lineage = opts.Checkpoint.Lineage()
 		if h.Serial, err = opts.Checkpoint.Serial(); err != nil {

@@ -29,6 +29,8 @@ type Snapshot interface {
 	Get(typ, id string) (raw []byte, ok bool, err error)
 	// Digest changes whenever any resource changes.
 	Digest() (string, error)
+	// Org is the Kustomer org the data came from ("" when unknown).
+	Org() (string, error)
 }
 
 // Checkpoint is what the planner reads of the checkpoint store.
@@ -46,6 +48,7 @@ type DirSnapshot struct {
 	ids      map[string][]string
 	children map[string][]string // "parentType/parentID/childType" → ids in order
 	digest   string
+	org      string
 }
 
 var childOf = map[string]struct{ parentType, rel string }{
@@ -133,8 +136,20 @@ func OpenDir(dir string) (*DirSnapshot, error) {
 		s.children[k.key] = append(s.children[k.key], k.id)
 	}
 	s.digest = "dir:" + hex.EncodeToString(h.Sum(nil))[:32]
+	if b, err := os.ReadFile(filepath.Join(dir, "manifest.json")); err == nil {
+		var m struct {
+			Org string `json:"org"`
+		}
+		if err := json.Unmarshal(b, &m); err != nil {
+			return nil, fmt.Errorf("%s: %w", filepath.Join(dir, "manifest.json"), err)
+		}
+		s.org = m.Org
+	}
 	return s, nil
 }
+
+// Org implements Snapshot: the manifest's org.
+func (s *DirSnapshot) Org() (string, error) { return s.org, nil }
 
 // exportFile names the file of a type in an export directory.
 func exportFile(typ string) string {

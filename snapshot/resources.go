@@ -180,14 +180,7 @@ func (s *Store) Update(fn func(tx *Tx) error) error {
 // may share one transaction, and so one sync to disk. fn may run more
 // than once (alone, after another call in its batch failed), so it must
 // write the same whatever ran before it.
-func (s *Store) Batch(fn func(tx *Tx) error) (err error) {
-	if s.db == nil {
-		return errors.New("snapshot is closed")
-	}
-	if s.readOnly {
-		return ErrReadOnly
-	}
-	defer protect(&err, s.path)()
+func (s *Store) Batch(fn func(tx *Tx) error) error {
 	return s.db.Batch(func(btx *bolt.Tx) error {
 		t := &Tx{tx: btx, s: s}
 		if err := fn(t); err != nil {

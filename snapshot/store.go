@@ -8,12 +8,9 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
-	"runtime/debug"
-	"strconv"
 	"time"
 
 	bolt "go.etcd.io/bbolt"
-	bolterrors "go.etcd.io/bbolt/errors"
 
 	"github.com/kzmap/kzmap/boltfile"
 	"github.com/kzmap/kzmap/record"
@@ -42,9 +39,9 @@ var (
 	ErrLocked = boltfile.ErrLocked
 	// ErrCorrupt marks a snapshot file that cannot be read as one: damaged,
 	// truncated, or not a snapshot at all. The file is never reset.
-	ErrCorrupt = errors.New("snapshot is damaged")
+	ErrCorrupt = boltfile.ErrDamaged
 	// ErrReadOnly is returned by writes to a snapshot opened read-only.
-	ErrReadOnly = errors.New("snapshot is open read-only")
+	ErrReadOnly = boltfile.ErrReadOnly
 	// ErrNoSnapshot is returned by OpenReadOnly when there is no file yet.
 	ErrNoSnapshot = errors.New("no snapshot")
 )
@@ -63,11 +60,20 @@ type Options struct {
 
 // Store is an open snapshot.db.
 type Store struct {
-	db       *bolt.DB
+	db       *boltfile.DB
 	path     string
 	files    string // the attachments directory beside the database
 	readOnly bool
 	lineage  string
+}
+
+// spec is what boltfile.Open needs to know of a snapshot.
+var spec = boltfile.Spec{
+	Name: "snapshot", Meta: bMeta, VersionKey: kVersion, Steps: migrations,
+	Buckets: [][]byte{bMeta, bCounts, bResources, bChildren, bKlassNames, bCursors, bRuns, bFiles},
+	Damaged: "keep a copy of the file, then move it aside to extract again",
+	Missing: func(path string) error { return fmt.Errorf("%w at %s: run kzmap extract first", ErrNoSnapshot, path) },
+	Upgrade: "run kzmap extract once",
 }
 
 // DefaultPath is where a mapping directory keeps its snapshot.
@@ -82,144 +88,43 @@ func OpenReadOnly(path string) (*Store, error) {
 
 // Open opens the snapshot at path, creating it (and its directory, 0700)
 // when it does not exist and opts.ReadOnly is false. A damaged file is an
-// error wrapping ErrCorrupt and is left untouched.
-func Open(path string, opts Options) (s *Store, err error) {
-	if opts.Timeout <= 0 {
-		opts.Timeout = 200 * time.Millisecond
-	}
-	defer protect(&err, path)()
-	st, statErr := os.Stat(path)
-	switch {
-	case statErr == nil && st.IsDir():
-		return nil, fmt.Errorf("open snapshot: %s is a directory", path)
-	case statErr == nil && st.Size() == 0:
-		return nil, fmt.Errorf("open snapshot %s: %w: the file is empty (0 bytes), so it was truncated or never written; move it aside to extract again", path, ErrCorrupt)
-	case errors.Is(statErr, os.ErrNotExist) && opts.ReadOnly:
-		return nil, fmt.Errorf("%w at %s: run kzmap extract first", ErrNoSnapshot, path)
-	case errors.Is(statErr, os.ErrNotExist):
-		if err := create(path); err != nil {
-			return nil, fmt.Errorf("create snapshot %s: %w", path, err)
-		}
-	case statErr != nil:
-		return nil, fmt.Errorf("open snapshot: %w", statErr)
-	}
-	if err := boltfile.Check(path); err != nil {
-		return nil, fmt.Errorf("open snapshot: %w: %w; keep a copy of the file, then move it aside to extract again", ErrCorrupt, err)
-	}
-	db, err := bolt.Open(path, 0o600, &bolt.Options{Timeout: opts.Timeout, ReadOnly: opts.ReadOnly})
+// error wrapping ErrCorrupt and is left untouched (boltfile.Open).
+func Open(path string, opts Options) (*Store, error) {
+	db, err := boltfile.Open(path, spec, boltfile.Options{ReadOnly: opts.ReadOnly, Timeout: opts.Timeout})
 	if err != nil {
-		if errors.Is(err, bolterrors.ErrTimeout) {
-			return nil, boltfile.Locked(path)
-		}
-		return nil, fmt.Errorf("open snapshot %s: %w: %w; keep a copy of the file, then move it aside to extract again", path, ErrCorrupt, err)
+		return nil, err
 	}
 	// Concurrent writers (the extractor's workers) share a commit when
 	// they write within a few milliseconds of each other.
-	db.MaxBatchDelay = 2 * time.Millisecond
-	s = &Store{db: db, path: path, files: filepath.Join(filepath.Dir(path), "attachments"), readOnly: opts.ReadOnly}
-	fail := func(err error) (*Store, error) {
-		s.Close()
-		return nil, err
-	}
+	db.Bolt().MaxBatchDelay = 2 * time.Millisecond
+	s := &Store{db: db, path: path, files: filepath.Join(filepath.Dir(path), "attachments"), readOnly: opts.ReadOnly}
 	if !opts.ReadOnly {
-		if err := boltfile.WriteLockInfo(path); err != nil {
-			return fail(fmt.Errorf("open snapshot: %w", err))
-		}
 		// Temporary attachment files of a run that was killed.
 		os.RemoveAll(filepath.Join(s.files, "tmp"))
 	}
 	err = db.View(func(tx *bolt.Tx) error {
-		meta := tx.Bucket(bMeta)
-		if meta == nil {
-			return fmt.Errorf("%s: %w: it has no meta bucket, so it is not a kzmap snapshot", path, ErrCorrupt)
-		}
-		v, err := version(meta)
-		if err != nil {
-			return fmt.Errorf("%s: %w", path, err)
-		}
-		switch {
-		case v > SchemaVersion:
-			return fmt.Errorf("%s has schema version %d, newer than this kzmap understands (%d); use a newer kzmap", path, v, SchemaVersion)
-		case v < SchemaVersion && opts.ReadOnly:
-			return fmt.Errorf("%s has schema version %d; run kzmap extract once with this kzmap to upgrade it to %d", path, v, SchemaVersion)
+		s.lineage = string(tx.Bucket(bMeta).Get(kLineage))
+		res := tx.Bucket(bResources)
+		for _, typ := range record.Types {
+			if res.Bucket([]byte(typ)) == nil {
+				return fmt.Errorf("%s: %w: bucket resources/%s is missing; %s", path, ErrCorrupt, typ, spec.Damaged)
+			}
 		}
 		return nil
 	})
 	if err != nil {
-		return fail(err)
-	}
-	if !opts.ReadOnly {
-		if err := db.Update(func(tx *bolt.Tx) error { return migrate(tx, migrations) }); err != nil {
-			return fail(fmt.Errorf("snapshot %s: %w", path, err))
-		}
-	}
-	err = db.View(func(tx *bolt.Tx) error {
-		s.lineage = string(tx.Bucket(bMeta).Get(kLineage))
-		return checkBuckets(tx)
-	})
-	if err != nil {
-		return fail(fmt.Errorf("snapshot %s: %w", path, err))
+		db.Close()
+		return nil, err
 	}
 	return s, nil
 }
 
-// create makes a new, fully initialised snapshot at path. It is built
-// under a temporary name and linked into place, so a snapshot.db that
-// exists is always a complete one: an empty or bucket-less file can only
-// be damage, never a creation that was cut short.
-func create(path string) error {
-	dir := filepath.Dir(path)
-	if err := os.MkdirAll(dir, 0o700); err != nil {
-		return err
-	}
-	tmp := filepath.Join(dir, "."+filepath.Base(path)+".new-"+strconv.Itoa(os.Getpid()))
-	os.Remove(tmp)
-	defer os.Remove(tmp)
-	db, err := bolt.Open(tmp, 0o600, &bolt.Options{Timeout: time.Second})
-	if err != nil {
-		return err
-	}
-	err = db.Update(func(tx *bolt.Tx) error { return migrate(tx, migrations) })
-	if cerr := db.Close(); err == nil {
-		err = cerr
-	}
-	if err != nil {
-		return err
-	}
-	if err := os.Link(tmp, path); err != nil && !errors.Is(err, os.ErrExist) {
-		return err
-	}
-	return nil
-}
-
-// checkBuckets verifies the top-level layout, so a damaged tree is an
-// error at open rather than a nil bucket later.
-func checkBuckets(tx *bolt.Tx) error {
-	for _, name := range [][]byte{bMeta, bCounts, bResources, bChildren, bKlassNames, bCursors, bRuns, bFiles} {
-		if tx.Bucket(name) == nil {
-			return fmt.Errorf("%w: bucket %q is missing", ErrCorrupt, name)
-		}
-	}
-	res := tx.Bucket(bResources)
-	for _, typ := range record.Types {
-		if res.Bucket([]byte(typ)) == nil {
-			return fmt.Errorf("%w: bucket resources/%s is missing", ErrCorrupt, typ)
-		}
-	}
-	return nil
-}
-
 // Close releases the snapshot and its lock.
 func (s *Store) Close() error {
-	if s == nil || s.db == nil {
+	if s == nil {
 		return nil
 	}
-	if !s.readOnly {
-		boltfile.RemoveLockInfo(s.path)
-	}
-	err := s.db.Close()
-	s.db = nil
-	return err
+	return s.db.Close()
 }
 
 // Path is the database file.
@@ -266,58 +171,15 @@ func (s *Store) Org() (org string, err error) {
 	return org, err
 }
 
-// view runs fn in a read transaction, turning a fault or panic inside
-// bbolt (a damaged page) into an error wrapping ErrCorrupt.
-func (s *Store) view(fn func(tx *bolt.Tx) error) (err error) {
-	if s.db == nil {
-		return errors.New("snapshot is closed")
-	}
-	defer protect(&err, s.path)()
-	return s.db.View(fn)
-}
+// view runs fn in a read transaction; a fault inside bbolt (a damaged
+// page) is an error wrapping ErrCorrupt.
+func (s *Store) view(fn func(tx *bolt.Tx) error) error { return s.db.View(fn) }
 
-func (s *Store) update(fn func(tx *bolt.Tx) error) (err error) {
-	if s.db == nil {
-		return errors.New("snapshot is closed")
-	}
-	if s.readOnly {
-		return ErrReadOnly
-	}
-	defer protect(&err, s.path)()
-	return s.db.Update(fn)
-}
+func (s *Store) update(fn func(tx *bolt.Tx) error) error { return s.db.Update(fn) }
 
-// protect turns a panic or memory fault raised while reading a damaged
-// file into an error wrapping ErrCorrupt, so the caller gets a message
-// instead of a crash: bbolt trusts its pages, and a corrupt page id can
-// point anywhere in the mapping. Use it as defer protect(&err, path)().
-// A panic raised by a caller's callback is not damage and is re-raised.
-func protect(err *error, path string) func() {
-	old := debug.SetPanicOnFault(true)
-	return func() {
-		debug.SetPanicOnFault(old)
-		r := recover()
-		if r == nil {
-			return
-		}
-		if up, ok := r.(callerPanic); ok {
-			panic(up.v)
-		}
-		*err = fmt.Errorf("%s: %w: %v; keep a copy of the file, then move it aside to extract again", path, ErrCorrupt, r)
-	}
-}
-
-// callerPanic carries a panic of a caller's callback through protect.
-type callerPanic struct{ v any }
-
-// call runs a caller's callback, marking its panics as not ours.
+// call runs a caller's callback inside a transaction (boltfile.Call).
 func call(fn func(id string, raw []byte) error, id string, raw []byte) error {
-	defer func() {
-		if r := recover(); r != nil {
-			panic(callerPanic{r})
-		}
-	}()
-	return fn(id, raw)
+	return boltfile.Call(func() error { return fn(id, raw) })
 }
 
 func readUint(b []byte) uint64 {

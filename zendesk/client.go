@@ -125,6 +125,9 @@ func (c *Client) GoString() string { return c.String() }
 // Limiter returns the limiter the client waits on.
 func (c *Client) Limiter() *throttle.Limiter { return c.lim }
 
+// Account names the account the client writes to (Config.Account).
+func (c *Client) Account() string { return c.cfg.Account() }
+
 // request is one API call.
 type request struct {
 	method string

@@ -113,6 +113,18 @@ type Config struct {
 	UserAgent string
 }
 
+// Account names the Zendesk account the configuration points at: the
+// host of its base URL, lowercased ("acme.zendesk.com"). Plans and
+// checkpoints are bound to it, so one made against a sandbox is never
+// applied to production by mistake.
+func (c Config) Account() string {
+	u, err := parseBaseURL(c.BaseURL)
+	if err != nil {
+		return ""
+	}
+	return strings.ToLower(u.Host)
+}
+
 // String describes the configuration without its token.
 func (c Config) String() string {
 	return fmt.Sprintf("zendesk.Config{BaseURL: %q, Email: %q, Token: %s}", c.BaseURL, c.Email, redacted)

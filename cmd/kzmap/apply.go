@@ -101,8 +101,18 @@ func runApply(c *cli.Context) error {
 	defer stop()
 	out := c.App.Writer
 
-	if _, err := client.Me(ctx); err != nil {
-		return fmt.Errorf("preflight: Zendesk credentials: %w", err)
+	me, err := apply.Importer(ctx, client)
+	if err != nil {
+		return err
+	}
+	// Bound before anything is written: a checkpoint's ids mean nothing
+	// in another account.
+	org, err := snap.Org()
+	if err != nil {
+		return err
+	}
+	if err := store.Bind(checkpoint.Binding{ZendeskAccount: client.Account(), KustomerOrg: org}); err != nil {
+		return err
 	}
 	n, err := apply.Recover(ctx, store, client, c.Duration("settle"), machineClock(c))
 	if err != nil {
@@ -115,7 +125,7 @@ func runApply(c *cli.Context) error {
 	planPath := c.Args().First()
 	if planPath == "" {
 		planPath = filepath.Join(stateDir, "apply.kzplan")
-		res, err := engine.Plan(ctx, engine.PlanOptions{Config: cfg, Snapshot: snap, Checkpoint: store, Out: planPath, KzmapVersion: Version})
+		res, err := engine.Plan(ctx, engine.PlanOptions{Config: cfg, Snapshot: snap, Checkpoint: store, Out: planPath, KzmapVersion: Version, ZendeskAccount: client.Account()})
 		if err != nil {
 			return err
 		}
@@ -142,14 +152,13 @@ func runApply(c *cli.Context) error {
 	if err != nil {
 		return err
 	}
-	me, err := apply.Preflight(ctx, client, summary)
-	if err != nil {
+	if err := apply.Preflight(ctx, client, summary); err != nil {
 		return err
 	}
 	files := attachmentFiles(snap, c.String("from-export"))
 	prog := newProgressView(c.App.ErrWriter)
 	res, err := apply.Apply(ctx, apply.Options{Config: cfg, Snapshot: snap, Files: files, Store: store, Client: client,
-		Plan: planPath, Summary: &summary, RetryDeadLetters: c.Bool("retry-dead-letters"), Workers: c.Int("workers"), OnProgress: prog.update, Settle: c.Duration("settle"), Clock: machineClock(c), Importer: me.ID})
+		Plan: planPath, Summary: &summary, RetryDeadLetters: c.Bool("retry-dead-letters"), Workers: c.Int("workers"), OnProgress: prog.update, Settle: c.Duration("settle"), Clock: machineClock(c), Importer: me.ID, Account: client.Account(), KzmapVersion: Version})
 	prog.finish()
 	if res != nil {
 		writeApplyResult(out, res)

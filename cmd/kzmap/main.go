@@ -77,8 +77,10 @@ func newApp() *cli.App {
 		Version: Version,
 		Flags: []cli.Flag{
 			&cli.StringFlag{Name: "chdir", Usage: "use `DIR` as the mapping directory"},
+			&cli.StringFlag{Name: "state", Value: defaultStateDir, Usage: "keep the snapshot and the checkpoint in `DIR` (relative to the mapping directory): another workspace for the same mapping"},
 		},
 		Before: func(c *cli.Context) error {
+			stateDir = c.String("state")
 			if dir := c.String("chdir"); dir != "" {
 				if err := os.Chdir(dir); err != nil {
 					return fmt.Errorf("-chdir: %w", err)

@@ -18,10 +18,15 @@ import (
 	"github.com/kzmap/kzmap/engine"
 	"github.com/kzmap/kzmap/engine/checkpoint"
 	"github.com/kzmap/kzmap/engine/planfile"
+	"github.com/kzmap/kzmap/zendesk"
 )
 
-// stateDir is where the stores live, under the mapping directory.
-const stateDir = ".kzmap"
+// stateDir is where the stores live: .kzmap under the mapping directory,
+// or the global --state DIR (another workspace on purpose: another
+// checkpoint and snapshot for the same mapping).
+var stateDir = defaultStateDir
+
+const defaultStateDir = ".kzmap"
 
 func checkpointPath() string { return filepath.Join(stateDir, "checkpoint.db") }
 
@@ -85,6 +90,9 @@ func planCommand() *cli.Command {
 				return err
 			}
 			opts := engine.PlanOptions{Config: cfg, Snapshot: snap, Out: c.String("out"), KzmapVersion: Version, Samples: c.Int("sample")}
+			if zc, err := zendesk.FromEnv(); err == nil {
+				opts.ZendeskAccount = zc.Account() // a plan made offline binds to none
+			}
 			if kinds := c.StringSlice("only"); len(kinds) > 0 {
 				opts.Only = map[string]bool{}
 				for _, k := range kinds {

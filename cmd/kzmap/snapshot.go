@@ -36,7 +36,7 @@ func openSnapshot(exportDir string) (engine.Snapshot, func(), error) {
 		}
 		return s, func() {}, nil
 	}
-	path := snapshot.DefaultPath(".")
+	path := snapshotPath()
 	if _, err := os.Stat(path); errors.Is(err, os.ErrNotExist) {
 		return nil, nil, fmt.Errorf("no snapshot: run kzmap extract first, or plan from an export directory with --from-export DIR")
 	}

@@ -71,6 +71,10 @@ type Options struct {
 	// Clock is the machine's clock for the times the checkpoint records
 	// (runs, batches sent); default time.Now.
 	Clock func() time.Time
+	// Account is the Zendesk account written to (zendesk.Config's
+	// Account) and KzmapVersion this kzmap's: the plan and the checkpoint
+	// must have been made for them.
+	Account, KzmapVersion string
 	// Importer is the Zendesk id of the importing admin (Preflight), who
 	// writes the comments the plan leaves without an author; 0 asks
 	// Zendesk who the credentials belong to.
@@ -97,10 +101,23 @@ func (r *Result) add(kind, what string, n int) {
 // batchSize is Zendesk's limit for bulk endpoints.
 const batchSize = 100
 
-// CheckPlan refuses a plan made against another mapping, snapshot or
-// checkpoint state, saying which.
-func CheckPlan(h planfile.Header, cfg *dsl.Config, snap engine.Snapshot, store *checkpoint.Store) error {
+// CheckPlan refuses a plan made against another mapping, snapshot,
+// checkpoint state, Zendesk account or kzmap version, saying which.
+// account is the Zendesk account applied to ("" skips that check), version
+// this kzmap's.
+func CheckPlan(h planfile.Header, cfg *dsl.Config, snap engine.Snapshot, store *checkpoint.Store, account, version string) error {
 	var why []string
+	if h.KzmapVersion != version {
+		why = append(why, fmt.Sprintf("it was made by kzmap %s, and this is %s", h.KzmapVersion, version))
+	}
+	if h.ZendeskAccount != "" && account != "" && h.ZendeskAccount != account {
+		why = append(why, fmt.Sprintf("it was made for Zendesk account %s, and the settings now point at %s", h.ZendeskAccount, account))
+	}
+	if org, err := snap.Org(); err != nil {
+		return err
+	} else if h.KustomerOrg != "" && org != h.KustomerOrg {
+		why = append(why, fmt.Sprintf("it was made from Kustomer org %s, and the snapshot is of %s", h.KustomerOrg, org))
+	}
 	if h.Lineage != "" && h.Lineage != store.Lineage() {
 		why = append(why, "it was made against another checkpoint store")
 	}
@@ -144,7 +161,14 @@ func Apply(ctx context.Context, opts Options) (*Result, error) {
 		return nil, err
 	}
 	defer r.Close()
-	if err := CheckPlan(r.Header, opts.Config, opts.Snapshot, opts.Store); err != nil {
+	if err := CheckPlan(r.Header, opts.Config, opts.Snapshot, opts.Store, opts.Account, opts.KzmapVersion); err != nil {
+		return nil, err
+	}
+	org, err := opts.Snapshot.Org()
+	if err != nil {
+		return nil, err
+	}
+	if err := opts.Store.Bind(checkpoint.Binding{ZendeskAccount: opts.Account, KustomerOrg: org}); err != nil {
 		return nil, err
 	}
 	dead := map[string]bool{}

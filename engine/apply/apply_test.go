@@ -2,6 +2,7 @@ package apply
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"net/http/httptest"
 	"path/filepath"
@@ -13,6 +14,7 @@ import (
 	"github.com/kzmap/kzmap/dsl"
 	"github.com/kzmap/kzmap/engine"
 	"github.com/kzmap/kzmap/engine/checkpoint"
+	"github.com/kzmap/kzmap/engine/planfile"
 	"github.com/kzmap/kzmap/examples/mappings"
 	"github.com/kzmap/kzmap/record"
 	"github.com/kzmap/kzmap/simkit"
@@ -418,5 +420,38 @@ func TestDepartedAuthorsAreTheImporter(t *testing.T) {
 	}
 	if departed == 0 {
 		t.Fatal("no comment by a departed author in the dataset")
+	}
+}
+
+// TestCheckPlanSaysWhich: a plan made by another kzmap, for another
+// Zendesk account or from another Kustomer org is refused, naming it.
+func TestCheckPlanSaysWhich(t *testing.T) {
+	r := newRig(t, "small", 24, "")
+	ctx := context.Background()
+	out := filepath.Join(r.dir, "p.kzplan")
+	pr, err := engine.Plan(ctx, engine.PlanOptions{Config: r.cfg, Snapshot: r.snap, Checkpoint: r.store, Out: out, KzmapVersion: "1.2.0", ZendeskAccount: "acme-sandbox.zendesk.com"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := CheckPlan(pr.Header, r.cfg, r.snap, r.store, "acme-sandbox.zendesk.com", "1.2.0"); err != nil {
+		t.Fatalf("the same inputs: %v", err)
+	}
+	for _, tc := range []struct {
+		account, version string
+		header           func(*planfile.Header)
+		want             string
+	}{
+		{"acme.zendesk.com", "1.2.0", nil, "it was made for Zendesk account acme-sandbox.zendesk.com, and the settings now point at acme.zendesk.com"},
+		{"acme-sandbox.zendesk.com", "1.3.0", nil, "it was made by kzmap 1.2.0, and this is 1.3.0"},
+		{"acme-sandbox.zendesk.com", "1.2.0", func(h *planfile.Header) { h.KustomerOrg = "globex" }, "it was made from Kustomer org globex, and the snapshot is of acme"},
+	} {
+		h := pr.Header
+		if tc.header != nil {
+			tc.header(&h)
+		}
+		err := CheckPlan(h, r.cfg, r.snap, r.store, tc.account, tc.version)
+		if !errors.Is(err, ErrStalePlan) || !strings.Contains(err.Error(), tc.want) {
+			t.Errorf("err = %v, want %q", err, tc.want)
+		}
 	}
 }

@@ -9,12 +9,10 @@ import (
 	"github.com/kzmap/kzmap/zendesk"
 )
 
-// Preflight checks, before the first write, what would make the apply fail
-// half way: credentials of an admin (the Ticket Import API needs one), and
-// room for the custom objects the plan creates on the account's plan tier.
-// It returns the importing admin, who writes the comments the plan leaves
-// without an author (Options.Importer).
-func Preflight(ctx context.Context, c *zendesk.Client, s planfile.Summary) (*zendesk.User, error) {
+// Importer checks the credentials before anything is read or written: the
+// Ticket Import API needs an admin. It returns the importing admin, who
+// writes the comments the plan leaves without an author (Options.Importer).
+func Importer(ctx context.Context, c *zendesk.Client) (*zendesk.User, error) {
 	me, err := c.Me(ctx)
 	if err != nil {
 		return nil, fmt.Errorf("preflight: Zendesk credentials: %w", err)
@@ -22,18 +20,25 @@ func Preflight(ctx context.Context, c *zendesk.Client, s planfile.Summary) (*zen
 	if me.Role != "admin" {
 		return nil, fmt.Errorf("preflight: %s is a Zendesk %s; the Ticket Import API needs an admin", me.Email, me.Role)
 	}
+	return me, nil
+}
+
+// Preflight checks, before the first write, what would make the apply fail
+// half way: room for the custom objects the plan creates on the account's
+// plan tier.
+func Preflight(ctx context.Context, c *zendesk.Client, s planfile.Summary) error {
 	if n := s.Counts["custom_object"]["create"]; n > 0 {
 		lim, err := c.ObjectLimit(ctx)
 		var api *zendesk.APIError
 		switch {
 		case errors.As(err, &api) && api.Status == 404:
 			// No custom objects on this account's plan at all.
-			return nil, fmt.Errorf("preflight: the plan creates %d custom objects, and this Zendesk account has no custom objects (limit endpoint: %v)", n, err)
+			return fmt.Errorf("preflight: the plan creates %d custom objects, and this Zendesk account has no custom objects (limit endpoint: %v)", n, err)
 		case err != nil:
-			return nil, fmt.Errorf("preflight: custom object limit: %w", err)
+			return fmt.Errorf("preflight: custom object limit: %w", err)
 		case lim.Count+n > lim.Limit:
-			return nil, fmt.Errorf("preflight: the plan creates %d custom objects; the account has %d of %d already. Filter Klasses with `when` in the custom_object mapping, or raise the plan tier", n, lim.Count, lim.Limit)
+			return fmt.Errorf("preflight: the plan creates %d custom objects; the account has %d of %d already. Filter Klasses with `when` in the custom_object mapping, or raise the plan tier", n, lim.Count, lim.Limit)
 		}
 	}
-	return me, nil
+	return nil
 }

@@ -8,12 +8,9 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
-	"os"
-	"path/filepath"
 	"time"
 
 	bolt "go.etcd.io/bbolt"
-	bolterrors "go.etcd.io/bbolt/errors"
 
 	"github.com/kzmap/kzmap/boltfile"
 )
@@ -33,6 +30,8 @@ var (
 	kVersion = []byte("schema_version")
 	kLineage = []byte("lineage")
 	kSerial  = []byte("serial")
+	kZendesk = []byte("zendesk_account")
+	kOrg     = []byte("kustomer_org")
 )
 
 // ErrLocked is wrapped by the *LockedError returned when another process
@@ -65,62 +64,47 @@ type Options struct {
 
 // Store is an open checkpoint.db.
 type Store struct {
-	db       *bolt.DB
+	db       *boltfile.DB
 	path     string
 	readOnly bool
 	lineage  string
 }
 
-// Open opens or creates the store at path, migrating an older layout.
+// ErrCorrupt marks a checkpoint file that cannot be read as one: damaged,
+// truncated, or not a checkpoint at all. The file is never reset: it is
+// the one store that cannot be rebuilt.
+var ErrCorrupt = boltfile.ErrDamaged
+
+// ErrNoCheckpoint is returned by a read-only Open when nothing was
+// applied yet.
+var ErrNoCheckpoint = errors.New("nothing was applied yet")
+
+var spec = boltfile.Spec{
+	Name: "checkpoint", Meta: bMeta, VersionKey: kVersion, Steps: migrations,
+	Buckets: [][]byte{bMeta, bRecords, bAliases, bInflight, bBatches, bDead, bRuns},
+	Damaged: "keep a copy of the file and restore it from a backup; moving it aside starts over, and kzmap then " +
+		"adopts what Zendesk already holds by its source ids",
+	Missing: func(path string) error {
+		return fmt.Errorf("%w: there is no %s (run kzmap apply first)", ErrNoCheckpoint, path)
+	},
+	Upgrade: "run kzmap apply once",
+}
+
+// Open opens or creates the store at path, migrating an older layout. A
+// damaged file is an error wrapping ErrCorrupt and is left untouched; a
+// new store is created whole or not at all (boltfile.Open).
 func Open(path string, opts Options) (*Store, error) {
-	if opts.Timeout == 0 {
-		opts.Timeout = 200 * time.Millisecond
-	}
-	if opts.ReadOnly {
-		if _, err := os.Stat(path); err != nil {
-			return nil, fmt.Errorf("open checkpoint: %w", err)
-		}
-	} else if err := os.MkdirAll(filepath.Dir(path), 0o700); err != nil {
-		return nil, fmt.Errorf("open checkpoint: %w", err)
-	}
-	if err := boltfile.Check(path); err != nil {
-		return nil, fmt.Errorf("open checkpoint: %w; keep a copy of the file and restore it from a backup, or move it aside to start over (what was applied is then unknown to kzmap)", err)
-	}
-	db, err := bolt.Open(path, 0o600, &bolt.Options{Timeout: opts.Timeout, ReadOnly: opts.ReadOnly})
+	db, err := boltfile.Open(path, spec, boltfile.Options{ReadOnly: opts.ReadOnly, Timeout: opts.Timeout})
 	if err != nil {
-		if errors.Is(err, bolterrors.ErrTimeout) {
-			return nil, boltfile.Locked(path)
-		}
-		return nil, fmt.Errorf("open checkpoint %s: %w (the file may be damaged; keep a copy before anything else)", path, err)
+		return nil, err
 	}
 	s := &Store{db: db, path: path, readOnly: opts.ReadOnly}
-	if !opts.ReadOnly {
-		if err := boltfile.WriteLockInfo(path); err != nil {
-			db.Close()
-			return nil, err
-		}
-		if err := db.Update(func(tx *bolt.Tx) error { return migrate(tx, migrations) }); err != nil {
-			s.Close()
-			return nil, fmt.Errorf("checkpoint %s: %w", path, err)
-		}
-	}
 	err = db.View(func(tx *bolt.Tx) error {
-		meta := tx.Bucket(bMeta)
-		if meta == nil {
-			return fmt.Errorf("checkpoint %s has no meta bucket: it is not a kzmap checkpoint, or it is damaged", path)
-		}
-		v, err := version(meta)
-		if err != nil {
-			return err
-		}
-		if v != SchemaVersion {
-			return fmt.Errorf("checkpoint %s has schema version %d; this kzmap reads %d (open it read-write with this version to migrate, or use a newer kzmap)", path, v, SchemaVersion)
-		}
-		s.lineage = string(meta.Get(kLineage))
+		s.lineage = string(tx.Bucket(bMeta).Get(kLineage))
 		return nil
 	})
 	if err != nil {
-		s.Close()
+		db.Close()
 		return nil, err
 	}
 	return s, nil
@@ -128,15 +112,64 @@ func Open(path string, opts Options) (*Store, error) {
 
 // Close releases the store and its lock.
 func (s *Store) Close() error {
-	if s == nil || s.db == nil {
+	if s == nil {
 		return nil
 	}
-	if !s.readOnly {
-		boltfile.RemoveLockInfo(s.path)
-	}
-	err := s.db.Close()
-	s.db = nil
-	return err
+	return s.db.Close()
+}
+
+// Binding is what a checkpoint was written against: the Zendesk account
+// (zendesk.Config's Account) and the Kustomer org.
+type Binding struct {
+	ZendeskAccount string `json:"zendesk_account"`
+	KustomerOrg    string `json:"kustomer_org"`
+}
+
+// ErrOtherAccount is wrapped by the error Bind returns for another account.
+var ErrOtherAccount = errors.New("the checkpoint belongs to another account")
+
+// Binding returns what the store is bound to (empty before the first
+// apply).
+func (s *Store) Binding() (Binding, error) {
+	var b Binding
+	err := s.db.View(func(tx *bolt.Tx) error {
+		meta := tx.Bucket(bMeta)
+		b = Binding{ZendeskAccount: string(meta.Get(kZendesk)), KustomerOrg: string(meta.Get(kOrg))}
+		return nil
+	})
+	return b, err
+}
+
+// Bind ties the store to an account and org the first time each is known,
+// and refuses another: the Zendesk ids in a checkpoint mean nothing in
+// another account, and writing there as if they did would duplicate or
+// overwrite. The error says which differs and how to start a new
+// workspace on purpose.
+func (s *Store) Bind(want Binding) error {
+	return s.db.Update(func(tx *bolt.Tx) error {
+		meta := tx.Bucket(bMeta)
+		for _, f := range []struct {
+			key        []byte
+			what, want string
+			env        string
+		}{
+			{kZendesk, "Zendesk account", want.ZendeskAccount, "ZENDESK_SUBDOMAIN or ZENDESK_BASE_URL"},
+			{kOrg, "Kustomer org", want.KustomerOrg, "the snapshot"},
+		} {
+			have := string(meta.Get(f.key))
+			switch {
+			case f.want == "" || have == f.want:
+			case have == "":
+				if err := meta.Put(f.key, []byte(f.want)); err != nil {
+					return err
+				}
+			default:
+				return fmt.Errorf("%w: %s was written against %s %q, and %s now says %q. To migrate into %q, start a new workspace on purpose: another mapping directory (kzmap -chdir DIR) or another state directory (kzmap --state DIR); to go on with %q, point %s back at it",
+					ErrOtherAccount, s.path, f.what, have, f.env, f.want, f.want, have, f.env)
+			}
+		}
+		return nil
+	})
 }
 
 // Path is the file of the store.
@@ -209,7 +242,7 @@ func (s *Store) ForEach(kind string, fn func(key string, e Entry) error) error {
 			if err := decode(v, &e, kind, string(k)); err != nil {
 				return err
 			}
-			return fn(string(k), e)
+			return boltfile.Call(func() error { return fn(string(k), e) })
 		})
 	})
 }

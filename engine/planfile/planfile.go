@@ -38,6 +38,11 @@ type Header struct {
 	MarkerTag      string `json:"marker_tag"`
 	ZendeskPlan    string `json:"zendesk_plan"`
 	RateLimit      int    `json:"rate_limit"`
+	// ZendeskAccount (the host the Zendesk settings pointed at, "" for a
+	// plan made offline) and KustomerOrg bind the plan to the accounts it
+	// was made for; apply refuses it against others.
+	ZendeskAccount string `json:"zendesk_account,omitempty"`
+	KustomerOrg    string `json:"kustomer_org,omitempty"`
 }
 
 // Op is one planned write.
