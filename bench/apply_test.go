@@ -21,6 +21,7 @@ import (
 	"github.com/kzmap/kzmap/engine"
 	"github.com/kzmap/kzmap/engine/apply"
 	"github.com/kzmap/kzmap/engine/checkpoint"
+	"github.com/kzmap/kzmap/engine/kind"
 	"github.com/kzmap/kzmap/examples/mappings"
 	"github.com/kzmap/kzmap/throttle"
 	"github.com/kzmap/kzmap/zendesk"
@@ -266,7 +267,7 @@ func benchKzmapApply(b *testing.B, bc budgetCase) {
 
 	// Progress: when each kind's batches finished, to see the phases.
 	var mu sync.Mutex
-	firstDone, lastDone := map[string]time.Duration{}, map[string]time.Duration{}
+	firstDone, lastDone := map[kind.Kind]time.Duration{}, map[kind.Kind]time.Duration{}
 	s.rec.reset()
 	s.sim.ResetStats()
 	b.StartTimer()
@@ -328,7 +329,7 @@ func benchKzmapApply(b *testing.B, bc budgetCase) {
 		b.Logf("  %-55s %5d requests  %7.3fs .. %7.3fs", ph.route, ph.n, ph.first.Seconds(), ph.last.Seconds())
 	}
 	mu.Lock()
-	kinds := make([]string, 0, len(firstDone))
+	kinds := make([]kind.Kind, 0, len(firstDone))
 	for k := range firstDone {
 		kinds = append(kinds, k)
 	}

@@ -60,7 +60,7 @@ type Mapping struct {
 	Name      string
 	From      string
 	Exprs     map[string]*Expr
-	Options   map[string]any // static options, defaults filled in
+	Options   Options // static options of the block's kind, defaults filled in
 	DeclRange hcl.Range
 	// Module names the module the block came from ("" for the directory
 	// itself); Overridden lists attributes the directory replaced.
@@ -70,6 +70,55 @@ type Mapping struct {
 	// fields are the payload expressions (not when, not for_each) in name
 	// order, so evaluation walks a slice rather than a map.
 	fields []*Expr
+}
+
+// Options are a block's static options (plain HCL, not expressions), one
+// struct per kind; only the block's kind's is set. The names and
+// defaults are in Kinds.
+type Options struct {
+	Ticket       TicketOptions
+	Comment      CommentOptions
+	CustomObject CustomObjectOptions
+	Record       RecordOptions
+}
+
+// TicketOptions are a ticket block's options.
+type TicketOptions struct {
+	SplitAt            int  // split_at: comments per ticket before a conversation is split
+	ArchiveImmediately bool // archive_immediately: closed tickets straight to the archive
+}
+
+// CommentOptions are a comment block's options.
+type CommentOptions struct {
+	LongBody string // long_body: "split" or "attach"
+}
+
+// CustomObjectOptions are a custom_object block's options.
+type CustomObjectOptions struct {
+	MaxFields int // max_fields: fields per object before a Klass is split
+}
+
+// RecordOptions are a custom_object_record block's options.
+type RecordOptions struct {
+	OnOversize string // on_oversize: "report" or "truncate"
+}
+
+// set stores one decoded option by its name in Kinds.
+func (o *Options) set(name string, v any) {
+	switch name {
+	case "split_at":
+		o.Ticket.SplitAt, _ = v.(int)
+	case "archive_immediately":
+		o.Ticket.ArchiveImmediately, _ = v.(bool)
+	case "long_body":
+		o.Comment.LongBody, _ = v.(string)
+	case "max_fields":
+		o.CustomObject.MaxFields, _ = v.(int)
+	case "on_oversize":
+		o.Record.OnOversize, _ = v.(string)
+	default:
+		panic("dsl: option " + name + " has no field in Options") // a new OptionSpec without its field
+	}
 }
 
 // Address is how tests and diagnostics name a mapping: kind.name.

@@ -10,15 +10,10 @@ import (
 
 	"github.com/hashicorp/hcl/v2"
 	"github.com/hashicorp/hcl/v2/hclsyntax"
+	"github.com/kzmap/kzmap/zendesk"
 	"github.com/zclconf/go-cty/cty"
 	ctyjson "github.com/zclconf/go-cty/cty/json"
 )
-
-// Zendesk plan tiers and their requests per minute.
-var PlanRateLimits = map[string]int{
-	"team": 200, "growth": 400, "professional": 400,
-	"enterprise": 700, "enterprise_plus": 2500, "high_volume": 2500,
-}
 
 // finish compiles the merged root module into cfg.
 func (l *loader) finish(cfg *Config, root *rawModule) hcl.Diagnostics {
@@ -136,8 +131,8 @@ func decodeTarget(cfg *Config, root *rawModule) hcl.Diagnostics {
 		diags = append(diags, d...)
 		if !d.HasErrors() {
 			t.Plan = v.AsString()
-			if _, ok := PlanRateLimits[t.Plan]; !ok {
-				plans := keys(PlanRateLimits)
+			if _, ok := zendesk.RateLimits[t.Plan]; !ok {
+				plans := keys(zendesk.RateLimits)
 				diags = append(diags, &hcl.Diagnostic{Severity: hcl.DiagError, Summary: "Unknown Zendesk plan",
 					Detail:  fmt.Sprintf("%q is not a plan tier.%s Plans: %s.", t.Plan, suggest(t.Plan, plans), strings.Join(plans, ", ")),
 					Subject: a.attr.Expr.Range().Ptr()})
@@ -171,7 +166,7 @@ func decodeTarget(cfg *Config, root *rawModule) hcl.Diagnostics {
 		}
 	}
 	if t.RateLimit == 0 {
-		t.RateLimit = PlanRateLimits[t.Plan]
+		t.RateLimit = zendesk.RateLimits[t.Plan]
 	}
 	cfg.Target = t
 	return diags
@@ -180,7 +175,7 @@ func decodeTarget(cfg *Config, root *rawModule) hcl.Diagnostics {
 func compileMapping(rm *rawMapping, env compileEnv) (*Mapping, hcl.Diagnostics) {
 	spec, _ := KindSpecFor(rm.kind)
 	var diags hcl.Diagnostics
-	m := &Mapping{Kind: rm.kind, Name: rm.name, Exprs: map[string]*Expr{}, Options: map[string]any{},
+	m := &Mapping{Kind: rm.kind, Name: rm.name, Exprs: map[string]*Expr{},
 		DeclRange: rm.decl, Module: rm.module, Overridden: rm.overridden}
 	if a, ok := rm.attrs["from"]; ok {
 		v, d := evalSetting(a, cty.String)
@@ -206,12 +201,12 @@ func compileMapping(rm *rawMapping, env compileEnv) (*Mapping, hcl.Diagnostics) 
 	for _, o := range spec.Options {
 		a, ok := rm.attrs[o.Name]
 		if !ok {
-			m.Options[o.Name] = o.Default
+			m.Options.set(o.Name, o.Default)
 			continue
 		}
 		val, d := optionValue(a, o)
 		diags = append(diags, d...)
-		m.Options[o.Name] = val
+		m.Options.set(o.Name, val)
 	}
 	for _, as := range spec.Attrs {
 		a, ok := rm.attrs[as.Name]

@@ -148,8 +148,8 @@ func TestModuleOverrides(t *testing.T) {
 	if diff := cmp.Diff([]string{"custom_fields", "tags", "type"}, m.Overridden); diff != "" {
 		t.Errorf("overridden (-want +got):\n%s", diff)
 	}
-	if m.Module != "base" || m.Options["split_at"] != 2000 {
-		t.Errorf("module %q, split_at %v", m.Module, m.Options["split_at"])
+	if m.Module != "base" || m.Options.Ticket.SplitAt != 2000 {
+		t.Errorf("module %q, split_at %v", m.Module, m.Options.Ticket.SplitAt)
 	}
 	// Inherited from the template, unchanged.
 	if !strings.HasPrefix(m.Exprs["status"].Range.Filename, "template:default/") {
@@ -363,4 +363,15 @@ func ExampleWriteDiagnostics() {
 	//   Did you mean "status"?
 	//
 	// done
+}
+
+// TestEveryOptionHasAField: each option of Kinds decodes into Options
+// (set panics on one without a field), defaults included.
+func TestEveryOptionHasAField(t *testing.T) {
+	for _, k := range Kinds {
+		for _, o := range k.Options {
+			var opts Options
+			opts.set(o.Name, o.Default)
+		}
+	}
 }

@@ -9,6 +9,7 @@ import (
 
 	"github.com/kzmap/kzmap/builtin"
 	"github.com/kzmap/kzmap/dsl"
+	"github.com/kzmap/kzmap/zendesk"
 )
 
 // Comment bodies over Zendesk's limit are split, never cut (rule 12). The
@@ -325,8 +326,8 @@ const (
 func fitBody(c Comment) ([]Comment, bodySplit) {
 	body, _ := c.Payload["body"].(string)
 	html, _ := c.Payload["html_body"].(string)
-	bodyOK := utf8.RuneCountInString(body) <= MaxCommentChars
-	if html != "" && htmlCost(html) <= MaxCommentChars {
+	bodyOK := utf8.RuneCountInString(body) <= zendesk.MaxCommentChars
+	if html != "" && htmlCost(html) <= zendesk.MaxCommentChars {
 		if !bodyOK {
 			c.Payload = clonePayload(c.Payload)
 			delete(c.Payload, "body")
@@ -339,7 +340,7 @@ func fitBody(c Comment) ([]Comment, bodySplit) {
 	mode := bodySplitText
 	var texts, htmls []string
 	if html != "" {
-		if parts, ok := splitVisible(html, MaxCommentChars); ok {
+		if parts, ok := splitVisible(html, zendesk.MaxCommentChars); ok {
 			mode = bodySplitHTML
 			for _, p := range parts {
 				htmls = append(htmls, p.String())
@@ -352,7 +353,7 @@ func fitBody(c Comment) ([]Comment, bodySplit) {
 		}
 	}
 	if htmls == nil {
-		texts = splitText(body, MaxCommentChars)
+		texts = splitText(body, zendesk.MaxCommentChars)
 	}
 	n := max(len(texts), len(htmls))
 	inlineIn := map[string]bool{}

@@ -9,6 +9,7 @@ import (
 
 	"github.com/kzmap/kzmap/builtin"
 	"github.com/kzmap/kzmap/dsl"
+	"github.com/kzmap/kzmap/zendesk"
 )
 
 const testRef = "https://acme.api.kustomerapp.com/v1/attachments/0123456789abcdef01234567"
@@ -256,7 +257,7 @@ func TestFitBodyAtTheLimit(t *testing.T) {
 		for i, c := range parts {
 			b, _ := c.Payload["body"].(string)
 			h, _ := c.Payload["html_body"].(string)
-			if utf8.RuneCountInString(b) > MaxCommentChars || htmlCost(h) > MaxCommentChars {
+			if utf8.RuneCountInString(b) > zendesk.MaxCommentChars || htmlCost(h) > zendesk.MaxCommentChars {
 				t.Errorf("%s part %d: body %d, html %d (re-hosted) characters", tc.name, i+1, utf8.RuneCountInString(b), htmlCost(h))
 			}
 			if c.Payload["created_at"] != p["created_at"] || c.Payload["author"] != "u1" || c.Payload["public"] != true {

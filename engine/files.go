@@ -7,6 +7,7 @@ import (
 	"strings"
 	"unicode/utf8"
 
+	"github.com/hashicorp/hcl/v2"
 	"github.com/kzmap/kzmap/dsl"
 	"github.com/kzmap/kzmap/filetype"
 	"github.com/kzmap/kzmap/record"
@@ -72,7 +73,7 @@ func attachmentFile(snap Snapshot, id string) (AttachmentFile, bool) {
 
 // noteRenamed says in the comment which of its files Zendesk shows under
 // another name than Kustomer did, so the name the customer sent survives.
-func (g *Generator) noteRenamed(convID string, c *Comment) {
+func (g *Generator) noteRenamed(convID string, c *Comment, at hcl.Range) {
 	ids := dsl.Strings(c.Payload["attachments"])
 	for _, id := range InlineRefs(str(c.Payload, "html_body")) {
 		if !slices.Contains(ids, id) {
@@ -87,7 +88,7 @@ func (g *Generator) noteRenamed(convID string, c *Comment) {
 		}
 		if up := UploadName(f.Name, f.ContentType, id); up != f.Name {
 			lines = append(lines, fmt.Sprintf("The attachment %q is named %q here: Zendesk needs the file's type in its name.", f.Name, up))
-			g.Hz.Add("attachments_renamed", "info", "attachments whose name lacks the extension of their type get it added (the comment keeps the original name)", convID+": "+f.Name+" → "+up)
+			g.Hz.Add("attachments_renamed", at, convID+": "+f.Name+" → "+up)
 		}
 	}
 	if len(lines) == 0 {

@@ -1,10 +1,76 @@
 package engine
 
 import (
+	"fmt"
 	"sort"
+
+	"github.com/hashicorp/hcl/v2"
 
 	"github.com/kzmap/kzmap/engine/planfile"
 )
+
+// Hazards are what a plan warns about: one entry per kind of risk, with a
+// count, a few examples and where in the mapping it arises. The catalog
+// below is the one place a hazard's severity and wording are written; call
+// sites name a code, an example and the mapping block that raised it.
+
+// Severities of hazards.
+const (
+	SevError   = "error"
+	SevWarning = "warning"
+	SevInfo    = "info"
+)
+
+type hazardSpec struct {
+	severity, message string
+}
+
+// catalog is every hazard a plan may carry.
+var catalog = map[string]hazardSpec{
+	// Source data.
+	"malformed_records": {SevError, "Kustomer records that could not be read"},
+	"mapping_errors":    {SevError, "records whose mapping failed (fix the mapping, then plan again)"},
+	"unwritable":        {SevError, "records that cannot be written (apply skips them and lists them as dead letters)"},
+
+	// People and organizations.
+	"users_merged":             {SevInfo, "customers sharing an email become one Zendesk user (every customer id maps to it)"},
+	"organizations_merged":     {SevInfo, "companies whose names differ only in case or surrounding space become one Zendesk organization (Zendesk keeps names unique; every company id maps to it)"},
+	"organization_names_taken": {SevError, "companies named like another (ignoring case and surrounding space): Zendesk would refuse them as taken (merge them with merge_by)"},
+	"cannot_update":            {SevWarning, "records that changed where Zendesk allows no change (a group membership is its two ids): left as they are"},
+
+	// Groups.
+	"memberships_without_agent": {SevInfo, "team members that are not migrated agents (deleted or machine users): no membership"},
+	"memberships_without_group": {SevWarning, "memberships of a team that is not mapped to a group"},
+
+	// Custom objects.
+	"klasses_split":          {SevInfo, "Klasses over the fields of one custom object become several linked objects (max_fields)"},
+	"custom_object_limit":    {SevError, "more custom objects than the plan tier allows (filter Klasses with when, or set a larger plan in target \"zendesk\")"},
+	"records_without_object": {SevError, "custom object records whose object key is empty"},
+	"records_truncated":      {SevWarning, "custom object records over 32 KB whose longest text fields were shortened to fit (on_oversize = \"truncate\")"},
+	"records_over_32kb":      {SevError, "custom object records over Zendesk's 32 KB (map fewer or shorter fields)"},
+
+	// Tickets.
+	"no_requester":          {SevError, "conversations without a requester cannot be imported"},
+	"missing_requester":     {SevError, "conversations whose customer is missing from the snapshot cannot be imported (extract customers again)"},
+	"departed_assignees":    {SevWarning, "conversations assigned to an agent who no longer exists: no assignee, the id kept as tag kz_departed_assignee_<id>"},
+	"unmapped_groups":       {SevWarning, "conversations of a team that is not mapped to a group: no group, the id kept as tag kz_team_<id>"},
+	"assignee_not_in_group": {SevWarning, "assignees who are not members of the conversation's team: Zendesk would refuse the pair, so the group is dropped and kept as tag kz_team_<id>"},
+	"closed_tickets":        {SevWarning, "tickets imported as closed can never be changed again in Zendesk"},
+	"empty_conversations":   {SevInfo, "conversations without messages get one private comment saying so (Zendesk needs a description)"},
+	"conversations_split":   {SevInfo, "conversations over the split size (split_at) become linked tickets (tag kz_conversation_<id>)"},
+	"no_sla":                {SevInfo, "imported tickets carry no SLA metrics and run no triggers until updated (Zendesk's rule for imports)"},
+	"archive_immediately":   {SevInfo, "closed tickets go straight to Zendesk's archive (archive_immediately): they are not in views, only in search"},
+
+	// Comments.
+	"comments_skipped":      {SevError, "messages or notes that could not be read or mapped (the ticket is imported without them)"},
+	"truncated_messages":    {SevWarning, "messages with only Kustomer's preview (first 200 characters): the full body was not available"},
+	"comments_without_text": {SevInfo, "messages without text (an attachment alone, say) get a line saying so: Zendesk refuses an empty comment"},
+	"departed_authors":      {SevWarning, "comments by agents or customers that no longer exist: written by the importing admin, the ticket tagged kz_departed_author_<id>"},
+	"bodies_split":          {SevInfo, "bodies over 65,535 characters (inline images counted as re-hosted) are split into consecutive comments, HTML cut between elements (the full text survives)"},
+	"bodies_split_as_text":  {SevWarning, "HTML bodies over 65,535 characters that cannot be cut between elements are split as plain text (the text survives, the formatting does not)"},
+	"bodies_attached":       {SevInfo, "bodies over 65,535 characters are attached as a file, with the start of the text in the comment"},
+	"attachments_renamed":   {SevInfo, "attachments whose name lacks the extension of their type get it added (the comment keeps the original name)"},
+}
 
 // maxExamples bounds the examples kept per hazard, so a plan over millions
 // of records keeps flat memory.
@@ -18,13 +84,26 @@ type Hazards struct {
 // NewHazards returns an empty collection.
 func NewHazards() *Hazards { return &Hazards{byCode: map[string]*planfile.Hazard{}} }
 
-// Add counts one occurrence of a hazard, keeping a few examples.
-func (h *Hazards) Add(code, severity, message, example string) {
+func (h *Hazards) entry(code string, at hcl.Range) *planfile.Hazard {
 	hz := h.byCode[code]
 	if hz == nil {
-		hz = &planfile.Hazard{Code: code, Severity: severity, Message: message}
+		spec, ok := catalog[code]
+		if !ok {
+			panic("engine: hazard " + code + " is not in the catalog")
+		}
+		hz = &planfile.Hazard{Code: code, Severity: spec.severity, Message: spec.message}
+		if at.Filename != "" {
+			hz.Pos = fmt.Sprintf("%s:%d:%d", at.Filename, at.Start.Line, at.Start.Column)
+		}
 		h.byCode[code] = hz
 	}
+	return hz
+}
+
+// Add counts one occurrence of a hazard raised by the mapping block at
+// (the zero range when no block is to blame), keeping a few examples.
+func (h *Hazards) Add(code string, at hcl.Range, example string) {
+	hz := h.entry(code, at)
 	hz.Count++
 	if len(hz.Examples) < maxExamples && example != "" {
 		hz.Examples = append(hz.Examples, example)
@@ -32,15 +111,15 @@ func (h *Hazards) Add(code, severity, message, example string) {
 }
 
 // Note records a hazard that is a fact about n records as a whole.
-func (h *Hazards) Note(code, severity, message string, n int) {
+func (h *Hazards) Note(code string, at hcl.Range, n int) {
 	if _, ok := h.byCode[code]; !ok {
-		h.byCode[code] = &planfile.Hazard{Code: code, Severity: severity, Message: message, Count: n}
+		h.entry(code, at).Count = n
 	}
 }
 
 // List returns the hazards, errors first, then warnings, then by code.
 func (h *Hazards) List() []planfile.Hazard {
-	rank := map[string]int{"error": 0, "warning": 1, "info": 2}
+	rank := map[string]int{SevError: 0, SevWarning: 1, SevInfo: 2}
 	out := make([]planfile.Hazard, 0, len(h.byCode))
 	for _, hz := range h.byCode {
 		out = append(out, *hz)

@@ -1,22 +1,12 @@
 package engine
 
 import (
-	"bytes"
 	"context"
-	"crypto/sha256"
-	"encoding/hex"
 	"fmt"
-	"maps"
-	"math"
-	"path/filepath"
-	"slices"
-	"strings"
-
-	ctyjson "github.com/zclconf/go-cty/cty/json"
 
 	"github.com/hashicorp/hcl/v2"
-	"github.com/hashicorp/hcl/v2/hclsyntax"
 	"github.com/kzmap/kzmap/dsl"
+	"github.com/kzmap/kzmap/engine/kind"
 	"github.com/kzmap/kzmap/engine/planfile"
 )
 
@@ -30,7 +20,7 @@ type PlanOptions struct {
 	KzmapVersion string
 	// Only restricts the plan to these kinds (all when empty). Every kind
 	// is still evaluated, because tickets need to know who the agents are.
-	Only map[string]bool
+	Only map[kind.Kind]bool
 	// Samples is how many changed records of each kind to render in full.
 	Samples int
 	// ZendeskAccount is the account the plan is for (zendesk.Config's
@@ -41,8 +31,8 @@ type PlanOptions struct {
 
 // Sample is one rendered desired record.
 type Sample struct {
-	Action   string      `json:"action"`
-	Kind     string      `json:"kind"`
+	Action   kind.Action `json:"action"`
+	Kind     kind.Kind   `json:"kind"`
 	Key      string      `json:"key"`
 	Pos      string      `json:"pos"`
 	Payload  dsl.Payload `json:"payload"`
@@ -66,172 +56,157 @@ const sampleComments = 3
 // maxShownOps bounds the operations a PlanResult keeps in memory.
 const maxShownOps = 200
 
-// MappingHash identifies what evaluating the mapping reads: the tokens of
-// every mapping file, modules included, without comments and formatting,
-// and the values of the input variables. Editing a test file, a comment or
-// the layout leaves a saved plan valid; editing an expression, a table or
-// a setting makes it stale.
-func MappingHash(cfg *dsl.Config) string {
-	h := sha256.New()
-	for _, n := range slices.Sorted(maps.Keys(cfg.Files)) {
-		if strings.HasSuffix(n, dsl.TestSuffix) {
-			continue
-		}
-		name := n
-		if rel, err := filepath.Rel(cfg.Dir, n); err == nil && filepath.IsLocal(rel) {
-			name = rel // the directory may move; a plan stays valid
-		}
-		fmt.Fprintf(h, "file %s\x00", name)
-		newline := false
-		toks, _ := hclsyntax.LexConfig(cfg.Files[n].Bytes, n, hcl.InitialPos)
-		for _, tok := range toks {
-			typ, b := tok.Type, tok.Bytes
-			if typ == hclsyntax.TokenComment {
-				// A line comment ends its line: it stands as a newline.
-				if !bytes.HasSuffix(b, []byte("\n")) {
-					continue
-				}
-				typ, b = hclsyntax.TokenNewline, []byte("\n")
-			}
-			if typ == hclsyntax.TokenNewline {
-				if newline {
-					continue
-				}
-				newline = true
-			} else {
-				newline = false
-			}
-			fmt.Fprintf(h, "%d:%d:", typ, len(b))
-			h.Write(b)
-		}
-	}
-	for _, name := range slices.Sorted(maps.Keys(cfg.Variables)) {
-		v, err := ctyjson.Marshal(cfg.Variables[name].Value, cfg.Variables[name].Value.Type())
-		if err != nil {
-			v = []byte(cfg.Variables[name].Value.GoString())
-		}
-		fmt.Fprintf(h, "var %s\x00%s\x00", name, v)
-	}
-	return hex.EncodeToString(h.Sum(nil))[:32]
-}
-
 // Plan evaluates the mapping over the snapshot, diffs every desired record
 // against the checkpoint and writes the plan.
 func Plan(ctx context.Context, opts PlanOptions) (*PlanResult, error) {
-	cfg := opts.Config
-	digest, err := opts.Snapshot.Digest()
+	h, err := header(opts)
 	if err != nil {
-		return nil, fmt.Errorf("snapshot: %w", err)
+		return nil, err
 	}
-	h := planfile.Header{KzmapVersion: opts.KzmapVersion, MappingHash: MappingHash(cfg), SnapshotDigest: digest,
-		MarkerTag: cfg.Target.MarkerTag, ZendeskPlan: cfg.Target.Plan, RateLimit: cfg.Target.RateLimit, ZendeskAccount: opts.ZendeskAccount}
-	if h.KustomerOrg, err = opts.Snapshot.Org(); err != nil {
-		return nil, fmt.Errorf("snapshot: %w", err)
-	}
-	if opts.Checkpoint != nil {
-		h.Lineage = opts.Checkpoint.Lineage()
-		if h.Serial, err = opts.Checkpoint.Serial(); err != nil {
-			return nil, err
-		}
-	}
-	var w *planfile.Writer
+	p := &planner{opts: opts, res: &PlanResult{Header: h}, counts: map[kind.Kind]map[kind.Action]int{},
+		est: newEstimator(), gen: NewGenerator(opts.Config, opts.Snapshot), sampled: map[kind.Kind]int{}}
 	if opts.Out != "" {
-		if w, err = planfile.Create(opts.Out, h); err != nil {
+		if p.w, err = planfile.Create(opts.Out, h); err != nil {
 			return nil, err
 		}
 	}
-	res := &PlanResult{Header: h}
-	counts := map[string]map[string]int{}
-	est := newEstimator()
-	gen := NewGenerator(cfg, opts.Snapshot)
-	sampled := map[string]int{}
-	err = gen.Run(ctx, func(d *Desired) error {
-		if len(opts.Only) > 0 && !opts.Only[d.Kind] {
-			return nil
-		}
-		op, err := diff(d, opts.Checkpoint)
-		if err != nil {
-			return err
-		}
-		if counts[d.Kind] == nil {
-			counts[d.Kind] = map[string]int{}
-		}
-		counts[d.Kind][op.Action]++
-		if op.Action == "noop" {
-			return nil
-		}
-		est.add(op)
-		if sampled[d.Kind] < opts.Samples && op.Action != "unwritable" {
-			sampled[d.Kind]++
-			smp := Sample{Action: op.Action, Kind: d.Kind, Key: d.Key, Pos: d.Pos, Payload: d.Payload}
-			if len(d.Comments) > sampleComments {
-				smp.Comments, smp.MoreComments = d.Comments[:sampleComments], len(d.Comments)-sampleComments
-			} else {
-				smp.Comments = d.Comments
-			}
-			res.Samples = append(res.Samples, smp)
-		}
-		if op.Action == "unwritable" {
-			gen.Hz.Add("unwritable", "error", "records that cannot be written (apply skips them and lists them as dead letters)", d.Key+": "+d.Unwritable)
-		}
-		if len(res.Ops) < maxShownOps {
-			res.Ops = append(res.Ops, op)
-		}
-		if w != nil {
-			return w.Op(op)
-		}
-		return nil
-	})
-	if err != nil {
-		if w != nil {
-			w.Abort()
+	if err := p.gen.Run(ctx, p.add); err != nil {
+		if p.w != nil {
+			p.w.Abort()
 		}
 		return nil, err
 	}
-	res.Summary = planfile.Summary{Counts: counts, Hazards: gen.Hz.List(), Estimate: est.finish(cfg)}
+	res := p.res
+	res.Summary = planfile.Summary{Counts: p.counts, Hazards: p.gen.Hz.List(), Estimate: p.est.finish(opts.Config)}
 	// Unwritable records are hazards, not changes: a plan after a complete
 	// apply has no changes even when some records can never be written.
-	for _, byAction := range counts {
+	for _, byAction := range p.counts {
 		for a, n := range byAction {
-			if a != "noop" && a != "unwritable" {
+			if a.Changes() {
 				res.Summary.Changes += n
 			}
 		}
 	}
-	if w != nil {
-		if err := w.Close(res.Summary); err != nil {
+	if p.w != nil {
+		if err := p.w.Close(res.Summary); err != nil {
 			return nil, err
 		}
 	}
 	return res, nil
 }
 
-// diff decides what to do with one desired record.
+// header says what the plan is made against.
+func header(opts PlanOptions) (planfile.Header, error) {
+	cfg := opts.Config
+	digest, err := opts.Snapshot.Digest()
+	if err != nil {
+		return planfile.Header{}, fmt.Errorf("snapshot: %w", err)
+	}
+	h := planfile.Header{KzmapVersion: opts.KzmapVersion, MappingHash: MappingHash(cfg), SnapshotDigest: digest,
+		MarkerTag: cfg.Target.MarkerTag, ZendeskPlan: cfg.Target.Plan, RateLimit: cfg.Target.RateLimit, ZendeskAccount: opts.ZendeskAccount}
+	if h.KustomerOrg, err = opts.Snapshot.Org(); err != nil {
+		return h, fmt.Errorf("snapshot: %w", err)
+	}
+	if opts.Checkpoint != nil {
+		h.Lineage = opts.Checkpoint.Lineage()
+		if h.Serial, err = opts.Checkpoint.Serial(); err != nil {
+			return h, err
+		}
+	}
+	return h, nil
+}
+
+// planner is one plan being made: it diffs each desired record as the
+// generator emits it and keeps the counts, the estimate and the samples.
+type planner struct {
+	opts    PlanOptions
+	res     *PlanResult
+	counts  map[kind.Kind]map[kind.Action]int
+	est     *estimator
+	gen     *Generator
+	sampled map[kind.Kind]int
+	w       *planfile.Writer
+}
+
+func (p *planner) add(d *Desired) error {
+	if len(p.opts.Only) > 0 && !p.opts.Only[d.Kind] {
+		return nil
+	}
+	op, err := diff(d, p.opts.Checkpoint)
+	if err != nil {
+		return err
+	}
+	if op.Action == kind.Noop && op.Reason != "" {
+		// Changed where Zendesk allows no change: say so, and leave it.
+		p.gen.Hz.Add("cannot_update", p.mappingRange(d), d.Key+": "+op.Reason)
+		op.Reason = ""
+	}
+	if p.counts[d.Kind] == nil {
+		p.counts[d.Kind] = map[kind.Action]int{}
+	}
+	p.counts[d.Kind][op.Action]++
+	if op.Action == kind.Noop {
+		return nil
+	}
+	p.est.add(op)
+	if op.Action == kind.Unwritable {
+		p.gen.Hz.Add("unwritable", p.mappingRange(d), d.Key+": "+d.Unwritable)
+	} else if p.sampled[d.Kind] < p.opts.Samples {
+		p.sampled[d.Kind]++
+		smp := Sample{Action: op.Action, Kind: d.Kind, Key: d.Key, Pos: d.Pos, Payload: d.Payload, Comments: d.Comments}
+		if len(d.Comments) > sampleComments {
+			smp.Comments, smp.MoreComments = d.Comments[:sampleComments], len(d.Comments)-sampleComments
+		}
+		p.res.Samples = append(p.res.Samples, smp)
+	}
+	if len(p.res.Ops) < maxShownOps {
+		p.res.Ops = append(p.res.Ops, op)
+	}
+	if p.w != nil {
+		return p.w.Op(op)
+	}
+	return nil
+}
+
+// mappingRange is the declaration of the block d came from.
+func (p *planner) mappingRange(d *Desired) hcl.Range {
+	if m := p.opts.Config.Mapping(d.Mapping); m != nil {
+		return m.DeclRange
+	}
+	return hcl.Range{}
+}
+
+// diff decides what to do with one desired record: create it, leave it,
+// update it where Zendesk allows (kind.Updatable), append a ticket's new
+// comments. A change Zendesk cannot take comes back as a noop with a
+// Reason.
 func diff(d *Desired, cp Checkpoint) (planfile.Op, error) {
 	op := planfile.Op{Kind: d.Kind, Key: d.Key, Mapping: d.Mapping, Pos: d.Pos, Sources: d.Sources}
 	if d.Unwritable != "" {
-		op.Action, op.Reason = "unwritable", d.Unwritable
+		op.Action, op.Reason = kind.Unwritable, d.Unwritable
 		return op, nil
 	}
 	op.Hash = d.Hash()
-	if d.Kind == "ticket" {
+	if d.Kind == kind.Ticket {
 		op.Comments = len(d.Comments)
 		op.Attachments = d.Attachments()
 	}
 	if cp == nil {
-		op.Action = "create"
+		op.Action = kind.Create
 		return op, nil
 	}
-	e, ok, err := cp.Get(d.Kind, d.Key)
+	e, ok, err := cp.Get(string(d.Kind), d.Key)
 	if err != nil {
 		return op, err
 	}
 	switch {
 	case !ok:
-		op.Action = "create"
+		op.Action = kind.Create
 	case e.Hash == op.Hash:
-		op.Action = "noop"
-	case d.Kind == "ticket":
+		op.Action = kind.Noop
+	case !d.Kind.Updatable():
+		op.Action, op.Reason = kind.Noop, fmt.Sprintf("a %s cannot be changed in Zendesk", d.Kind)
+	case d.Kind == kind.Ticket:
 		// An imported ticket is never imported again: new comments are
 		// appended, changed fields updated.
 		op.ZendeskID = e.ZendeskID
@@ -244,52 +219,12 @@ func diff(d *Desired, cp Checkpoint) (planfile.Op, error) {
 				op.NewComments = append(op.NewComments, k)
 			}
 		}
-		op.Action = "update"
+		op.Action = kind.Update
 		if len(op.NewComments) > 0 {
-			op.Action = "append_comments"
+			op.Action = kind.AppendComments
 		}
 	default:
-		op.Action, op.ZendeskID = "update", e.ZendeskID
+		op.Action, op.ZendeskID = kind.Update, e.ZendeskID
 	}
 	return op, nil
-}
-
-// estimator counts the requests a plan needs: bulk endpoints take 100
-// records and one job poll per batch; groups and custom object schemas go
-// one by one; every attachment is one download and one upload.
-type estimator struct {
-	bulk    map[string]int // kind → records written through bulk endpoints
-	single  int
-	uploads int
-}
-
-func newEstimator() *estimator { return &estimator{bulk: map[string]int{}} }
-
-func (e *estimator) add(op planfile.Op) {
-	switch {
-	case op.Action == "unwritable":
-	case op.Kind == "group" || op.Kind == "custom_object":
-		e.single++
-	case op.Action == "append_comments":
-		e.single += len(op.NewComments) // one ticket update per comment
-	case op.Kind == "ticket" && op.Action == "update":
-		e.single++
-	default:
-		e.bulk[op.Kind]++
-	}
-	e.uploads += op.Attachments
-}
-
-func (e *estimator) finish(cfg *dsl.Config) planfile.Estimate {
-	n := e.single + e.uploads
-	for _, c := range e.bulk {
-		batches := (c + 99) / 100
-		n += 2 * batches // the bulk request and its job poll
-	}
-	rate := float64(cfg.Target.RateLimit) * cfg.Target.Share
-	est := planfile.Estimate{ZendeskRequests: n, KustomerRequests: e.uploads, RequestsPerMin: rate}
-	if rate > 0 {
-		est.Minutes = math.Round(float64(n)/rate*10) / 10
-	}
-	return est
 }

@@ -15,6 +15,7 @@ import (
 	"github.com/kzmap/kzmap/engine/planfile"
 	"github.com/kzmap/kzmap/examples/mappings"
 	"github.com/kzmap/kzmap/record"
+	"github.com/kzmap/kzmap/zendesk"
 )
 
 func genDir(t testing.TB, profile string, seed int64) string {
@@ -158,7 +159,7 @@ func TestReplanAfterApplyShowsNoChanges(t *testing.T) {
 		if d.Unwritable != "" {
 			return nil
 		}
-		recs = append(recs, checkpoint.Record{Kind: d.Kind, Key: d.Key, Entry: checkpoint.Entry{ZendeskID: "z", Hash: d.Hash(), Comments: d.CommentKeys()}})
+		recs = append(recs, checkpoint.Record{Kind: string(d.Kind), Key: d.Key, Entry: checkpoint.Entry{ZendeskID: "z", Hash: d.Hash(), Comments: d.CommentKeys()}})
 		if d.Kind == "ticket" && len(d.Comments) > 1 && convID == "" {
 			convID = strings.TrimPrefix(d.Sources[0], "conversation/")
 		}
@@ -227,7 +228,7 @@ func TestRecordOver32KB(t *testing.T) {
 	}
 	// With on_oversize = "truncate" the record is written, shortened.
 	cfg := defaultConfig(t)
-	cfg.Mapping("custom_object_record.kobject").Options["on_oversize"] = "truncate"
+	cfg.Mapping("custom_object_record.kobject").Options.Record.OnOversize = "truncate"
 	res, err = Plan(context.Background(), PlanOptions{Config: cfg, Snapshot: snap, Samples: 1})
 	if err != nil {
 		t.Fatal(err)
@@ -238,7 +239,7 @@ func TestRecordOver32KB(t *testing.T) {
 	for _, s := range res.Samples {
 		if s.Kind == "custom_object_record" {
 			b, _ := json.Marshal(s.Payload)
-			if len(b) > MaxRecordBytes || !strings.Contains(string(b), "shortened by kzmap") {
+			if len(b) > zendesk.MaxRecordBytes || !strings.Contains(string(b), "shortened by kzmap") {
 				t.Errorf("truncated record is %d bytes", len(b))
 			}
 		}

@@ -5,6 +5,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/hashicorp/hcl/v2"
 	"github.com/kzmap/kzmap/dsl"
 )
 
@@ -24,7 +25,7 @@ func TestEmitPartsInTimeOrder(t *testing.T) {
 		d := &Desired{Kind: "ticket", Key: "ticket.conversation:c1", Sources: []string{"conversation/c1"},
 			Payload: dsl.Payload{"external_id": "kustomer:conversation:c1", "subject": "s", "tags": []string{"kustomer-import"}}}
 		var tickets []*Desired
-		if err := g.emitParts(d, cs, tc.splitAt, func(d *Desired) error { tickets = append(tickets, d); return nil }); err != nil {
+		if err := g.emitParts(hcl.Range{}, d, cs, tc.splitAt, func(d *Desired) error { tickets = append(tickets, d); return nil }); err != nil {
 			t.Fatal(err)
 		}
 		seen := 0

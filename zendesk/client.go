@@ -79,8 +79,8 @@ func New(cfg Config) (*Client, error) {
 	if cfg.RequestTimeout <= 0 {
 		cfg.RequestTimeout = 2 * time.Minute
 	}
-	if cfg.MaxJobs <= 0 || cfg.MaxJobs > maxJobs {
-		cfg.MaxJobs = maxJobs
+	if cfg.MaxJobs <= 0 || cfg.MaxJobs > MaxJobs {
+		cfg.MaxJobs = MaxJobs
 	}
 	if cfg.PollMin <= 0 {
 		cfg.PollMin = time.Second
@@ -89,7 +89,7 @@ func New(cfg Config) (*Client, error) {
 		cfg.PollMax = max(30*time.Second, cfg.PollMin)
 	}
 	if cfg.MaxUploadSize <= 0 {
-		cfg.MaxUploadSize = 50 << 20
+		cfg.MaxUploadSize = MaxUploadBytes
 	}
 	if cfg.UserAgent == "" {
 		cfg.UserAgent = "kzmap"

@@ -31,6 +31,20 @@ func (c *Client) CreateCustomObject(ctx context.Context, o CustomObject) (*Custo
 	return &out.CustomObject, nil
 }
 
+// UpdateCustomObject changes a custom object's title, plural and
+// description (its key cannot change). It is safe to repeat, and is
+// retried.
+func (c *Client) UpdateCustomObject(ctx context.Context, o CustomObject) (*CustomObject, error) {
+	var out struct {
+		CustomObject CustomObject `json:"custom_object"`
+	}
+	body := map[string]any{"custom_object": map[string]any{"title": o.Title, "title_pluralized": o.TitlePluralized, "description": o.Description}}
+	if _, err := c.do(ctx, &request{method: http.MethodPatch, path: objectPath(o.Key), body: body, safe: true}, &out); err != nil {
+		return nil, err
+	}
+	return &out.CustomObject, nil
+}
+
 // ListCustomObjects returns every custom object.
 func (c *Client) ListCustomObjects(ctx context.Context) ([]CustomObject, error) {
 	var out struct {
@@ -94,8 +108,8 @@ func (c *Client) CustomObjectRecordsByExternalID(ctx context.Context, key string
 	if len(externalIDs) == 0 {
 		return nil, nil
 	}
-	if len(externalIDs) > maxBatch {
-		return nil, fmt.Errorf("zendesk: at most %d external ids per lookup, got %d", maxBatch, len(externalIDs))
+	if len(externalIDs) > MaxBatch {
+		return nil, fmt.Errorf("zendesk: at most %d external ids per lookup, got %d", MaxBatch, len(externalIDs))
 	}
 	return collect(cursorList[CustomObjectRecord](ctx, c, objectPath(key, "records"),
 		url.Values{"filter[external_ids]": {strings.Join(externalIDs, ",")}}, "custom_object_records"))

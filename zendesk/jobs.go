@@ -15,9 +15,6 @@ import (
 	"time"
 )
 
-// maxJobs is Zendesk's limit of queued or running jobs per account.
-const maxJobs = 30
-
 // JobStatus is a background job as Zendesk reports it. Status is queued,
 // working, completed, failed or (in older accounts) killed.
 type JobStatus struct {
@@ -419,7 +416,7 @@ func (c *Client) submit(ctx context.Context, req *request, items int) (*Job, err
 		return j, nil
 	}
 	c.jobs.release()
-	return nil, fmt.Errorf("zendesk: %s %s: the account stayed at its limit of %d jobs", req.method, req.path, maxJobs)
+	return nil, fmt.Errorf("zendesk: %s %s: the account stayed at its limit of %d jobs", req.method, req.path, MaxJobs)
 }
 
 // ShowJobStatus returns one job's status.

@@ -12,15 +12,12 @@ import (
 
 // Organizations, users, identities, groups and group memberships.
 
-// maxBatch is the item limit of every bulk endpoint and show_many.
-const maxBatch = 100
-
 func checkBatch(what string, n int) error {
 	if n == 0 {
 		return fmt.Errorf("zendesk: %s: nothing to send", what)
 	}
-	if n > maxBatch {
-		return fmt.Errorf("zendesk: %s takes at most %d items, got %d", what, maxBatch, n)
+	if n > MaxBatch {
+		return fmt.Errorf("zendesk: %s takes at most %d items, got %d", what, MaxBatch, n)
 	}
 	return nil
 }
@@ -43,8 +40,8 @@ func showMany[T any](ctx context.Context, c *Client, path, param, list string, n
 	if n == 0 {
 		return nil, nil
 	}
-	if n > maxBatch {
-		return nil, fmt.Errorf("zendesk: GET %s takes at most %d %s, got %d", path, maxBatch, param, n)
+	if n > MaxBatch {
+		return nil, fmt.Errorf("zendesk: GET %s takes at most %d %s, got %d", path, MaxBatch, param, n)
 	}
 	out := map[string][]T{}
 	if err := c.get(ctx, path, url.Values{param: {list}}, &out); err != nil {
@@ -207,6 +204,19 @@ func (c *Client) CreateGroup(ctx context.Context, g Group) (*Group, error) {
 		Group Group `json:"group"`
 	}
 	if _, err := c.do(ctx, &request{method: http.MethodPost, path: "/api/v2/groups", body: map[string]any{"group": g}}, &out); err != nil {
+		return nil, err
+	}
+	return &out.Group, nil
+}
+
+// UpdateGroup changes a group's name and description. It is safe to
+// repeat, and is retried.
+func (c *Client) UpdateGroup(ctx context.Context, id int64, g Group) (*Group, error) {
+	var out struct {
+		Group Group `json:"group"`
+	}
+	body := map[string]any{"group": map[string]any{"name": g.Name, "description": g.Description}}
+	if _, err := c.do(ctx, &request{method: http.MethodPut, path: "/api/v2/groups/" + strconv.FormatInt(id, 10), body: body, safe: true}, &out); err != nil {
 		return nil, err
 	}
 	return &out.Group, nil

@@ -6,10 +6,11 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"maps"
 	"os"
 	"os/signal"
 	"path/filepath"
-	"sort"
+	"slices"
 	"strings"
 	"sync"
 	"syscall"
@@ -21,6 +22,7 @@ import (
 	"github.com/kzmap/kzmap/engine"
 	"github.com/kzmap/kzmap/engine/apply"
 	"github.com/kzmap/kzmap/engine/checkpoint"
+	"github.com/kzmap/kzmap/engine/kind"
 	"github.com/kzmap/kzmap/engine/planfile"
 	"github.com/kzmap/kzmap/throttle"
 	"github.com/kzmap/kzmap/zendesk"
@@ -188,25 +190,14 @@ func confirm(in io.Reader, out io.Writer, prompt string) (bool, error) {
 }
 
 func writeApplyResult(w io.Writer, res *apply.Result) {
-	kinds := make([]string, 0, len(res.Counts))
-	for k := range res.Counts {
-		kinds = append(kinds, k)
-	}
-	order := map[string]int{}
-	for i, k := range dsl.Kinds {
-		order[k.Kind] = i
-	}
-	sort.Slice(kinds, func(i, j int) bool { return order[kinds[i]] < order[kinds[j]] })
 	fmt.Fprintf(w, "\nApply run %s:\n", res.RunID)
 	dead := 0
-	for _, k := range kinds {
-		var parts []string
-		whats := make([]string, 0, len(res.Counts[k]))
-		for what := range res.Counts[k] {
-			whats = append(whats, what)
+	for _, k := range kind.All {
+		if res.Counts[k] == nil {
+			continue
 		}
-		sort.Strings(whats)
-		for _, what := range whats {
+		var parts []string
+		for _, what := range slices.Sorted(maps.Keys(res.Counts[k])) {
 			parts = append(parts, fmt.Sprintf("%s %d", what, res.Counts[k][what]))
 		}
 		dead += res.Counts[k]["dead"]

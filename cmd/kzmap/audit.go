@@ -11,6 +11,7 @@ import (
 	"github.com/urfave/cli/v2"
 
 	"github.com/kzmap/kzmap/engine/extract"
+	"github.com/kzmap/kzmap/engine/kind"
 	"github.com/kzmap/kzmap/record"
 	"github.com/kzmap/kzmap/snapshot"
 )
@@ -37,16 +38,8 @@ func splitAt(c *cli.Context) int {
 		return 0
 	}
 	for _, m := range cfg.Mappings {
-		if m.Kind != "ticket" {
-			continue
-		}
-		switch v := m.Options["split_at"].(type) {
-		case int:
-			return v
-		case int64:
-			return int(v)
-		case float64:
-			return int(v)
+		if m.Kind == string(kind.Ticket) {
+			return m.Options.Ticket.SplitAt
 		}
 	}
 	return 0

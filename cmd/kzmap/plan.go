@@ -8,7 +8,6 @@ import (
 	"io"
 	"os"
 	"path/filepath"
-	"sort"
 	"strings"
 
 	"github.com/hashicorp/hcl/v2"
@@ -17,6 +16,7 @@ import (
 	"github.com/kzmap/kzmap/dsl"
 	"github.com/kzmap/kzmap/engine"
 	"github.com/kzmap/kzmap/engine/checkpoint"
+	"github.com/kzmap/kzmap/engine/kind"
 	"github.com/kzmap/kzmap/engine/planfile"
 	"github.com/kzmap/kzmap/zendesk"
 )
@@ -94,11 +94,12 @@ func planCommand() *cli.Command {
 				opts.ZendeskAccount = zc.Account() // a plan made offline binds to none
 			}
 			if kinds := c.StringSlice("only"); len(kinds) > 0 {
-				opts.Only = map[string]bool{}
-				for _, k := range kinds {
-					for _, k := range strings.Split(k, ",") {
-						if _, ok := dsl.KindSpecFor(k); !ok {
-							return fmt.Errorf("--only: %q is not a kind; kinds: organization, user, group, group_membership, custom_object, ticket, custom_object_record", k)
+				opts.Only = map[kind.Kind]bool{}
+				for _, arg := range kinds {
+					for _, name := range strings.Split(arg, ",") {
+						k, ok := kind.Of(strings.TrimSpace(name))
+						if !ok {
+							return fmt.Errorf("--only: %q is not a kind; kinds: %s (comment: with their tickets)", name, strings.Join(kind.Names(), ", "))
 						}
 						opts.Only[k] = true
 					}
@@ -184,21 +185,15 @@ func writePlan(w io.Writer, cfg *dsl.Config, h planfile.Header, s planfile.Summa
 		fmt.Fprintf(w, "Plan: %d changes.\n", s.Changes)
 	}
 	fmt.Fprintf(w, "  snapshot %s, mapping %s, checkpoint serial %d\n\n", short(h.SnapshotDigest), short(h.MappingHash), h.Serial)
-	kinds := make([]string, 0, len(s.Counts))
-	for k := range s.Counts {
-		kinds = append(kinds, k)
-	}
-	order := map[string]int{}
-	for i, k := range dsl.Kinds {
-		order[k.Kind] = i
-	}
-	sort.Slice(kinds, func(i, j int) bool { return order[kinds[i]] < order[kinds[j]] })
-	for _, k := range kinds {
+	for _, k := range kind.All {
+		if s.Counts[k] == nil {
+			continue
+		}
 		var parts []string
-		for _, a := range []string{"create", "update", "append_comments", "unwritable", "noop"} {
+		for _, a := range []kind.Action{kind.Create, kind.Update, kind.AppendComments, kind.Unwritable, kind.Noop} {
 			if n := s.Counts[k][a]; n > 0 {
-				label := a
-				if a == "noop" {
+				label := string(a)
+				if a == kind.Noop {
 					label = "unchanged"
 				}
 				parts = append(parts, fmt.Sprintf("%s %d", label, n))
@@ -209,7 +204,11 @@ func writePlan(w io.Writer, cfg *dsl.Config, h planfile.Header, s planfile.Summa
 	if len(s.Hazards) > 0 {
 		fmt.Fprintln(w, "\nHazards:")
 		for _, hz := range s.Hazards {
-			fmt.Fprintf(w, "  %-7s %s (%d): %s\n", hz.Severity, hz.Code, hz.Count, hz.Message)
+			at := ""
+			if hz.Pos != "" {
+				at = " at " + hz.Pos
+			}
+			fmt.Fprintf(w, "  %-7s %s (%d)%s: %s\n", hz.Severity, hz.Code, hz.Count, at, hz.Message)
 			for _, ex := range hz.Examples {
 				fmt.Fprintf(w, "          e.g. %s\n", ex)
 			}
@@ -224,7 +223,7 @@ func writePlan(w io.Writer, cfg *dsl.Config, h planfile.Header, s planfile.Summa
 			}
 			extra := ""
 			switch {
-			case op.Action == "unwritable":
+			case op.Action == kind.Unwritable:
 				extra = ": " + op.Reason
 			case op.Comments > 0:
 				extra = fmt.Sprintf(" (%d comments, %d attachments)", op.Comments, op.Attachments)

@@ -7,7 +7,8 @@ import (
 	"strconv"
 	"strings"
 
-	"github.com/kzmap/kzmap/engine/checkpoint"
+	"github.com/kzmap/kzmap/engine/kind"
+	"github.com/kzmap/kzmap/engine/render"
 	"github.com/kzmap/kzmap/zendesk"
 )
 
@@ -72,7 +73,7 @@ func (ex *executor) adoptOrganizations(ctx context.Context, items []item) ([]ite
 	var adopt, rest []item
 	var have []zendesk.Organization
 	for _, it := range items {
-		if o, ok := idx.find(orgFrom(it.d)); ok {
+		if o, ok := idx.find(render.Organization(it.d)); ok {
 			adopt = append(adopt, it)
 			have = append(have, o)
 		} else {
@@ -82,7 +83,7 @@ func (ex *executor) adoptOrganizations(ctx context.Context, items []item) ([]ite
 	if len(adopt) == 0 {
 		return rest, nil
 	}
-	b := ex.newBatch(adopt, "adopt")
+	b := ex.newBatch(adopt, kind.Adopt)
 	for i := range adopt {
 		b.ExternalIDs[i] = strconv.FormatInt(have[i].ID, 10)
 	}
@@ -92,9 +93,9 @@ func (ex *executor) adoptOrganizations(ctx context.Context, items []item) ([]ite
 	outs := make([]outcome, len(adopt))
 	updated := 0
 	for i, it := range adopt {
-		want := orgFrom(it.d)
+		want := render.Organization(it.d)
 		if sameOrganization(have[i], want) {
-			outs[i] = outcome{id: strconv.FormatInt(have[i].ID, 10), sent: true}
+			outs[i] = outcome{id: strconv.FormatInt(have[i].ID, 10)}
 			continue
 		}
 		want.ID = have[i].ID
@@ -104,17 +105,10 @@ func (ex *executor) adoptOrganizations(ctx context.Context, items []item) ([]ite
 			updated++
 		}
 	}
-	records, dead := confirm(b, outs)
-	if err := ex.opts.Store.CompleteBatch(b.ID, records, dead); err != nil {
-		return nil, err
-	}
-	ex.count("organization", "adopted", len(records))
-	ex.count("organization", "dead", len(dead))
 	if updated > 0 {
 		ex.warn("%d organizations Zendesk already held were adopted and updated to match the mapping", updated)
 	}
-	ex.progress("organization", len(adopt), len(dead))
-	return rest, nil
+	return rest, ex.complete(b, outs)
 }
 
 // sameOrganization says whether Zendesk's organization already is what
@@ -142,22 +136,4 @@ func sameOrganization(have, want zendesk.Organization) bool {
 		}
 	}
 	return true
-}
-
-// newBatch is the checkpoint record of a batch of items, before it is
-// sent.
-func (ex *executor) newBatch(items []item, op string) checkpoint.Batch {
-	b := checkpoint.Batch{ID: checkpoint.NewBatchID(), Run: ex.res.RunID, Kind: items[0].op.Kind, Op: op, SentAt: ex.opts.Clock().UTC()}
-	for _, it := range items {
-		b.Keys = append(b.Keys, it.op.Key)
-		b.Hashes = append(b.Hashes, it.op.Hash)
-		b.ExternalIDs = append(b.ExternalIDs, externalID(it))
-		b.Sources = append(b.Sources, strings.Join(it.d.Sources, ","))
-		b.Comments = append(b.Comments, it.d.CommentKeys())
-		if it.op.ZendeskID != "" && op != "create" {
-			// Updates name their record; keep the id for recovery.
-			b.ExternalIDs[len(b.ExternalIDs)-1] = it.op.ZendeskID
-		}
-	}
-	return b
 }

@@ -13,6 +13,7 @@ import (
 	"github.com/kzmap/kzmap/dsl"
 	"github.com/kzmap/kzmap/engine"
 	"github.com/kzmap/kzmap/engine/checkpoint"
+	"github.com/kzmap/kzmap/engine/kind"
 	"github.com/kzmap/kzmap/engine/planfile"
 	"github.com/kzmap/kzmap/zendesk"
 )
@@ -40,7 +41,7 @@ var ErrMissingFile = errors.New("attachment file missing")
 
 // Progress is what apply reports as it goes.
 type Progress struct {
-	Kind         string
+	Kind         kind.Kind
 	Done, Total  int
 	Dead         int
 	RequestsUsed int
@@ -84,22 +85,19 @@ type Options struct {
 // Result is what an apply did, per kind and outcome.
 type Result struct {
 	RunID    string
-	Counts   map[string]map[string]int // kind → created, updated, appended, dead, skipped, unwritable
+	Counts   map[kind.Kind]map[string]int // kind → created, adopted, updated, appended, dead, skipped, unwritable
 	Warnings []string
 }
 
-func (r *Result) add(kind, what string, n int) {
+func (r *Result) add(k kind.Kind, what string, n int) {
 	if n == 0 {
 		return
 	}
-	if r.Counts[kind] == nil {
-		r.Counts[kind] = map[string]int{}
+	if r.Counts[k] == nil {
+		r.Counts[k] = map[string]int{}
 	}
-	r.Counts[kind][what] += n
+	r.Counts[k][what] += n
 }
-
-// batchSize is Zendesk's limit for bulk endpoints.
-const batchSize = 100
 
 // CheckPlan refuses a plan made against another mapping, snapshot,
 // checkpoint state, Zendesk account or kzmap version, saying which.
@@ -195,7 +193,7 @@ func Apply(ctx context.Context, opts Options) (*Result, error) {
 			}
 		}
 	}
-	res := &Result{RunID: checkpoint.NewRunID(), Counts: map[string]map[string]int{}}
+	res := &Result{RunID: checkpoint.NewRunID(), Counts: map[kind.Kind]map[string]int{}}
 	run := checkpoint.Run{ID: res.RunID, Started: opts.Clock().UTC(), Status: "running"}
 	if err := opts.Store.PutRun(run); err != nil {
 		return nil, err
@@ -222,17 +220,17 @@ func Apply(ctx context.Context, opts Options) (*Result, error) {
 	if err != nil {
 		return nil, err
 	}
-	totals := map[string]int{}
-	for kind, by := range summary.Counts {
+	totals := map[kind.Kind]int{}
+	for k, by := range summary.Counts {
 		for a, n := range by {
-			if a != "noop" {
-				totals[kind] += n
+			if a != kind.Noop {
+				totals[k] += n
 			}
 		}
 	}
 	ex.totals = totals
 	gen := engine.NewGenerator(opts.Config, opts.Snapshot)
-	var cur string
+	var cur kind.Kind
 	err = gen.Run(ctx, func(d *engine.Desired) error {
 		if next == nil || d.Key != next.Key || d.Kind != next.Kind {
 			return nil // unchanged since the plan's checkpoint
@@ -247,14 +245,14 @@ func Apply(ctx context.Context, opts Options) (*Result, error) {
 			}
 			cur = d.Kind
 		}
-		if op.Action == "unwritable" {
+		if op.Action == kind.Unwritable {
 			res.add(d.Kind, "unwritable", 1)
 			return nil
 		}
 		if d.Hash() != op.Hash {
 			return fmt.Errorf("%w: %s evaluates differently than when the plan was made", ErrStalePlan, d.Key)
 		}
-		if dead[d.Kind+"\x00"+d.Key] {
+		if dead[string(d.Kind)+"\x00"+d.Key] {
 			res.add(d.Kind, "skipped", 1)
 			return nil
 		}
@@ -268,9 +266,9 @@ func Apply(ctx context.Context, opts Options) (*Result, error) {
 	}
 	run.Finished = opts.Clock().UTC()
 	run.Counts = map[string]int{}
-	for kind, by := range res.Counts {
+	for k, by := range res.Counts {
 		for what, n := range by {
-			run.Counts[kind+"."+what] = n
+			run.Counts[string(k)+"."+what] = n
 		}
 	}
 	switch {
@@ -299,10 +297,8 @@ func readOp(r *planfile.Reader) (*planfile.Op, *planfile.Summary, error) {
 // archiveImmediately reads the option from the ticket mappings.
 func archiveImmediately(cfg *dsl.Config) bool {
 	for _, m := range cfg.Mappings {
-		if m.Kind == "ticket" {
-			if v, _ := m.Options["archive_immediately"].(bool); v {
-				return true
-			}
+		if m.Kind == string(kind.Ticket) && m.Options.Ticket.ArchiveImmediately {
+			return true
 		}
 	}
 	return false
@@ -324,7 +320,7 @@ type executor struct {
 	archive  bool
 	orgsMu   sync.Mutex
 	orgs     *orgIndex // what Zendesk held before the first organization was created
-	totals   map[string]int
+	totals   map[kind.Kind]int
 
 	pending map[string][]item // batch group → items
 	order   []string
@@ -332,20 +328,20 @@ type executor struct {
 	wg      sync.WaitGroup
 	mu      sync.Mutex
 	err     error
-	done    map[string]int
+	done    map[kind.Kind]int
 }
 
 // group says which items may share a request.
 func group(it item) string {
+	g := string(it.op.Kind) + "/" + string(it.op.Action)
 	switch {
-	case it.op.Kind == "custom_object_record":
+	case it.op.Kind == kind.CustomObjectRecord:
 		obj, _ := it.d.Payload["object"].(string)
-		return it.op.Kind + "/" + it.op.Action + "/" + obj
-	case it.op.Kind == "ticket" && it.op.Action != "create",
-		it.op.Kind == "group", it.op.Kind == "custom_object":
-		return it.op.Kind + "/" + it.op.Action + "/" + it.op.Key // one at a time
+		return g + "/" + obj
+	case singleGroup(it):
+		return g + "/" + it.op.Key // one at a time
 	}
-	return it.op.Kind + "/" + it.op.Action
+	return g
 }
 
 func (ex *executor) add(ctx context.Context, it item) error {
@@ -360,14 +356,14 @@ func (ex *executor) add(ctx context.Context, it item) error {
 		ex.order = append(ex.order, g)
 	}
 	ex.pending[g] = append(ex.pending[g], it)
-	if len(ex.pending[g]) >= batchSize || singleGroup(it) {
+	if len(ex.pending[g]) >= zendesk.MaxBatch || singleGroup(it) {
 		ex.dispatch(ctx, g)
 	}
 	return nil
 }
 
 func singleGroup(it item) bool {
-	return it.op.Kind == "group" || it.op.Kind == "custom_object" || (it.op.Kind == "ticket" && it.op.Action != "create")
+	return it.op.Kind == kind.Group || it.op.Kind == kind.CustomObject || (it.op.Kind == kind.Ticket && it.op.Action != kind.Create)
 }
 
 // dispatch sends one group's pending items as a batch, in the background.
@@ -431,13 +427,13 @@ func (ex *executor) barrier() error {
 	return ex.failed()
 }
 
-func (ex *executor) progress(kind string, n, dead int) {
+func (ex *executor) progress(k kind.Kind, n, dead int) {
 	ex.mu.Lock()
 	if ex.done == nil {
-		ex.done = map[string]int{}
+		ex.done = map[kind.Kind]int{}
 	}
-	ex.done[kind] += n
-	p := Progress{Kind: kind, Done: ex.done[kind], Total: ex.totals[kind], Dead: dead}
+	ex.done[k] += n
+	p := Progress{Kind: k, Done: ex.done[k], Total: ex.totals[k], Dead: dead}
 	ex.mu.Unlock()
 	if lim := ex.opts.Client.Limiter(); lim != nil {
 		p.RequestsUsed = int(lim.Stats().Requests)
@@ -447,10 +443,10 @@ func (ex *executor) progress(kind string, n, dead int) {
 	}
 }
 
-func (ex *executor) count(kind, what string, n int) {
+func (ex *executor) count(k kind.Kind, what string, n int) {
 	ex.mu.Lock()
 	defer ex.mu.Unlock()
-	ex.res.add(kind, what, n)
+	ex.res.add(k, what, n)
 }
 
 func (ex *executor) warn(format string, args ...any) {

@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"net/http/httptest"
+	"os"
 	"path/filepath"
 	"strings"
 	"testing"
@@ -14,6 +15,7 @@ import (
 	"github.com/kzmap/kzmap/dsl"
 	"github.com/kzmap/kzmap/engine"
 	"github.com/kzmap/kzmap/engine/checkpoint"
+	"github.com/kzmap/kzmap/engine/kind"
 	"github.com/kzmap/kzmap/engine/planfile"
 	"github.com/kzmap/kzmap/examples/mappings"
 	"github.com/kzmap/kzmap/record"
@@ -214,7 +216,7 @@ func TestApplyEdgeOrganisation(t *testing.T) {
 	// The conversation over 5,000 messages became linked tickets.
 	parts := 0
 	for _, tk := range st.Tickets {
-		if len(tk.Comments) > engine.MaxCommentsPerTicket {
+		if len(tk.Comments) > zendesk.MaxCommentsPerTicket {
 			t.Errorf("ticket %d has %d comments", tk.ID, len(tk.Comments))
 		}
 		for _, tag := range tk.Tags {
@@ -453,5 +455,61 @@ func TestCheckPlanSaysWhich(t *testing.T) {
 		if !errors.Is(err, ErrStalePlan) || !strings.Contains(err.Error(), tc.want) {
 			t.Errorf("err = %v, want %q", err, tc.want)
 		}
+	}
+}
+
+// TestUpdatesGroupsAndObjects: a plan offers an update only where apply
+// makes it. A group renamed in the mapping and a custom object retitled
+// are updated in Zendesk, and the next plan has no changes.
+func TestUpdatesGroupsAndObjects(t *testing.T) {
+	r := newRig(t, "small", 25, "")
+	ctx := context.Background()
+	if _, _, err := r.planApply(ctx, false); err != nil {
+		t.Fatal(err)
+	}
+	dir := t.TempDir()
+	src := filepath.Join("..", "..", "examples", "mappings", "default")
+	entries, _ := os.ReadDir(src)
+	for _, e := range entries {
+		b, _ := os.ReadFile(filepath.Join(src, e.Name()))
+		s := strings.Replace(string(b), `name = "coalesce(trim(displayName), trim(name), 'Kustomer team ' + id)"`, `name = "'Team ' + coalesce(trim(displayName), trim(name), id)"`, 1)
+		s = strings.Replace(s, `title            = "coalesce(displayName, name)"`, `title            = "'Klass ' + coalesce(displayName, name)"`, 1)
+		os.WriteFile(filepath.Join(dir, e.Name()), []byte(s), 0o644)
+	}
+	cfg, diags := dsl.Load(dir, dsl.LoadOptions{Templates: mappings.FS()})
+	if diags.HasErrors() {
+		t.Fatal(diags)
+	}
+	r.cfg = cfg
+	pr, res, err := r.planApply(ctx, false)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if pr.Summary.Counts[kind.Group][kind.Update] == 0 || pr.Summary.Counts[kind.CustomObject][kind.Update] == 0 {
+		t.Fatalf("plan: %v", pr.Summary.Counts)
+	}
+	if dead, _ := r.store.DeadLetters(); len(dead) > 0 {
+		t.Fatalf("dead letters: %+v", dead)
+	}
+	if res.Counts[kind.Group]["updated"] != pr.Summary.Counts[kind.Group][kind.Update] {
+		t.Errorf("updated %v, planned %v", res.Counts, pr.Summary.Counts)
+	}
+	st := r.sim.Dump()
+	for _, g := range st.Groups {
+		if !strings.HasPrefix(g.Name, "Team ") {
+			t.Errorf("group %q was not renamed", g.Name)
+		}
+	}
+	for _, o := range st.CustomObjects {
+		if !strings.HasPrefix(o.Title, "Klass ") {
+			t.Errorf("object %s has title %q", o.Key, o.Title)
+		}
+	}
+	again, err := engine.Plan(ctx, engine.PlanOptions{Config: r.cfg, Snapshot: r.snap, Checkpoint: r.store})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if again.Summary.Changes != 0 {
+		t.Errorf("plan after the updates: %d changes", again.Summary.Changes)
 	}
 }

@@ -16,6 +16,7 @@ import (
 
 	"github.com/kzmap/kzmap/engine"
 	"github.com/kzmap/kzmap/record"
+	"github.com/kzmap/kzmap/zendesk"
 	"github.com/kzmap/kzmap/zendesk/zendesksim"
 )
 
@@ -131,7 +132,7 @@ func checkFidelity(t *testing.T, r *rig, st zendesksim.State, plan *engine.PlanR
 			}
 			total += len(p.Comments)
 		}
-		if total < engine.MaxCommentsPerTicket {
+		if total < zendesk.MaxCommentsPerTicket {
 			t.Errorf("conversation %s: %d comments over %d parts", id, total, len(ps))
 		}
 	}
@@ -139,7 +140,7 @@ func checkFidelity(t *testing.T, r *rig, st zendesksim.State, plan *engine.PlanR
 	long := 0
 	for _, m := range msgs {
 		msg := m.(*record.Message)
-		if utf8.RuneCountInString(msg.Body) <= engine.MaxCommentChars {
+		if utf8.RuneCountInString(msg.Body) <= zendesk.MaxCommentChars {
 			continue
 		}
 		long++

@@ -13,9 +13,6 @@ import (
 	"github.com/kzmap/kzmap/zendesk"
 )
 
-// maxAttachment is Zendesk's upload limit.
-const maxAttachment = 50 << 20
-
 // importTickets uploads the batch's attachments, then imports its tickets
 // in one job. Uploads happen here, just before the import, because tokens
 // live 60 minutes.
@@ -89,7 +86,7 @@ func (ex *executor) upload(ctx context.Context, id string) (*zendesk.Upload, str
 		return nil, "", err
 	}
 	defer rc.Close()
-	if info.Size > maxAttachment {
+	if info.Size > zendesk.MaxUploadBytes {
 		return nil, fmt.Sprintf("%s (attachment %s): %d bytes, over Zendesk's 50 MB limit", engine.UploadName(info.Name, info.ContentType, id), id, info.Size), nil
 	}
 	up, err := ex.opts.Client.Upload(ctx, zendesk.UploadFile{Name: engine.UploadName(info.Name, info.ContentType, id), ContentType: info.ContentType, Body: rc, Size: info.Size})
@@ -150,7 +147,7 @@ func (ex *executor) updateTicket(ctx context.Context, it item) ([]outcome, error
 				return []outcome{o}, nil
 			}
 		}
-		return []outcome{{id: it.op.ZendeskID, sent: true}}, nil
+		return []outcome{{id: it.op.ZendeskID}}, nil
 	}
 	p := it.d.Payload
 	_, err = c.UpdateTicket(ctx, id, zendesk.TicketUpdate{Status: str(p, "status"), Priority: str(p, "priority"), Type: str(p, "type"),

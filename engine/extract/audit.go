@@ -10,14 +10,7 @@ import (
 
 	"github.com/kzmap/kzmap/record"
 	"github.com/kzmap/kzmap/snapshot"
-)
-
-// Limits the audit measures against: Zendesk's (api/zendesk.md).
-const (
-	MaxTicketComments   = 5000  // comments per ticket
-	MaxCommentChars     = 65535 // characters per comment body
-	MaxObjectFields     = 100   // fields per custom object
-	MaxObjectRecordSize = 32 << 10
+	"github.com/kzmap/kzmap/zendesk"
 )
 
 // Audit is the migration guide's data audit, taken from a snapshot: what
@@ -150,7 +143,7 @@ type AttachmentAudit struct {
 // splitAt is the comment count a ticket is split at (0: 5,000).
 func AuditSnapshot(s *snapshot.Store, splitAt int) (*Audit, error) {
 	if splitAt <= 0 {
-		splitAt = MaxTicketComments
+		splitAt = zendesk.MaxCommentsPerTicket
 	}
 	a := &Audit{Old: map[string]int{}}
 	var err error
@@ -405,7 +398,7 @@ func auditKlasses(s *snapshot.Store, a *Audit, old func(string, []byte)) error {
 		if ka.Status == "" {
 			ka.Status = "enabled"
 		}
-		ka.OverFields = ka.Attributes > MaxObjectFields
+		ka.OverFields = ka.Attributes > zendesk.MaxFieldsPerObject
 		ids = append(ids, id)
 		byID[id] = ka
 		return nil
@@ -434,7 +427,7 @@ func auditKlasses(s *snapshot.Store, a *Audit, old func(string, []byte)) error {
 			return nil
 		}
 		ka.KObjects++
-		if len(o.Attributes) > MaxObjectRecordSize {
+		if len(o.Attributes) > zendesk.MaxRecordBytes {
 			ka.Large++
 		}
 		return nil
@@ -505,7 +498,7 @@ func auditConversations(s *snapshot.Store, a *Audit, old func(string, []byte), s
 			case size > splitAt:
 				c.OverSplit++
 			}
-			if m+n > MaxTicketComments {
+			if m+n > zendesk.MaxCommentsPerTicket {
 				c.OverLimit++
 			}
 			if m+n > c.Largest {
@@ -534,7 +527,7 @@ func auditBodies(s *snapshot.Store, a *Audit, old func(string, []byte)) error {
 		for _, t := range texts {
 			n = max(n, utf8.RuneCountInString(t))
 		}
-		if n > MaxCommentChars {
+		if n > zendesk.MaxCommentChars {
 			b.Over++
 		}
 		b.Longest = max(b.Longest, n)

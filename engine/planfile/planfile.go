@@ -8,6 +8,8 @@
 package planfile
 
 import (
+	"github.com/kzmap/kzmap/engine/kind"
+
 	"bufio"
 	"compress/gzip"
 	"encoding/json"
@@ -47,13 +49,13 @@ type Header struct {
 
 // Op is one planned write.
 type Op struct {
-	Action  string   `json:"action"` // create, update, append_comments, unwritable
-	Kind    string   `json:"kind"`
-	Key     string   `json:"key"`
-	Mapping string   `json:"mapping"`
-	Pos     string   `json:"pos,omitempty"` // file:line of the mapping block
-	Sources []string `json:"sources"`       // "type/id" of the Kustomer records
-	Hash    string   `json:"hash,omitempty"`
+	Action  kind.Action `json:"action"` // create, update, append_comments, unwritable
+	Kind    kind.Kind   `json:"kind"`
+	Key     string      `json:"key"`
+	Mapping string      `json:"mapping"`
+	Pos     string      `json:"pos,omitempty"` // file:line of the mapping block
+	Sources []string    `json:"sources"`       // "type/id" of the Kustomer records
+	Hash    string      `json:"hash,omitempty"`
 	// ZendeskID is the record's id when it is updated.
 	ZendeskID string `json:"zendesk_id,omitempty"`
 	// Comments is the number of comments (for tickets); NewComments those
@@ -69,6 +71,7 @@ type Hazard struct {
 	Code     string   `json:"code"`
 	Severity string   `json:"severity"` // info, warning, error
 	Message  string   `json:"message"`
+	Pos      string   `json:"pos,omitempty"` // file:line:col of the mapping block that raised it
 	Count    int      `json:"count"`
 	Examples []string `json:"examples,omitempty"`
 }
@@ -83,10 +86,10 @@ type Estimate struct {
 
 // Summary closes a plan.
 type Summary struct {
-	Counts   map[string]map[string]int `json:"counts"` // kind → action → n (noop included)
-	Hazards  []Hazard                  `json:"hazards"`
-	Estimate Estimate                  `json:"estimate"`
-	Changes  int                       `json:"changes"`
+	Counts   map[kind.Kind]map[kind.Action]int `json:"counts"` // kind → action → n (noop included)
+	Hazards  []Hazard                          `json:"hazards"`
+	Estimate Estimate                          `json:"estimate"`
+	Changes  int                               `json:"changes"`
 }
 
 type line struct {

@@ -10,6 +10,7 @@ import (
 	"testing"
 
 	"github.com/google/go-cmp/cmp"
+	"github.com/kzmap/kzmap/engine/kind"
 )
 
 func TestRoundTrip(t *testing.T) {
@@ -26,7 +27,7 @@ func TestRoundTrip(t *testing.T) {
 	for _, op := range ops {
 		w.Op(op)
 	}
-	sum := Summary{Counts: map[string]map[string]int{"ticket": {"append_comments": 1}}, Changes: 2}
+	sum := Summary{Counts: map[kind.Kind]map[kind.Action]int{kind.Ticket: {kind.AppendComments: 1}}, Changes: 2}
 	if err := w.Close(sum); err != nil {
 		t.Fatal(err)
 	}

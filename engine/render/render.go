@@ -138,13 +138,13 @@ func Comment(c engine.Comment, refs Refs, importer int64, files Files) (zendesk.
 // Zendesk's URLs grew past that: the HTML is then sent as its text, which
 // is shorter than the HTML and within the limit.
 func fit(zc *zendesk.Comment) {
-	if utf8.RuneCountInString(zc.HTMLBody) > engine.MaxCommentChars {
-		if zc.Body == "" || utf8.RuneCountInString(zc.Body) > engine.MaxCommentChars {
+	if utf8.RuneCountInString(zc.HTMLBody) > zendesk.MaxCommentChars {
+		if zc.Body == "" || utf8.RuneCountInString(zc.Body) > zendesk.MaxCommentChars {
 			zc.Body = engine.HTMLText(zc.HTMLBody)
 		}
 		zc.HTMLBody = ""
 	}
-	if zc.HTMLBody != "" && utf8.RuneCountInString(zc.Body) > engine.MaxCommentChars {
+	if zc.HTMLBody != "" && utf8.RuneCountInString(zc.Body) > zendesk.MaxCommentChars {
 		zc.Body = "" // Zendesk shows the HTML
 	}
 }

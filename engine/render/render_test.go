@@ -8,6 +8,7 @@ import (
 
 	"github.com/kzmap/kzmap/dsl"
 	"github.com/kzmap/kzmap/engine"
+	"github.com/kzmap/kzmap/zendesk"
 )
 
 type fakeRefs map[string]int64
@@ -68,7 +69,7 @@ func TestCommentStaysWithinTheLimit(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if utf8.RuneCountInString(zc.HTMLBody) > engine.MaxCommentChars || utf8.RuneCountInString(zc.Body) > engine.MaxCommentChars || zc.Body == "" || zc.HTMLBody != "" {
+	if utf8.RuneCountInString(zc.HTMLBody) > zendesk.MaxCommentChars || utf8.RuneCountInString(zc.Body) > zendesk.MaxCommentChars || zc.Body == "" || zc.HTMLBody != "" {
 		t.Errorf("body %d, html %d characters", utf8.RuneCountInString(zc.Body), utf8.RuneCountInString(zc.HTMLBody))
 	}
 }

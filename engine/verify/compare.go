@@ -3,12 +3,14 @@ package verify
 import (
 	"context"
 	"fmt"
+	"maps"
 	"slices"
 	"sort"
 	"strconv"
 	"strings"
 
 	"github.com/kzmap/kzmap/dsl"
+	"github.com/kzmap/kzmap/engine/kind"
 	"github.com/kzmap/kzmap/zendesk"
 )
 
@@ -17,12 +19,12 @@ import (
 func (r *runner) compareSamples(ctx context.Context) error {
 	byObject := map[string][]*candidate{}
 	for _, c := range r.pickOrder {
-		if c.d.Kind == "custom_object_record" {
+		if c.d.Kind == kind.CustomObjectRecord {
 			obj := str(c.d.Payload, "object")
 			byObject[obj] = append(byObject[obj], c)
 		}
 	}
-	for _, obj := range sortedKeys(byObject) {
+	for _, obj := range slices.Sorted(maps.Keys(byObject)) {
 		cs := byObject[obj]
 		for len(cs) > 0 {
 			chunk := cs[:min(len(cs), showManyBatch)]
@@ -39,13 +41,13 @@ func (r *runner) compareSamples(ctx context.Context) error {
 			}
 			for _, c := range chunk {
 				if rec, ok := got[str(c.d.Payload, "external_id")]; ok {
-					r.found[c.d.Kind+"\x00"+c.d.Key] = rec
+					r.found[string(c.d.Kind)+"\x00"+c.d.Key] = rec
 				}
 			}
 		}
 	}
 	for _, c := range r.pickOrder {
-		v, ok := r.found[c.d.Kind+"\x00"+c.d.Key]
+		v, ok := r.found[string(c.d.Kind)+"\x00"+c.d.Key]
 		if !ok {
 			continue // missing in Zendesk: already a difference
 		}
@@ -78,9 +80,10 @@ func (r *runner) compareSamples(ctx context.Context) error {
 
 // check compares one record.
 type check struct {
-	r                   *runner
-	c                   *candidate
-	kind, key, zid, url string
+	r             *runner
+	c             *candidate
+	kind          kind.Kind
+	key, zid, url string
 }
 
 func (k *check) payload() map[string]any { return k.c.d.Payload }
@@ -142,7 +145,7 @@ func (k *check) set(field string, got []string, allowed ...string) {
 // fields compares a map of custom field values the mapping set.
 func (k *check) fields(field string, got map[string]any) {
 	want, _ := k.payload()[field].(map[string]any)
-	for _, key := range sortedKeys(want) {
+	for _, key := range slices.Sorted(maps.Keys(want)) {
 		if !sameValue(want[key], got[key]) {
 			k.diff("field", field+"."+key, valueText(got[key]), valueText(want[key]), "%s.%s is %s, expected %s", field, key, valueText(got[key]), valueText(want[key]))
 		}

@@ -58,7 +58,7 @@ func makeChart(kinds []KindCount) chart {
 	c.Height = c.Base + 40
 	for i, k := range kinds {
 		x0 := chartLeft + i*chartGroupW + (chartGroupW-3*chartBarW)/2
-		g := chartGroup{LabelX: chartLeft + i*chartGroupW + chartGroupW/2, Label: k.Kind}
+		g := chartGroup{LabelX: chartLeft + i*chartGroupW + chartGroupW/2, Label: string(k.Kind)}
 		for j, v := range []struct {
 			class, what string
 			n           int

@@ -7,9 +7,9 @@ import (
 	"net/http"
 	"strconv"
 
-	"github.com/kzmap/kzmap/dsl"
 	"github.com/kzmap/kzmap/engine"
 	"github.com/kzmap/kzmap/engine/checkpoint"
+	"github.com/kzmap/kzmap/engine/kind"
 	"github.com/kzmap/kzmap/zendesk"
 )
 
@@ -30,7 +30,7 @@ const showManyBatch = 100
 func (r *runner) queueRecord(ctx context.Context, d *engine.Desired, e checkpoint.Entry) error {
 	obj, ext := str(d.Payload, "object"), str(d.Payload, "external_id")
 	if ext == "" {
-		r.notChecked[d.Kind]++
+		r.notChecked[string(d.Kind)]++
 		r.note(Difference{Kind: d.Kind, Key: d.Key, ZendeskID: e.ZendeskID, What: "not_checked",
 			Message: r.label(d.Kind, d.Key, e.ZendeskID) + ": has no external id, so it was not read back (map external_id to check it)"})
 		return nil
@@ -98,28 +98,28 @@ func (r *runner) readBack(ctx context.Context) error {
 	r.picked = map[string]*candidate{}
 	r.found = map[string]any{}
 	for _, c := range r.smp.picks() {
-		r.picked[c.d.Kind+"\x00"+c.d.Key] = c
+		r.picked[string(c.d.Kind)+"\x00"+c.d.Key] = c
 		r.pickOrder = append(r.pickOrder, c)
 	}
-	for _, k := range dsl.Kinds {
+	for _, k := range kind.All {
 		var err error
-		switch k.Kind {
-		case "organization":
-			err = r.showMany(ctx, k.Kind, func(ids []int64) (map[int64]any, error) {
+		switch k {
+		case kind.Organization:
+			err = r.showMany(ctx, k, func(ids []int64) (map[int64]any, error) {
 				l, err := r.opts.Client.ShowManyOrganizations(ctx, ids)
 				return byID(l, func(o zendesk.Organization) int64 { return o.ID }), err
 			})
-		case "user":
-			err = r.showMany(ctx, k.Kind, func(ids []int64) (map[int64]any, error) {
+		case kind.User:
+			err = r.showMany(ctx, k, func(ids []int64) (map[int64]any, error) {
 				l, err := r.opts.Client.ShowManyUsers(ctx, ids)
 				return byID(l, func(u zendesk.User) int64 { return u.ID }), err
 			})
-		case "ticket":
-			err = r.showMany(ctx, k.Kind, func(ids []int64) (map[int64]any, error) {
+		case kind.Ticket:
+			err = r.showMany(ctx, k, func(ids []int64) (map[int64]any, error) {
 				l, err := r.opts.Client.ShowManyTickets(ctx, ids)
 				return byID(l, func(t zendesk.Ticket) int64 { return t.ID }), err
 			})
-		case "group":
+		case kind.Group:
 			var groups []zendesk.Group
 			if groups, err = r.opts.Client.ListGroups(ctx); err == nil {
 				m := map[string]any{}
@@ -128,29 +128,29 @@ func (r *runner) readBack(ctx context.Context) error {
 						m[strconv.FormatInt(g.ID, 10)] = g
 					}
 				}
-				err = r.fromListing(k.Kind, m)
+				err = r.fromListing(k, m)
 			}
-		case "group_membership":
+		case kind.GroupMembership:
 			var ms []zendesk.GroupMembership
 			if ms, err = r.opts.Client.ListGroupMemberships(ctx); err == nil {
 				m := map[string]any{}
 				for _, gm := range ms {
 					m[strconv.FormatInt(gm.ID, 10)] = gm
 				}
-				err = r.fromListing(k.Kind, m)
+				err = r.fromListing(k, m)
 			}
-		case "custom_object":
+		case kind.CustomObject:
 			var objs []zendesk.CustomObject
 			if objs, err = r.opts.Client.ListCustomObjects(ctx); err == nil {
 				m := map[string]any{}
 				for _, o := range objs {
 					m[o.Key] = o
 				}
-				err = r.fromListing(k.Kind, m)
+				err = r.fromListing(k, m)
 			}
 		}
 		if err != nil {
-			return fmt.Errorf("reading back %s records from Zendesk: %w", k.Kind, err)
+			return fmt.Errorf("reading back %s records from Zendesk: %w", k, err)
 		}
 	}
 	return nil
@@ -164,22 +164,22 @@ func byID[T any](l []T, id func(T) int64) map[int64]any {
 	return m
 }
 
-func (r *runner) missing(kind, key, zid string) {
-	r.count(kind).MissingInZendesk++
-	r.add(Difference{Kind: kind, Key: key, ZendeskID: zid, What: "missing_in_zendesk",
-		Message: fmt.Sprintf("%s: in the checkpoint, but Zendesk does not have it (deleted there since? kzmap state show %s %s names the batch that wrote it)", r.label(kind, key, zid), kind, key)})
+func (r *runner) missing(k kind.Kind, key, zid string) {
+	r.count(k).MissingInZendesk++
+	r.add(Difference{Kind: k, Key: key, ZendeskID: zid, What: "missing_in_zendesk",
+		Message: fmt.Sprintf("%s: in the checkpoint, but Zendesk does not have it (deleted there since? kzmap state show %s %s names the batch that wrote it)", r.label(k, key, zid), k, key)})
 }
 
-func (r *runner) keep(kind, key string, v any) {
-	if _, ok := r.picked[kind+"\x00"+key]; ok {
-		r.found[kind+"\x00"+key] = v
+func (r *runner) keep(k kind.Kind, key string, v any) {
+	if _, ok := r.picked[string(k)+"\x00"+key]; ok {
+		r.found[string(k)+"\x00"+key] = v
 	}
 }
 
 // showMany reads back the checkpoint's records of a kind by id, 100 at a
 // time.
-func (r *runner) showMany(ctx context.Context, kind string, fetch func([]int64) (map[int64]any, error)) error {
-	kc := r.count(kind)
+func (r *runner) showMany(ctx context.Context, k kind.Kind, fetch func([]int64) (map[int64]any, error)) error {
+	kc := r.count(k)
 	var keys []string
 	var ids []int64
 	flush := func() error {
@@ -194,19 +194,19 @@ func (r *runner) showMany(ctx context.Context, kind string, fetch func([]int64) 
 			zid := strconv.FormatInt(id, 10)
 			if v, ok := got[id]; ok {
 				kc.Zendesk++
-				r.keep(kind, keys[i], v)
+				r.keep(k, keys[i], v)
 			} else {
-				r.missing(kind, keys[i], zid)
+				r.missing(k, keys[i], zid)
 			}
 		}
 		keys, ids = keys[:0], ids[:0]
 		return ctx.Err()
 	}
-	err := r.opts.Store.ForEach(kind, func(key string, e checkpoint.Entry) error {
+	err := r.opts.Store.ForEach(string(k), func(key string, e checkpoint.Entry) error {
 		id, err := strconv.ParseInt(e.ZendeskID, 10, 64)
 		if err != nil || id <= 0 {
 			kc.MissingInZendesk++
-			r.add(Difference{Kind: kind, Key: key, ZendeskID: e.ZendeskID, What: "missing_in_zendesk",
+			r.add(Difference{Kind: k, Key: key, ZendeskID: e.ZendeskID, What: "missing_in_zendesk",
 				Message: fmt.Sprintf("%s: the checkpoint's Zendesk id %q is not a number", key, e.ZendeskID)})
 			return nil
 		}
@@ -224,16 +224,16 @@ func (r *runner) showMany(ctx context.Context, kind string, fetch func([]int64) 
 
 // fromListing reads back the checkpoint's records of a kind against a listing
 // of Zendesk's, by Zendesk id.
-func (r *runner) fromListing(kind string, have map[string]any) error {
-	kc := r.count(kind)
-	return r.opts.Store.ForEach(kind, func(key string, e checkpoint.Entry) error {
+func (r *runner) fromListing(k kind.Kind, have map[string]any) error {
+	kc := r.count(k)
+	return r.opts.Store.ForEach(string(k), func(key string, e checkpoint.Entry) error {
 		v, ok := have[e.ZendeskID]
 		if !ok {
-			r.missing(kind, key, e.ZendeskID)
+			r.missing(k, key, e.ZendeskID)
 			return nil
 		}
 		kc.Zendesk++
-		r.keep(kind, key, v)
+		r.keep(k, key, v)
 		return nil
 	})
 }

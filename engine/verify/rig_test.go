@@ -12,6 +12,7 @@ import (
 	"github.com/kzmap/kzmap/engine"
 	"github.com/kzmap/kzmap/engine/apply"
 	"github.com/kzmap/kzmap/engine/checkpoint"
+	"github.com/kzmap/kzmap/engine/kind"
 	"github.com/kzmap/kzmap/examples/mappings"
 	"github.com/kzmap/kzmap/throttle"
 	"github.com/kzmap/kzmap/zendesk"
@@ -77,7 +78,7 @@ func newRig(t testing.TB, profile string, seed int64) *rig {
 }
 
 // apply plans and applies the kinds in only (all when nil).
-func (r *rig) apply(only map[string]bool) {
+func (r *rig) apply(only map[kind.Kind]bool) {
 	r.t.Helper()
 	ctx := context.Background()
 	out := filepath.Join(r.dir, "plan.kzplan")

@@ -12,6 +12,7 @@ import (
 	"github.com/kzmap/kzmap/dsl"
 	"github.com/kzmap/kzmap/engine"
 	"github.com/kzmap/kzmap/engine/checkpoint"
+	"github.com/kzmap/kzmap/engine/kind"
 	"github.com/kzmap/kzmap/record"
 )
 
@@ -26,55 +27,55 @@ type candidate struct {
 // how bad a record is and whether it counts at all; the first record with
 // the highest score wins, so the choice does not depend on the seed.
 type ugly struct {
-	kind  string
+	kind  kind.Kind
 	name  string
 	score func(s *sampler, d *engine.Desired) (int64, bool)
 	label func(score int64) string
 }
 
 var uglies = []ugly{
-	{"organization", "largest", payloadScore, bytesLabel("largest")},
-	{"user", "merged", func(_ *sampler, d *engine.Desired) (int64, bool) {
+	{kind.Organization, "largest", payloadScore, bytesLabel("largest")},
+	{kind.User, "merged", func(_ *sampler, d *engine.Desired) (int64, bool) {
 		return int64(len(d.Sources)), len(d.Sources) > 1
 	}, countLabel("merged from %d customers")},
-	{"user", "identities", func(_ *sampler, d *engine.Desired) (int64, bool) {
+	{kind.User, "identities", func(_ *sampler, d *engine.Desired) (int64, bool) {
 		n := len(dsl.Strings(d.Payload["identities"]))
 		return int64(n), n > 0
 	}, countLabel("most identities (%d)")},
-	{"user", "largest", payloadScore, bytesLabel("largest")},
-	{"custom_object", "fields", func(_ *sampler, d *engine.Desired) (int64, bool) {
+	{kind.User, "largest", payloadScore, bytesLabel("largest")},
+	{kind.CustomObject, "fields", func(_ *sampler, d *engine.Desired) (int64, bool) {
 		l, _ := d.Payload["fields"].([]any)
 		return int64(len(l)), len(l) > 0
 	}, countLabel("most fields (%d)")},
-	{"custom_object", "split", splitScore, func(int64) string { return "part of a split Klass" }},
-	{"ticket", "comments", func(_ *sampler, d *engine.Desired) (int64, bool) {
+	{kind.CustomObject, "split", splitScore, func(int64) string { return "part of a split Klass" }},
+	{kind.Ticket, "comments", func(_ *sampler, d *engine.Desired) (int64, bool) {
 		return int64(len(d.Comments)), len(d.Comments) > 1
 	}, countLabel("most comments (%d)")},
-	{"ticket", "oldest", func(_ *sampler, d *engine.Desired) (int64, bool) {
+	{kind.Ticket, "oldest", func(_ *sampler, d *engine.Desired) (int64, bool) {
 		t, err := time.Parse(time.RFC3339, str(d.Payload, "created_at"))
 		return -t.Unix(), err == nil
 	}, func(s int64) string { return "oldest (" + time.Unix(-s, 0).UTC().Format("2006-01-02") + ")" }},
-	{"ticket", "assignees", assigneeScore, countLabel("most assignees (%d)")},
-	{"ticket", "attachments", func(_ *sampler, d *engine.Desired) (int64, bool) {
+	{kind.Ticket, "assignees", assigneeScore, countLabel("most assignees (%d)")},
+	{kind.Ticket, "attachments", func(_ *sampler, d *engine.Desired) (int64, bool) {
 		n := d.Attachments()
 		return int64(n), n > 0
 	}, countLabel("most attachments (%d)")},
-	{"ticket", "longest_body", func(_ *sampler, d *engine.Desired) (int64, bool) {
+	{kind.Ticket, "longest_body", func(_ *sampler, d *engine.Desired) (int64, bool) {
 		var best int
 		for _, c := range d.Comments {
 			best = max(best, utf8.RuneCountInString(str(c.Payload, "body")), utf8.RuneCountInString(str(c.Payload, "html_body")))
 		}
 		return int64(best), best > 0
 	}, countLabel("longest comment (%d characters)")},
-	{"ticket", "largest", func(_ *sampler, d *engine.Desired) (int64, bool) {
+	{kind.Ticket, "largest", func(_ *sampler, d *engine.Desired) (int64, bool) {
 		n := 0
 		for _, c := range d.Comments {
 			n += len(str(c.Payload, "body")) + len(str(c.Payload, "html_body"))
 		}
 		return int64(n), n > 0
 	}, bytesLabel("largest")},
-	{"custom_object_record", "split", splitScore, func(int64) string { return "part of a split record" }},
-	{"custom_object_record", "largest", payloadScore, bytesLabel("largest")},
+	{kind.CustomObjectRecord, "split", splitScore, func(int64) string { return "part of a split record" }},
+	{kind.CustomObjectRecord, "largest", payloadScore, bytesLabel("largest")},
 }
 
 func payloadScore(_ *sampler, d *engine.Desired) (int64, bool) {
@@ -123,8 +124,8 @@ type sampler struct {
 	n      int
 	rng    *rand.Rand
 	snap   getter
-	seen   map[string]int
-	random map[string][]*candidate
+	seen   map[kind.Kind]int
+	random map[kind.Kind][]*candidate
 	best   map[string]*candidate // ugly name → record
 	score  map[string]int64
 	// split tickets: the first conversation split into several tickets,
@@ -137,7 +138,7 @@ type sampler struct {
 
 func newSampler(n int, seed int64, snap getter) *sampler {
 	return &sampler{n: n, rng: rand.New(rand.NewPCG(uint64(seed), 0x6b7a6d6170)), snap: snap,
-		seen: map[string]int{}, random: map[string][]*candidate{}, best: map[string]*candidate{}, score: map[string]int64{}}
+		seen: map[kind.Kind]int{}, random: map[kind.Kind][]*candidate{}, best: map[string]*candidate{}, score: map[string]int64{}}
 }
 
 // offer considers a record that is written and up to date.
@@ -155,7 +156,7 @@ func (s *sampler) offer(d *engine.Desired, e checkpoint.Entry) {
 		if u.kind != d.Kind {
 			continue
 		}
-		k := u.kind + "/" + u.name
+		k := string(u.kind) + "/" + u.name
 		sc, ok := u.score(s, d)
 		if !ok {
 			continue
@@ -164,7 +165,7 @@ func (s *sampler) offer(d *engine.Desired, e checkpoint.Entry) {
 			s.score[k], s.best[k] = sc, c
 		}
 	}
-	if d.Kind == "ticket" {
+	if d.Kind == kind.Ticket {
 		if s.split == nil && s.prevTicket != nil && d.Key == s.prevTicket.d.Key+"#2" {
 			s.split = []*candidate{s.prevTicket, c}
 		}
@@ -178,7 +179,7 @@ func (s *sampler) picks() []*candidate {
 	var out []*candidate
 	byKey := map[string]*candidate{}
 	add := func(c *candidate, why string) {
-		k := c.d.Kind + "\x00" + c.d.Key
+		k := string(c.d.Kind) + "\x00" + c.d.Key
 		if have, ok := byKey[k]; ok {
 			have.why = append(have.why, why)
 			return
@@ -187,21 +188,21 @@ func (s *sampler) picks() []*candidate {
 		byKey[k] = cc
 		out = append(out, cc)
 	}
-	for _, k := range dsl.Kinds {
+	for _, k := range kind.All {
 		for _, u := range uglies {
-			if u.kind != k.Kind {
+			if u.kind != k {
 				continue
 			}
-			if c := s.best[u.kind+"/"+u.name]; c != nil {
-				add(c, u.label(s.score[u.kind+"/"+u.name]))
+			if c := s.best[string(u.kind)+"/"+u.name]; c != nil {
+				add(c, u.label(s.score[string(u.kind)+"/"+u.name]))
 			}
 		}
-		if k.Kind == "ticket" {
+		if k == kind.Ticket {
 			for i, c := range s.split {
 				add(c, fmt.Sprintf("split conversation (part %d)", i+1))
 			}
 		}
-		random := append([]*candidate(nil), s.random[k.Kind]...)
+		random := append([]*candidate(nil), s.random[k]...)
 		sort.Slice(random, func(i, j int) bool { return random[i].d.Key < random[j].d.Key })
 		for _, c := range random {
 			add(c, "random")

@@ -3,6 +3,8 @@ package verify
 import (
 	"context"
 	"fmt"
+	"maps"
+	"slices"
 	"sort"
 	"strings"
 	"time"
@@ -11,6 +13,7 @@ import (
 	"github.com/kzmap/kzmap/engine"
 	"github.com/kzmap/kzmap/engine/apply"
 	"github.com/kzmap/kzmap/engine/checkpoint"
+	"github.com/kzmap/kzmap/engine/kind"
 	"github.com/kzmap/kzmap/zendesk"
 )
 
@@ -72,7 +75,7 @@ type Report struct {
 
 // KindCount is one kind counted three ways.
 type KindCount struct {
-	Kind string `json:"kind"`
+	Kind kind.Kind `json:"kind"`
 	// Desired is the writable records the mapping makes of the snapshot.
 	Desired int `json:"desired"`
 	// Unwritable is the records the mapping makes but Zendesk cannot take.
@@ -102,9 +105,9 @@ type KindCount struct {
 
 // Compared is one record compared field by field.
 type Compared struct {
-	Kind      string `json:"kind"`
-	Key       string `json:"key"`
-	ZendeskID string `json:"zendesk_id"`
+	Kind      kind.Kind `json:"kind"`
+	Key       string    `json:"key"`
+	ZendeskID string    `json:"zendesk_id"`
 	// Why says how it was chosen: "random", "most comments (812)", ...
 	Why         []string `json:"why"`
 	URL         string   `json:"url,omitempty"`
@@ -113,9 +116,9 @@ type Compared struct {
 
 // Difference is one thing that is not as the mapping says, in words.
 type Difference struct {
-	Kind      string `json:"kind"`
-	Key       string `json:"key,omitempty"`
-	ZendeskID string `json:"zendesk_id,omitempty"`
+	Kind      kind.Kind `json:"kind"`
+	Key       string    `json:"key,omitempty"`
+	ZendeskID string    `json:"zendesk_id,omitempty"`
 	// What is the category: missing_in_zendesk, not_in_checkpoint,
 	// dead_letter, outdated, field, comment, attachment, unlisted; for
 	// notes: unwritable, attachment_missing, not_desired, not_checked.
@@ -165,7 +168,7 @@ func (r *Report) Summary() string {
 	listed := 0
 	for _, d := range r.Differences {
 		if d.What != "unlisted" {
-			records[d.Kind+"\x00"+d.Key] = true
+			records[string(d.Kind)+"\x00"+d.Key] = true
 			listed++
 		}
 	}
@@ -251,7 +254,7 @@ func Run(ctx context.Context, opts Options) (*Report, error) {
 // runner holds one verification's state.
 type runner struct {
 	opts   Options
-	counts map[string]*KindCount
+	counts map[kind.Kind]*KindCount
 	dead   map[string]checkpoint.DeadLetter // kind \x00 key
 	smp    *sampler
 	refs   *refs
@@ -279,24 +282,22 @@ type getter interface {
 }
 
 func newRunner(opts Options) *runner {
-	r := &runner{opts: opts, counts: map[string]*KindCount{}, dead: map[string]checkpoint.DeadLetter{},
+	r := &runner{opts: opts, counts: map[kind.Kind]*KindCount{}, dead: map[string]checkpoint.DeadLetter{},
 		listed: map[string]int{}, unlisted: map[string]int{}, records: map[string][]pendingRecord{}, notChecked: map[string]int{}, batchOps: map[string]string{}}
 	r.snap, _ = opts.Snapshot.(getter)
 	r.refs = newRefs(opts.Store, r.snap)
 	r.smp = newSampler(opts.Sample, opts.Seed, r.snap)
-	for _, k := range dsl.Kinds {
-		if k.Kind != "comment" { // comments are checked with their tickets
-			r.counts[k.Kind] = &KindCount{Kind: k.Kind}
-		}
+	for _, k := range kind.All { // comments are checked with their tickets
+		r.counts[k] = &KindCount{Kind: k}
 	}
 	return r
 }
 
-func (r *runner) count(kind string) *KindCount {
-	kc := r.counts[kind]
+func (r *runner) count(k kind.Kind) *KindCount {
+	kc := r.counts[k]
 	if kc == nil {
-		kc = &KindCount{Kind: kind}
-		r.counts[kind] = kc
+		kc = &KindCount{Kind: k}
+		r.counts[k] = kc
 	}
 	return kc
 }
@@ -307,9 +308,9 @@ func (r *runner) loadDeadLetters() error {
 		return err
 	}
 	for _, d := range dls {
-		r.dead[d.Kind+"\x00"+d.Key] = d
-		r.count(d.Kind).DeadLetters++
-		r.add(Difference{Kind: d.Kind, Key: d.Key, What: "dead_letter",
+		r.dead[string(d.Kind)+"\x00"+d.Key] = d
+		r.count(kind.Kind(d.Kind)).DeadLetters++
+		r.add(Difference{Kind: kind.Kind(d.Kind), Key: d.Key, What: "dead_letter",
 			Message: fmt.Sprintf("%s: Zendesk refused it (%d attempts): %s", d.Key, d.Attempts, d.Error)})
 	}
 	return nil
@@ -328,12 +329,12 @@ func (r *runner) pass(ctx context.Context) error {
 			return nil
 		}
 		kc.Desired++
-		e, ok, err := r.opts.Store.Get(d.Kind, d.Key)
+		e, ok, err := r.opts.Store.Get(string(d.Kind), d.Key)
 		if err != nil {
 			return err
 		}
 		if !ok {
-			if _, dead := r.dead[d.Kind+"\x00"+d.Key]; dead {
+			if _, dead := r.dead[string(d.Kind)+"\x00"+d.Key]; dead {
 				return nil // listed with the dead letters
 			}
 			kc.NotInCheckpoint++
@@ -348,7 +349,7 @@ func (r *runner) pass(ctx context.Context) error {
 			r.add(Difference{Kind: d.Kind, Key: d.Key, ZendeskID: e.ZendeskID, What: "outdated", URL: r.url(d.Kind, e.ZendeskID, d),
 				Message: r.label(d.Kind, d.Key, e.ZendeskID) + ": the mapping or the Kustomer data changed since it was written (kzmap plan shows it as an update)"})
 		}
-		if d.Kind == "custom_object_record" {
+		if d.Kind == kind.CustomObjectRecord {
 			if err := r.queueRecord(ctx, d, e); err != nil {
 				return err
 			}
@@ -361,13 +362,13 @@ func (r *runner) pass(ctx context.Context) error {
 	if err != nil {
 		return err
 	}
-	for _, obj := range sortedKeys(r.records) {
+	for _, obj := range slices.Sorted(maps.Keys(r.records)) {
 		if err := r.flushRecords(ctx, obj); err != nil {
 			return err
 		}
 	}
 	for _, kc := range r.counts {
-		n, err := r.opts.Store.Count(kc.Kind)
+		n, err := r.opts.Store.Count(string(kc.Kind))
 		if err != nil {
 			return err
 		}
@@ -384,7 +385,7 @@ func (r *runner) pass(ctx context.Context) error {
 // category.
 func (r *runner) add(d Difference) {
 	r.count(d.Kind).Differences++
-	k := d.Kind + "\x00" + d.What
+	k := string(d.Kind) + "\x00" + d.What
 	if r.listed[k] >= r.opts.MaxListed {
 		r.unlisted[k]++
 		return
@@ -405,38 +406,38 @@ func (r *runner) note(d Difference) {
 }
 
 // label names a record in messages: its key and its Zendesk id.
-func (r *runner) label(kind, key, zid string) string {
+func (r *runner) label(k kind.Kind, key, zid string) string {
 	if zid == "" {
 		return key
 	}
-	switch kind {
-	case "ticket":
+	switch k {
+	case kind.Ticket:
 		return fmt.Sprintf("%s (Zendesk #%s)", key, zid)
-	case "group_membership":
+	case kind.GroupMembership:
 		return fmt.Sprintf("%s (Zendesk membership %s)", key, zid)
-	case "custom_object":
+	case kind.CustomObject:
 		return fmt.Sprintf("%s (Zendesk object %s)", key, zid)
-	case "custom_object_record":
+	case kind.CustomObjectRecord:
 		return fmt.Sprintf("%s (Zendesk record %s)", key, zid)
 	}
-	return fmt.Sprintf("%s (Zendesk %s %s)", key, kind, zid)
+	return fmt.Sprintf("%s (Zendesk %s %s)", key, k, zid)
 }
 
 // url links to a record in Zendesk's agent interface, when it has a page.
-func (r *runner) url(kind, zid string, d *engine.Desired) string {
+func (r *runner) url(k kind.Kind, zid string, d *engine.Desired) string {
 	if r.opts.BaseURL == "" || zid == "" {
 		return ""
 	}
-	switch kind {
-	case "ticket":
+	switch k {
+	case kind.Ticket:
 		return r.opts.BaseURL + "/agent/tickets/" + zid
-	case "user":
+	case kind.User:
 		return r.opts.BaseURL + "/agent/users/" + zid
-	case "organization":
+	case kind.Organization:
 		return r.opts.BaseURL + "/agent/organizations/" + zid
-	case "group":
+	case kind.Group:
 		return r.opts.BaseURL + "/admin/people/team/groups/" + zid
-	case "custom_object_record":
+	case kind.CustomObjectRecord:
 		if d != nil {
 			if obj, _ := d.Payload["object"].(string); obj != "" {
 				return r.opts.BaseURL + "/agent/custom-objects/" + obj + "/records/" + zid
@@ -450,27 +451,23 @@ func (r *runner) url(kind, zid string, d *engine.Desired) string {
 // the order the checks ran in.
 func (r *runner) finish() *Report {
 	rep := &Report{Seed: r.opts.Seed, Sample: r.opts.Sample, ZendeskURL: r.opts.BaseURL, Compared: r.smp.compared, MaxListed: r.opts.MaxListed}
-	order := map[string]int{}
-	for i, k := range dsl.Kinds {
-		order[k.Kind] = i
-	}
-	kinds := sortedKeys(r.counts)
-	sort.SliceStable(kinds, func(i, j int) bool { return kindOrder(order, kinds[i]) < kindOrder(order, kinds[j]) })
+	kinds := slices.Collect(maps.Keys(r.counts))
+	slices.SortFunc(kinds, func(a, b kind.Kind) int { return a.Index() - b.Index() })
 	for _, k := range kinds {
 		rep.Kinds = append(rep.Kinds, *r.counts[k])
 	}
-	for _, k := range sortedKeys(r.unlisted) {
-		kind, what, _ := strings.Cut(k, "\x00")
+	for _, k := range slices.Sorted(maps.Keys(r.unlisted)) {
+		kn, what, _ := strings.Cut(k, "\x00")
 		n := r.unlisted[k]
 		rep.Unlisted += n
 		r.seq++
-		r.diffs = append(r.diffs, Difference{Kind: kind, What: "unlisted", seq: r.seq,
-			Message: fmt.Sprintf("… and %d more %s differences of kind %s, not listed (the counts above include them)", n, strings.ReplaceAll(what, "_", " "), kind)})
+		r.diffs = append(r.diffs, Difference{Kind: kind.Kind(kn), What: "unlisted", seq: r.seq,
+			Message: fmt.Sprintf("… and %d more %s differences of kind %s, not listed (the counts above include them)", n, strings.ReplaceAll(what, "_", " "), kn)})
 	}
 	sortDiffs := func(ds []Difference) {
 		sort.SliceStable(ds, func(i, j int) bool {
 			a, b := ds[i], ds[j]
-			if oa, ob := kindOrder(order, a.Kind), kindOrder(order, b.Kind); oa != ob {
+			if oa, ob := a.Kind.Index(), b.Kind.Index(); oa != ob {
 				return oa < ob
 			}
 			if (a.What == "unlisted") != (b.What == "unlisted") {
@@ -497,20 +494,4 @@ func (r *runner) finish() *Report {
 		}
 	}
 	return rep
-}
-
-func kindOrder(order map[string]int, kind string) int {
-	if i, ok := order[kind]; ok {
-		return i
-	}
-	return len(order)
-}
-
-func sortedKeys[V any](m map[string]V) []string {
-	keys := make([]string, 0, len(m))
-	for k := range m {
-		keys = append(keys, k)
-	}
-	sort.Strings(keys)
-	return keys
 }

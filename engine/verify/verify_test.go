@@ -9,6 +9,7 @@ import (
 
 	"github.com/kzmap/kzmap/engine"
 	"github.com/kzmap/kzmap/engine/checkpoint"
+	"github.com/kzmap/kzmap/engine/kind"
 	"github.com/kzmap/kzmap/record"
 	"github.com/kzmap/kzmap/zendesk"
 )
@@ -93,7 +94,7 @@ func TestVerifyDefaultSample(t *testing.T) {
 	keys := func(rep *Report) []string {
 		var out []string
 		for _, c := range rep.Compared {
-			out = append(out, c.Kind+" "+c.Key)
+			out = append(out, string(c.Kind)+" "+c.Key)
 		}
 		return out
 	}
@@ -124,15 +125,15 @@ func TestVerifyDefaultSample(t *testing.T) {
 	}
 }
 
-func findCompared(t *testing.T, rep *Report, kind string, skip map[string]bool) Compared {
+func findCompared(t *testing.T, rep *Report, k kind.Kind, skip map[string]bool) Compared {
 	t.Helper()
 	for _, c := range rep.Compared {
-		if c.Kind == kind && !skip[c.Key] {
+		if c.Kind == k && !skip[c.Key] {
 			skip[c.Key] = true
 			return c
 		}
 	}
-	t.Fatalf("no %s compared", kind)
+	t.Fatalf("no %s compared", k)
 	return Compared{}
 }
 
@@ -333,7 +334,7 @@ func TestVerifyWrongReferences(t *testing.T) {
 // MaxListed per kind.
 func TestVerifyPartialApply(t *testing.T) {
 	r := newRig(t, "small", 25)
-	r.apply(map[string]bool{"organization": true})
+	r.apply(map[kind.Kind]bool{kind.Organization: true})
 	var refused string
 	err := r.forDesired(func(d *engine.Desired) {
 		if d.Kind == "ticket" && refused == "" {
@@ -372,7 +373,7 @@ func TestVerifyPartialApply(t *testing.T) {
 	}
 	listed := map[string]int{}
 	for _, d := range rep.Differences {
-		listed[d.Kind+" "+d.What]++
+		listed[string(d.Kind)+" "+d.What]++
 		if d.What == "dead_letter" && d.Message != refused+": Zendesk refused it (1 attempts): RecordInvalid: Requester is suspended" {
 			t.Errorf("dead letter: %s", d.Message)
 		}

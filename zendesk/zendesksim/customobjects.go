@@ -117,6 +117,54 @@ func (s *Server) showObject(c *call) reply {
 	return reply{http.StatusOK, map[string]any{"custom_object": o.CustomObject}}
 }
 
+// updateObject is PATCH /api/v2/custom_objects/{key}: title, plural and
+// description change; the key cannot [CO-DOC].
+func (s *Server) updateObject(c *call) reply {
+	o, r := s.object(c)
+	if r != nil {
+		return *r
+	}
+	var body struct {
+		CustomObject *struct {
+			Key             *string `json:"key"`
+			Title           *string `json:"title"`
+			TitlePluralized *string `json:"title_pluralized"`
+			Description     *string `json:"description"`
+		} `json:"custom_object"`
+	}
+	if r := decode(c, &body); r != nil {
+		return *r
+	}
+	in := body.CustomObject
+	if in == nil {
+		return badRequest("custom_object is required")
+	}
+	v := invalid{}
+	if in.Key != nil && *in.Key != o.Key {
+		v.add("key", "InvalidValue", "Key: is writable on create only")
+	}
+	if in.Title != nil && *in.Title == "" {
+		v.add("title", "BlankValue", "Title: cannot be blank")
+	}
+	if in.TitlePluralized != nil && *in.TitlePluralized == "" {
+		v.add("title_pluralized", "BlankValue", "Title pluralized: cannot be blank")
+	}
+	if !v.ok() {
+		return recordInvalid(v)
+	}
+	if in.Title != nil {
+		o.Title = *in.Title
+	}
+	if in.TitlePluralized != nil {
+		o.TitlePluralized = *in.TitlePluralized
+	}
+	if in.Description != nil {
+		o.Description = *in.Description
+	}
+	o.UpdatedAt = c.now
+	return reply{http.StatusOK, map[string]any{"custom_object": o.CustomObject}}
+}
+
 func (o *customObject) userFields() (all, lookups int) {
 	for _, f := range o.fields {
 		if !f.System {

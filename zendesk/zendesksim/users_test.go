@@ -199,3 +199,30 @@ func TestOrganizationNamesIgnoreCaseAndSpace(t *testing.T) {
 		t.Errorf("search by name: %s", r.raw)
 	}
 }
+
+// TestUpdateGroupAndObject: groups (PUT) and custom objects (PATCH) take
+// changes of their names and descriptions; a private group stays private
+// and an object's key cannot change.
+func TestUpdateGroupAndObject(t *testing.T) {
+	h := newHarness(t, Options{})
+	g := h.group("Support")
+	r := h.must(200, "PUT", "/api/v2/groups/"+itoa(g), map[string]any{"group": map[string]any{"name": "Tier 1", "description": "first line"}})
+	if r.str("group", "name") != "Tier 1" || r.str("group", "description") != "first line" {
+		t.Errorf("group update: %s", r.raw)
+	}
+	h.must(200, "PUT", "/api/v2/groups/"+itoa(g), map[string]any{"group": map[string]any{"is_public": false}})
+	if r := h.do("PUT", "/api/v2/groups/"+itoa(g), map[string]any{"group": map[string]any{"is_public": true}}); r.status != 422 {
+		t.Errorf("private to public: %d %s", r.status, r.raw)
+	}
+	if r := h.do("PUT", "/api/v2/groups/424242", map[string]any{"group": map[string]any{"name": "x"}}); r.status != 404 {
+		t.Errorf("unknown group: %d", r.status)
+	}
+	h.must(201, "POST", "/api/v2/custom_objects", map[string]any{"custom_object": map[string]any{"key": "order", "title": "Order", "title_pluralized": "Orders"}})
+	r = h.must(200, "PATCH", "/api/v2/custom_objects/order", map[string]any{"custom_object": map[string]any{"title": "Purchase", "title_pluralized": "Purchases"}})
+	if r.str("custom_object", "title") != "Purchase" || r.str("custom_object", "key") != "order" {
+		t.Errorf("object update: %s", r.raw)
+	}
+	if r := h.do("PATCH", "/api/v2/custom_objects/order", map[string]any{"custom_object": map[string]any{"key": "purchase"}}); r.status != 422 {
+		t.Errorf("key change: %d %s", r.status, r.raw)
+	}
+}

@@ -1,0 +1,171 @@
+package apply
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"strconv"
+
+	"github.com/kzmap/kzmap/engine/kind"
+	"github.com/kzmap/kzmap/engine/render"
+	"github.com/kzmap/kzmap/zendesk"
+)
+
+// write sends a batch with the endpoint its kind and action need. Every
+// kind.Updatable kind has its update here: a plan never offers an action
+// apply cannot take.
+func (ex *executor) write(ctx context.Context, b *batchState, items []item) ([]outcome, error) {
+	k, action := items[0].op.Kind, items[0].op.Action
+	switch k {
+	case kind.Organization:
+		return ex.writeOrganizations(ctx, b, items, action)
+	case kind.User:
+		return ex.writeUsers(ctx, b, items, action)
+	case kind.Group:
+		return ex.writeGroup(ctx, items[0], action)
+	case kind.GroupMembership:
+		return ex.writeMemberships(ctx, b, items)
+	case kind.CustomObject:
+		return []outcome{ex.ensureObject(ctx, items[0], action == kind.Update)}, nil
+	case kind.Ticket:
+		if action == kind.Create {
+			return ex.importTickets(ctx, b, items)
+		}
+		return ex.updateTicket(ctx, items[0])
+	case kind.CustomObjectRecord:
+		return ex.writeRecords(ctx, b, items)
+	}
+	return nil, fmt.Errorf("apply: no writer for %s %s", action, k)
+}
+
+func (ex *executor) writeOrganizations(ctx context.Context, b *batchState, items []item, action kind.Action) ([]outcome, error) {
+	c := ex.opts.Client
+	if action == kind.Create {
+		orgs := make([]zendesk.Organization, len(items))
+		for i, it := range items {
+			orgs[i] = render.Organization(it.d)
+		}
+		job, err := c.CreateManyOrganizations(ctx, orgs)
+		if err != nil {
+			return nil, err
+		}
+		return jobOutcomes(ctx, ex.opts.Store, b, job, len(items))
+	}
+	outs := make([]outcome, len(items))
+	for i, it := range items {
+		o := render.Organization(it.d)
+		o.ID, _ = strconv.ParseInt(it.op.ZendeskID, 10, 64)
+		got, _, err := c.CreateOrUpdateOrganization(ctx, o)
+		outs[i] = singleOutcome(got, err, func() string { return strconv.FormatInt(got.ID, 10) })
+	}
+	return outs, nil
+}
+
+func (ex *executor) writeUsers(ctx context.Context, b *batchState, items []item, action kind.Action) ([]outcome, error) {
+	users := make([]zendesk.User, len(items))
+	for i, it := range items {
+		u, err := render.User(it.d, ex.refs)
+		if err != nil {
+			return nil, err
+		}
+		users[i] = u
+	}
+	c := ex.opts.Client
+	var job *zendesk.Job
+	var err error
+	if action == kind.Create {
+		job, err = c.CreateManyUsers(ctx, users)
+	} else {
+		job, err = c.CreateOrUpdateManyUsers(ctx, users)
+	}
+	if err != nil {
+		return nil, err
+	}
+	return jobOutcomes(ctx, ex.opts.Store, b, job, len(items))
+}
+
+func (ex *executor) writeGroup(ctx context.Context, it item, action kind.Action) ([]outcome, error) {
+	g := render.Group(it.d)
+	var got *zendesk.Group
+	var err error
+	if action == kind.Create {
+		got, err = ex.opts.Client.CreateGroup(ctx, g)
+	} else {
+		id, perr := strconv.ParseInt(it.op.ZendeskID, 10, 64)
+		if perr != nil {
+			return []outcome{{err: fmt.Sprintf("the checkpoint's id %q for this group is not a number", it.op.ZendeskID)}}, nil
+		}
+		got, err = ex.opts.Client.UpdateGroup(ctx, id, g)
+	}
+	if errors.Is(err, zendesk.ErrMaybeSent) {
+		return nil, err // resolved by asking Zendesk, as after a crash
+	}
+	return []outcome{singleOutcome(got, err, func() string { return strconv.FormatInt(got.ID, 10) })}, nil
+}
+
+// writeMemberships puts agents into groups; a membership whose agent or
+// group did not land is that item's dead letter.
+func (ex *executor) writeMemberships(ctx context.Context, b *batchState, items []item) ([]outcome, error) {
+	outs := make([]outcome, len(items))
+	var ms []zendesk.GroupMembership
+	var idx []int
+	for i, it := range items {
+		u, g := str(it.d.Payload, "user"), str(it.d.Payload, "group")
+		uid, err := ex.refs.ID("user", u)
+		if err != nil {
+			return nil, err
+		}
+		gid, err := ex.refs.ID("team", g)
+		if err != nil {
+			return nil, err
+		}
+		if uid == 0 || gid == 0 {
+			outs[i] = outcome{err: fmt.Sprintf("the agent %s or the group of team %s was not created in Zendesk (see its dead letter)", u, g)}
+			continue
+		}
+		ms = append(ms, zendesk.GroupMembership{UserID: uid, GroupID: gid})
+		idx = append(idx, i)
+	}
+	if len(ms) == 0 {
+		return outs, nil
+	}
+	job, err := ex.opts.Client.CreateManyGroupMemberships(ctx, ms)
+	if err != nil {
+		return nil, err
+	}
+	sub, err := jobOutcomes(ctx, ex.opts.Store, b, job, len(ms))
+	if err != nil {
+		return nil, err
+	}
+	for j, o := range sub {
+		outs[idx[j]] = o
+	}
+	return outs, nil
+}
+
+// writeRecords creates or updates custom object records by external id:
+// one action for both, so it is safe to repeat.
+func (ex *executor) writeRecords(ctx context.Context, b *batchState, items []item) ([]outcome, error) {
+	obj := str(items[0].d.Payload, "object")
+	recs := make([]zendesk.CustomObjectRecord, len(items))
+	for i, it := range items {
+		r, err := render.Record(it.d, ex.refs)
+		if err != nil {
+			return nil, err
+		}
+		recs[i] = r
+	}
+	job, err := ex.opts.Client.SubmitRecordJob(ctx, obj, zendesk.RecordCreateOrUpdateByExternalID, recs)
+	if err != nil {
+		var api *zendesk.APIError
+		if errors.As(err, &api) && api.Status < 500 {
+			outs := make([]outcome, len(items))
+			for i := range outs {
+				outs[i] = outcome{err: api.Error()}
+			}
+			return outs, nil
+		}
+		return nil, err
+	}
+	return jobOutcomes(ctx, ex.opts.Store, b, job, len(items))
+}

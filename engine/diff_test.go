@@ -1,0 +1,67 @@
+package engine
+
+import (
+	"testing"
+
+	"github.com/kzmap/kzmap/dsl"
+	"github.com/kzmap/kzmap/engine/checkpoint"
+	"github.com/kzmap/kzmap/engine/kind"
+)
+
+type fakeCheckpoint map[string]checkpoint.Entry
+
+func (f fakeCheckpoint) Get(k, key string) (checkpoint.Entry, bool, error) {
+	e, ok := f[k+"/"+key]
+	return e, ok, nil
+}
+func (f fakeCheckpoint) Lineage() string         { return "l" }
+func (f fakeCheckpoint) Serial() (uint64, error) { return 1, nil }
+
+func TestDiff(t *testing.T) {
+	ticket := func(keys ...string) *Desired {
+		d := &Desired{Kind: kind.Ticket, Key: "ticket.conversation:c1", Payload: dsl.Payload{"status": "open"}}
+		for _, k := range keys {
+			d.Comments = append(d.Comments, Comment{Key: k, Payload: dsl.Payload{"body": k}})
+		}
+		return d
+	}
+	org := &Desired{Kind: kind.Organization, Key: "organization.company:a", Payload: dsl.Payload{"name": "Acme"}}
+	member := &Desired{Kind: kind.GroupMembership, Key: "group_membership.team:t/u", Payload: dsl.Payload{"user": "u", "group": "t"}}
+	for _, tc := range []struct {
+		name   string
+		d      *Desired
+		cp     fakeCheckpoint
+		action kind.Action
+		check  func(t *testing.T, d *Desired, cp fakeCheckpoint, n int)
+	}{
+		{"new", org, fakeCheckpoint{}, kind.Create, nil},
+		{"unchanged", org, fakeCheckpoint{"organization/organization.company:a": {ZendeskID: "5", Hash: org.Hash()}}, kind.Noop, nil},
+		{"changed", org, fakeCheckpoint{"organization/organization.company:a": {ZendeskID: "5", Hash: "old"}}, kind.Update, nil},
+		{"unwritable", &Desired{Kind: kind.Ticket, Key: "k", Unwritable: "no requester"}, fakeCheckpoint{}, kind.Unwritable, nil},
+		{"a membership cannot change", member, fakeCheckpoint{"group_membership/group_membership.team:t/u": {ZendeskID: "9", Hash: "old"}}, kind.Noop, nil},
+		{"a new comment", ticket("message/a", "message/b"), fakeCheckpoint{"ticket/ticket.conversation:c1": {ZendeskID: "7", Hash: "old", Comments: []string{"message/a"}}}, kind.AppendComments, nil},
+		{"a ticket field", ticket("message/a"), fakeCheckpoint{"ticket/ticket.conversation:c1": {ZendeskID: "7", Hash: "old", Comments: []string{"message/a"}}}, kind.Update, nil},
+	} {
+		op, err := diff(tc.d, tc.cp)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if op.Action != tc.action {
+			t.Errorf("%s: %s, want %s", tc.name, op.Action, tc.action)
+		}
+		switch tc.name {
+		case "changed", "a ticket field":
+			if op.ZendeskID == "" {
+				t.Errorf("%s: no Zendesk id to update", tc.name)
+			}
+		case "a new comment":
+			if len(op.NewComments) != 1 || op.NewComments[0] != "message/b" || op.ZendeskID != "7" {
+				t.Errorf("%s: %+v", tc.name, op)
+			}
+		case "a membership cannot change":
+			if op.Reason == "" {
+				t.Errorf("%s: no reason given", tc.name)
+			}
+		}
+	}
+}

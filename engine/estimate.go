@@ -1,0 +1,50 @@
+package engine
+
+import (
+	"math"
+
+	"github.com/kzmap/kzmap/dsl"
+	"github.com/kzmap/kzmap/engine/kind"
+	"github.com/kzmap/kzmap/engine/planfile"
+	"github.com/kzmap/kzmap/zendesk"
+)
+
+// estimator counts the requests a plan needs: bulk endpoints take 100
+// records and one job poll per batch; groups and custom object schemas go
+// one by one; every attachment is one download and one upload.
+type estimator struct {
+	bulk    map[kind.Kind]int // kind → records written through bulk endpoints
+	single  int
+	uploads int
+}
+
+func newEstimator() *estimator { return &estimator{bulk: map[kind.Kind]int{}} }
+
+func (e *estimator) add(op planfile.Op) {
+	switch {
+	case op.Action == kind.Unwritable:
+	case op.Kind == kind.Group || op.Kind == kind.CustomObject:
+		e.single++
+	case op.Action == kind.AppendComments:
+		e.single += len(op.NewComments) // one ticket update per comment
+	case op.Kind == kind.Ticket && op.Action == kind.Update:
+		e.single++
+	default:
+		e.bulk[op.Kind]++
+	}
+	e.uploads += op.Attachments
+}
+
+func (e *estimator) finish(cfg *dsl.Config) planfile.Estimate {
+	n := e.single + e.uploads
+	for _, c := range e.bulk {
+		batches := (c + zendesk.MaxBatch - 1) / zendesk.MaxBatch
+		n += 2 * batches // the bulk request and its job poll
+	}
+	rate := float64(cfg.Target.RateLimit) * cfg.Target.Share
+	est := planfile.Estimate{ZendeskRequests: n, KustomerRequests: e.uploads, RequestsPerMin: rate}
+	if rate > 0 {
+		est.Minutes = math.Round(float64(n)/rate*10) / 10
+	}
+	return est
+}

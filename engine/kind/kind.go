@@ -1,0 +1,94 @@
+// Package kind is the vocabulary plan, apply, verify, destroy and the
+// commands share: the Zendesk record kinds kzmap writes, in the one order
+// they are written in, what apply can do to each, and the actions a plan
+// holds. Mapping kinds are the dsl's block types; comment is one of them
+// but not a kind of its own here: comments are written with their tickets.
+package kind
+
+import "slices"
+
+// Kind is a Zendesk record kind kzmap writes.
+type Kind string
+
+// The kinds, in dependency order (spec/rules.md, rule 16).
+const (
+	Organization       Kind = "organization"
+	User               Kind = "user"
+	Group              Kind = "group"
+	GroupMembership    Kind = "group_membership"
+	CustomObject       Kind = "custom_object"
+	Ticket             Kind = "ticket"
+	CustomObjectRecord Kind = "custom_object_record"
+)
+
+// Comment is the mapping kind of a ticket's comments: not a Kind, since
+// comments are written with their ticket.
+const Comment = "comment"
+
+// All lists the kinds in the order they are written: a kind refers only to
+// kinds before it. Plan, apply, verify and destroy (in reverse) use it.
+var All = []Kind{Organization, User, Group, GroupMembership, CustomObject, Ticket, CustomObjectRecord}
+
+// Names lists the kinds' names, in order.
+func Names() []string {
+	out := make([]string, len(All))
+	for i, k := range All {
+		out[i] = string(k)
+	}
+	return out
+}
+
+// Parse reads a kind's name.
+func Parse(s string) (Kind, bool) {
+	k := Kind(s)
+	return k, slices.Contains(All, k)
+}
+
+// Of is the kind a mapping block of the dsl writes: its own, or a ticket
+// for a comment.
+func Of(mappingKind string) (Kind, bool) {
+	if mappingKind == Comment {
+		return Ticket, true
+	}
+	return Parse(mappingKind)
+}
+
+// Index is the kind's place in All (len(All) for an unknown kind).
+func (k Kind) Index() int {
+	if i := slices.Index(All, k); i >= 0 {
+		return i
+	}
+	return len(All)
+}
+
+// Updatable says whether apply can change a record of the kind once it
+// exists. A plan offers an update only where it is; a group membership is
+// only a pair of ids, which a change of makes another membership.
+func (k Kind) Updatable() bool { return k != GroupMembership }
+
+// Deletable says whether destroy deletes records of the kind. Tickets and
+// custom object records are the migration's own; people, organizations,
+// groups and schemas are kept (others may use them by then).
+func (k Kind) Deletable() bool { return k == Ticket || k == CustomObjectRecord }
+
+// Aliased says whether the Kustomer records a record of the kind came from
+// resolve to it (a team to its group, not to the group's memberships).
+func (k Kind) Aliased() bool { return k != GroupMembership }
+
+// Action is what a plan does with one desired record.
+type Action string
+
+// The actions of a plan.
+const (
+	Create         Action = "create"
+	Update         Action = "update"
+	AppendComments Action = "append_comments" // new comments on an imported ticket
+	Noop           Action = "noop"            // Zendesk already has it as planned
+	Unwritable     Action = "unwritable"      // it cannot be written: the plan says why
+	// Adopt is not planned: apply takes over a record Zendesk already
+	// holds instead of creating it, in a batch of its own.
+	Adopt Action = "adopt"
+)
+
+// Changes says whether the action writes something.
+func (a Action) Changes() bool { return a != Noop && a != Unwritable }

@@ -1,0 +1,258 @@
+package engine
+
+import (
+	"context"
+	"fmt"
+	"hash/fnv"
+	"maps"
+	"slices"
+	"strings"
+
+	"github.com/kzmap/kzmap/dsl"
+	"github.com/kzmap/kzmap/engine/kind"
+	"github.com/kzmap/kzmap/record"
+)
+
+// People and organizations: Kustomer users become agents, customers end
+// users, companies organizations; records that Zendesk can hold only as
+// one (customers sharing an email, companies named alike) are merged.
+
+// users maps agents first (tickets and memberships need to know who is an
+// agent), then customers, merging customers that share a merge key.
+func (g *Generator) users(ctx context.Context, emit func(*Desired) error) error {
+	for _, m := range g.mappings(kind.User) {
+		if m.From != "user" {
+			continue
+		}
+		err := g.snap.ForEach("user", func(id string, raw []byte) error {
+			d, _, outs := g.mapRecord(kind.User, m, id, raw)
+			if d.Unwritable != "" {
+				return emit(d)
+			}
+			if len(outs) == 0 {
+				return nil
+			}
+			g.agents[id] = struct{}{}
+			d.Payload = outs[0]
+			return emit(d)
+		})
+		if err != nil {
+			return err
+		}
+	}
+	for _, m := range g.mappings(kind.User) {
+		if m.From != "customer" {
+			continue
+		}
+		err := g.merged(ctx, kind.User, m, func(id string) { g.customers.add(id) }, mergeUser, func(k string, d *Desired) {
+			g.Hz.Add("users_merged", m.DeclRange, fmt.Sprintf("%s ← %s", k, strings.Join(d.Sources, ", ")))
+		}, emit)
+		if err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// organizations maps companies, merging those whose merge_by keys agree:
+// Zendesk keeps organization names unique ignoring case, so companies
+// named alike can only be one organization. Without merge_by, a name
+// Zendesk would refuse as taken makes the later company unwritable.
+func (g *Generator) organizations(ctx context.Context, emit func(*Desired) error) error {
+	for _, m := range g.mappings(kind.Organization) {
+		if _, ok := m.Exprs["merge_by"]; !ok {
+			if err := g.uniqueNames(ctx, m, emit); err != nil {
+				return err
+			}
+			continue
+		}
+		err := g.merged(ctx, kind.Organization, m, nil, mergeOrganization, func(k string, d *Desired) {
+			g.Hz.Add("organizations_merged", m.DeclRange, fmt.Sprintf("%q ← %s", k, strings.Join(d.Sources, ", ")))
+		}, emit)
+		if err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// uniqueNames emits organizations one to one, making unwritable those
+// whose name (trimmed, ignoring case) an earlier one took.
+func (g *Generator) uniqueNames(ctx context.Context, m *dsl.Mapping, emit func(*Desired) error) error {
+	taken := map[uint64]string{} // name hash → the source that took it
+	return g.simple(kind.Organization)(ctx, func(d *Desired) error {
+		if d.Unwritable == "" {
+			k := mergeKey(str(d.Payload, "name"))
+			if first, ok := taken[keyHash(k)]; ok && k != "" {
+				d.Unwritable = fmt.Sprintf("Zendesk keeps organization names unique ignoring case, and %s has the name %q already: set merge_by on %s, or make the names differ", first, k, m.Address())
+				g.Hz.Add("organization_names_taken", m.DeclRange, d.Sources[0]+": "+k)
+			} else {
+				taken[keyHash(k)] = d.Sources[0]
+			}
+		}
+		return emit(d)
+	})
+}
+
+// merged maps the records of m in two passes, making one Zendesk record
+// of those that share a merge key (merge_by, trimmed and lowercased). The
+// first pass counts the records behind each key, by a 64-bit hash of the
+// key so memory stays small (each also goes to seen, when set); the second
+// emits singletons at once and holds a merged record only until its last
+// member is seen, folding each into the first (the lowest source id keys
+// it). A hash collision can only make a group look larger than it is:
+// such groups are emitted when the pass ends. merge names each merge in
+// the plan.
+func (g *Generator) merged(ctx context.Context, k kind.Kind, m *dsl.Mapping, seen func(id string), fold func(a, b *Desired), merge func(key string, d *Desired), emit func(*Desired) error) error {
+	counts := map[uint64]uint32{}
+	_, merging := m.Exprs["merge_by"]
+	err := g.snap.ForEach(m.From, func(id string, raw []byte) error {
+		if seen != nil {
+			seen(id)
+		}
+		if !merging {
+			return nil
+		}
+		rec, err := record.DecodeJSON(raw)
+		if err != nil {
+			return nil // reported in the second pass
+		}
+		outs, err := g.ev.Eval(m, rec)
+		if err != nil || len(outs) == 0 {
+			return nil
+		}
+		if k := mergeKey(str(outs[0], "merge_by")); k != "" {
+			counts[keyHash(k)]++
+		}
+		return ctx.Err()
+	})
+	if err != nil {
+		return err
+	}
+	type pendingGroup struct {
+		d    *Desired
+		seen uint32
+	}
+	pending := map[string]*pendingGroup{}
+	emitMerged := func(k string, d *Desired) error {
+		delete(d.Payload, "merge_by")
+		if len(d.Sources) > 1 {
+			merge(k, d)
+		}
+		return emit(d)
+	}
+	err = g.snap.ForEach(m.From, func(id string, raw []byte) error {
+		d, _, outs := g.mapRecord(k, m, id, raw)
+		if d.Unwritable != "" {
+			return emit(d)
+		}
+		if len(outs) == 0 {
+			return nil
+		}
+		d.Payload = outs[0]
+		key := mergeKey(str(d.Payload, "merge_by"))
+		size := counts[keyHash(key)]
+		if key == "" || size <= 1 {
+			delete(d.Payload, "merge_by")
+			return emit(d)
+		}
+		grp := pending[key]
+		if grp == nil {
+			grp = &pendingGroup{d: d}
+			pending[key] = grp
+		} else {
+			grp.d.Sources = append(grp.d.Sources, d.Sources...)
+			fold(grp.d, d)
+		}
+		grp.seen++
+		if grp.seen < size {
+			return nil
+		}
+		delete(pending, key)
+		return emitMerged(key, grp.d)
+	})
+	if err != nil {
+		return err
+	}
+	for _, k := range slices.Sorted(maps.Keys(pending)) {
+		if err := emitMerged(k, pending[k].d); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+func keyHash(k string) uint64 {
+	h := fnv.New64a()
+	h.Write([]byte(k))
+	return h.Sum64()
+}
+
+// mergeKey is a merge_by value as records are grouped by it: trimmed,
+// ignoring case.
+func mergeKey(s string) string { return strings.ToLower(strings.TrimSpace(s)) }
+
+// mergeOrganization folds company b into the merged organization a: a's
+// fields win, b fills what a lacks, domains and tags are the union.
+func mergeOrganization(a, b *Desired) {
+	for k, v := range b.Payload {
+		if _, ok := a.Payload[k]; !ok && k != "external_id" && k != "name" {
+			a.Payload[k] = v
+		}
+	}
+	for _, k := range []string{"domain_names", "tags"} {
+		union := dsl.Strings(a.Payload[k])
+		for _, x := range dsl.Strings(b.Payload[k]) {
+			if !slices.Contains(union, x) {
+				union = append(union, x)
+			}
+		}
+		if len(union) > 0 {
+			a.Payload[k] = union
+		}
+	}
+}
+
+// mergeUser folds customer b into the merged user a: a's fields win, b
+// fills what a lacks, and b's emails and phones become identities.
+func mergeUser(a, b *Desired) {
+	for k, v := range b.Payload {
+		if _, ok := a.Payload[k]; !ok && k != "email" && k != "external_id" {
+			a.Payload[k] = v
+		}
+	}
+	primary, _ := a.Payload["email"].(string)
+	ids := dsl.Strings(a.Payload["identities"])
+	add := func(s string) {
+		if s == "" || strings.EqualFold(s, primary) {
+			return
+		}
+		for _, x := range ids {
+			if strings.EqualFold(x, s) {
+				return
+			}
+		}
+		ids = append(ids, s)
+	}
+	if e, ok := b.Payload["email"].(string); ok {
+		add(e)
+	}
+	if p, ok := b.Payload["phone"].(string); ok && p != a.Payload["phone"] {
+		add(p)
+	}
+	for _, s := range dsl.Strings(b.Payload["identities"]) {
+		add(s)
+	}
+	if len(ids) > 0 {
+		a.Payload["identities"] = ids
+	}
+	tags := dsl.Strings(a.Payload["tags"])
+	for _, t := range dsl.Strings(b.Payload["tags"]) {
+		if !slices.Contains(tags, t) {
+			tags = append(tags, t)
+		}
+	}
+	if len(tags) > 0 {
+		a.Payload["tags"] = tags
+	}
+}
