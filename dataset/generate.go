@@ -115,9 +115,6 @@ var profiles = map[string]profile{
 	},
 }
 
-// Profiles returns the profile names Generate accepts.
-func Profiles() []string { return []string{"small", "edge", "large"} }
-
 // feat is a set of ugly cases planted on one customer (or carried by a
 // piece of text).
 type feat uint32

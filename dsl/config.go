@@ -144,17 +144,6 @@ func (c *Config) Mapping(addr string) *Mapping {
 	return nil
 }
 
-// MappingsFrom returns the mappings that read records of a Kustomer type.
-func (c *Config) MappingsFrom(from string) []*Mapping {
-	var out []*Mapping
-	for _, m := range c.Mappings {
-		if m.From == from {
-			out = append(out, m)
-		}
-	}
-	return out
-}
-
 // Test is one mapping test: a Kustomer record in, expected payloads out.
 type Test struct {
 	Name      string

@@ -12,16 +12,6 @@ import (
 	"github.com/kzmap/kzmap/record"
 )
 
-// Search caps (api/kustomer.md §4): a query is served at most 100 pages
-// and about 10,000 hits deep, at most 500 per page.
-const (
-	MaxSearchPages    = 100
-	MaxSearchHits     = 10000
-	MaxSearchPageSize = 500
-	MaxListPageSize   = 100
-	MaxUserPageSize   = 500 // users and teams
-)
-
 // SearchContexts are the queryContext values kzmap searches, by resource
 // type. Notes have no archive search.
 var SearchContexts = map[string]string{

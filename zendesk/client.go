@@ -63,8 +63,8 @@ func New(cfg Config) (*Client, error) {
 	}
 	if cfg.Limiter == nil {
 		cfg.Limiter = throttle.New(throttle.Options{
-			Limit:     cfg.RateLimit,
-			Endpoints: map[string]int{"tickets-update": 100},
+			Limit: cfg.RateLimit, Share: cfg.Share, Window: cfg.Window,
+			Endpoints: map[string]int{"tickets-update": TicketUpdatesPerMinute},
 		})
 	}
 	if cfg.MaxAttempts <= 0 {
@@ -84,6 +84,9 @@ func New(cfg Config) (*Client, error) {
 	}
 	if cfg.PollMin <= 0 {
 		cfg.PollMin = time.Second
+		if cfg.Window > 0 && cfg.Window < time.Minute {
+			cfg.PollMin = cfg.Window / 10 // a compressed window polls as often, relatively
+		}
 	}
 	if cfg.PollMax < cfg.PollMin {
 		cfg.PollMax = max(30*time.Second, cfg.PollMin)

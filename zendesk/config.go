@@ -79,14 +79,18 @@ type Config struct {
 	// that keeps enough idle connections for concurrent workers).
 	HTTPClient *http.Client
 	// Limiter paces every request. Share one Limiter between every Client
-	// of the same account. Default: a Limiter for RateLimit requests a
-	// minute at throttle's default share, with Zendesk's ticket update
-	// limit as an endpoint limit.
+	// of the same account. Default: one the client builds from RateLimit,
+	// Share and Window, with Zendesk's ticket update limit as an endpoint
+	// limit.
 	Limiter *throttle.Limiter
-	// RateLimit is the plan's requests per minute, used only to build
-	// the default Limiter (default 700, Enterprise; the server's headers
-	// correct it).
+	// RateLimit is the plan's requests per window (default 700,
+	// Enterprise; the server's headers correct it), Share the part of it
+	// kzmap takes (default throttle's), Window the length of a rate limit
+	// "minute" (default a minute; simulators compress it). They build the
+	// default Limiter.
 	RateLimit int
+	Share     float64
+	Window    time.Duration
 
 	// MaxAttempts is how many times a request that is safe to repeat is
 	// sent before its error is returned (default 6).

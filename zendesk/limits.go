@@ -24,6 +24,9 @@ const (
 	// MaxFieldsPerObject is the most fields of a custom object (standard
 	// fields not counted).
 	MaxFieldsPerObject = 100
+	// TicketUpdatesPerMinute is the account's limit of ticket updates
+	// (300 with High Volume).
+	TicketUpdatesPerMinute = 100
 )
 
 // ObjectLimits is the number of custom objects an account may have, by

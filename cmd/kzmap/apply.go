@@ -24,7 +24,6 @@ import (
 	"github.com/kzmap/kzmap/engine/checkpoint"
 	"github.com/kzmap/kzmap/engine/kind"
 	"github.com/kzmap/kzmap/engine/planfile"
-	"github.com/kzmap/kzmap/throttle"
 	"github.com/kzmap/kzmap/zendesk"
 )
 
@@ -35,16 +34,11 @@ func zendeskClient(cfg *dsl.Config) (*zendesk.Client, error) {
 	if err != nil {
 		return nil, err
 	}
-	zc.RateLimit = cfg.Target.RateLimit
 	window, err := rateWindow()
 	if err != nil {
 		return nil, err
 	}
-	zc.Limiter = throttle.New(throttle.Options{Limit: cfg.Target.RateLimit, Share: cfg.Target.Share, Window: window,
-		Endpoints: map[string]int{"tickets-update": 100}})
-	if window > 0 && window < time.Minute {
-		zc.PollMin = window / 10
-	}
+	zc.RateLimit, zc.Share, zc.Window = cfg.Target.RateLimit, cfg.Target.Share, window
 	return zendesk.New(zc)
 }
 
@@ -161,7 +155,6 @@ func runApply(c *cli.Context) error {
 	prog := newProgressView(c.App.ErrWriter)
 	res, err := apply.Apply(ctx, apply.Options{Config: cfg, Snapshot: snap, Files: files, Store: store, Client: client,
 		Plan: planPath, Summary: &summary, RetryDeadLetters: c.Bool("retry-dead-letters"), Workers: c.Int("workers"), OnProgress: prog.update, Settle: c.Duration("settle"), Clock: machineClock(c), Importer: me.ID, Account: client.Account(), KzmapVersion: Version})
-	prog.finish()
 	if res != nil {
 		writeApplyResult(out, res)
 	}
@@ -176,10 +169,8 @@ func runApply(c *cli.Context) error {
 }
 
 func confirm(in io.Reader, out io.Writer, prompt string) (bool, error) {
-	if f, ok := in.(*os.File); ok {
-		if st, err := f.Stat(); err == nil && st.Mode()&os.ModeCharDevice == 0 {
-			return false, errors.New("apply asks before it writes, and stdin is not a terminal: use --auto-approve, or apply a saved plan file")
-		}
+	if _, ok := in.(*os.File); ok && !isTerminal(in) {
+		return false, errors.New("apply asks before it writes, and stdin is not a terminal: use --auto-approve, or apply a saved plan file")
 	}
 	fmt.Fprint(out, prompt)
 	line, err := bufio.NewReader(in).ReadString('\n')
@@ -222,13 +213,7 @@ type progressView struct {
 }
 
 func newProgressView(w io.Writer) *progressView {
-	p := &progressView{w: w, start: time.Now(), begun: time.Now()}
-	if f, ok := w.(*os.File); ok {
-		if st, err := f.Stat(); err == nil && st.Mode()&os.ModeCharDevice != 0 {
-			p.tty = true
-		}
-	}
-	return p
+	return &progressView{w: w, tty: isTerminal(w), start: time.Now(), begun: time.Now()}
 }
 
 func (p *progressView) update(pr apply.Progress) {
@@ -256,5 +241,3 @@ func (p *progressView) update(pr apply.Progress) {
 		p.start = time.Now()
 	}
 }
-
-func (p *progressView) finish() {}

@@ -10,7 +10,7 @@ import (
 
 	"github.com/urfave/cli/v2"
 
-	"github.com/kzmap/kzmap/engine/extract"
+	"github.com/kzmap/kzmap/engine/audit"
 	"github.com/kzmap/kzmap/engine/kind"
 	"github.com/kzmap/kzmap/record"
 	"github.com/kzmap/kzmap/snapshot"
@@ -51,21 +51,21 @@ func runAudit(c *cli.Context) error {
 		return err
 	}
 	defer store.Close()
-	a, err := extract.AuditSnapshot(store, splitAt(c))
+	a, err := audit.Run(store, splitAt(c))
 	if err != nil {
 		return err
 	}
 	if c.Bool("json") {
 		return printJSON(c.App.Writer, struct {
 			FormatVersion string `json:"format_version"`
-			*extract.Audit
+			*audit.Audit
 		}{formatVersion, a})
 	}
 	writeAudit(c.App.Writer, a)
 	return nil
 }
 
-func writeAudit(w io.Writer, a *extract.Audit) {
+func writeAudit(w io.Writer, a *audit.Audit) {
 	when := "never completed"
 	if !a.Extracted.IsZero() {
 		when = "extracted " + a.Extracted.Format(time.RFC3339)

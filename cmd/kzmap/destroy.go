@@ -9,9 +9,9 @@ import (
 
 	"github.com/urfave/cli/v2"
 
-	"github.com/kzmap/kzmap/dsl"
 	"github.com/kzmap/kzmap/engine/apply"
 	"github.com/kzmap/kzmap/engine/checkpoint"
+	"github.com/kzmap/kzmap/engine/kind"
 )
 
 func destroyCommand() *cli.Command {
@@ -57,10 +57,10 @@ func destroyCommand() *cli.Command {
 			if err != nil {
 				return err
 			}
-			counts, kept := map[string]int{}, map[string]int{}
+			counts, kept := map[kind.Kind]int{}, map[kind.Kind]int{}
 			var del []apply.Target
 			for _, t := range targets {
-				if apply.Deletable(t.Kind) {
+				if t.Kind.Deletable() {
 					counts[t.Kind]++
 					del = append(del, t)
 				} else {
@@ -73,14 +73,14 @@ func destroyCommand() *cli.Command {
 				return nil
 			}
 			fmt.Fprintf(w, "Destroy what %d batch(es) created:\n", len(batches))
-			for _, k := range dsl.Kinds {
-				if n := counts[k.Kind]; n > 0 {
-					fmt.Fprintf(w, "  delete %-22s %d\n", k.Kind, n)
+			for _, k := range kind.All {
+				if n := counts[k]; n > 0 {
+					fmt.Fprintf(w, "  delete %-22s %d\n", k, n)
 				}
 			}
-			for _, k := range dsl.Kinds {
-				if n := kept[k.Kind]; n > 0 {
-					fmt.Fprintf(w, "  keep   %-22s %d (kzmap does not delete these; remove them in Zendesk's admin if you must)\n", k.Kind, n)
+			for _, k := range kind.All {
+				if n := kept[k]; n > 0 {
+					fmt.Fprintf(w, "  keep   %-22s %d (kzmap does not delete these; remove them in Zendesk's admin if you must)\n", k, n)
 				}
 			}
 			if len(del) == 0 {

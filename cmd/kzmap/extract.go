@@ -153,17 +153,8 @@ type extractProgress struct {
 	notes    bool
 }
 
-func isTerminal(w io.Writer) bool {
-	f, ok := w.(*os.File)
-	if !ok {
-		return false
-	}
-	st, err := f.Stat()
-	return err == nil && st.Mode()&os.ModeCharDevice != 0
-}
-
 func newExtractProgress(stdout, stderr io.Writer, client *kustomer.Client, notes bool) *extractProgress {
-	p := &extractProgress{w: stderr, tty: isTerminal(stdout) && notes, client: client, notes: notes, stop: make(chan struct{})}
+	p := &extractProgress{w: stderr, tty: isTerminal(stderr) && notes, client: client, notes: notes, stop: make(chan struct{})}
 	if p.tty {
 		p.stopped.Add(1)
 		go p.tick()

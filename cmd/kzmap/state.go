@@ -7,8 +7,8 @@ import (
 
 	"github.com/urfave/cli/v2"
 
-	"github.com/kzmap/kzmap/dsl"
 	"github.com/kzmap/kzmap/engine/checkpoint"
+	"github.com/kzmap/kzmap/engine/kind"
 )
 
 func stateCommand() *cli.Command {
@@ -35,13 +35,13 @@ func stateCommand() *cli.Command {
 				Usage: "count the records written to Zendesk, per kind, and list the runs",
 				Flags: []cli.Flag{jsonFlag},
 				Action: withStore(func(c *cli.Context, s *checkpoint.Store) error {
-					counts := map[string]int{}
-					for _, k := range dsl.Kinds {
-						n, err := s.Count(k.Kind)
+					counts := map[kind.Kind]int{}
+					for _, k := range kind.All {
+						n, err := s.Count(string(k))
 						if err != nil {
 							return err
 						}
-						counts[k.Kind] = n
+						counts[k] = n
 					}
 					runs, err := s.Runs()
 					if err != nil {
@@ -52,8 +52,8 @@ func stateCommand() *cli.Command {
 						return printJSON(c.App.Writer, map[string]any{"format_version": formatVersion, "lineage": s.Lineage(), "serial": serial, "records": counts, "runs": runs})
 					}
 					fmt.Fprintf(c.App.Writer, "checkpoint %s, serial %d\n\n", s.Lineage(), serial)
-					for _, k := range dsl.Kinds {
-						fmt.Fprintf(c.App.Writer, "  %-22s %d\n", k.Kind, counts[k.Kind])
+					for _, k := range kind.All {
+						fmt.Fprintf(c.App.Writer, "  %-22s %d\n", k, counts[k])
 					}
 					if len(runs) > 0 {
 						fmt.Fprintln(c.App.Writer, "\nRuns:")

@@ -8,27 +8,23 @@ import (
 	"strings"
 
 	"github.com/kzmap/kzmap/engine/checkpoint"
+	"github.com/kzmap/kzmap/engine/kind"
 	"github.com/kzmap/kzmap/zendesk"
 )
 
 // Target is one record a batch created, as destroy sees it.
 type Target struct {
-	Kind, Key, ZendeskID, Object string
-	Aliases                      []checkpoint.Alias
+	Kind                   kind.Kind
+	Key, ZendeskID, Object string
+	Aliases                []checkpoint.Alias
 }
-
-// Deletable says whether kzmap can delete records of a kind: Zendesk's
-// bulk deletes exist for tickets and custom object records; users,
-// organizations, groups and custom objects are left to the admin (users
-// with tickets cannot be deleted, and a deleted user is only suspended).
-func Deletable(kind string) bool { return kind == "ticket" || kind == "custom_object_record" }
 
 // Targets lists what the given batches created that the checkpoint still
 // holds, by kind and key.
 func Targets(st *checkpoint.Store, batches []checkpoint.Batch) ([]Target, error) {
 	var out []Target
 	for _, b := range batches {
-		if b.Op != "create" {
+		if kind.Action(b.Op) != kind.Create {
 			continue // updates and appended comments created no record
 		}
 		created := map[string]string{}
@@ -45,7 +41,7 @@ func Targets(st *checkpoint.Store, batches []checkpoint.Batch) ([]Target, error)
 			if !ok || e.ZendeskID != created[b.Kind+"/"+key] {
 				continue // deleted already, or not this batch's record any more
 			}
-			t := Target{Kind: b.Kind, Key: key, ZendeskID: e.ZendeskID, Object: e.Object}
+			t := Target{Kind: kind.Kind(b.Kind), Key: key, ZendeskID: e.ZendeskID, Object: e.Object}
 			if i < len(b.Sources) {
 				for _, src := range strings.Split(b.Sources[i], ",") {
 					if typ, id, ok := strings.Cut(src, "/"); ok {
@@ -58,7 +54,7 @@ func Targets(st *checkpoint.Store, batches []checkpoint.Batch) ([]Target, error)
 	}
 	sort.Slice(out, func(i, j int) bool {
 		if out[i].Kind != out[j].Kind {
-			return out[i].Kind < out[j].Kind
+			return out[i].Kind.Index() < out[j].Kind.Index()
 		}
 		return out[i].Key < out[j].Key
 	})
@@ -73,9 +69,9 @@ func Destroy(ctx context.Context, st *checkpoint.Store, c *zendesk.Client, targe
 	records := map[string][]Target{}
 	for _, t := range targets {
 		switch t.Kind {
-		case "ticket":
+		case kind.Ticket:
 			tickets = append(tickets, t)
-		case "custom_object_record":
+		case kind.CustomObjectRecord:
 			records[t.Object] = append(records[t.Object], t)
 		}
 	}
@@ -90,7 +86,7 @@ func Destroy(ctx context.Context, st *checkpoint.Store, c *zendesk.Client, targe
 		}
 		for i, t := range batch {
 			if !failed[i] {
-				gone = append(gone, checkpoint.Forgotten{Kind: t.Kind, Key: t.Key, Aliases: t.Aliases})
+				gone = append(gone, checkpoint.Forgotten{Kind: string(t.Kind), Key: t.Key, Aliases: t.Aliases})
 			}
 		}
 		deleted += len(gone)

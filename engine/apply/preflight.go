@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 
+	"github.com/kzmap/kzmap/engine/kind"
 	"github.com/kzmap/kzmap/engine/planfile"
 	"github.com/kzmap/kzmap/zendesk"
 )
@@ -27,7 +28,7 @@ func Importer(ctx context.Context, c *zendesk.Client) (*zendesk.User, error) {
 // half way: room for the custom objects the plan creates on the account's
 // plan tier.
 func Preflight(ctx context.Context, c *zendesk.Client, s planfile.Summary) error {
-	if n := s.Counts["custom_object"]["create"]; n > 0 {
+	if n := s.Counts[kind.CustomObject][kind.Create]; n > 0 {
 		lim, err := c.ObjectLimit(ctx)
 		var api *zendesk.APIError
 		switch {

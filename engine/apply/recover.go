@@ -9,6 +9,7 @@ import (
 	"time"
 
 	"github.com/kzmap/kzmap/engine/checkpoint"
+	"github.com/kzmap/kzmap/engine/kind"
 	"github.com/kzmap/kzmap/zendesk"
 )
 
@@ -99,7 +100,7 @@ func resolve(ctx context.Context, st *checkpoint.Store, c *zendesk.Client, b che
 			missing++
 		}
 	}
-	if b.Op == "create" && missing > 0 && now().Sub(b.SentAt) < settle && lookupConfirms(b.Kind) {
+	if kind.Action(b.Op) == kind.Create && missing > 0 && now().Sub(b.SentAt) < settle && lookupConfirms(kind.Kind(b.Kind)) {
 		return &UnsettledError{Batch: b.ID, Missing: missing, Total: len(outs), Wait: settle}
 	}
 	records, _ := confirm(b, outs)
@@ -109,8 +110,8 @@ func resolve(ctx context.Context, st *checkpoint.Store, c *zendesk.Client, b che
 // lookupConfirms says whether lookup can see a kind's records; for the
 // others (custom objects, finished idempotently by the next apply) waiting
 // gains nothing.
-func lookupConfirms(kind string) bool {
-	return kind != "custom_object"
+func lookupConfirms(k kind.Kind) bool {
+	return k != kind.CustomObject
 }
 
 // lookup asks Zendesk which records of a batch exist.
@@ -132,13 +133,13 @@ func lookup(ctx context.Context, c *zendesk.Client, refs *refs, b checkpoint.Bat
 		return out
 	}
 	switch {
-	case b.Op != "create":
+	case kind.Action(b.Op) != kind.Create:
 		// Updates and appended comments are left unconfirmed: the next
 		// plan sends them again. An update is idempotent; a comment that
 		// did land would be added twice, which is why appends are sent one
 		// ticket at a time.
 		return nil
-	case b.Kind == "organization":
+	case kind.Kind(b.Kind) == kind.Organization:
 		orgs, err := c.ShowManyOrganizationsByExternalID(ctx, nonEmpty())
 		if err != nil {
 			return err
@@ -146,7 +147,7 @@ func lookup(ctx context.Context, c *zendesk.Client, refs *refs, b checkpoint.Bat
 		for _, o := range orgs {
 			found(o.ExternalID, strconv.FormatInt(o.ID, 10))
 		}
-	case b.Kind == "user":
+	case kind.Kind(b.Kind) == kind.User:
 		users, err := c.ShowManyUsersByExternalID(ctx, nonEmpty())
 		if err != nil {
 			return err
@@ -154,7 +155,7 @@ func lookup(ctx context.Context, c *zendesk.Client, refs *refs, b checkpoint.Bat
 		for _, u := range users {
 			found(u.ExternalID, strconv.FormatInt(u.ID, 10))
 		}
-	case b.Kind == "group":
+	case kind.Kind(b.Kind) == kind.Group:
 		groups, err := c.ListGroups(ctx)
 		if err != nil {
 			return err
@@ -162,12 +163,12 @@ func lookup(ctx context.Context, c *zendesk.Client, refs *refs, b checkpoint.Bat
 		for _, g := range groups {
 			found(g.Name, strconv.FormatInt(g.ID, 10))
 		}
-	case b.Kind == "custom_object":
+	case kind.Kind(b.Kind) == kind.CustomObject:
 		// An object may exist with only some of its fields: leave it
 		// unconfirmed, and the next apply, which creates objects
 		// idempotently, adds what is missing.
 		return nil
-	case b.Kind == "ticket":
+	case kind.Kind(b.Kind) == kind.Ticket:
 		for _, ext := range nonEmpty() {
 			ts, err := c.TicketsByExternalID(ctx, ext)
 			if err != nil {
@@ -177,7 +178,7 @@ func lookup(ctx context.Context, c *zendesk.Client, refs *refs, b checkpoint.Bat
 				found(t.ExternalID, strconv.FormatInt(t.ID, 10))
 			}
 		}
-	case b.Kind == "custom_object_record":
+	case kind.Kind(b.Kind) == kind.CustomObjectRecord:
 		byObj := map[string][]string{}
 		for _, e := range nonEmpty() {
 			obj, ext, _ := strings.Cut(e, "\x00")
@@ -192,7 +193,7 @@ func lookup(ctx context.Context, c *zendesk.Client, refs *refs, b checkpoint.Bat
 				found(obj+"\x00"+r.ExternalID, r.ID)
 			}
 		}
-	case b.Kind == "group_membership":
+	case kind.Kind(b.Kind) == kind.GroupMembership:
 		ms, err := c.ListGroupMemberships(ctx)
 		if err != nil {
 			return err

@@ -9,6 +9,7 @@ import (
 
 	"github.com/kzmap/kzmap/dsl"
 	"github.com/kzmap/kzmap/engine"
+	"github.com/kzmap/kzmap/engine/kind"
 	"github.com/kzmap/kzmap/engine/render"
 	"github.com/kzmap/kzmap/zendesk"
 )
@@ -30,7 +31,7 @@ func (ex *executor) importTickets(ctx context.Context, b *batchState, items []it
 		for _, w := range warnings {
 			ex.warn("%s", w)
 		}
-		ex.count("ticket", "attachments_missing", len(lost))
+		ex.count(kind.Ticket, "attachments_missing", len(lost))
 		tickets[i] = t
 	}
 	job, err := ex.opts.Client.ImportTickets(ctx, tickets, zendesk.ImportOptions{ArchiveImmediately: ex.archive})
@@ -97,7 +98,7 @@ func (ex *executor) upload(ctx context.Context, id string) (*zendesk.Upload, str
 		}
 		return nil, "", err
 	}
-	ex.count("ticket", "attachments", 1)
+	ex.count(kind.Ticket, "attachments", 1)
 	return up, "", nil
 }
 
@@ -110,7 +111,7 @@ func (ex *executor) updateTicket(ctx context.Context, it item) ([]outcome, error
 		return []outcome{{err: fmt.Sprintf("the checkpoint's id %q for this ticket is not a number", it.op.ZendeskID)}}, nil
 	}
 	c := ex.opts.Client
-	if it.op.Action == "append_comments" {
+	if it.op.Action == kind.AppendComments {
 		want := map[string]bool{}
 		for _, k := range it.op.NewComments {
 			want[k] = true
@@ -141,7 +142,7 @@ func (ex *executor) updateTicket(ctx context.Context, it item) ([]outcome, error
 			last = zc
 		}
 		if note := render.LostNote(lost, last.CreatedAt); note != nil {
-			ex.count("ticket", "attachments_missing", len(lost))
+			ex.count(kind.Ticket, "attachments_missing", len(lost))
 			_, err = c.UpdateTicket(ctx, id, zendesk.TicketUpdate{Comment: note, AdditionalTags: []string{render.LostTag}})
 			if o := singleOutcome(&id, err, func() string { return "" }); o.err != "" {
 				return []outcome{o}, nil

@@ -49,7 +49,7 @@ func minimumRequests(t testing.TB, dir string) minimum {
 	}
 	json.Unmarshal(b, &man)
 	now, _ := time.Parse(time.RFC3339Nano, man.Now)
-	cutoff := now.Add(-twoYears)
+	cutoff := now.Add(-kustomer.SearchWindow)
 	type rec struct {
 		ID         string `json:"id"`
 		Attributes struct {

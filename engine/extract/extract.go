@@ -141,8 +141,6 @@ type Files struct {
 // search) serves, in the order they are read.
 var searchable = []string{"company", "customer", "conversation", "kobject", "message", "note"}
 
-const twoYears = 730 * 24 * time.Hour
-
 // Cursor names. Everything under "s:" belongs to the current run and is
 // cleared when a new run starts; "hwm:<type>" (the newest updatedAt
 // written of each type) and "covered:<type>" (a run read the whole type,

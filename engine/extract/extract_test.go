@@ -66,7 +66,7 @@ func TestOldRecordsComeFromArchiveSearch(t *testing.T) {
 	}
 	// Old conversations are there, and came from the archive.
 	old := 0
-	cutoff := time.Date(2026, 11, 28, 0, 0, 0, 0, time.UTC).Add(-twoYears)
+	cutoff := time.Date(2026, 11, 28, 0, 0, 0, 0, time.UTC).Add(-kustomer.SearchWindow)
 	st.ForEach("conversation", func(id string, raw []byte) error {
 		m, _ := snapshot.ParseMeta(raw)
 		if m.UpdatedAt.Before(cutoff) {

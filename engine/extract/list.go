@@ -312,7 +312,7 @@ func (e *engine) follow(ctx context.Context, typ string, plan snapshot.Cursor) e
 		e.setStep(typ, "search + archive search", 0, why)
 		return e.searchBoth(ctx, typ, time.Time{}, time.Time{}, true)
 	default: // window, incremental
-		archive := plan.From.IsZero() || plan.From.Before(e.now.Add(-twoYears+24*time.Hour))
+		archive := plan.From.IsZero() || plan.From.Before(e.now.Add(-kustomer.SearchWindow+24*time.Hour))
 		what := "search"
 		if archive && kustomer.Archived(typ) {
 			what += " + archive search"

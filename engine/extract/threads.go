@@ -9,6 +9,7 @@ import (
 
 	"golang.org/x/sync/errgroup"
 
+	"github.com/kzmap/kzmap/kustomer"
 	"github.com/kzmap/kzmap/record"
 	"github.com/kzmap/kzmap/snapshot"
 )
@@ -40,7 +41,7 @@ func (c convCounts) counts() (msgs, notes int) {
 
 func (e *engine) threadStats() (threadStats, error) {
 	var st threadStats
-	cutoff := e.now.Add(-twoYears + 7*24*time.Hour)
+	cutoff := e.now.Add(-kustomer.SearchWindow + 7*24*time.Hour)
 	err := e.store.ForEach("conversation", func(id string, raw []byte) error {
 		var c convCounts
 		if json.Unmarshal(raw, &c) != nil {

@@ -66,9 +66,10 @@ func (k Kind) Index() int {
 // only a pair of ids, which a change of makes another membership.
 func (k Kind) Updatable() bool { return k != GroupMembership }
 
-// Deletable says whether destroy deletes records of the kind. Tickets and
-// custom object records are the migration's own; people, organizations,
-// groups and schemas are kept (others may use them by then).
+// Deletable says whether destroy deletes records of the kind: Zendesk's
+// bulk deletes exist for tickets and custom object records; users,
+// organizations, groups and custom objects are left to the admin (users
+// with tickets cannot be deleted, and a deleted user is only suspended).
 func (k Kind) Deletable() bool { return k == Ticket || k == CustomObjectRecord }
 
 // Aliased says whether the Kustomer records a record of the kind came from

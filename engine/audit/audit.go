@@ -1,13 +1,17 @@
-package extract
+package audit
 
 import (
 	"encoding/json"
 	"fmt"
+	"maps"
+	"slices"
 	"sort"
 	"strings"
 	"time"
 	"unicode/utf8"
 
+	"github.com/kzmap/kzmap/engine/extract"
+	"github.com/kzmap/kzmap/kustomer"
 	"github.com/kzmap/kzmap/record"
 	"github.com/kzmap/kzmap/snapshot"
 	"github.com/kzmap/kzmap/zendesk"
@@ -31,7 +35,7 @@ type Audit struct {
 	Conversations ConversationAudit  `json:"conversations"`
 	Bodies        BodyAudit          `json:"bodies"`
 	Attachments   AttachmentAudit    `json:"attachments"`
-	Reconcile     []Check            `json:"reconciliation,omitempty"` // from the last complete extract
+	Reconcile     []extract.Check    `json:"reconciliation,omitempty"` // from the last complete extract
 	Snapshot      SnapshotProperties `json:"snapshot"`
 }
 
@@ -134,14 +138,14 @@ type BodyAudit struct {
 
 // AttachmentAudit is about files.
 type AttachmentAudit struct {
-	Files
+	extract.Files
 	// MetadataBytes sums the contentLength the attachments announce.
 	MetadataBytes int64 `json:"metadata_bytes"`
 }
 
 // Audit reads a snapshot (opened read-only is enough) once per type.
 // splitAt is the comment count a ticket is split at (0: 5,000).
-func AuditSnapshot(s *snapshot.Store, splitAt int) (*Audit, error) {
+func Run(s *snapshot.Store, splitAt int) (*Audit, error) {
 	if splitAt <= 0 {
 		splitAt = zendesk.MaxCommentsPerTicket
 	}
@@ -164,7 +168,7 @@ func AuditSnapshot(s *snapshot.Store, splitAt int) (*Audit, error) {
 	for i := len(runs) - 1; i >= 0; i-- {
 		if r := runs[i]; r.Status == "complete" {
 			a.Extracted, a.ServerTime = r.Finished, r.ServerTime
-			var res Result
+			var res extract.Result
 			if json.Unmarshal(r.Report, &res) == nil {
 				a.Reconcile = res.Checks
 			}
@@ -180,7 +184,7 @@ func AuditSnapshot(s *snapshot.Store, splitAt int) (*Audit, error) {
 	if a.Snapshot.Serial, err = s.Serial(); err != nil {
 		return nil, err
 	}
-	cutoff := a.ServerTime.Add(-twoYears)
+	cutoff := a.ServerTime.Add(-kustomer.SearchWindow)
 	old := func(typ string, raw []byte) {
 		if a.ServerTime.IsZero() {
 			return
@@ -301,7 +305,7 @@ func auditCustomers(s *snapshot.Store, a *Audit, old func(string, []byte)) error
 		if len(em.spellings) > 1 {
 			c.CaseVariants++
 		}
-		c.Examples = append(c.Examples, DupEmail{Email: key, Customers: em.customers, Spellings: sortedKeys(em.spellings)})
+		c.Examples = append(c.Examples, DupEmail{Email: key, Customers: em.customers, Spellings: slices.Sorted(maps.Keys(em.spellings))})
 	}
 	sort.Slice(c.Examples, func(i, j int) bool {
 		if c.Examples[i].Customers != c.Examples[j].Customers {
@@ -573,15 +577,14 @@ func deref(s *string) string {
 }
 
 func auditAttachments(s *snapshot.Store, a *Audit) error {
-	f, err := FileSummary(s)
+	f, err := extract.FileSummary(s)
 	if err != nil {
 		return err
 	}
 	a.Attachments.Files = f
 	return s.ForEach("attachment", func(id string, raw []byte) error {
-		var at attachment
-		if json.Unmarshal(raw, &at) == nil {
-			if n := at.length(); n > 0 {
+		if rec, err := record.DecodeJSON(raw); err == nil {
+			if n := rec.(*record.Attachment).ContentLength; n > 0 {
 				a.Attachments.MetadataBytes += n
 			}
 		}
