@@ -28,7 +28,7 @@ import (
 	"github.com/kzmap/kzmap/zendesk/zendesksim"
 )
 
-// The apply budget benchmark (DESIGN.md, Targets; issues 6 and 10): kzmap
+// The apply budget benchmark (bench/RESULTS.md, targets): kzmap
 // plans and applies 20,000 tickets against the Zendesk simulator at 400
 // requests per compressed minute, through the real client and limiter at
 // the default share (0.8), next to the guide's one-request-per-ticket

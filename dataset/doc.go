@@ -1,5 +1,5 @@
 // Package dataset writes Kustomer export directories (the format of
-// shared/formats/kustomer-export.md) and generates synthetic ones. Writer
+// spec/export.md) and generates synthetic ones. Writer
 // streams resources to one ndjson file per type plus files/<attachment id>
 // and writes manifest.json last, so a directory with a manifest is
 // complete. Generate fills a directory with a deterministic, realistic org

@@ -91,7 +91,7 @@ var common = []AttrSpec{
 }
 
 // Kinds lists the mapping block types in load order: a kind only refers to
-// kinds before it (rule 16 of the design: organizations, users, groups,
+// kinds before it (spec/rules.md, rule 16: organizations, users, groups,
 // memberships, custom object schemas, tickets, custom object records).
 var Kinds = []*KindSpec{
 	{

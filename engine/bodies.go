@@ -12,7 +12,7 @@ import (
 	"github.com/kzmap/kzmap/zendesk"
 )
 
-// Comment bodies over Zendesk's limit are split, never cut (rule 12). The
+// Comment bodies over Zendesk's limit are split, never cut (spec/rules.md, rule 12). The
 // limit is about what reaches Zendesk: apply re-hosts inline images, which
 // changes the HTML's length, so the plan charges every inline image the
 // most its re-hosted URL may take, and a part that fits here fits there.

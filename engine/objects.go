@@ -208,7 +208,7 @@ func (g *Generator) customObjects(ctx context.Context, emit func(*Desired) error
 				}
 				fields = append(fields, map[string]any{"key": FieldKey(p.Name), "title": title, "type": fieldTypes[p.Kind], "source": p.Name})
 			}
-			// Lookups to the record's customer and company (rule 14) go on
+			// Lookups to the record's customer and company (spec/rules.md, rule 14) go on
 			// the first object, when a record mapping names them.
 			lookups := g.recordLookups()
 			for _, l := range lookups {

@@ -134,7 +134,7 @@ func TestPlanEdgeCases(t *testing.T) {
 	}
 }
 
-// TestReplanAfterApplyShowsNoChanges is rule 21, and rule 22's delta: with
+// TestReplanAfterApplyShowsNoChanges is spec/rules.md rule 21, and rule 22's delta: with
 // the checkpoint holding what the plan promised, a new plan is empty; a new
 // message on one conversation becomes one append_comments.
 func TestReplanAfterApplyShowsNoChanges(t *testing.T) {

@@ -123,7 +123,7 @@ func (g *Generator) comments(convID string, commentMaps map[string][]*dsl.Mappin
 	return comments, nil
 }
 
-// sortComments orders comments by created_at, then by source key (rule 8).
+// sortComments orders comments by created_at, then by source key (spec/rules.md, rule 8).
 // Payload times are whole seconds in one format, so they sort as text.
 func sortComments(cs []Comment) {
 	sort.SliceStable(cs, func(i, j int) bool {
@@ -155,7 +155,7 @@ func (g *Generator) checkAuthor(at hcl.Range, convID string, c *Comment) {
 }
 
 // checkTicketRefs keeps the assignee and group only when Zendesk will
-// accept them (rule 7): the assignee must be an agent, and a member of the
+// accept them (spec/rules.md, rule 7): the assignee must be an agent, and a member of the
 // group when there is one. A ticket needs a requester that exists.
 func (g *Generator) checkTicketRefs(at hcl.Range, id string, d *Desired) {
 	p := d.Payload
@@ -198,7 +198,7 @@ func (g *Generator) addTag(d *Desired, tag string) {
 	d.Payload["tags"] = tags
 }
 
-// longBodies makes every comment fit Zendesk's limit (rule 12): split
+// longBodies makes every comment fit Zendesk's limit (spec/rules.md, rule 12): split
 // into consecutive comments (HTML cut between elements, or text), or,
 // with long_body = "attach", sent as a file with the start of the text.
 func (g *Generator) longBodies(convID string, commentMaps map[string][]*dsl.Mapping, cs []Comment) []Comment {
@@ -232,7 +232,7 @@ func (g *Generator) longBodies(convID string, commentMaps map[string][]*dsl.Mapp
 }
 
 // emitParts writes a ticket, or several linked tickets when it has more
-// comments than split_at (rule 11). Every part carries the tag
+// comments than split_at (spec/rules.md, rule 11). Every part carries the tag
 // kz_conversation_<id>; parts after the first open with a private note
 // that says which part they are, the first ends with it.
 func (g *Generator) emitParts(at hcl.Range, d *Desired, comments []Comment, splitAt int, emit func(*Desired) error) error {

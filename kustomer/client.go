@@ -23,7 +23,7 @@ import (
 // DefaultBaseURL is the US region's host.
 const DefaultBaseURL = "https://api.kustomerapp.com"
 
-// Environment variables the client reads (DESIGN.md, command-line contract).
+// Environment variables the client reads (README, "Pointing kzmap at real accounts").
 const (
 	EnvAPIKey  = "KUSTOMER_API_KEY"
 	EnvBaseURL = "KUSTOMER_BASE_URL"

@@ -47,7 +47,7 @@ type cond = map[string]map[string]any
 
 // Body is the search body of w: and-ed bounds on <ctx>_updated_at, the
 // keyset condition, sort [(updated_at, asc), (id, asc)], deleted records
-// included (rule 1: everything is extracted).
+// included (spec/rules.md, rule 1: everything is extracted).
 func (w Window) Body(archive bool) (json.RawMessage, error) {
 	ctx, ok := SearchContexts[w.Type]
 	if !ok {

@@ -14,7 +14,7 @@ import (
 	"github.com/kzmap/kzmap/zendesk/zendesksim"
 )
 
-// The request budget target (DESIGN.md, Targets): during a long run kzmap
+// The request budget target (bench/RESULTS.md, targets): during a long run kzmap
 // uses ≥ 95% of its share of the rate limit, < 1% of its requests are
 // answered 429, and none is sent before a Retry-After elapsed. Run
 //

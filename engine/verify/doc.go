@@ -1,4 +1,4 @@
-// Package verify checks a migration after apply (rule 24): it counts every
+// Package verify checks a migration after apply (spec/rules.md, rule 24): it counts every
 // kind three ways (what the mapping makes of the snapshot, what the
 // checkpoint says was written, what Zendesk returns when read back), then
 // compares a seeded random sample and the ugliest records field by field,

@@ -1,7 +1,7 @@
 // Package kustomersim serves a Kustomer export directory as the Kustomer /v1
 // REST API. It enforces the caps, limits, headers and error shapes in
-// shared/api/kustomer.md rather than smoothing them over. Load reads a
-// directory (shared/formats/kustomer-export.md) into compact indexes over the
+// spec/kustomer.md rather than smoothing them over. Load reads a
+// directory (spec/export.md) into compact indexes over the
 // raw JSON lines. New wraps the resulting Dataset in an http.Handler that
 // users rehearse extractions against and that tests run the Kustomer client
 // against.

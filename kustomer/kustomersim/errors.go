@@ -6,7 +6,7 @@ import (
 	"strconv"
 )
 
-// apiError is an error response in Kustomer's main shape (api/kustomer.md §6):
+// apiError is an error response in Kustomer's main shape (spec/kustomer.md §6):
 // {"errors":[{"code","message","meta"}]}.
 type apiError struct {
 	status  int

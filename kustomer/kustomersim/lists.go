@@ -16,7 +16,7 @@ import (
 	"time"
 )
 
-const defaultPageSize = 100 // [GUESS] in api/kustomer.md §2
+const defaultPageSize = 100 // [GUESS] in spec/kustomer.md §2
 
 // view is an ordered selection of a table's records, possibly read
 // backwards, so that a sorted index can be paged without copying it.

@@ -17,7 +17,7 @@ import (
 	"unicode"
 )
 
-// Search caps (api/kustomer.md §4).
+// Search caps (spec/kustomer.md §3).
 const (
 	maxSearchPages    = 100
 	maxSearchHits     = 10000

@@ -1,7 +1,7 @@
 // Package zendesksim is an in-memory Zendesk Support API server for tests
 // and migration rehearsals. It is faithful rather than friendly: the caps,
 // rate limits, headers, error shapes and asynchronous job statuses written
-// down in shared/api/zendesk.md are enforced, and faults from simkit can be
+// down in spec/zendesk.md are enforced, and faults from simkit can be
 // switched on.
 //
 // A Server is an http.Handler; serve it with net/http or httptest. Dump

@@ -6,7 +6,7 @@ import (
 	"strings"
 )
 
-// Error bodies, in the shapes of shared/api/zendesk.md §11.
+// Error bodies, in the shapes of spec/zendesk.md §8.
 
 // errorBody is the {"error","description"} shape of most errors.
 type errorBody struct {
