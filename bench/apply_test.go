@@ -17,12 +17,11 @@ import (
 	"testing"
 	"time"
 
-	"github.com/kzmap/kzmap/dsl"
 	"github.com/kzmap/kzmap/engine"
 	"github.com/kzmap/kzmap/engine/apply"
 	"github.com/kzmap/kzmap/engine/checkpoint"
+	"github.com/kzmap/kzmap/engine/enginetest"
 	"github.com/kzmap/kzmap/engine/kind"
-	"github.com/kzmap/kzmap/examples/mappings"
 	"github.com/kzmap/kzmap/throttle"
 	"github.com/kzmap/kzmap/zendesk"
 	"github.com/kzmap/kzmap/zendesk/zendesksim"
@@ -232,10 +231,7 @@ func BenchmarkApplyBudget(b *testing.B) {
 func benchKzmapApply(b *testing.B, bc budgetCase) {
 	ctx := context.Background()
 	dir := b.TempDir()
-	cfg, diags := dsl.Load(filepath.Join("..", "examples", "mappings", "default"), dsl.LoadOptions{Templates: mappings.FS()})
-	if diags.HasErrors() {
-		b.Fatal(diags)
-	}
+	cfg := enginetest.DefaultMapping(b)
 	snap := &Synth{Conversations: *applyTickets, PerConv: 3, Agents: 50}
 	store, err := checkpoint.Open(filepath.Join(dir, ".kzmap", "checkpoint.db"), checkpoint.Options{})
 	if err != nil {

@@ -8,9 +8,8 @@ import (
 	"syscall"
 	"testing"
 
-	"github.com/kzmap/kzmap/dsl"
 	"github.com/kzmap/kzmap/engine"
-	"github.com/kzmap/kzmap/examples/mappings"
+	"github.com/kzmap/kzmap/engine/enginetest"
 )
 
 // BenchmarkPlanScale plans the default mapping over 250,000 and 1,000,000
@@ -23,10 +22,7 @@ func BenchmarkPlanScale(b *testing.B) {
 		n    int
 	}{{"10k", 10_000}, {"250k", 250_000}, {"1M", 1_000_000}} {
 		b.Run(n.name, func(b *testing.B) {
-			cfg, diags := dsl.Load(filepath.Join("..", "examples", "mappings", "default"), dsl.LoadOptions{Templates: mappings.FS()})
-			if diags.HasErrors() {
-				b.Fatal(diags)
-			}
+			cfg := enginetest.DefaultMapping(b)
 			snap := &Synth{Conversations: n.n, PerConv: 10, Agents: 50}
 			out := filepath.Join(b.TempDir(), "plan.kzplan")
 			b.ResetTimer()

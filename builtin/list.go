@@ -6,6 +6,7 @@ package builtin
 
 import (
 	"fmt"
+	"maps"
 	"reflect"
 	"slices"
 )
@@ -161,9 +162,9 @@ var listFuncs = []Func{
 			case nil:
 				return []string{}, nil
 			case map[string]any:
-				return sortedKeys(m), nil
+				return slices.Sorted(maps.Keys(m)), nil
 			case map[string]string:
-				return sortedKeys(m), nil
+				return slices.Sorted(maps.Keys(m)), nil
 			}
 			rv := reflect.ValueOf(args[0])
 			if rv.Kind() != reflect.Map || rv.Type().Key().Kind() != reflect.String {
@@ -177,15 +178,6 @@ var listFuncs = []Func{
 			return keys, nil
 		},
 	},
-}
-
-func sortedKeys[V any](m map[string]V) []string {
-	keys := make([]string, 0, len(m))
-	for k := range m {
-		keys = append(keys, k)
-	}
-	slices.Sort(keys)
-	return keys
 }
 
 // mapIndex returns m[key] for any map with string keys; nil maps and

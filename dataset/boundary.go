@@ -87,23 +87,9 @@ func (g *gen) boundaryConversation(c *cust) error {
 		e.ktime("sentAt", t)
 		e.ktime("createdAt", t)
 		e.ktime("updatedAt", t)
-		e.key("attachments")
-		e.arr()
-		for i := range sc.atts {
-			a := &sc.atts[i]
-			sc.file = g.fileBytes(sc.file[:0], a.ctype)
-			a.size = len(sc.file)
-			e.obj()
-			e.kid("id", a.id)
-			e.kstr("name", a.name)
-			e.kstr("contentType", a.ctype)
-			e.kint("contentLength", int64(a.size))
-			e.end()
-			if err := g.w.WriteFile(a.id.String(), sc.file); err != nil {
-				return err
-			}
+		if err := g.attachmentList(nil); err != nil {
+			return err
 		}
-		e.endArr()
 		e.end()
 		e.key("relationships")
 		e.obj()

@@ -734,29 +734,11 @@ func (g *gen) message(c *cust, m *msg) error {
 	e.ktime("sentAt", m.t)
 	e.ktime("createdAt", m.t)
 	e.ktime("updatedAt", m.t)
-	e.key("attachments")
-	e.arr()
-	for k := range sc.atts {
-		a := &sc.atts[k]
-		sc.file = g.fileBytes(sc.file[:0], a.ctype)
-		a.size = len(sc.file)
-		e.obj()
-		e.kid("id", a.id)
-		e.kstr("name", a.name)
-		e.kstr("contentType", a.ctype)
-		e.kint("contentLength", int64(a.size))
-		e.end()
-		missing := m.f&fMissing != 0 && k == len(sc.atts)-1 || g.chance(g.p.missingFile)
-		if missing {
-			g.edge(EdgeMissingFile, 1)
-		} else {
-			if err := g.w.WriteFile(a.id.String(), sc.file); err != nil {
-				return err
-			}
-			g.edge(EdgeAttachment, 1)
-		}
+	if err := g.attachmentList(func(k int) bool {
+		return m.f&fMissing != 0 && k == len(sc.atts)-1 || g.chance(g.p.missingFile)
+	}); err != nil {
+		return err
 	}
-	e.endArr()
 	e.end()
 	e.key("relationships")
 	e.obj()
@@ -771,6 +753,35 @@ func (g *gen) message(c *cust, m *msg) error {
 		return err
 	}
 	return g.writeAttachments(id)
+}
+
+// attachmentList writes a message's attachments and the bytes of each
+// file, but for those missing(k) says are absent from files/ (nil: none).
+func (g *gen) attachmentList(missing func(k int) bool) error {
+	sc, e := &g.sc, &g.e
+	e.key("attachments")
+	e.arr()
+	for k := range sc.atts {
+		a := &sc.atts[k]
+		sc.file = g.fileBytes(sc.file[:0], a.ctype)
+		a.size = len(sc.file)
+		e.obj()
+		e.kid("id", a.id)
+		e.kstr("name", a.name)
+		e.kstr("contentType", a.ctype)
+		e.kint("contentLength", int64(a.size))
+		e.end()
+		if missing != nil && missing(k) {
+			g.edge(EdgeMissingFile, 1)
+			continue
+		}
+		if err := g.w.WriteFile(a.id.String(), sc.file); err != nil {
+			return err
+		}
+		g.edge(EdgeAttachment, 1)
+	}
+	e.endArr()
+	return nil
 }
 
 func (g *gen) writeAttachments(msgID oid) error {

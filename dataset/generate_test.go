@@ -6,6 +6,7 @@ import (
 	"errors"
 	"flag"
 	"io/fs"
+	"maps"
 	"os"
 	"path/filepath"
 	"slices"
@@ -117,8 +118,8 @@ func TestGenerateDeterministic(t *testing.T) {
 	a, _ := generate(t, Options{Profile: "edge", Seed: 42})
 	b, _ := generate(t, Options{Profile: "edge", Seed: 42})
 	fa, fb := readTree(t, a), readTree(t, b)
-	if !slices.Equal(sortedKeys(fa), sortedKeys(fb)) {
-		t.Fatalf("file lists differ:\n%v\n%v", sortedKeys(fa), sortedKeys(fb))
+	if !slices.Equal(slices.Sorted(maps.Keys(fa)), slices.Sorted(maps.Keys(fb))) {
+		t.Fatalf("file lists differ:\n%v\n%v", slices.Sorted(maps.Keys(fa)), slices.Sorted(maps.Keys(fb)))
 	}
 	for name, data := range fa {
 		if !bytes.Equal(data, fb[name]) {
@@ -151,15 +152,6 @@ func readTree(t *testing.T, dir string) map[string][]byte {
 		t.Fatal(err)
 	}
 	return out
-}
-
-func sortedKeys[V any](m map[string]V) []string {
-	keys := make([]string, 0, len(m))
-	for k := range m {
-		keys = append(keys, k)
-	}
-	sort.Strings(keys)
-	return keys
 }
 
 // TestDistributions checks the shape of an ordinary org: mostly done,

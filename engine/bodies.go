@@ -85,117 +85,140 @@ type openTag struct{ name, raw string }
 // longer than the budget, nesting deeper than half of it): the caller then
 // splits the text instead.
 func splitHTML(s string, budget int) (parts []htmlPart, ok bool) {
-	type token struct {
-		start, end int
-		kind       builtin.HTMLTokenKind
-		name       string
-		selfClose  bool
-	}
-	var toks []token
+	sp := &splitter{s: s, budget: budget}
 	builtin.HTMLTokens(s, func(t builtin.HTMLToken) {
-		toks = append(toks, token{t.Start, t.End, t.Kind, t.Name, t.Kind == builtin.HTMLStartTag && strings.HasSuffix(s[t.Start:t.End], "/>")})
+		sp.toks = append(sp.toks, htmlToken{t.Start, t.End, t.Kind, t.Name, t.Kind == builtin.HTMLStartTag && strings.HasSuffix(s[t.Start:t.End], "/>")})
 	})
-	var stack []openTag
-	closeCost := func(st []openTag) int {
-		n := 0
-		for _, o := range st {
-			n += len(o.name) + 3
+	if !sp.run() {
+		return nil, false
+	}
+	return sp.parts, true
+}
+
+type htmlToken struct {
+	start, end int
+	kind       builtin.HTMLTokenKind
+	name       string
+	selfClose  bool
+}
+
+// splitter is one splitHTML: the tokens, the parts made so far, and the
+// part being filled (its body starts at partStart; pos is where it has
+// reached; cost counts its reopened tags and body; stack is what is open).
+type splitter struct {
+	s              string
+	budget         int
+	toks           []htmlToken
+	parts          []htmlPart
+	stack          []openTag
+	open           string
+	partStart, pos int
+	cost           int
+	best           *boundary
+}
+
+// boundary is a place worth cutting at: after an end tag or a line break.
+type boundary struct {
+	tok   int
+	stack []openTag
+	cost  int
+}
+
+func (sp *splitter) run() bool {
+	for i := 0; i < len(sp.toks); i++ {
+		t := sp.toks[i]
+		if t.start < sp.pos { // the rest of a text token cut before
+			t.start = sp.pos
 		}
-		return n
-	}
-	closing := func(st []openTag) string {
-		var b strings.Builder
-		for i := len(st) - 1; i >= 0; i-- {
-			b.WriteString("</" + st[i].name + ">")
-		}
-		return b.String()
-	}
-	opening := func(st []openTag) string {
-		var b strings.Builder
-		for _, o := range st {
-			b.WriteString(o.raw)
-		}
-		return b.String()
-	}
-	apply := func(st []openTag, t token) []openTag {
-		switch {
-		case t.kind == builtin.HTMLStartTag && !voidElements[t.name] && !t.selfClose:
-			return append(st, openTag{t.name, s[t.start:t.end]})
-		case t.kind == builtin.HTMLEndTag:
-			for i := len(st) - 1; i >= 0; i-- {
-				if st[i].name == t.name {
-					return st[:i]
-				}
-			}
-		}
-		return st
-	}
-	// A boundary worth cutting at: after an end tag or a line break.
-	type boundary struct {
-		tok   int
-		stack []openTag
-		cost  int
-	}
-	partStart, pos := 0, 0 // byte offsets of the current part's body
-	open := ""
-	cost := 0 // of open and s[partStart:pos]
-	var best *boundary
-	emit := func(end int, st []openTag) bool {
-		parts = append(parts, htmlPart{open: open, body: s[partStart:end], close: closing(st)})
-		open = opening(st)
-		partStart, pos = end, end
-		cost = htmlCost(open)
-		best = nil
-		return cost+closeCost(st) <= budget/2
-	}
-	for i := 0; i < len(toks); i++ {
-		t := toks[i]
-		if t.start < pos { // the rest of a text token cut before
-			t.start = pos
-		}
-		raw := s[t.start:t.end]
-		next := apply(append([]openTag(nil), stack...), t)
+		raw := sp.s[t.start:t.end]
+		next := sp.apply(append([]openTag(nil), sp.stack...), t)
 		c := htmlCost(raw)
-		if cost+c+closeCost(next) <= budget {
-			stack, cost, pos = next, cost+c, t.end
+		if sp.cost+c+closeCost(next) <= sp.budget {
+			sp.stack, sp.cost, sp.pos = next, sp.cost+c, t.end
 			if t.kind == builtin.HTMLEndTag || t.kind == builtin.HTMLStartTag && (t.name == "br" || t.name == "hr" || t.name == "img") {
-				best = &boundary{tok: i + 1, stack: append([]openTag(nil), stack...), cost: cost}
+				sp.best = &boundary{tok: i + 1, stack: append([]openTag(nil), sp.stack...), cost: sp.cost}
 			}
 			continue
 		}
 		// t does not fit. Cut at the last element boundary if the part is
 		// at least half full there, else inside t when it is text, else
-		// before t.
-		if best != nil && best.cost >= budget/2 {
-			resume := best.tok
-			stack = best.stack
-			if !emit(toks[resume-1].end, stack) {
-				return nil, false
+		// before t; then t again, in the next part.
+		var ok bool
+		switch {
+		case sp.best != nil && sp.best.cost >= sp.budget/2:
+			resume := sp.best.tok
+			sp.stack = sp.best.stack
+			if !sp.emit(sp.toks[resume-1].end) {
+				return false
 			}
 			i = resume - 1
 			continue
+		case t.kind == builtin.HTMLText && textFits(raw, sp.budget-sp.cost-closeCost(sp.stack)) > 0:
+			ok = sp.emit(t.start + textFits(raw, sp.budget-sp.cost-closeCost(sp.stack)))
+		case sp.pos == sp.partStart:
+			return false // not even one piece fits an empty part
+		default:
+			ok = sp.emit(sp.pos)
 		}
-		if t.kind == builtin.HTMLText {
-			if n := textFits(raw, budget-cost-closeCost(stack)); n > 0 {
-				if !emit(t.start+n, stack) {
-					return nil, false
-				}
-				i-- // the rest of t goes on in the next part
-				continue
-			}
-		}
-		if pos == partStart {
-			return nil, false // not even one piece fits an empty part
-		}
-		if !emit(pos, stack) {
-			return nil, false
+		if !ok {
+			return false
 		}
 		i--
 	}
-	if pos > partStart || len(parts) == 0 {
-		parts = append(parts, htmlPart{open: open, body: s[partStart:], close: ""})
+	if sp.pos > sp.partStart || len(sp.parts) == 0 {
+		sp.parts = append(sp.parts, htmlPart{open: sp.open, body: sp.s[sp.partStart:]})
 	}
-	return parts, true
+	return true
+}
+
+// emit ends the part at byte end and starts the next, which reopens what
+// is open; it is false when the reopened tags leave no room.
+func (sp *splitter) emit(end int) bool {
+	sp.parts = append(sp.parts, htmlPart{open: sp.open, body: sp.s[sp.partStart:end], close: closing(sp.stack)})
+	sp.open = opening(sp.stack)
+	sp.partStart, sp.pos = end, end
+	sp.cost = htmlCost(sp.open)
+	sp.best = nil
+	return sp.cost+closeCost(sp.stack) <= sp.budget/2
+}
+
+// apply is the open elements after token t.
+func (sp *splitter) apply(st []openTag, t htmlToken) []openTag {
+	switch {
+	case t.kind == builtin.HTMLStartTag && !voidElements[t.name] && !t.selfClose:
+		return append(st, openTag{t.name, sp.s[t.start:t.end]})
+	case t.kind == builtin.HTMLEndTag:
+		for i := len(st) - 1; i >= 0; i-- {
+			if st[i].name == t.name {
+				return st[:i]
+			}
+		}
+	}
+	return st
+}
+
+func closeCost(st []openTag) int {
+	n := 0
+	for _, o := range st {
+		n += len(o.name) + 3
+	}
+	return n
+}
+
+func closing(st []openTag) string {
+	var b strings.Builder
+	for i := len(st) - 1; i >= 0; i-- {
+		b.WriteString("</" + st[i].name + ">")
+	}
+	return b.String()
+}
+
+func opening(st []openTag) string {
+	var b strings.Builder
+	for _, o := range st {
+		b.WriteString(o.raw)
+	}
+	return b.String()
 }
 
 // splitVisible is splitHTML with no part that shows nothing: Zendesk

@@ -191,71 +191,13 @@ func (g *Generator) customObjects(ctx context.Context, emit func(*Desired) error
 		if maxFields <= 0 || maxFields > zendesk.MaxFieldsPerObject {
 			maxFields = zendesk.MaxFieldsPerObject
 		}
-		err := g.snap.ForEach("klass", func(id string, raw []byte) error {
-			d, rec, outs := g.mapRecord(kind.CustomObject, m, id, raw)
-			if d.Unwritable != "" {
-				return emit(d)
-			}
+		err := g.eachOf(ctx, kind.CustomObject, m, emit, func(m *dsl.Mapping, d *Desired, rec any, outs []dsl.Payload) error {
 			if len(outs) == 0 {
 				return nil
 			}
-			k := rec.(*record.Klass)
-			var fields []any
-			for _, p := range k.Properties {
-				title := p.DisplayName
-				if title == "" {
-					title = p.Name
-				}
-				fields = append(fields, map[string]any{"key": FieldKey(p.Name), "title": title, "type": fieldTypes[p.Kind], "source": p.Name})
-			}
-			// Lookups to the record's customer and company (spec/rules.md, rule 14) go on
-			// the first object, when a record mapping names them.
-			lookups := g.recordLookups()
-			for _, l := range lookups {
-				fields = append([]any{l}, fields...)
-			}
-			parts := (len(fields) + maxFields - 1) / maxFields
-			if parts == 0 {
-				parts = 1
-			}
-			if parts > 1 {
-				g.Hz.Add("klasses_split", m.DeclRange, fmt.Sprintf("%s: %d attributes → %d objects of at most %d fields", k.Name, len(k.Properties), parts, maxFields))
-			}
-			baseKey, _ := outs[0]["key"].(string)
-			if parts > 1 {
-				var ps []objectPart
-				for i := 0; i < parts; i++ {
-					op := objectPart{key: baseKey, fields: map[string]bool{}}
-					if i > 0 {
-						op.key = fmt.Sprintf("%s_%d", baseKey, i+1)
-					}
-					for _, f := range fields[i*maxFields : min((i+1)*maxFields, len(fields))] {
-						op.fields[f.(map[string]any)["key"].(string)] = true
-					}
-					ps = append(ps, op)
-				}
-				g.objectParts[baseKey] = ps
-			}
-			for i := 0; i < parts; i++ {
-				dd := *d
-				p := dsl.Payload{}
-				for kk, v := range outs[0] {
-					p[kk] = v
-				}
-				lo, hi := i*maxFields, min((i+1)*maxFields, len(fields))
-				p["fields"] = fields[lo:hi]
-				if i > 0 {
-					dd.Key = fmt.Sprintf("%s#%d", d.Key, i+1)
-					p["key"] = fmt.Sprintf("%s_%d", baseKey, i+1)
-					p["part_of"] = baseKey
-				}
-				dd.Payload = p
-				objects++
-				if err := emit(&dd); err != nil {
-					return err
-				}
-			}
-			return ctx.Err()
+			n, err := g.objects(m, d, rec.(*record.Klass), outs[0], maxFields, emit)
+			objects += n
+			return err
 		})
 		if err != nil {
 			return err
@@ -269,6 +211,60 @@ func (g *Generator) customObjects(ctx context.Context, emit func(*Desired) error
 		g.Hz.Add("custom_object_limit", at, fmt.Sprintf("the %s plan allows %d custom objects; the mapping makes %d", g.cfg.Target.Plan, lim, objects))
 	}
 	return nil
+}
+
+// objects emits the object, or linked objects, a Klass becomes: its
+// attributes as fields of the type their suffix gives, the lookups to the
+// record's customer and company on the first (spec/rules.md, rule 14),
+// split every maxFields. It returns how many objects it emitted.
+func (g *Generator) objects(m *dsl.Mapping, d *Desired, k *record.Klass, out dsl.Payload, maxFields int, emit func(*Desired) error) (int, error) {
+	var fields []any
+	for _, l := range g.recordLookups() {
+		fields = append([]any{l}, fields...) // the last lookup first, as plans have always hashed them
+	}
+	for _, p := range k.Properties {
+		title := p.DisplayName
+		if title == "" {
+			title = p.Name
+		}
+		fields = append(fields, map[string]any{"key": FieldKey(p.Name), "title": title, "type": fieldTypes[p.Kind], "source": p.Name})
+	}
+	parts := max(1, (len(fields)+maxFields-1)/maxFields)
+	baseKey, _ := out["key"].(string)
+	if parts > 1 {
+		g.Hz.Add("klasses_split", m.DeclRange, fmt.Sprintf("%s: %d attributes → %d objects of at most %d fields", k.Name, len(k.Properties), parts, maxFields))
+		var ps []objectPart
+		for i := 0; i < parts; i++ {
+			op := objectPart{key: partKey(baseKey, i), fields: map[string]bool{}}
+			for _, f := range fields[i*maxFields : min((i+1)*maxFields, len(fields))] {
+				op.fields[f.(map[string]any)["key"].(string)] = true
+			}
+			ps = append(ps, op)
+		}
+		g.objectParts[baseKey] = ps
+	}
+	for i := 0; i < parts; i++ {
+		dd := *d
+		p := clonePayload(out)
+		p["fields"] = fields[i*maxFields : min((i+1)*maxFields, len(fields))]
+		if i > 0 {
+			dd.Key = fmt.Sprintf("%s#%d", d.Key, i+1)
+			p["key"], p["part_of"] = partKey(baseKey, i), baseKey
+		}
+		dd.Payload = p
+		if err := emit(&dd); err != nil {
+			return i, err
+		}
+	}
+	return parts, nil
+}
+
+// partKey is the key of part i of a split object ("order", "order_2", …).
+func partKey(base string, i int) string {
+	if i == 0 {
+		return base
+	}
+	return fmt.Sprintf("%s_%d", base, i+1)
 }
 
 // FieldKey makes a Zendesk field key from a Kustomer attribute name, the

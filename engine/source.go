@@ -8,8 +8,11 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"io"
+	"maps"
 	"os"
 	"path/filepath"
+	"slices"
 	"sort"
 
 	"github.com/kzmap/kzmap/engine/checkpoint"
@@ -63,68 +66,17 @@ var childOf = map[string]struct{ parentType, rel string }{
 func OpenDir(dir string) (*DirSnapshot, error) {
 	s := &DirSnapshot{byType: map[string]map[string][]byte{}, ids: map[string][]string{}, children: map[string][]string{}}
 	h := sha256.New()
-	type child struct {
-		key, id string
-		at      string
-	}
 	var kids []child
 	for _, typ := range record.Types {
-		path := filepath.Join(dir, exportFile(typ))
-		f, err := os.Open(path)
-		if errors.Is(err, os.ErrNotExist) {
-			continue
-		}
+		m, k, err := readExportFile(filepath.Join(dir, exportFile(typ)), typ, h)
 		if err != nil {
 			return nil, err
 		}
-		sc := bufio.NewScanner(f)
-		sc.Buffer(make([]byte, 0, 1<<20), 64<<20)
-		line := 0
-		m := map[string][]byte{}
-		for sc.Scan() {
-			line++
-			raw := bytes.TrimSpace(sc.Bytes())
-			if len(raw) == 0 {
-				continue
-			}
-			r, err := record.ParseResource(raw)
-			if err != nil {
-				f.Close()
-				return nil, fmt.Errorf("%s:%d: %w", path, line, err)
-			}
-			if r.Type != typ {
-				f.Close()
-				return nil, fmt.Errorf("%s:%d: a %s in the %s file", path, line, r.Type, typ)
-			}
-			if _, dup := m[r.ID]; dup {
-				f.Close()
-				return nil, fmt.Errorf("%s:%d: duplicate %s id %s", path, line, typ, r.ID)
-			}
-			m[r.ID] = append([]byte(nil), raw...)
-			h.Write(raw)
-			if c, ok := childOf[typ]; ok {
-				pid, err := r.RelID(c.rel)
-				if err != nil {
-					f.Close()
-					return nil, fmt.Errorf("%s:%d: %w", path, line, err)
-				}
-				var at string
-				json.Unmarshal(r.Attributes["createdAt"], &at)
-				if pid != "" {
-					kids = append(kids, child{key: c.parentType + "/" + pid + "/" + typ, id: r.ID, at: at})
-				}
-			}
+		if m == nil {
+			continue
 		}
-		f.Close()
-		if err := sc.Err(); err != nil {
-			return nil, fmt.Errorf("%s:%d: %w", path, line+1, err)
-		}
-		ids := make([]string, 0, len(m))
-		for id := range m {
-			ids = append(ids, id)
-		}
-		sort.Strings(ids)
-		s.byType[typ], s.ids[typ] = m, ids
+		kids = append(kids, k...)
+		s.byType[typ], s.ids[typ] = m, slices.Sorted(maps.Keys(m))
 	}
 	sort.SliceStable(kids, func(i, j int) bool {
 		if kids[i].at != kids[j].at {
@@ -148,8 +100,64 @@ func OpenDir(dir string) (*DirSnapshot, error) {
 	return s, nil
 }
 
-// Org implements Snapshot: the manifest's org.
-func (s *DirSnapshot) Org() (string, error) { return s.org, nil }
+// child is a child resource (a message of a conversation, say) waiting to
+// be put in its parent's order.
+type child struct {
+	key, id string
+	at      string
+}
+
+// readExportFile reads one type's file (nil when there is none), hashing
+// every line into h, and returns its resources by id and its children.
+func readExportFile(path, typ string, h io.Writer) (map[string][]byte, []child, error) {
+	f, err := os.Open(path)
+	if errors.Is(err, os.ErrNotExist) {
+		return nil, nil, nil
+	}
+	if err != nil {
+		return nil, nil, err
+	}
+	defer f.Close()
+	sc := bufio.NewScanner(f)
+	sc.Buffer(make([]byte, 0, 1<<20), 64<<20)
+	line := 0
+	m := map[string][]byte{}
+	var kids []child
+	for sc.Scan() {
+		line++
+		raw := bytes.TrimSpace(sc.Bytes())
+		if len(raw) == 0 {
+			continue
+		}
+		r, err := record.ParseResource(raw)
+		if err != nil {
+			return nil, nil, fmt.Errorf("%s:%d: %w", path, line, err)
+		}
+		if r.Type != typ {
+			return nil, nil, fmt.Errorf("%s:%d: a %s in the %s file", path, line, r.Type, typ)
+		}
+		if _, dup := m[r.ID]; dup {
+			return nil, nil, fmt.Errorf("%s:%d: duplicate %s id %s", path, line, typ, r.ID)
+		}
+		m[r.ID] = append([]byte(nil), raw...)
+		h.Write(raw)
+		if c, ok := childOf[typ]; ok {
+			pid, err := r.RelID(c.rel)
+			if err != nil {
+				return nil, nil, fmt.Errorf("%s:%d: %w", path, line, err)
+			}
+			var at string
+			json.Unmarshal(r.Attributes["createdAt"], &at)
+			if pid != "" {
+				kids = append(kids, child{key: c.parentType + "/" + pid + "/" + typ, id: r.ID, at: at})
+			}
+		}
+	}
+	if err := sc.Err(); err != nil {
+		return nil, nil, fmt.Errorf("%s:%d: %w", path, line+1, err)
+	}
+	return m, kids, nil
+}
 
 // exportFile names the file of a type in an export directory.
 func exportFile(typ string) string {
@@ -190,3 +198,6 @@ func (s *DirSnapshot) Get(typ, id string) ([]byte, bool, error) {
 	b, ok := s.byType[typ][id]
 	return b, ok, nil
 }
+
+// Org implements Snapshot: the manifest's org.
+func (s *DirSnapshot) Org() (string, error) { return s.org, nil }

@@ -3,7 +3,8 @@ package main
 import (
 	"fmt"
 	"io"
-	"sort"
+	"maps"
+	"slices"
 	"strings"
 	"text/tabwriter"
 	"time"
@@ -95,7 +96,7 @@ func writeAudit(w io.Writer, a *audit.Audit) {
 
 	g := a.Agents
 	var types []string
-	for _, t := range sortedKeys(g.ByType) {
+	for _, t := range slices.Sorted(maps.Keys(g.ByType)) {
 		types = append(types, fmt.Sprintf("%d %s", g.ByType[t], t))
 	}
 	fmt.Fprintf(w, "\nAgents: %d users (%s), %d teams (%d without members); %d users in no team.\n", g.Users, strings.Join(types, ", "), g.Teams, g.EmptyTeams, g.Unteamed)
@@ -149,13 +150,4 @@ func writeAudit(w io.Writer, a *audit.Audit) {
 			fmt.Fprintf(w, "\nThe last extract did not reconcile: %s.\n", strings.Join(bad, ", "))
 		}
 	}
-}
-
-func sortedKeys[V any](m map[string]V) []string {
-	keys := make([]string, 0, len(m))
-	for k := range m {
-		keys = append(keys, k)
-	}
-	sort.Strings(keys)
-	return keys
 }

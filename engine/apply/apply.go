@@ -7,7 +7,6 @@ import (
 	"io"
 	"sort"
 	"strings"
-	"sync"
 	"time"
 
 	"github.com/kzmap/kzmap/dsl"
@@ -147,55 +146,16 @@ func Apply(ctx context.Context, opts Options) (*Result, error) {
 	if opts.Clock == nil {
 		opts.Clock = time.Now
 	}
-	inflight, err := opts.Store.InFlight()
-	if err != nil {
-		return nil, err
-	}
-	if len(inflight) > 0 {
-		return nil, fmt.Errorf("%d batches of an interrupted apply are still in flight: resolve them first (kzmap apply does, before planning)", len(inflight))
-	}
 	r, err := planfile.Open(opts.Plan)
 	if err != nil {
 		return nil, err
 	}
 	defer r.Close()
-	if err := CheckPlan(r.Header, opts.Config, opts.Snapshot, opts.Store, opts.Account, opts.KzmapVersion); err != nil {
+	if err := ready(opts, r.Header); err != nil {
 		return nil, err
 	}
-	org, err := opts.Snapshot.Org()
+	dead, err := deadLetters(opts)
 	if err != nil {
-		return nil, err
-	}
-	if err := opts.Store.Bind(checkpoint.Binding{ZendeskAccount: opts.Account, KustomerOrg: org}); err != nil {
-		return nil, err
-	}
-	dead := map[string]bool{}
-	if !opts.RetryDeadLetters {
-		dls, err := opts.Store.DeadLetters()
-		if err != nil {
-			return nil, err
-		}
-		for _, d := range dls {
-			dead[d.Kind+"\x00"+d.Key] = true
-		}
-	}
-
-	// A run still "running" was killed: say so in the history.
-	runs, err := opts.Store.Runs()
-	if err != nil {
-		return nil, err
-	}
-	for _, old := range runs {
-		if old.Status == "running" {
-			old.Status = "interrupted"
-			if err := opts.Store.PutRun(old); err != nil {
-				return nil, err
-			}
-		}
-	}
-	res := &Result{RunID: checkpoint.NewRunID(), Counts: map[kind.Kind]map[string]int{}}
-	run := checkpoint.Run{ID: res.RunID, Started: opts.Clock().UTC(), Status: "running"}
-	if err := opts.Store.PutRun(run); err != nil {
 		return nil, err
 	}
 	if opts.Importer == 0 {
@@ -205,9 +165,6 @@ func Apply(ctx context.Context, opts Options) (*Result, error) {
 		}
 		opts.Importer = me.ID
 	}
-	ex := &executor{opts: opts, res: res, refs: newRefs(opts.Store), sem: make(chan struct{}, opts.Workers), importer: opts.Importer}
-	ex.archive = archiveImmediately(opts.Config)
-
 	summary := opts.Summary
 	if summary == nil {
 		_, s, err := planfile.ReadSummary(opts.Plan)
@@ -216,54 +173,77 @@ func Apply(ctx context.Context, opts Options) (*Result, error) {
 		}
 		summary = &s
 	}
-	next, _, err := readOp(r)
+	res := &Result{RunID: checkpoint.NewRunID(), Counts: map[kind.Kind]map[string]int{}}
+	run, err := beginRun(opts, res.RunID)
 	if err != nil {
 		return nil, err
 	}
-	totals := map[kind.Kind]int{}
-	for k, by := range summary.Counts {
-		for a, n := range by {
-			if a != kind.Noop {
-				totals[k] += n
+	ex := newExecutor(opts, res, summary)
+	err = ex.follow(ctx, r, dead)
+	if perr := endRun(opts, run, res, err); err == nil {
+		err = perr
+	}
+	sort.Strings(res.Warnings)
+	return res, err
+}
+
+// ready refuses to start while batches are in flight, or with a plan made
+// for other inputs (CheckPlan), and binds the checkpoint to the accounts.
+func ready(opts Options, h planfile.Header) error {
+	inflight, err := opts.Store.InFlight()
+	if err != nil {
+		return err
+	}
+	if len(inflight) > 0 {
+		return fmt.Errorf("%d batches of an interrupted apply are still in flight: resolve them first (kzmap apply does, before planning)", len(inflight))
+	}
+	if err := CheckPlan(h, opts.Config, opts.Snapshot, opts.Store, opts.Account, opts.KzmapVersion); err != nil {
+		return err
+	}
+	org, err := opts.Snapshot.Org()
+	if err != nil {
+		return err
+	}
+	return opts.Store.Bind(checkpoint.Binding{ZendeskAccount: opts.Account, KustomerOrg: org})
+}
+
+// deadLetters are the records to skip (none with RetryDeadLetters).
+func deadLetters(opts Options) (map[string]bool, error) {
+	dead := map[string]bool{}
+	if opts.RetryDeadLetters {
+		return dead, nil
+	}
+	dls, err := opts.Store.DeadLetters()
+	if err != nil {
+		return nil, err
+	}
+	for _, d := range dls {
+		dead[d.Kind+"\x00"+d.Key] = true
+	}
+	return dead, nil
+}
+
+// beginRun records the run; a run still "running" was killed, and the
+// history says so.
+func beginRun(opts Options, id string) (checkpoint.Run, error) {
+	runs, err := opts.Store.Runs()
+	if err != nil {
+		return checkpoint.Run{}, err
+	}
+	for _, old := range runs {
+		if old.Status == "running" {
+			old.Status = "interrupted"
+			if err := opts.Store.PutRun(old); err != nil {
+				return checkpoint.Run{}, err
 			}
 		}
 	}
-	ex.totals = totals
-	gen := engine.NewGenerator(opts.Config, opts.Snapshot)
-	var cur kind.Kind
-	err = gen.Run(ctx, func(d *engine.Desired) error {
-		if next == nil || d.Key != next.Key || d.Kind != next.Kind {
-			return nil // unchanged since the plan's checkpoint
-		}
-		op := *next
-		if next, _, err = readOp(r); err != nil && !errors.Is(err, io.EOF) {
-			return err
-		}
-		if d.Kind != cur {
-			if err := ex.barrier(); err != nil {
-				return err
-			}
-			cur = d.Kind
-		}
-		if op.Action == kind.Unwritable {
-			res.add(d.Kind, "unwritable", 1)
-			return nil
-		}
-		if d.Hash() != op.Hash {
-			return fmt.Errorf("%w: %s evaluates differently than when the plan was made", ErrStalePlan, d.Key)
-		}
-		if dead[string(d.Kind)+"\x00"+d.Key] {
-			res.add(d.Kind, "skipped", 1)
-			return nil
-		}
-		return ex.add(ctx, item{op: op, d: d})
-	})
-	if err == nil {
-		err = ex.barrier()
-	}
-	if err == nil && next != nil {
-		err = fmt.Errorf("%w: the plan has operations (first: %s) that the mapping no longer produces", ErrStalePlan, next.Key)
-	}
+	run := checkpoint.Run{ID: id, Started: opts.Clock().UTC(), Status: "running"}
+	return run, opts.Store.PutRun(run)
+}
+
+// endRun records how the run ended and what it did.
+func endRun(opts Options, run checkpoint.Run, res *Result, err error) error {
 	run.Finished = opts.Clock().UTC()
 	run.Counts = map[string]int{}
 	for k, by := range res.Counts {
@@ -279,11 +259,51 @@ func Apply(ctx context.Context, opts Options) (*Result, error) {
 	default:
 		run.Status = "failed"
 	}
-	if perr := opts.Store.PutRun(run); err == nil {
-		err = perr
+	return opts.Store.PutRun(run)
+}
+
+// follow runs the generator along the plan: each desired record the plan
+// has an operation for is checked against it (the same hash, or the plan
+// is stale) and handed to the batches, kind after kind.
+func (ex *executor) follow(ctx context.Context, r *planfile.Reader, dead map[string]bool) error {
+	next, _, err := readOp(r)
+	if err != nil {
+		return err
 	}
-	sort.Strings(res.Warnings)
-	return res, err
+	var cur kind.Kind
+	err = engine.NewGenerator(ex.opts.Config, ex.opts.Snapshot).Run(ctx, func(d *engine.Desired) error {
+		if next == nil || d.Key != next.Key || d.Kind != next.Kind {
+			return nil // unchanged since the plan's checkpoint
+		}
+		op := *next
+		if next, _, err = readOp(r); err != nil && !errors.Is(err, io.EOF) {
+			return err
+		}
+		if d.Kind != cur {
+			if err := ex.barrier(); err != nil {
+				return err
+			}
+			cur = d.Kind
+		}
+		switch {
+		case op.Action == kind.Unwritable:
+			ex.count(d.Kind, "unwritable", 1)
+			return nil
+		case d.Hash() != op.Hash:
+			return fmt.Errorf("%w: %s evaluates differently than when the plan was made", ErrStalePlan, d.Key)
+		case dead[string(d.Kind)+"\x00"+d.Key]:
+			ex.count(d.Kind, "skipped", 1)
+			return nil
+		}
+		return ex.add(ctx, item{op: op, d: d})
+	})
+	if err == nil {
+		err = ex.barrier()
+	}
+	if err == nil && next != nil {
+		err = fmt.Errorf("%w: the plan has operations (first: %s) that the mapping no longer produces", ErrStalePlan, next.Key)
+	}
+	return err
 }
 
 func readOp(r *planfile.Reader) (*planfile.Op, *planfile.Summary, error) {
@@ -302,157 +322,4 @@ func archiveImmediately(cfg *dsl.Config) bool {
 		}
 	}
 	return false
-}
-
-// item is one operation with the record it writes.
-type item struct {
-	op planfile.Op
-	d  *engine.Desired
-}
-
-// executor groups operations into batches and runs them, several at a
-// time within a kind, one kind after the other.
-type executor struct {
-	opts     Options
-	res      *Result
-	refs     *refs
-	importer int64 // the importing admin's Zendesk id
-	archive  bool
-	orgsMu   sync.Mutex
-	orgs     *orgIndex // what Zendesk held before the first organization was created
-	totals   map[kind.Kind]int
-
-	pending map[string][]item // batch group → items
-	order   []string
-	sem     chan struct{}
-	wg      sync.WaitGroup
-	mu      sync.Mutex
-	err     error
-	done    map[kind.Kind]int
-}
-
-// group says which items may share a request.
-func group(it item) string {
-	g := string(it.op.Kind) + "/" + string(it.op.Action)
-	switch {
-	case it.op.Kind == kind.CustomObjectRecord:
-		obj, _ := it.d.Payload["object"].(string)
-		return g + "/" + obj
-	case singleGroup(it):
-		return g + "/" + it.op.Key // one at a time
-	}
-	return g
-}
-
-func (ex *executor) add(ctx context.Context, it item) error {
-	if err := ex.failed(); err != nil {
-		return err
-	}
-	if ex.pending == nil {
-		ex.pending = map[string][]item{}
-	}
-	g := group(it)
-	if _, ok := ex.pending[g]; !ok {
-		ex.order = append(ex.order, g)
-	}
-	ex.pending[g] = append(ex.pending[g], it)
-	if len(ex.pending[g]) >= zendesk.MaxBatch || singleGroup(it) {
-		ex.dispatch(ctx, g)
-	}
-	return nil
-}
-
-func singleGroup(it item) bool {
-	return it.op.Kind == kind.Group || it.op.Kind == kind.CustomObject || (it.op.Kind == kind.Ticket && it.op.Action != kind.Create)
-}
-
-// dispatch sends one group's pending items as a batch, in the background.
-func (ex *executor) dispatch(ctx context.Context, g string) {
-	items := ex.pending[g]
-	delete(ex.pending, g)
-	for i, o := range ex.order {
-		if o == g {
-			ex.order = append(ex.order[:i], ex.order[i+1:]...)
-			break
-		}
-	}
-	if len(items) == 0 {
-		return
-	}
-	select {
-	case ex.sem <- struct{}{}:
-	case <-ctx.Done():
-		ex.fail(ctx.Err())
-		return
-	}
-	ex.wg.Add(1)
-	go func() {
-		defer ex.wg.Done()
-		var once sync.Once
-		release := func() { once.Do(func() { <-ex.sem }) }
-		defer release()
-		// A batch that has started runs to its end even after Ctrl-C, so
-		// it is checkpointed rather than left in flight.
-		if err := ex.runBatch(context.WithoutCancel(ctx), items, release); err != nil {
-			ex.fail(err)
-		}
-		if ctx.Err() != nil {
-			ex.fail(ctx.Err())
-		}
-	}()
-}
-
-func (ex *executor) fail(err error) {
-	ex.mu.Lock()
-	defer ex.mu.Unlock()
-	if ex.err == nil {
-		ex.err = err
-	}
-}
-
-func (ex *executor) failed() error {
-	ex.mu.Lock()
-	defer ex.mu.Unlock()
-	return ex.err
-}
-
-// barrier sends what is pending and waits for every batch: the next kind
-// refers to ids these create.
-func (ex *executor) barrier() error {
-	ctx := context.Background()
-	for len(ex.order) > 0 {
-		ex.dispatch(ctx, ex.order[0])
-	}
-	ex.wg.Wait()
-	return ex.failed()
-}
-
-func (ex *executor) progress(k kind.Kind, n, dead int) {
-	ex.mu.Lock()
-	if ex.done == nil {
-		ex.done = map[kind.Kind]int{}
-	}
-	ex.done[k] += n
-	p := Progress{Kind: k, Done: ex.done[k], Total: ex.totals[k], Dead: dead}
-	ex.mu.Unlock()
-	if lim := ex.opts.Client.Limiter(); lim != nil {
-		p.RequestsUsed = int(lim.Stats().Requests)
-	}
-	if ex.opts.OnProgress != nil {
-		ex.opts.OnProgress(p)
-	}
-}
-
-func (ex *executor) count(k kind.Kind, what string, n int) {
-	ex.mu.Lock()
-	defer ex.mu.Unlock()
-	ex.res.add(k, what, n)
-}
-
-func (ex *executor) warn(format string, args ...any) {
-	ex.mu.Lock()
-	defer ex.mu.Unlock()
-	if len(ex.res.Warnings) < 200 {
-		ex.res.Warnings = append(ex.res.Warnings, fmt.Sprintf(format, args...))
-	}
 }

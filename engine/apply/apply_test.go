@@ -4,51 +4,35 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"net/http/httptest"
 	"os"
 	"path/filepath"
 	"strings"
 	"testing"
 	"time"
 
-	"github.com/kzmap/kzmap/dataset"
 	"github.com/kzmap/kzmap/dsl"
 	"github.com/kzmap/kzmap/engine"
 	"github.com/kzmap/kzmap/engine/checkpoint"
+	"github.com/kzmap/kzmap/engine/enginetest"
 	"github.com/kzmap/kzmap/engine/kind"
 	"github.com/kzmap/kzmap/engine/planfile"
 	"github.com/kzmap/kzmap/examples/mappings"
 	"github.com/kzmap/kzmap/record"
-	"github.com/kzmap/kzmap/simkit"
-	"github.com/kzmap/kzmap/throttle"
 	"github.com/kzmap/kzmap/zendesk"
 	"github.com/kzmap/kzmap/zendesk/zendesksim"
 )
 
-const (
-	simEmail = "admin@sim.example"
-	simToken = "test-token-7f3a"
-)
-
-// rig is an organisation, a mapping, a Zendesk simulator and a checkpoint.
+// rig is enginetest's, with what apply's tests add: workers, settle, and
+// what checkLanded found missing or repeated.
 type rig struct {
-	t       testing.TB
-	export  string
-	snap    *engine.DirSnapshot
-	cfg     *dsl.Config
-	sim     *zendesksim.Server
-	url     string
-	store   *checkpoint.Store
-	dir     string
-	workers int
-	// lost and dups count what checkLanded found missing or repeated.
+	*enginetest.Rig
+	workers    int
 	lost, dups int
 	settle     time.Duration
-	timeout    time.Duration // client request timeout (0: the client's default)
 }
 
 func newRig(t testing.TB, profile string, seed int64, faults string) *rig {
-	return newRigWith(t, profile, seed, faults, func(*zendesksim.Options) {})
+	return newRigWith(t, profile, seed, faults, nil)
 }
 
 // newRigLimit is newRig with a Zendesk rate limit per (one second) window.
@@ -59,78 +43,30 @@ func newRigLimit(t testing.TB, profile string, seed int64, faults string, limit 
 // newRigWith is newRig with the simulator's options adjusted.
 func newRigWith(t testing.TB, profile string, seed int64, faults string, tweak func(*zendesksim.Options)) *rig {
 	t.Helper()
-	r := &rig{t: t, dir: t.TempDir()}
-	r.export = filepath.Join(r.dir, "export")
-	if _, err := dataset.Generate(context.Background(), dataset.Options{Profile: profile, Seed: seed}, r.export); err != nil {
-		t.Fatal(err)
-	}
-	var err error
-	if r.snap, err = engine.OpenDir(r.export); err != nil {
-		t.Fatal(err)
-	}
-	cfg, diags := dsl.Load(filepath.Join("..", "..", "examples", "mappings", "default"), dsl.LoadOptions{Templates: mappings.FS()})
-	if diags.HasErrors() {
-		t.Fatal(diags)
-	}
-	r.cfg = cfg
-	var f simkit.Faults
-	if faults != "" {
-		if f, err = simkit.ParseFaults(faults); err != nil {
-			t.Fatal(err)
-		}
-	}
-	opts := zendesksim.Options{Email: simEmail, Token: simToken, Limit: 4000, Window: time.Second,
-		BulkImportEnabled: true, PlanTier: zendesksim.PlanEnterprise, Faults: f}
-	tweak(&opts)
-	r.sim = zendesksim.New(opts)
-	srv := httptest.NewServer(r.sim)
-	t.Cleanup(srv.Close)
-	r.url = srv.URL
-	r.openStore()
-	return r
-}
-
-func (r *rig) openStore() {
-	s, err := checkpoint.Open(filepath.Join(r.dir, ".kzmap", "checkpoint.db"), checkpoint.Options{})
-	if err != nil {
-		r.t.Fatal(err)
-	}
-	r.store = s
-	r.t.Cleanup(func() { s.Close() })
-}
-
-func (r *rig) client() *zendesk.Client {
-	c, err := zendesk.New(zendesk.Config{BaseURL: r.url, Email: simEmail, Token: zendesk.NewSecret(simToken),
-		Limiter: throttle.New(throttle.Options{Limit: 4000, Window: time.Second, Share: 0.8}), RateLimit: 4000,
-		PollMin: 5 * time.Millisecond, PollMax: 100 * time.Millisecond, RetryBase: 5 * time.Millisecond, RetryMax: 50 * time.Millisecond,
-		RequestTimeout: r.timeout})
-	if err != nil {
-		r.t.Fatal(err)
-	}
-	return c
+	return &rig{Rig: enginetest.New(t, profile, seed, enginetest.Options{Faults: faults, Tweak: tweak})}
 }
 
 // planApply plans against the checkpoint and applies the plan.
 func (r *rig) planApply(ctx context.Context, retryDead bool) (*engine.PlanResult, *Result, error) {
-	c := r.client()
-	if _, err := Recover(ctx, r.store, c, r.settle, nil); err != nil {
+	c := r.Client()
+	if _, err := Recover(ctx, r.Store, c, r.settle, nil); err != nil {
 		return nil, nil, err
 	}
-	out := filepath.Join(r.dir, "plan.kzplan")
-	pr, err := engine.Plan(ctx, engine.PlanOptions{Config: r.cfg, Snapshot: r.snap, Checkpoint: r.store, Out: out})
+	out := filepath.Join(r.Dir, "plan.kzplan")
+	pr, err := engine.Plan(ctx, engine.PlanOptions{Config: r.Cfg, Snapshot: r.Snap, Checkpoint: r.Store, Out: out})
 	if err != nil {
 		return nil, nil, err
 	}
-	res, err := Apply(ctx, Options{Config: r.cfg, Snapshot: r.snap, Files: DirFiles{Dir: r.export, Snap: r.snap},
-		Store: r.store, Client: c, Plan: out, RetryDeadLetters: retryDead, Workers: r.workers, Settle: r.settle})
+	res, err := Apply(ctx, Options{Config: r.Cfg, Snapshot: r.Snap, Files: DirFiles{Dir: r.Export, Snap: r.Snap},
+		Store: r.Store, Client: c, Plan: out, RetryDeadLetters: retryDead, Workers: r.workers, Settle: r.settle})
 	return pr, res, err
 }
 
 // checkLanded compares Zendesk's state with the checkpoint: every ticket
 // once, with its comments in source order, no duplicates anywhere.
 func (r *rig) checkLanded() zendesksim.State {
-	t := r.t
-	st := r.sim.Dump()
+	t := r.T
+	st := r.Sim.Dump()
 	seen := map[string]int{}
 	for _, tk := range st.Tickets {
 		ext := ""
@@ -164,7 +100,7 @@ func (r *rig) checkLanded() zendesksim.State {
 		}
 	}
 	// Every ticket the checkpoint records exists in Zendesk.
-	err := r.store.ForEach("ticket", func(key string, e checkpoint.Entry) error {
+	err := r.Store.ForEach("ticket", func(key string, e checkpoint.Entry) error {
 		found := false
 		for _, tk := range st.Tickets {
 			if fmt.Sprint(tk.ID) == e.ZendeskID {
@@ -181,7 +117,7 @@ func (r *rig) checkLanded() zendesksim.State {
 	if err != nil {
 		t.Fatal(err)
 	}
-	n, _ := r.store.Count("ticket")
+	n, _ := r.Store.Count("ticket")
 	if n != len(seen) {
 		t.Errorf("checkpoint has %d tickets, Zendesk %d", n, len(seen))
 	}
@@ -198,7 +134,7 @@ func TestApplyEdgeOrganisation(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	dead, _ := r.store.DeadLetters()
+	dead, _ := r.Store.DeadLetters()
 	for _, d := range dead {
 		t.Errorf("dead letter %s %s: %s", d.Kind, d.Key, d.Error)
 	}
@@ -207,7 +143,7 @@ func TestApplyEdgeOrganisation(t *testing.T) {
 	if got, want := len(st.Tickets), pr.Summary.Counts["ticket"]["create"]; got != want {
 		t.Errorf("Zendesk has %d tickets, the plan created %d", got, want)
 	}
-	stats := r.sim.Stats()
+	stats := r.Sim.Stats()
 	for code, n := range stats.ByStatus {
 		if code >= 400 {
 			t.Errorf("%d requests answered %d: %v", n, code, stats.ByRoute)
@@ -232,7 +168,7 @@ func TestApplyEdgeOrganisation(t *testing.T) {
 	t.Logf("applied: %v; requests %d", res.Counts, stats.Total)
 
 	// Rule 21: a plan after a complete apply has no changes.
-	again, err := engine.Plan(ctx, engine.PlanOptions{Config: r.cfg, Snapshot: r.snap, Checkpoint: r.store})
+	again, err := engine.Plan(ctx, engine.PlanOptions{Config: r.Cfg, Snapshot: r.Snap, Checkpoint: r.Store})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -259,7 +195,7 @@ func TestApplyUnderFaults(t *testing.T) {
 	if err != nil {
 		t.Fatalf("apply under faults: %v", err)
 	}
-	dead, _ := r.store.DeadLetters()
+	dead, _ := r.Store.DeadLetters()
 	for _, d := range dead {
 		if d.Error == "" {
 			t.Errorf("dead letter without a reason: %+v", d)
@@ -268,18 +204,18 @@ func TestApplyUnderFaults(t *testing.T) {
 	t.Logf("first run: %v, %d dead letters", res.Counts, len(dead))
 	firstDead := len(dead)
 	for round := 0; round < 5; round++ {
-		if dead, _ = r.store.DeadLetters(); len(dead) == 0 {
+		if dead, _ = r.Store.DeadLetters(); len(dead) == 0 {
 			break
 		}
 		if _, _, err := r.planApply(ctx, true); err != nil {
 			t.Fatalf("retry %d: %v", round, err)
 		}
 	}
-	if dead, _ = r.store.DeadLetters(); len(dead) > 0 {
+	if dead, _ = r.Store.DeadLetters(); len(dead) > 0 {
 		t.Errorf("%d dead letters after retries; first: %+v", len(dead), dead[0])
 	}
 	r.checkLanded()
-	stats := r.sim.Stats()
+	stats := r.Sim.Stats()
 	injected := stats.TooMany + stats.Resets
 	for code, n := range stats.ByStatus {
 		if code >= 500 {
@@ -290,7 +226,7 @@ func TestApplyUnderFaults(t *testing.T) {
 	if stats.EarlyRetries != 0 {
 		t.Errorf("%d requests sent before Retry-After elapsed", stats.EarlyRetries)
 	}
-	again, err := engine.Plan(ctx, engine.PlanOptions{Config: r.cfg, Snapshot: r.snap, Checkpoint: r.store})
+	again, err := engine.Plan(ctx, engine.PlanOptions{Config: r.Cfg, Snapshot: r.Snap, Checkpoint: r.Store})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -302,14 +238,14 @@ func TestApplyUnderFaults(t *testing.T) {
 func TestStalePlanRefused(t *testing.T) {
 	r := newRig(t, "small", 13, "")
 	ctx := context.Background()
-	out := filepath.Join(r.dir, "old.kzplan")
-	if _, err := engine.Plan(ctx, engine.PlanOptions{Config: r.cfg, Snapshot: r.snap, Checkpoint: r.store, Out: out}); err != nil {
+	out := filepath.Join(r.Dir, "old.kzplan")
+	if _, err := engine.Plan(ctx, engine.PlanOptions{Config: r.Cfg, Snapshot: r.Snap, Checkpoint: r.Store, Out: out}); err != nil {
 		t.Fatal(err)
 	}
 	if _, _, err := r.planApply(ctx, false); err != nil {
 		t.Fatal(err)
 	}
-	_, err := Apply(ctx, Options{Config: r.cfg, Snapshot: r.snap, Store: r.store, Client: r.client(), Plan: out})
+	_, err := Apply(ctx, Options{Config: r.Cfg, Snapshot: r.Snap, Store: r.Store, Client: r.Client(), Plan: out})
 	if err == nil || !strings.Contains(err.Error(), "the plan is stale: the checkpoint changed since") {
 		t.Fatalf("err = %v", err)
 	}
@@ -323,11 +259,11 @@ func TestApplyAdoptsOrganizations(t *testing.T) {
 	for _, seed := range []int64{21, 22} {
 		r := newRig(t, "small", seed, "")
 		ctx := context.Background()
-		c := r.client()
+		c := r.Client()
 		// Two companies Zendesk already knows.
 		var names []string
 		var ids []string
-		r.snap.ForEach("company", func(id string, raw []byte) error {
+		r.Snap.ForEach("company", func(id string, raw []byte) error {
 			rec, _ := record.DecodeJSON(raw)
 			names, ids = append(names, rec.(*record.Company).Name), append(ids, id)
 			return nil
@@ -340,15 +276,15 @@ func TestApplyAdoptsOrganizations(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		r.sim.ResetStats()
+		r.Sim.ResetStats()
 		pr, res, err := r.planApply(ctx, false)
 		if err != nil {
 			t.Fatal(err)
 		}
-		if dead, _ := r.store.DeadLetters(); len(dead) > 0 {
+		if dead, _ := r.Store.DeadLetters(); len(dead) > 0 {
 			t.Errorf("seed %d: dead letters: %+v", seed, dead)
 		}
-		for code, n := range r.sim.Stats().ByStatus {
+		for code, n := range r.Sim.Stats().ByStatus {
 			if code >= 400 {
 				t.Errorf("seed %d: %d requests answered %d", seed, n, code)
 			}
@@ -356,7 +292,7 @@ func TestApplyAdoptsOrganizations(t *testing.T) {
 		if got := res.Counts["organization"]["adopted"]; got != 2 {
 			t.Errorf("seed %d: adopted %d organizations, want 2 (%v)", seed, got, res.Counts["organization"])
 		}
-		st := r.sim.Dump()
+		st := r.Sim.Dump()
 		if got, want := len(st.Organizations), pr.Summary.Counts["organization"]["create"]; got != want {
 			t.Errorf("seed %d: Zendesk holds %d organizations, the plan has %d", seed, got, want)
 		}
@@ -372,7 +308,7 @@ func TestApplyAdoptsOrganizations(t *testing.T) {
 				}
 			}
 		}
-		again, err := engine.Plan(ctx, engine.PlanOptions{Config: r.cfg, Snapshot: r.snap, Checkpoint: r.store})
+		again, err := engine.Plan(ctx, engine.PlanOptions{Config: r.Cfg, Snapshot: r.Snap, Checkpoint: r.Store})
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -392,16 +328,16 @@ func TestDepartedAuthorsAreTheImporter(t *testing.T) {
 	if _, _, err := r.planApply(ctx, false); err != nil {
 		t.Fatal(err)
 	}
-	me, err := r.client().Me(ctx)
+	me, err := r.Client().Me(ctx)
 	if err != nil {
 		t.Fatal(err)
 	}
 	byExt := map[string]zendesksim.TicketState{}
-	for _, tk := range r.sim.Dump().Tickets {
+	for _, tk := range r.Sim.Dump().Tickets {
 		byExt[*tk.ExternalID] = tk
 	}
 	departed := 0
-	err = engine.NewGenerator(r.cfg, r.snap).Run(ctx, func(d *engine.Desired) error {
+	err = engine.NewGenerator(r.Cfg, r.Snap).Run(ctx, func(d *engine.Desired) error {
 		if d.Kind != "ticket" || d.Unwritable != "" {
 			return nil
 		}
@@ -430,12 +366,12 @@ func TestDepartedAuthorsAreTheImporter(t *testing.T) {
 func TestCheckPlanSaysWhich(t *testing.T) {
 	r := newRig(t, "small", 24, "")
 	ctx := context.Background()
-	out := filepath.Join(r.dir, "p.kzplan")
-	pr, err := engine.Plan(ctx, engine.PlanOptions{Config: r.cfg, Snapshot: r.snap, Checkpoint: r.store, Out: out, KzmapVersion: "1.2.0", ZendeskAccount: "acme-sandbox.zendesk.com"})
+	out := filepath.Join(r.Dir, "p.kzplan")
+	pr, err := engine.Plan(ctx, engine.PlanOptions{Config: r.Cfg, Snapshot: r.Snap, Checkpoint: r.Store, Out: out, KzmapVersion: "1.2.0", ZendeskAccount: "acme-sandbox.zendesk.com"})
 	if err != nil {
 		t.Fatal(err)
 	}
-	if err := CheckPlan(pr.Header, r.cfg, r.snap, r.store, "acme-sandbox.zendesk.com", "1.2.0"); err != nil {
+	if err := CheckPlan(pr.Header, r.Cfg, r.Snap, r.Store, "acme-sandbox.zendesk.com", "1.2.0"); err != nil {
 		t.Fatalf("the same inputs: %v", err)
 	}
 	for _, tc := range []struct {
@@ -451,7 +387,7 @@ func TestCheckPlanSaysWhich(t *testing.T) {
 		if tc.header != nil {
 			tc.header(&h)
 		}
-		err := CheckPlan(h, r.cfg, r.snap, r.store, tc.account, tc.version)
+		err := CheckPlan(h, r.Cfg, r.Snap, r.Store, tc.account, tc.version)
 		if !errors.Is(err, ErrStalePlan) || !strings.Contains(err.Error(), tc.want) {
 			t.Errorf("err = %v, want %q", err, tc.want)
 		}
@@ -480,7 +416,7 @@ func TestUpdatesGroupsAndObjects(t *testing.T) {
 	if diags.HasErrors() {
 		t.Fatal(diags)
 	}
-	r.cfg = cfg
+	r.Cfg = cfg
 	pr, res, err := r.planApply(ctx, false)
 	if err != nil {
 		t.Fatal(err)
@@ -488,13 +424,13 @@ func TestUpdatesGroupsAndObjects(t *testing.T) {
 	if pr.Summary.Counts[kind.Group][kind.Update] == 0 || pr.Summary.Counts[kind.CustomObject][kind.Update] == 0 {
 		t.Fatalf("plan: %v", pr.Summary.Counts)
 	}
-	if dead, _ := r.store.DeadLetters(); len(dead) > 0 {
+	if dead, _ := r.Store.DeadLetters(); len(dead) > 0 {
 		t.Fatalf("dead letters: %+v", dead)
 	}
 	if res.Counts[kind.Group]["updated"] != pr.Summary.Counts[kind.Group][kind.Update] {
 		t.Errorf("updated %v, planned %v", res.Counts, pr.Summary.Counts)
 	}
-	st := r.sim.Dump()
+	st := r.Sim.Dump()
 	for _, g := range st.Groups {
 		if !strings.HasPrefix(g.Name, "Team ") {
 			t.Errorf("group %q was not renamed", g.Name)
@@ -505,7 +441,7 @@ func TestUpdatesGroupsAndObjects(t *testing.T) {
 			t.Errorf("object %s has title %q", o.Key, o.Title)
 		}
 	}
-	again, err := engine.Plan(ctx, engine.PlanOptions{Config: r.cfg, Snapshot: r.snap, Checkpoint: r.store})
+	again, err := engine.Plan(ctx, engine.PlanOptions{Config: r.Cfg, Snapshot: r.Snap, Checkpoint: r.Store})
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -15,6 +15,7 @@ import (
 	"github.com/kzmap/kzmap/dsl"
 	"github.com/kzmap/kzmap/engine"
 	"github.com/kzmap/kzmap/engine/checkpoint"
+	"github.com/kzmap/kzmap/engine/enginetest"
 	"github.com/kzmap/kzmap/examples/mappings"
 	"github.com/kzmap/kzmap/throttle"
 	"github.com/kzmap/kzmap/zendesk"
@@ -35,10 +36,10 @@ func TestApplySurvivesKill9(t *testing.T) {
 	// A slow Zendesk (30 requests a second) makes apply long enough to be
 	// killed at many different points.
 	r := newRigLimit(t, *crashProfile, 21, "", 30)
-	r.store.Close() // the children hold it
+	r.Store.Close() // the children hold it
 	rng := rand.New(rand.NewPCG(21, 1))
-	mark := filepath.Join(r.dir, "applying")
-	env := append(os.Environ(), "KZ_CRASH_CHILD=1", "KZ_EXPORT="+r.export, "KZ_DIR="+r.dir, "KZ_URL="+r.url, "KZ_MARK="+mark)
+	mark := filepath.Join(r.Dir, "applying")
+	env := append(os.Environ(), "KZ_CRASH_CHILD=1", "KZ_EXPORT="+r.Export, "KZ_DIR="+r.Dir, "KZ_URL="+r.URL, "KZ_MARK="+mark)
 	// run starts a child; with kill > 0 it kills it that long after the
 	// child starts applying (it writes the mark then), so every kill lands
 	// in apply itself, however slow the machine.
@@ -46,7 +47,7 @@ func TestApplySurvivesKill9(t *testing.T) {
 		os.Remove(mark)
 		cmd := exec.Command(os.Args[0], "-test.run=^TestApplyCrashChild$", "-test.v")
 		cmd.Env = env
-		out, _ := os.Create(filepath.Join(r.dir, "child.log"))
+		out, _ := os.Create(filepath.Join(r.Dir, "child.log"))
 		defer out.Close()
 		cmd.Stdout, cmd.Stderr = out, out
 		if err := cmd.Start(); err != nil {
@@ -62,7 +63,7 @@ func TestApplySurvivesKill9(t *testing.T) {
 				select {
 				case err := <-done:
 					if err != nil {
-						b, _ := os.ReadFile(filepath.Join(r.dir, "child.log"))
+						b, _ := os.ReadFile(filepath.Join(r.Dir, "child.log"))
 						t.Fatalf("child failed: %v\n%s", err, b)
 					}
 					return false
@@ -78,7 +79,7 @@ func TestApplySurvivesKill9(t *testing.T) {
 			}
 		}
 		if err := <-done; err != nil {
-			b, _ := os.ReadFile(filepath.Join(r.dir, "child.log"))
+			b, _ := os.ReadFile(filepath.Join(r.Dir, "child.log"))
 			t.Fatalf("final run failed: %v\n%s", err, b)
 		}
 		return false
@@ -93,12 +94,12 @@ func TestApplySurvivesKill9(t *testing.T) {
 		t.Logf("apply finished before %d kills (%d kills)", *crashKills, kills)
 	}
 	run(0)
-	r.openStore()
-	if inflight, _ := r.store.InFlight(); len(inflight) > 0 {
+	r.OpenStore()
+	if inflight, _ := r.Store.InFlight(); len(inflight) > 0 {
 		t.Errorf("%d batches still in flight", len(inflight))
 	}
 	// The kills must have hit applies at work, not only start-up.
-	runs, _ := r.store.Runs()
+	runs, _ := r.Store.Runs()
 	interrupted := 0
 	for _, run := range runs {
 		if run.Status == "interrupted" {
@@ -109,21 +110,21 @@ func TestApplySurvivesKill9(t *testing.T) {
 		t.Errorf("only %d of %d kills interrupted an apply", interrupted, kills)
 	}
 	st := r.checkLanded()
-	again, err := engine.Plan(context.Background(), engine.PlanOptions{Config: r.cfg, Snapshot: r.snap, Checkpoint: r.store})
+	again, err := engine.Plan(context.Background(), engine.PlanOptions{Config: r.Cfg, Snapshot: r.Snap, Checkpoint: r.Store})
 	if err != nil {
 		t.Fatal(err)
 	}
 	if again.Summary.Changes != 0 {
 		t.Errorf("after %d kills, the plan still has %d changes: %v", kills, again.Summary.Changes, again.Summary.Counts)
-		b, _ := os.ReadFile(filepath.Join(r.dir, "child.log"))
+		b, _ := os.ReadFile(filepath.Join(r.Dir, "child.log"))
 		t.Logf("last child:\n%s", b)
-		dl, _ := r.store.DeadLetters()
+		dl, _ := r.Store.DeadLetters()
 		for _, d := range dl[:min(3, len(dl))] {
 			t.Logf("dead letter: %+v", d)
 		}
 	}
 	// Every desired record is in Zendesk: compare counts by kind.
-	want, _ := r.store.Count("user")
+	want, _ := r.Store.Count("user")
 	endUsers := 0
 	for _, u := range st.Users {
 		if u.Role != "admin" {
@@ -157,7 +158,7 @@ func TestApplyCrashChild(t *testing.T) {
 		t.Fatal(err)
 	}
 	defer store.Close()
-	c, err := zendesk.New(zendesk.Config{BaseURL: os.Getenv("KZ_URL"), Email: simEmail, Token: zendesk.NewSecret(simToken),
+	c, err := zendesk.New(zendesk.Config{BaseURL: os.Getenv("KZ_URL"), Email: enginetest.Email, Token: zendesk.NewSecret(enginetest.Token),
 		Limiter: throttle.New(throttle.Options{Limit: 30, Window: time.Second}), RateLimit: 30,
 		PollMin: 5 * time.Millisecond, PollMax: 100 * time.Millisecond})
 	if err != nil {

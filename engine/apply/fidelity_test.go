@@ -75,10 +75,10 @@ func checkFidelity(t *testing.T, r *rig, st zendesksim.State, plan *engine.PlanR
 			}
 		}
 	}
-	files, _ := os.ReadDir(filepath.Join(r.export, "files"))
+	files, _ := os.ReadDir(filepath.Join(r.Export, "files"))
 	matched := 0
 	for _, f := range files {
-		b, err := os.ReadFile(filepath.Join(r.export, "files", f.Name()))
+		b, err := os.ReadFile(filepath.Join(r.Export, "files", f.Name()))
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -94,7 +94,7 @@ func checkFidelity(t *testing.T, r *rig, st zendesksim.State, plan *engine.PlanR
 	// Conversations: every one a ticket (archive-only ones too), long
 	// bodies whole, split conversations complete and in order.
 	now := time.Date(2026, 11, 28, 0, 0, 0, 0, time.UTC)
-	convs := readExport(t, r.export, "conversations.ndjson")
+	convs := readExport(t, r.Export, "conversations.ndjson")
 	archived := 0
 	for _, c := range convs {
 		conv := c.(*record.Conversation)
@@ -136,7 +136,7 @@ func checkFidelity(t *testing.T, r *rig, st zendesksim.State, plan *engine.PlanR
 			t.Errorf("conversation %s: %d comments over %d parts", id, total, len(ps))
 		}
 	}
-	msgs := readExport(t, r.export, "messages.ndjson")
+	msgs := readExport(t, r.Export, "messages.ndjson")
 	long := 0
 	for _, m := range msgs {
 		msg := m.(*record.Message)
@@ -209,7 +209,7 @@ func checkFidelity(t *testing.T, r *rig, st zendesksim.State, plan *engine.PlanR
 			}
 		}
 	}
-	kobjects := readExport(t, r.export, "kobjects.ndjson")
+	kobjects := readExport(t, r.Export, "kobjects.ndjson")
 	missing := 0
 	for _, k := range kobjects {
 		if !records["kustomer:kobject:"+k.(*record.KObject).ID] {

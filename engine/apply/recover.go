@@ -114,108 +114,120 @@ func lookupConfirms(k kind.Kind) bool {
 	return k != kind.CustomObject
 }
 
-// lookup asks Zendesk which records of a batch exist.
+// lookup asks Zendesk which records of a batch exist. Updates and
+// appended comments are left unconfirmed: the next plan sends them again.
+// An update is idempotent; a comment that did land would be added twice,
+// which is why appends are sent one ticket at a time. A custom object may
+// exist with only some of its fields: it too is left for the next apply,
+// which creates objects idempotently and adds what is missing.
 func lookup(ctx context.Context, c *zendesk.Client, refs *refs, b checkpoint.Batch, outs []outcome) error {
-	found := func(key string, id string) {
-		for i, e := range b.ExternalIDs {
-			if e == key && outs[i].id == "" {
-				outs[i] = outcome{id: id}
-			}
-		}
-	}
-	nonEmpty := func() []string {
-		var out []string
-		for _, e := range b.ExternalIDs {
-			if e != "" {
-				out = append(out, e)
-			}
-		}
-		return out
-	}
-	switch {
-	case kind.Action(b.Op) != kind.Create:
-		// Updates and appended comments are left unconfirmed: the next
-		// plan sends them again. An update is idempotent; a comment that
-		// did land would be added twice, which is why appends are sent one
-		// ticket at a time.
+	find := finders[kind.Kind(b.Kind)]
+	if kind.Action(b.Op) != kind.Create || find == nil {
 		return nil
-	case kind.Kind(b.Kind) == kind.Organization:
-		orgs, err := c.ShowManyOrganizationsByExternalID(ctx, nonEmpty())
-		if err != nil {
-			return err
+	}
+	var keys []string
+	for _, e := range b.ExternalIDs {
+		if e != "" {
+			keys = append(keys, e)
 		}
-		for _, o := range orgs {
-			found(o.ExternalID, strconv.FormatInt(o.ID, 10))
+	}
+	have, err := find(ctx, c, refs, keys)
+	if err != nil {
+		return err
+	}
+	for i, e := range b.ExternalIDs {
+		if id, ok := have[e]; ok && e != "" && outs[i].id == "" {
+			outs[i] = outcome{id: id}
 		}
-	case kind.Kind(b.Kind) == kind.User:
-		users, err := c.ShowManyUsersByExternalID(ctx, nonEmpty())
-		if err != nil {
-			return err
-		}
-		for _, u := range users {
-			found(u.ExternalID, strconv.FormatInt(u.ID, 10))
-		}
-	case kind.Kind(b.Kind) == kind.Group:
+	}
+	return nil
+}
+
+// A finder returns, of the keys a batch names its records by (externalID),
+// those Zendesk holds, with their Zendesk ids.
+type finder func(ctx context.Context, c *zendesk.Client, refs *refs, keys []string) (map[string]string, error)
+
+var finders = map[kind.Kind]finder{
+	kind.Organization: func(ctx context.Context, c *zendesk.Client, _ *refs, keys []string) (map[string]string, error) {
+		orgs, err := c.ShowManyOrganizationsByExternalID(ctx, keys)
+		return index(orgs, err, func(o zendesk.Organization) (string, int64) { return o.ExternalID, o.ID })
+	},
+	kind.User: func(ctx context.Context, c *zendesk.Client, _ *refs, keys []string) (map[string]string, error) {
+		users, err := c.ShowManyUsersByExternalID(ctx, keys)
+		return index(users, err, func(u zendesk.User) (string, int64) { return u.ExternalID, u.ID })
+	},
+	kind.Group: func(ctx context.Context, c *zendesk.Client, _ *refs, _ []string) (map[string]string, error) {
 		groups, err := c.ListGroups(ctx)
-		if err != nil {
-			return err
-		}
-		for _, g := range groups {
-			found(g.Name, strconv.FormatInt(g.ID, 10))
-		}
-	case kind.Kind(b.Kind) == kind.CustomObject:
-		// An object may exist with only some of its fields: leave it
-		// unconfirmed, and the next apply, which creates objects
-		// idempotently, adds what is missing.
-		return nil
-	case kind.Kind(b.Kind) == kind.Ticket:
-		for _, ext := range nonEmpty() {
+		return index(groups, err, func(g zendesk.Group) (string, int64) { return g.Name, g.ID })
+	},
+	kind.Ticket: func(ctx context.Context, c *zendesk.Client, _ *refs, keys []string) (map[string]string, error) {
+		out := map[string]string{}
+		for _, ext := range keys {
 			ts, err := c.TicketsByExternalID(ctx, ext)
 			if err != nil {
-				return err
+				return nil, err
 			}
 			for _, t := range ts {
-				found(t.ExternalID, strconv.FormatInt(t.ID, 10))
+				out[t.ExternalID] = strconv.FormatInt(t.ID, 10)
 			}
 		}
-	case kind.Kind(b.Kind) == kind.CustomObjectRecord:
+		return out, nil
+	},
+	kind.CustomObjectRecord: func(ctx context.Context, c *zendesk.Client, _ *refs, keys []string) (map[string]string, error) {
 		byObj := map[string][]string{}
-		for _, e := range nonEmpty() {
+		for _, e := range keys {
 			obj, ext, _ := strings.Cut(e, "\x00")
 			byObj[obj] = append(byObj[obj], ext)
 		}
+		out := map[string]string{}
 		for obj, exts := range byObj {
 			recs, err := c.CustomObjectRecordsByExternalID(ctx, obj, exts)
 			if err != nil {
-				return err
+				return nil, err
 			}
 			for _, r := range recs {
-				found(obj+"\x00"+r.ExternalID, r.ID)
+				out[obj+"\x00"+r.ExternalID] = r.ID
 			}
 		}
-	case kind.Kind(b.Kind) == kind.GroupMembership:
+		return out, nil
+	},
+	kind.GroupMembership: func(ctx context.Context, c *zendesk.Client, refs *refs, keys []string) (map[string]string, error) {
 		ms, err := c.ListGroupMemberships(ctx)
 		if err != nil {
-			return err
+			return nil, err
 		}
 		have := map[[2]int64]int64{}
 		for _, m := range ms {
 			have[[2]int64{m.UserID, m.GroupID}] = m.ID
 		}
-		for i, e := range b.ExternalIDs {
+		out := map[string]string{}
+		for _, e := range keys {
 			u, g, _ := strings.Cut(e, "/")
 			uid, err := refs.ID("user", u)
 			if err != nil {
-				return err
+				return nil, err
 			}
 			gid, err := refs.ID("team", g)
 			if err != nil {
-				return err
+				return nil, err
 			}
 			if id, ok := have[[2]int64{uid, gid}]; ok && uid != 0 {
-				outs[i] = outcome{id: strconv.FormatInt(id, 10)}
+				out[e] = strconv.FormatInt(id, 10)
 			}
 		}
+		return out, nil
+	},
+}
+
+// index maps Zendesk records by the key they were asked for.
+func index[T any](list []T, err error, key func(T) (string, int64)) (map[string]string, error) {
+	if err != nil {
+		return nil, err
 	}
-	return nil
+	out := make(map[string]string, len(list))
+	for _, v := range list {
+		k, id := key(v)
+		out[k] = strconv.FormatInt(id, 10)
+	}
+	return out, nil
 }

@@ -24,7 +24,7 @@ func TestApplyWithTimeoutsAndSlowJobs(t *testing.T) {
 		o.JobDelay = 100 * time.Millisecond
 	})
 	r.settle = 1500 * time.Millisecond
-	r.timeout = 400 * time.Millisecond
+	r.Timeout = 400 * time.Millisecond
 	r.workers = 1
 	ctx := context.Background()
 	unsettled, rounds, lost := 0, 0, 0
@@ -44,8 +44,8 @@ func TestApplyWithTimeoutsAndSlowJobs(t *testing.T) {
 		case err != nil:
 			t.Fatalf("round %d: %v", rounds, err)
 		}
-		inflight, _ := r.store.InFlight()
-		again, err := engine.Plan(ctx, engine.PlanOptions{Config: r.cfg, Snapshot: r.snap, Checkpoint: r.store})
+		inflight, _ := r.Store.InFlight()
+		again, err := engine.Plan(ctx, engine.PlanOptions{Config: r.Cfg, Snapshot: r.Snap, Checkpoint: r.Store})
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -54,7 +54,7 @@ func TestApplyWithTimeoutsAndSlowJobs(t *testing.T) {
 		}
 	}
 	r.checkLanded()
-	stats := r.sim.Stats()
+	stats := r.Sim.Stats()
 	t.Logf("KZSUITE faults_injected=%d records_lost=%d records_duplicated=%d", lost+unsettled, r.lost, r.dups)
 	t.Logf("%d rounds; %d batches lost their answer, %d runs stopped on one that had not settled; %d requests", rounds+1, lost, unsettled, stats.Total)
 	if rounds == 30 {
@@ -71,36 +71,36 @@ func TestApplyWithTimeoutsAndSlowJobs(t *testing.T) {
 func TestRecoverAfterJobStatusExpired(t *testing.T) {
 	r := newRigWith(t, "small", 16, "", func(o *zendesksim.Options) { o.JobTTL = 300 * time.Millisecond })
 	ctx := context.Background()
-	c := r.client()
+	c := r.Client()
 	b := checkpoint.Batch{ID: checkpoint.NewBatchID(), Kind: "organization", Op: "create", SentAt: time.Now().UTC(),
 		Keys: []string{"organization.company:x1", "organization.company:x2"}, Hashes: []string{"h1", "h2"},
 		ExternalIDs: []string{"kustomer:company:x1", "kustomer:company:x2"}, Sources: []string{"company/x1", "company/x2"}}
-	if err := r.store.BeginBatch(b); err != nil {
+	if err := r.Store.BeginBatch(b); err != nil {
 		t.Fatal(err)
 	}
 	job, err := c.CreateManyOrganizations(ctx, []zendesk.Organization{{Name: "Expired A", ExternalID: "kustomer:company:x1"}, {Name: "Expired B", ExternalID: "kustomer:company:x2"}})
 	if err != nil {
 		t.Fatal(err)
 	}
-	if err := r.store.SetJob(b.ID, job.ID()); err != nil {
+	if err := r.Store.SetJob(b.ID, job.ID()); err != nil {
 		t.Fatal(err)
 	}
 	if _, err := job.Wait(ctx); err != nil {
 		t.Fatal(err)
 	}
 	time.Sleep(400 * time.Millisecond) // the job status expires
-	if _, err := Recover(ctx, r.store, r.client(), time.Minute, nil); err != nil {
+	if _, err := Recover(ctx, r.Store, r.Client(), time.Minute, nil); err != nil {
 		t.Fatal(err)
 	}
 	for _, key := range b.Keys {
-		if e, ok, _ := r.store.Get("organization", key); !ok || e.ZendeskID == "" {
+		if e, ok, _ := r.Store.Get("organization", key); !ok || e.ZendeskID == "" {
 			t.Errorf("%s not recovered", key)
 		}
 	}
-	if kind, _, ok, _ := r.store.Resolve("company", "x2"); !ok || kind != "organization" {
+	if kind, _, ok, _ := r.Store.Resolve("company", "x2"); !ok || kind != "organization" {
 		t.Error("alias company/x2 not recorded")
 	}
-	if inflight, _ := r.store.InFlight(); len(inflight) != 0 {
+	if inflight, _ := r.Store.InFlight(); len(inflight) != 0 {
 		t.Errorf("%d batches still in flight", len(inflight))
 	}
 }
@@ -121,7 +121,7 @@ func TestApplyWithExpiringUploadTokens(t *testing.T) {
 	if _, _, err := r.planApply(ctx, false); err != nil {
 		t.Fatal(err)
 	}
-	dead, _ := r.store.DeadLetters()
+	dead, _ := r.Store.DeadLetters()
 	expired := 0
 	for _, d := range dead {
 		if d.Kind == "ticket" {
@@ -133,14 +133,14 @@ func TestApplyWithExpiringUploadTokens(t *testing.T) {
 	}
 	t.Logf("first run: %d tickets failed on expired upload tokens, e.g. %s", expired, dead[0].Error)
 	for round := 0; round < 6; round++ {
-		if dead, _ = r.store.DeadLetters(); len(dead) == 0 {
+		if dead, _ = r.Store.DeadLetters(); len(dead) == 0 {
 			break
 		}
 		if _, _, err := r.planApply(ctx, true); err != nil {
 			t.Fatal(err)
 		}
 	}
-	if dead, _ = r.store.DeadLetters(); len(dead) > 0 {
+	if dead, _ = r.Store.DeadLetters(); len(dead) > 0 {
 		t.Errorf("%d dead letters left; first: %+v", len(dead), dead[0])
 	}
 	r.checkLanded()

@@ -97,14 +97,14 @@ func TestTextHelpers(t *testing.T) {
 func TestTicketComments(t *testing.T) {
 	r := newApplied(t, "small", 26)
 	ctx := context.Background()
-	c := r.client()
+	c := r.Client()
 
 	// A customer and an agent that apply wrote, and an attachment of
 	// known size.
 	var customer, agent string
 	var custZID, agentZID int64
-	refs := newRefs(r.store, r.snap)
-	err := r.snap.ForEach("customer", func(id string, _ []byte) error {
+	refs := newRefs(r.Store, r.Snap)
+	err := r.Snap.ForEach("customer", func(id string, _ []byte) error {
 		if customer == "" {
 			if n, err := refs.ID("customer", id); err == nil && n != 0 {
 				customer, custZID = id, n
@@ -115,7 +115,7 @@ func TestTicketComments(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	err = r.snap.ForEach("user", func(id string, _ []byte) error {
+	err = r.Snap.ForEach("user", func(id string, _ []byte) error {
 		if agent == "" {
 			if n, err := refs.ID("user", id); err == nil && n != 0 {
 				agent, agentZID = id, n
@@ -127,7 +127,7 @@ func TestTicketComments(t *testing.T) {
 		t.Fatal(err)
 	}
 	var att *record.Attachment
-	err = r.snap.ForEach("attachment", func(id string, raw []byte) error {
+	err = r.Snap.ForEach("attachment", func(id string, raw []byte) error {
 		rec, err := record.DecodeJSON(raw)
 		if a := rec.(*record.Attachment); err == nil && att == nil && a.ContentLength > 0 && a.Name != "" {
 			att = a
@@ -168,7 +168,7 @@ func TestTicketComments(t *testing.T) {
 		t.Fatal(err)
 	}
 
-	run := newRunner(Options{Config: r.cfg, Snapshot: r.snap, Store: r.store, Client: c, MaxListed: 100})
+	run := newRunner(Options{Config: r.Cfg, Snapshot: r.Snap, Store: r.Store, Client: c, MaxListed: 100})
 	zid := fmt.Sprint(tk.ID)
 	k := &check{r: run, c: &candidate{d: d, e: checkpoint.Entry{ZendeskID: zid}}, kind: "ticket", key: d.Key, zid: zid}
 	if err := k.ticket(ctx, *tk); err != nil {

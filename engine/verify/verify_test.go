@@ -157,7 +157,7 @@ func TestVerifyFindsChanges(t *testing.T) {
 		logReport(t, before)
 		t.Fatal("differences after a complete apply")
 	}
-	c := r.client()
+	c := r.Client()
 	used := map[string]bool{}
 	id := func(cmp Compared) int64 {
 		n, err := strconv.ParseInt(cmp.ZendeskID, 10, 64)
@@ -261,7 +261,7 @@ func TestVerifyFindsChanges(t *testing.T) {
 
 // forDesired runs the mapping over the rig's snapshot.
 func (r *rig) forDesired(fn func(*engine.Desired)) error {
-	return engine.NewGenerator(r.cfg, r.snap).Run(context.Background(), func(d *engine.Desired) error {
+	return engine.NewGenerator(r.Cfg, r.Snap).Run(context.Background(), func(d *engine.Desired) error {
 		fn(d)
 		return nil
 	})
@@ -275,7 +275,7 @@ func TestVerifyWrongReferences(t *testing.T) {
 	before := r.verify(4, 0)
 	tk := findCompared(t, before, "ticket", map[string]bool{})
 	convID := strings.TrimPrefix(tk.Key, "ticket.conversation:")
-	raw, ok, err := r.snap.Get("conversation", convID)
+	raw, ok, err := r.Snap.Get("conversation", convID)
 	if err != nil || !ok {
 		t.Fatalf("conversation %s: %v", convID, err)
 	}
@@ -284,16 +284,16 @@ func TestVerifyWrongReferences(t *testing.T) {
 		t.Fatal(err)
 	}
 	customer := rec.(*record.Conversation).CustomerID
-	kind, key, ok, err := r.store.Resolve("customer", customer)
+	kind, key, ok, err := r.Store.Resolve("customer", customer)
 	if err != nil || !ok {
 		t.Fatalf("customer %s: %v", customer, err)
 	}
-	e, _, err := r.store.Get(kind, key)
+	e, _, err := r.Store.Get(kind, key)
 	if err != nil {
 		t.Fatal(err)
 	}
 	var other string
-	err = r.store.ForEach("user", func(k string, oe checkpoint.Entry) error {
+	err = r.Store.ForEach("user", func(k string, oe checkpoint.Entry) error {
 		if other == "" && k != key {
 			other = oe.ZendeskID
 		}
@@ -303,12 +303,12 @@ func TestVerifyWrongReferences(t *testing.T) {
 		t.Fatal(err)
 	}
 	b := checkpoint.Batch{ID: checkpoint.NewBatchID(), Kind: kind, Op: "update", Keys: []string{key}}
-	if err := r.store.BeginBatch(b); err != nil {
+	if err := r.Store.BeginBatch(b); err != nil {
 		t.Fatal(err)
 	}
 	moved := e
 	moved.ZendeskID = other
-	if err := r.store.CompleteBatch(b.ID, []checkpoint.Record{{Kind: kind, Key: key, Entry: moved}}, nil); err != nil {
+	if err := r.Store.CompleteBatch(b.ID, []checkpoint.Record{{Kind: kind, Key: key, Entry: moved}}, nil); err != nil {
 		t.Fatal(err)
 	}
 
@@ -345,13 +345,13 @@ func TestVerifyPartialApply(t *testing.T) {
 		t.Fatal(err)
 	}
 	b := checkpoint.Batch{ID: checkpoint.NewBatchID(), Kind: "ticket", Op: "create", Keys: []string{refused}}
-	if err := r.store.BeginBatch(b); err != nil {
+	if err := r.Store.BeginBatch(b); err != nil {
 		t.Fatal(err)
 	}
-	if err := r.store.CompleteBatch(b.ID, nil, []checkpoint.DeadLetter{{Kind: "ticket", Key: refused, Error: "RecordInvalid: Requester is suspended"}}); err != nil {
+	if err := r.Store.CompleteBatch(b.ID, nil, []checkpoint.DeadLetter{{Kind: "ticket", Key: refused, Error: "RecordInvalid: Requester is suspended"}}); err != nil {
 		t.Fatal(err)
 	}
-	rep, err := Run(context.Background(), Options{Config: r.cfg, Snapshot: r.snap, Store: r.store, Client: r.client(), Seed: 1, MaxListed: 5})
+	rep, err := Run(context.Background(), Options{Config: r.Cfg, Snapshot: r.Snap, Store: r.Store, Client: r.Client(), Seed: 1, MaxListed: 5})
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -1,0 +1,121 @@
+// Package enginetest is the rig the tests of apply, verify and the
+// benchmarks share: a generated organisation, the default mapping, a
+// Zendesk simulator on loopback, a checkpoint, and a client that talks to
+// the simulator at test speed. It is imported by tests only.
+package enginetest
+
+import (
+	"context"
+	"net/http/httptest"
+	"path/filepath"
+	"runtime"
+	"testing"
+	"time"
+
+	"github.com/kzmap/kzmap/dataset"
+	"github.com/kzmap/kzmap/dsl"
+	"github.com/kzmap/kzmap/engine"
+	"github.com/kzmap/kzmap/engine/checkpoint"
+	"github.com/kzmap/kzmap/examples/mappings"
+	"github.com/kzmap/kzmap/simkit"
+	"github.com/kzmap/kzmap/throttle"
+	"github.com/kzmap/kzmap/zendesk"
+	"github.com/kzmap/kzmap/zendesk/zendesksim"
+)
+
+// The simulator's credentials: made up for tests, never real.
+const (
+	Email = "admin@sim.example"
+	Token = "test-token-7f3a"
+)
+
+// Options shape a Rig.
+type Options struct {
+	// Faults is a simkit fault spec for the simulator ("" for none).
+	Faults string
+	// Tweak adjusts the simulator's options before it starts.
+	Tweak func(*zendesksim.Options)
+}
+
+// Rig is an organisation, a mapping, a Zendesk simulator and a checkpoint.
+type Rig struct {
+	T      testing.TB
+	Dir    string // the rig's own directory (the checkpoint is under .kzmap/)
+	Export string // the generated export directory
+	Snap   *engine.DirSnapshot
+	Cfg    *dsl.Config
+	Sim    *zendesksim.Server
+	URL    string
+	Store  *checkpoint.Store
+	// Timeout bounds one client request (0: the client's default).
+	Timeout time.Duration
+}
+
+// New generates a dataset of the profile and seed for a fresh simulator
+// (a second window, 4,000 requests, bulk imports on, Enterprise) and a
+// fresh checkpoint.
+func New(t testing.TB, profile string, seed int64, opts Options) *Rig {
+	t.Helper()
+	r := &Rig{T: t, Dir: t.TempDir()}
+	r.Export = filepath.Join(r.Dir, "export")
+	if _, err := dataset.Generate(context.Background(), dataset.Options{Profile: profile, Seed: seed}, r.Export); err != nil {
+		t.Fatal(err)
+	}
+	var err error
+	if r.Snap, err = engine.OpenDir(r.Export); err != nil {
+		t.Fatal(err)
+	}
+	r.Cfg = DefaultMapping(t)
+	var f simkit.Faults
+	if opts.Faults != "" {
+		if f, err = simkit.ParseFaults(opts.Faults); err != nil {
+			t.Fatal(err)
+		}
+	}
+	so := zendesksim.Options{Email: Email, Token: Token, Limit: 4000, Window: time.Second,
+		BulkImportEnabled: true, PlanTier: zendesksim.PlanEnterprise, Faults: f}
+	if opts.Tweak != nil {
+		opts.Tweak(&so)
+	}
+	r.Sim = zendesksim.New(so)
+	srv := httptest.NewServer(r.Sim)
+	t.Cleanup(srv.Close)
+	r.URL = srv.URL
+	r.OpenStore()
+	return r
+}
+
+// DefaultMapping loads the default template from examples/mappings.
+func DefaultMapping(t testing.TB) *dsl.Config {
+	t.Helper()
+	_, file, _, _ := runtime.Caller(0)
+	dir := filepath.Join(filepath.Dir(file), "..", "..", "examples", "mappings", "default")
+	cfg, diags := dsl.Load(dir, dsl.LoadOptions{Templates: mappings.FS()})
+	if diags.HasErrors() {
+		t.Fatal(diags)
+	}
+	return cfg
+}
+
+// OpenStore opens the rig's checkpoint (again, after a test closed it).
+func (r *Rig) OpenStore() {
+	s, err := checkpoint.Open(filepath.Join(r.Dir, ".kzmap", "checkpoint.db"), checkpoint.Options{})
+	if err != nil {
+		r.T.Fatal(err)
+	}
+	r.Store = s
+	r.T.Cleanup(func() { s.Close() })
+}
+
+// Client is a client of the simulator at test speed: a second window,
+// short polls and backoffs.
+func (r *Rig) Client() *zendesk.Client {
+	c, err := zendesk.New(zendesk.Config{BaseURL: r.URL, Email: Email, Token: zendesk.NewSecret(Token),
+		Limiter: throttle.New(throttle.Options{Limit: 4000, Window: time.Second, Share: 0.8}), RateLimit: 4000,
+		PollMin: 5 * time.Millisecond, PollMax: 100 * time.Millisecond, RetryBase: 5 * time.Millisecond, RetryMax: 50 * time.Millisecond,
+		RequestTimeout: r.Timeout})
+	if err != nil {
+		r.T.Fatal(err)
+	}
+	return c
+}
