@@ -1,6 +1,8 @@
 package boltfile
 
 import (
+	"crypto/rand"
+	"encoding/hex"
 	"errors"
 	"fmt"
 	"os"
@@ -34,6 +36,9 @@ type Spec struct {
 	// Upgrade says which command migrates an older store ("run kzmap
 	// extract once"); a read-only open does not.
 	Upgrade string
+	// Lineage, when set, is the meta key of a random id given to the
+	// store when it is created and kept for its life (DB.Lineage).
+	Lineage []byte
 }
 
 // Options of Open.
@@ -53,6 +58,7 @@ type DB struct {
 	spec     Spec
 	path     string
 	readOnly bool
+	lineage  string
 }
 
 // Open opens the store at path, or creates it (and its directory, 0700)
@@ -131,7 +137,16 @@ func Open(path string, spec Spec, opts Options) (d *DB, err error) {
 			return fail(fmt.Errorf("%s %s: %w", spec.Name, path, err))
 		}
 	}
-	if err := d.View(d.checkBuckets); err != nil {
+	err = d.View(func(tx *bolt.Tx) error {
+		if err := d.checkBuckets(tx); err != nil {
+			return err
+		}
+		if spec.Lineage != nil {
+			d.lineage = string(tx.Bucket(spec.Meta).Get(spec.Lineage))
+		}
+		return nil
+	})
+	if err != nil {
 		return fail(err)
 	}
 	return d, nil
@@ -164,13 +179,29 @@ func (d *DB) create() error {
 }
 
 func (d *DB) migrate(tx *bolt.Tx) error {
-	return Migrate(tx, d.spec.Meta, d.spec.VersionKey, d.spec.Steps, func(meta *bolt.Bucket) (int, error) {
+	err := Migrate(tx, d.spec.Meta, d.spec.VersionKey, d.spec.Steps, func(meta *bolt.Bucket) (int, error) {
 		v, err := Version(meta, d.spec.VersionKey)
 		if err != nil {
 			return 0, d.damaged(err)
 		}
 		return v, nil
 	})
+	if err != nil || d.spec.Lineage == nil {
+		return err
+	}
+	if meta := tx.Bucket(d.spec.Meta); meta != nil && meta.Get(d.spec.Lineage) == nil {
+		return meta.Put(d.spec.Lineage, []byte(NewID()))
+	}
+	return nil
+}
+
+// NewID is 16 random hex digits.
+func NewID() string {
+	var b [8]byte
+	if _, err := rand.Read(b[:]); err != nil {
+		panic(err) // crypto/rand never fails on supported platforms
+	}
+	return hex.EncodeToString(b[:])
 }
 
 // checkBuckets verifies the top-level layout, so a damaged tree is an
@@ -201,6 +232,9 @@ func (d *DB) Close() error {
 	d.db = nil
 	return err
 }
+
+// Lineage is the store's random id (Spec.Lineage).
+func (d *DB) Lineage() string { return d.lineage }
 
 // Bolt is the bbolt database, for settings such as MaxBatchDelay.
 func (d *DB) Bolt() *bolt.DB { return d.db }

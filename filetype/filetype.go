@@ -67,13 +67,6 @@ func Normalize(contentType string) string {
 	return strings.ToLower(strings.TrimSpace(t))
 }
 
-// Known reports whether the table knows the media type, so that a name
-// can be checked against it.
-func Known(contentType string) bool {
-	_, ok := extensions[Normalize(contentType)]
-	return ok
-}
-
 // Ext returns a name's extension as Zendesk reads it: from the last dot
 // of its last path element, lowercased, "" when there is none ("a.",
 // ".profile" and "v1.2 draft" have none).

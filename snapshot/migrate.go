@@ -39,13 +39,7 @@ var migrations = []migration{
 				return err
 			}
 		}
-		meta := tx.Bucket(bMeta)
-		if meta.Get(kLineage) == nil {
-			if err := meta.Put(kLineage, []byte(newID())); err != nil {
-				return err
-			}
-		}
-		return nil
+		return nil // the lineage is boltfile's (Spec.Lineage)
 	},
 }
 

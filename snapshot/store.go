@@ -1,7 +1,6 @@
 package snapshot
 
 import (
-	"crypto/rand"
 	"encoding/binary"
 	"encoding/hex"
 	"errors"
@@ -74,6 +73,7 @@ var spec = boltfile.Spec{
 	Damaged: "keep a copy of the file, then move it aside to extract again",
 	Missing: func(path string) error { return fmt.Errorf("%w at %s: run kzmap extract first", ErrNoSnapshot, path) },
 	Upgrade: "run kzmap extract once",
+	Lineage: kLineage,
 }
 
 // DefaultPath is where a mapping directory keeps its snapshot.
@@ -97,13 +97,12 @@ func Open(path string, opts Options) (*Store, error) {
 	// Concurrent writers (the extractor's workers) share a commit when
 	// they write within a few milliseconds of each other.
 	db.Bolt().MaxBatchDelay = 2 * time.Millisecond
-	s := &Store{db: db, path: path, files: filepath.Join(filepath.Dir(path), "attachments"), readOnly: opts.ReadOnly}
+	s := &Store{db: db, path: path, files: filepath.Join(filepath.Dir(path), "attachments"), readOnly: opts.ReadOnly, lineage: db.Lineage()}
 	if !opts.ReadOnly {
 		// Temporary attachment files of a run that was killed.
 		os.RemoveAll(filepath.Join(s.files, "tmp"))
 	}
 	err = db.View(func(tx *bolt.Tx) error {
-		s.lineage = string(tx.Bucket(bMeta).Get(kLineage))
 		res := tx.Bucket(bResources)
 		for _, typ := range record.Types {
 			if res.Bucket([]byte(typ)) == nil {
@@ -193,12 +192,4 @@ func putUint(b *bolt.Bucket, key []byte, n uint64) error {
 	var v [8]byte
 	binary.BigEndian.PutUint64(v[:], n)
 	return b.Put(key, v[:])
-}
-
-func newID() string {
-	var b [8]byte
-	if _, err := rand.Read(b[:]); err != nil {
-		panic(err) // crypto/rand never fails on supported platforms
-	}
-	return hex.EncodeToString(b[:])
 }

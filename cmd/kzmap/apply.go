@@ -130,15 +130,8 @@ func runApply(c *cli.Context) error {
 		if res.Summary.Changes == 0 {
 			return nil
 		}
-		if !c.Bool("auto-approve") {
-			ok, err := confirm(c.App.Reader, out, "\nApply these changes to Zendesk? Only 'yes' is accepted: ")
-			if err != nil {
-				return err
-			}
-			if !ok {
-				fmt.Fprintln(out, "Nothing applied.")
-				return exitCode(1)
-			}
+		if err := approve(c, "Apply these changes to Zendesk?", "Nothing applied.", ", or apply a saved plan file"); err != nil {
+			return err
 		}
 	} else if n > 0 {
 		return fmt.Errorf("%w: resolving the interrupted batches changed the checkpoint; run kzmap plan again, or kzmap apply without a file", apply.ErrStalePlan)
@@ -168,16 +161,28 @@ func runApply(c *cli.Context) error {
 	return nil
 }
 
-func confirm(in io.Reader, out io.Writer, prompt string) (bool, error) {
-	if _, ok := in.(*os.File); ok && !isTerminal(in) {
-		return false, errors.New("apply asks before it writes, and stdin is not a terminal: use --auto-approve, or apply a saved plan file")
+// approve asks before a command writes to Zendesk, unless --auto-approve
+// says yes already; anything but "yes" is a refusal (exit code 1). On a
+// stdin that is not a terminal there is no one to ask, so that is an error
+// naming the flag (and other, when given, another way).
+func approve(c *cli.Context, question, refused, other string) error {
+	if c.Bool("auto-approve") {
+		return nil
 	}
-	fmt.Fprint(out, prompt)
+	in, out := c.App.Reader, c.App.Writer
+	if _, ok := in.(*os.File); ok && !isTerminal(in) {
+		return fmt.Errorf("%s asks before it writes, and stdin is not a terminal: use --auto-approve%s", c.Command.Name, other)
+	}
+	fmt.Fprintf(out, "\n%s Only 'yes' is accepted: ", question)
 	line, err := bufio.NewReader(in).ReadString('\n')
 	if err != nil && !errors.Is(err, io.EOF) {
-		return false, err
+		return err
 	}
-	return strings.TrimSpace(line) == "yes", nil
+	if strings.TrimSpace(line) != "yes" {
+		fmt.Fprintln(out, refused)
+		return exitCode(1)
+	}
+	return nil
 }
 
 func writeApplyResult(w io.Writer, res *apply.Result) {

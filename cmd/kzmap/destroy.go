@@ -86,15 +86,8 @@ func destroyCommand() *cli.Command {
 			if len(del) == 0 {
 				return nil
 			}
-			if !c.Bool("auto-approve") {
-				ok, err := confirm(c.App.Reader, w, "\nDelete these records from Zendesk? Only 'yes' is accepted: ")
-				if err != nil {
-					return err
-				}
-				if !ok {
-					fmt.Fprintln(w, "Nothing deleted.")
-					return exitCode(1)
-				}
+			if err := approve(c, "Delete these records from Zendesk?", "Nothing deleted.", ""); err != nil {
+				return err
 			}
 			client, err := zendeskClient(cfg)
 			if err != nil {

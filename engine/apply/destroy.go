@@ -3,6 +3,8 @@ package apply
 import (
 	"context"
 	"fmt"
+	"maps"
+	"slices"
 	"sort"
 	"strconv"
 	"strings"
@@ -76,7 +78,53 @@ func Destroy(ctx context.Context, st *checkpoint.Store, c *zendesk.Client, targe
 		}
 	}
 	deleted := 0
-	forget := func(batch []Target, res *zendesk.JobOutcome) error {
+	n, err := inJobs(ctx, st, tickets, func(batch []Target) (*zendesk.Job, error) {
+		ids := make([]int64, 0, len(batch))
+		for _, t := range batch {
+			id, err := strconv.ParseInt(t.ZendeskID, 10, 64)
+			if err != nil {
+				return nil, fmt.Errorf("ticket %s: checkpoint id %q is not a number", t.Key, t.ZendeskID)
+			}
+			ids = append(ids, id)
+		}
+		return c.DestroyManyTickets(ctx, ids)
+	})
+	deleted += n
+	if err != nil {
+		return deleted, err
+	}
+	for _, obj := range slices.Sorted(maps.Keys(records)) {
+		n, err := inJobs(ctx, st, records[obj], func(batch []Target) (*zendesk.Job, error) {
+			ids := make([]string, len(batch))
+			for i, t := range batch {
+				ids[i] = t.ZendeskID
+			}
+			return c.DeleteRecords(ctx, obj, ids, false)
+		})
+		deleted += n
+		if err != nil {
+			return deleted, err
+		}
+	}
+	return deleted, nil
+}
+
+// inJobs deletes targets 100 at a time through the bulk jobs start makes,
+// forgetting what each job reports deleted before the next starts.
+func inJobs(ctx context.Context, st *checkpoint.Store, targets []Target, start func([]Target) (*zendesk.Job, error)) (int, error) {
+	deleted := 0
+	for len(targets) > 0 {
+		n := min(zendesk.MaxBatch, len(targets))
+		batch := targets[:n]
+		targets = targets[n:]
+		job, err := start(batch)
+		if err != nil {
+			return deleted, err
+		}
+		res, err := job.Wait(ctx)
+		if err != nil {
+			return deleted, err
+		}
 		var gone []checkpoint.Forgotten
 		failed := map[int]bool{}
 		for _, r := range res.Results {
@@ -89,60 +137,10 @@ func Destroy(ctx context.Context, st *checkpoint.Store, c *zendesk.Client, targe
 				gone = append(gone, checkpoint.Forgotten{Kind: string(t.Kind), Key: t.Key, Aliases: t.Aliases})
 			}
 		}
+		if err := st.Forget(gone); err != nil {
+			return deleted, err
+		}
 		deleted += len(gone)
-		return st.Forget(gone)
-	}
-	for len(tickets) > 0 {
-		n := min(100, len(tickets))
-		batch := tickets[:n]
-		tickets = tickets[n:]
-		ids := make([]int64, 0, n)
-		for _, t := range batch {
-			id, err := strconv.ParseInt(t.ZendeskID, 10, 64)
-			if err != nil {
-				return deleted, fmt.Errorf("ticket %s: checkpoint id %q is not a number", t.Key, t.ZendeskID)
-			}
-			ids = append(ids, id)
-		}
-		job, err := c.DestroyManyTickets(ctx, ids)
-		if err != nil {
-			return deleted, err
-		}
-		res, err := job.Wait(ctx)
-		if err != nil {
-			return deleted, err
-		}
-		if err := forget(batch, res); err != nil {
-			return deleted, err
-		}
-	}
-	objs := make([]string, 0, len(records))
-	for o := range records {
-		objs = append(objs, o)
-	}
-	sort.Strings(objs)
-	for _, obj := range objs {
-		recs := records[obj]
-		for len(recs) > 0 {
-			n := min(100, len(recs))
-			batch := recs[:n]
-			recs = recs[n:]
-			ids := make([]string, n)
-			for i, t := range batch {
-				ids[i] = t.ZendeskID
-			}
-			job, err := c.DeleteRecords(ctx, obj, ids, false)
-			if err != nil {
-				return deleted, err
-			}
-			res, err := job.Wait(ctx)
-			if err != nil {
-				return deleted, err
-			}
-			if err := forget(batch, res); err != nil {
-				return deleted, err
-			}
-		}
 	}
 	return deleted, nil
 }

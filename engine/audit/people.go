@@ -24,66 +24,86 @@ func (u unionFind) find(i int32) int32 {
 }
 
 func auditCustomers(s *snapshot.Store, a *Audit, old func(string, []byte)) error {
-	type email struct {
-		first     int32
-		customers int
-		spellings map[string]bool
-	}
-	emails := map[string]*email{}
-	var uf unionFind
-	c := &a.Customers
+	var p peopleByEmail
 	err := s.ForEach("customer", func(id string, raw []byte) error {
 		old("customer", raw)
-		var r struct {
-			Attributes struct {
-				Emails []struct {
-					Email string `json:"email"`
-				} `json:"emails"`
-				Phones []struct {
-					Phone string `json:"phone"`
-				} `json:"phones"`
-			} `json:"attributes"`
-		}
-		json.Unmarshal(raw, &r)
-		i := int32(len(uf))
-		uf = append(uf, i)
-		c.Total++
-		seen := map[string]bool{}
-		for _, e := range r.Attributes.Emails {
-			addr := strings.TrimSpace(e.Email)
-			key := strings.ToLower(addr)
-			if key == "" || seen[key] {
-				continue
-			}
-			seen[key] = true
-			em, ok := emails[key]
-			if !ok {
-				emails[key] = &email{first: i, customers: 1, spellings: map[string]bool{addr: true}}
-				continue
-			}
-			em.customers++
-			em.spellings[addr] = true
-			if ra, rb := uf.find(i), uf.find(em.first); ra != rb {
-				uf[ra] = rb
-			}
-		}
-		if len(seen) == 0 {
-			c.WithoutEmail++
-			for _, p := range r.Attributes.Phones {
-				if strings.TrimSpace(p.Phone) != "" {
-					c.PhoneOnly++
-					break
-				}
-			}
-		}
+		p.add(&a.Customers, raw)
 		return nil
 	})
 	if err != nil {
 		return err
 	}
+	p.finish(&a.Customers)
+	return nil
+}
+
+// peopleByEmail joins customers who share an address (ignoring case) into
+// the users Zendesk will hold: one email belongs to one user there.
+type peopleByEmail struct {
+	emails map[string]*sharedEmail
+	uf     unionFind
+}
+
+type sharedEmail struct {
+	first     int32
+	customers int
+	spellings map[string]bool
+}
+
+func (p *peopleByEmail) add(c *CustomerAudit, raw []byte) {
+	var r struct {
+		Attributes struct {
+			Emails []struct {
+				Email string `json:"email"`
+			} `json:"emails"`
+			Phones []struct {
+				Phone string `json:"phone"`
+			} `json:"phones"`
+		} `json:"attributes"`
+	}
+	// A record that does not parse counts as a customer without an email:
+	// the plan reports it by id, the audit only counts.
+	_ = json.Unmarshal(raw, &r)
+	if p.emails == nil {
+		p.emails = map[string]*sharedEmail{}
+	}
+	i := int32(len(p.uf))
+	p.uf = append(p.uf, i)
+	c.Total++
+	seen := map[string]bool{}
+	for _, e := range r.Attributes.Emails {
+		addr := strings.TrimSpace(e.Email)
+		key := strings.ToLower(addr)
+		if key == "" || seen[key] {
+			continue
+		}
+		seen[key] = true
+		em, ok := p.emails[key]
+		if !ok {
+			p.emails[key] = &sharedEmail{first: i, customers: 1, spellings: map[string]bool{addr: true}}
+			continue
+		}
+		em.customers++
+		em.spellings[addr] = true
+		if ra, rb := p.uf.find(i), p.uf.find(em.first); ra != rb {
+			p.uf[ra] = rb
+		}
+	}
+	if len(seen) == 0 {
+		c.WithoutEmail++
+		for _, ph := range r.Attributes.Phones {
+			if strings.TrimSpace(ph.Phone) != "" {
+				c.PhoneOnly++
+				break
+			}
+		}
+	}
+}
+
+func (p *peopleByEmail) finish(c *CustomerAudit) {
 	size := map[int32]int{}
-	for i := range uf {
-		size[uf.find(int32(i))]++
+	for i := range p.uf {
+		size[p.uf.find(int32(i))]++
 	}
 	for _, n := range size {
 		if n > 1 {
@@ -92,7 +112,7 @@ func auditCustomers(s *snapshot.Store, a *Audit, old func(string, []byte)) error
 		}
 	}
 	c.Users = c.Total - c.Sharing + c.MergedUsers
-	for key, em := range emails {
+	for key, em := range p.emails {
 		if em.customers < 2 {
 			continue
 		}
@@ -109,7 +129,6 @@ func auditCustomers(s *snapshot.Store, a *Audit, old func(string, []byte)) error
 		return c.Examples[i].Email < c.Examples[j].Email
 	})
 	c.Examples = c.Examples[:min(len(c.Examples), 10)]
-	return nil
 }
 
 func auditAgents(s *snapshot.Store, a *Audit) error {

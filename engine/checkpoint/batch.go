@@ -6,6 +6,7 @@ import (
 	"sort"
 	"time"
 
+	"github.com/kzmap/kzmap/boltfile"
 	bolt "go.etcd.io/bbolt"
 )
 
@@ -53,10 +54,10 @@ type Run struct {
 }
 
 // NewBatchID returns a fresh batch id.
-func NewBatchID() string { return "b" + newID() }
+func NewBatchID() string { return "b" + boltfile.NewID() }
 
 // NewRunID returns a fresh run id.
-func NewRunID() string { return "r" + newID() }
+func NewRunID() string { return "r" + boltfile.NewID() }
 
 // BeginBatch records b as in flight. Call it before sending the request.
 func (s *Store) BeginBatch(b Batch) error {

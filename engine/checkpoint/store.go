@@ -2,9 +2,7 @@ package checkpoint
 
 import (
 	"bytes"
-	"crypto/rand"
 	"encoding/binary"
-	"encoding/hex"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -88,6 +86,7 @@ var spec = boltfile.Spec{
 		return fmt.Errorf("%w: there is no %s (run kzmap apply first)", ErrNoCheckpoint, path)
 	},
 	Upgrade: "run kzmap apply once",
+	Lineage: kLineage,
 }
 
 // Open opens or creates the store at path, migrating an older layout. A
@@ -98,16 +97,7 @@ func Open(path string, opts Options) (*Store, error) {
 	if err != nil {
 		return nil, err
 	}
-	s := &Store{db: db, path: path, readOnly: opts.ReadOnly}
-	err = db.View(func(tx *bolt.Tx) error {
-		s.lineage = string(tx.Bucket(bMeta).Get(kLineage))
-		return nil
-	})
-	if err != nil {
-		db.Close()
-		return nil, err
-	}
-	return s, nil
+	return &Store{db: db, path: path, readOnly: opts.ReadOnly, lineage: db.Lineage()}, nil
 }
 
 // Close releases the store and its lock.
@@ -290,12 +280,4 @@ func (s *Store) Resolve(sourceType, sourceID string) (kind, key string, ok bool,
 		return nil
 	})
 	return
-}
-
-func newID() string {
-	var b [8]byte
-	if _, err := rand.Read(b[:]); err != nil {
-		panic(err) // crypto/rand never fails on supported platforms
-	}
-	return hex.EncodeToString(b[:])
 }

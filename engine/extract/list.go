@@ -58,92 +58,106 @@ func (e *engine) listAll(ctx context.Context, typ, stream, path string, q url.Va
 // one, so an estimate that was too low loses nothing (with no pages
 // estimated, last < first, that is how the whole list is read).
 func (e *engine) lanes(ctx context.Context, typ, stream, path string, q url.Values, size, first, last, k int) error {
-	if k < 1 {
-		k = 1
-	}
-	prefix := runPrefix + "list/" + stream + "/"
-	var ended atomic.Int64 // the first short page seen; 0 none
-	var fullAtLast atomic.Bool
-	fullAtLast.Store(last < first)
+	l := laneRead{typ: typ, path: path, q: q, size: size, first: first, last: last, k: max(k, 1),
+		prefix: runPrefix + "list/" + stream + "/"}
+	l.fullAtLast.Store(last < first)
 	g, gctx := errgroup.WithContext(ctx)
-	for i := range k {
+	for i := range l.k {
 		if first+i > last {
 			break
 		}
-		key := prefix + "lane" + strconv.Itoa(i)
-		g.Go(func() error {
-			cur, _, err := e.store.Cursor(key)
-			if err != nil {
-				return err
-			}
-			if cur.Done {
-				if cur.Page == last && cur.Mode == "more" {
-					fullAtLast.Store(true)
-				}
-				return nil
-			}
-			next := first + i
-			if cur.Page > 0 {
-				next = cur.Page + k
-			}
-			for ; next <= last; next += k {
-				if end := ended.Load(); end > 0 && int64(next) > end {
-					break
-				}
-				p, err := e.list(gctx, typ, path, q, next, size)
-				if err != nil {
-					return err
-				}
-				cur.Page, cur.Total = next, len(p.Data)
-				cur.Requests++
-				cur.Read += len(p.Data)
-				short := len(p.Data) < size || p.Links.Next == ""
-				cur.Done = short || next+k > last
-				if next == last && !short {
-					fullAtLast.Store(true)
-					cur.Mode = "more" // page last was full and linked a next one
-				}
-				if _, err := e.write(page(p), map[string]snapshot.Cursor{key: cur}, nil); err != nil {
-					return err
-				}
-				if short {
-					for {
-						end := ended.Load()
-						if (end > 0 && end <= int64(next)) || ended.CompareAndSwap(end, int64(next)) {
-							break
-						}
-					}
-					return nil
-				}
-			}
-			cur.Done = true
-			return e.store.Update(func(tx *snapshot.Tx) error { return tx.SetCursor(key, cur) })
-		})
+		g.Go(func() error { return e.lane(gctx, &l, i) })
 	}
 	if err := g.Wait(); err != nil {
 		return err
 	}
-	if !fullAtLast.Load() {
+	if !l.fullAtLast.Load() {
 		return nil
 	}
-	// The estimate was short: read on from page last+1.
-	key := prefix + "tail"
+	return e.tail(ctx, &l)
+}
+
+// laneRead is one list read shared by its lanes.
+type laneRead struct {
+	typ, path, prefix    string
+	q                    url.Values
+	size, first, last, k int
+	ended                atomic.Int64 // the first short page seen; 0 none
+	fullAtLast           atomic.Bool
+}
+
+// lane reads pages first+i, first+i+k, ... up to last, or to the first
+// short page any lane has seen.
+func (e *engine) lane(ctx context.Context, l *laneRead, i int) error {
+	key := l.prefix + "lane" + strconv.Itoa(i)
+	cur, _, err := e.store.Cursor(key)
+	if err != nil {
+		return err
+	}
+	if cur.Done {
+		if cur.Page == l.last && cur.Mode == "more" {
+			l.fullAtLast.Store(true)
+		}
+		return nil
+	}
+	next := l.first + i
+	if cur.Page > 0 {
+		next = cur.Page + l.k
+	}
+	for ; next <= l.last; next += l.k {
+		if end := l.ended.Load(); end > 0 && int64(next) > end {
+			break
+		}
+		p, err := e.list(ctx, l.typ, l.path, l.q, next, l.size)
+		if err != nil {
+			return err
+		}
+		cur.Page, cur.Total = next, len(p.Data)
+		cur.Requests++
+		cur.Read += len(p.Data)
+		short := len(p.Data) < l.size || p.Links.Next == ""
+		cur.Done = short || next+l.k > l.last
+		if next == l.last && !short {
+			l.fullAtLast.Store(true)
+			cur.Mode = "more" // page last was full and linked a next one
+		}
+		if _, err := e.write(page(p), map[string]snapshot.Cursor{key: cur}, nil); err != nil {
+			return err
+		}
+		if short {
+			for {
+				end := l.ended.Load()
+				if (end > 0 && end <= int64(next)) || l.ended.CompareAndSwap(end, int64(next)) {
+					break
+				}
+			}
+			return nil
+		}
+	}
+	cur.Done = true
+	return e.store.Update(func(tx *snapshot.Tx) error { return tx.SetCursor(key, cur) })
+}
+
+// tail reads on from page last+1, one page at a time, when the estimate
+// was short.
+func (e *engine) tail(ctx context.Context, l *laneRead) error {
+	key := l.prefix + "tail"
 	cur, _, err := e.store.Cursor(key)
 	if err != nil {
 		return err
 	}
 	if cur.Page == 0 {
-		cur.Page = last
+		cur.Page = l.last
 	}
 	for !cur.Done {
-		p, err := e.list(ctx, typ, path, q, cur.Page+1, size)
+		p, err := e.list(ctx, l.typ, l.path, l.q, cur.Page+1, l.size)
 		if err != nil {
 			return err
 		}
 		cur.Page++
 		cur.Requests++
 		cur.Read += len(p.Data)
-		cur.Done = len(p.Data) < size || p.Links.Next == ""
+		cur.Done = len(p.Data) < l.size || p.Links.Next == ""
 		if _, err := e.write(page(p), map[string]snapshot.Cursor{key: cur}, nil); err != nil {
 			return err
 		}

@@ -93,8 +93,51 @@ func (e *engine) repair(ctx context.Context, conv, marker string) (fetched bool,
 			wantM, wantN = c.counts()
 		}
 	}
-	var msgs, notes int
-	var refs []string
+	msgs, notes, refs, err := e.held(conv)
+	if err != nil {
+		return false, err
+	}
+	missing, err := e.store.Missing("attachment", refs)
+	if err != nil {
+		return false, err
+	}
+	base := "conversations/" + url.PathEscape(conv) + "/"
+	fetchM := e.scope["message"] && wantM > msgs
+	lists := []struct {
+		fetch      bool
+		name, path string
+		q          url.Values
+	}{
+		{fetchM, "messages", base + "messages", url.Values{"include": {"attachments"}}},
+		{e.scope["note"] && wantN > notes, "notes", base + "notes", nil},
+		{e.scope["attachment"] && len(missing) > 0 && !fetchM, "attachments", base + "attachments", nil},
+	}
+	var raws []json.RawMessage
+	var what []string
+	for _, l := range lists {
+		if !l.fetch {
+			continue
+		}
+		got, err := e.pages(ctx, "repair", l.path, l.q)
+		if err != nil {
+			return false, err
+		}
+		raws = append(raws, got...)
+		what = append(what, l.name)
+	}
+	if len(what) == 0 {
+		return false, nil
+	}
+	e.mu.Lock()
+	e.repaired[strings.Join(what, "+")]++
+	e.mu.Unlock()
+	_, err = e.writeMarked(raws, nil, func(tx *snapshot.Tx) error { return tx.DeleteCursor(marker) }, false)
+	return true, err
+}
+
+// held counts the messages and notes the store holds for a conversation
+// and lists the attachments its messages name.
+func (e *engine) held(conv string) (msgs, notes int, refs []string, err error) {
 	err = e.store.ForEachChild("conversation", conv, "message", func(id string, raw []byte) error {
 		msgs++
 		if mayNameAttachments(raw) {
@@ -110,64 +153,13 @@ func (e *engine) repair(ctx context.Context, conv, marker string) (fetched bool,
 		return nil
 	})
 	if err != nil {
-		return false, err
+		return 0, 0, nil, err
 	}
 	err = e.store.ForEachChild("conversation", conv, "note", func(string, []byte) error {
 		notes++
 		return nil
 	})
-	if err != nil {
-		return false, err
-	}
-	missing, err := e.store.Missing("attachment", refs)
-	if err != nil {
-		return false, err
-	}
-	fetchM := e.scope["message"] && wantM > msgs
-	fetchN := e.scope["note"] && wantN > notes
-	fetchA := e.scope["attachment"] && len(missing) > 0 && !fetchM
-	var raws []json.RawMessage
-	base := "conversations/" + url.PathEscape(conv) + "/"
-	if fetchM {
-		got, err := e.pages(ctx, "repair", base+"messages", url.Values{"include": {"attachments"}})
-		if err != nil {
-			return false, err
-		}
-		raws = append(raws, got...)
-	}
-	if fetchN {
-		got, err := e.pages(ctx, "repair", base+"notes", nil)
-		if err != nil {
-			return false, err
-		}
-		raws = append(raws, got...)
-	}
-	if fetchA {
-		got, err := e.pages(ctx, "repair", base+"attachments", nil)
-		if err != nil {
-			return false, err
-		}
-		raws = append(raws, got...)
-	}
-	if !fetchM && !fetchN && !fetchA {
-		return false, nil
-	}
-	{
-		var what []string
-		for _, f := range []struct {
-			ok   bool
-			name string
-		}{{fetchM, "messages"}, {fetchN, "notes"}, {fetchA, "attachments"}} {
-			if f.ok {
-				what = append(what, f.name)
-			}
-		}
-		e.mu.Lock()
-		e.repaired[strings.Join(what, "+")]++
-		e.mu.Unlock()
-	}
-	_, err = e.writeMarked(raws, nil, func(tx *snapshot.Tx) error { return tx.DeleteCursor(marker) }, false)
-	return true, err
+	return msgs, notes, refs, err
 }
 
 // mayNameAttachments is a cheap test before decoding a message: most say

@@ -126,7 +126,7 @@ func Comment(c engine.Comment, refs Refs, importer int64, files Files) (zendesk.
 	}
 	if attachBody(c) {
 		body := string(BodyFile(c))
-		zc.Body = fmt.Sprintf("%s\n\n[The full text, %d characters, is attached as %s.]", prefix(body, attachedPrefix), utf8.RuneCountInString(body), BodyFileName)
+		zc.Body = fmt.Sprintf("%s\n\n[The full text, %d characters, is attached as %s.]", Prefix(body, attachedPrefix), utf8.RuneCountInString(body), BodyFileName)
 		zc.HTMLBody = ""
 	}
 	fit(&zc)
@@ -221,7 +221,8 @@ func Time(s string) time.Time {
 	return t
 }
 
-func prefix(s string, n int) string {
+// Prefix is the first n characters of s.
+func Prefix(s string, n int) string {
 	i := 0
 	for j := range s {
 		if i == n {

@@ -10,6 +10,8 @@ import (
 	"strings"
 	"unicode"
 	"unicode/utf8"
+
+	"github.com/kzmap/kzmap/engine/render"
 )
 
 func str(p map[string]any, k string) string { s, _ := p[k].(string); return s }
@@ -38,28 +40,9 @@ func squash(s string) string {
 func shown(s string) string {
 	s = strings.Join(strings.Fields(s), " ")
 	if utf8.RuneCountInString(s) > 60 {
-		n := 0
-		for i := range s {
-			if n == 57 {
-				s = s[:i] + "…"
-				break
-			}
-			n++
-		}
+		s = render.Prefix(s, 57) + "…"
 	}
 	return fmt.Sprintf("%q", s)
-}
-
-// prefixRunes is the first n characters of s.
-func prefixRunes(s string, n int) string {
-	i := 0
-	for j := range s {
-		if i == n {
-			return s[:j]
-		}
-		i++
-	}
-	return s
 }
 
 // tagSet lowercases tags and splits them on spaces, as Zendesk stores

@@ -152,15 +152,9 @@ func (s *Server) updateObject(c *call) reply {
 	if !v.ok() {
 		return recordInvalid(v)
 	}
-	if in.Title != nil {
-		o.Title = *in.Title
-	}
-	if in.TitlePluralized != nil {
-		o.TitlePluralized = *in.TitlePluralized
-	}
-	if in.Description != nil {
-		o.Description = *in.Description
-	}
+	set(&o.Title, in.Title)
+	set(&o.TitlePluralized, in.TitlePluralized)
+	set(&o.Description, in.Description)
 	o.UpdatedAt = c.now
 	return reply{http.StatusOK, map[string]any{"custom_object": o.CustomObject}}
 }

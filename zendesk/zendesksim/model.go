@@ -322,3 +322,19 @@ const (
 	// match its Content-Type (or that has none) [upload names].
 	FlagUploadName = "upload_name_mismatch"
 )
+
+// set copies a field a request gave (src not nil) into dst: an absent
+// field leaves the resource as it was.
+func set[T any](dst *T, src *T) {
+	if src != nil {
+		*dst = *src
+	}
+}
+
+// setPtr is set for a field the resource keeps as a pointer (null in JSON
+// when never given).
+func setPtr[T any](dst **T, src *T) {
+	if src != nil {
+		*dst = src
+	}
+}

@@ -165,9 +165,7 @@ func (s *Server) buildComment(c *call, v invalid, field string, in *commentInput
 		}
 		cm.AuthorID = *in.AuthorID
 	}
-	if in.Public != nil {
-		cm.Public = *in.Public
-	}
+	set(&cm.Public, in.Public)
 	for _, b := range []struct {
 		name string
 		v    *string
@@ -535,21 +533,11 @@ func (s *Server) updateTicket(c *call) reply {
 	if in.Subject != nil {
 		t.Subject, t.RawSubject = in.Subject, in.Subject
 	}
-	if in.Status != nil {
-		t.Status = *in.Status
-	}
-	if in.Priority != nil {
-		t.Priority = in.Priority
-	}
-	if in.Type != nil {
-		t.Type = in.Type
-	}
-	if in.RequesterID != nil {
-		t.RequesterID = *in.RequesterID
-	}
-	if in.OrganizationID != nil {
-		t.OrganizationID = in.OrganizationID
-	}
+	set(&t.Status, in.Status)
+	setPtr(&t.Priority, in.Priority)
+	setPtr(&t.Type, in.Type)
+	set(&t.RequesterID, in.RequesterID)
+	setPtr(&t.OrganizationID, in.OrganizationID)
 	t.AssigneeID, t.GroupID = assignee, group
 	if in.ExternalID != nil {
 		s.reindexTicketExt(t, in.ExternalID)

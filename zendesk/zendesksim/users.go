@@ -78,21 +78,11 @@ func (s *Server) applyOrg(c *call, in *orgInput, o *Organization) *Organization 
 	if in.DomainNames != nil {
 		o.DomainNames = in.DomainNames
 	}
-	if in.Details != nil {
-		o.Details = in.Details
-	}
-	if in.Notes != nil {
-		o.Notes = in.Notes
-	}
-	if in.GroupID != nil {
-		o.GroupID = in.GroupID
-	}
-	if in.SharedTickets != nil {
-		o.SharedTickets = *in.SharedTickets
-	}
-	if in.SharedComments != nil {
-		o.SharedComments = *in.SharedComments
-	}
+	setPtr(&o.Details, in.Details)
+	setPtr(&o.Notes, in.Notes)
+	setPtr(&o.GroupID, in.GroupID)
+	set(&o.SharedTickets, in.SharedTickets)
+	set(&o.SharedComments, in.SharedComments)
 	if in.Tags != nil {
 		o.Tags = normalizeTags(*in.Tags)
 	}
@@ -170,8 +160,15 @@ func (s *Server) createManyOrgs(c *call) reply {
 	if r := checkBatch(len(body.Organizations), "organizations"); r != nil {
 		return *r
 	}
-	items := body.Organizations
-	return s.startJob(c, http.StatusOK, "OrganizationBulkCreateJob", "", len(items), func(now time.Time) []JobResult {
+	return bulkCreate(s, c, "OrganizationBulkCreateJob", body.Organizations,
+		func(in *orgInput) invalid { return s.checkOrg(in, nil) },
+		func(jc *call, in *orgInput) int64 { return s.applyOrg(jc, in, nil).ID })
+}
+
+// bulkCreate runs a create_many job: each item is checked and created on
+// its own, so one bad item fails alone with its index.
+func bulkCreate[T any](s *Server, c *call, jobType string, items []*T, check func(*T) invalid, create func(*call, *T) int64) reply {
+	return s.startJob(c, http.StatusOK, jobType, "", len(items), func(now time.Time) []JobResult {
 		jc := &call{now: now, base: c.base}
 		var out []JobResult
 		for i, in := range items {
@@ -183,13 +180,12 @@ func (s *Server) createManyOrgs(c *call) reply {
 				out = append(out, failed(i, "create", nil, "InvalidValue", "Item is not an object."))
 				continue
 			}
-			if v := s.checkOrg(in, nil); !v.ok() {
+			if v := check(in); !v.ok() {
 				code, details := v.summary()
 				out = append(out, failed(i, "create", nil, code, details))
 				continue
 			}
-			o := s.applyOrg(jc, in, nil)
-			out = append(out, JobResult{ID: o.ID, Index: i})
+			out = append(out, JobResult{ID: create(jc, in), Index: i})
 		}
 		return out
 	})
@@ -389,9 +385,7 @@ func (s *Server) applyUser(c *call, in *userInput, u *User) *User {
 	if in.Name != nil && strings.TrimSpace(*in.Name) != "" {
 		u.Name = *in.Name
 	}
-	if in.Role != nil {
-		u.Role = *in.Role
-	}
+	set(&u.Role, in.Role)
 	u.RoleType = nil
 	if u.Role == "admin" {
 		u.RoleType = ptr(4)
@@ -399,36 +393,20 @@ func (s *Server) applyUser(c *call, in *userInput, u *User) *User {
 	if in.ExternalID != nil {
 		setExternalID(&u.ExternalID, *in.ExternalID, st.userByExtID, u.ID)
 	}
-	if in.OrganizationID != nil {
-		u.OrganizationID = in.OrganizationID
-	}
-	if in.Phone != nil {
-		u.Phone = in.Phone
-	}
-	if in.Details != nil {
-		u.Details = in.Details
-	}
-	if in.Notes != nil {
-		u.Notes = in.Notes
-	}
-	if in.Locale != nil {
-		u.Locale = *in.Locale
-	}
-	if in.TimeZone != nil {
-		u.TimeZone = *in.TimeZone
-	}
+	setPtr(&u.OrganizationID, in.OrganizationID)
+	setPtr(&u.Phone, in.Phone)
+	setPtr(&u.Details, in.Details)
+	setPtr(&u.Notes, in.Notes)
+	set(&u.Locale, in.Locale)
+	set(&u.TimeZone, in.TimeZone)
 	if in.Tags != nil {
 		u.Tags = normalizeTags(*in.Tags)
 	}
 	if in.UserFields != nil {
 		u.UserFields = in.UserFields
 	}
-	if in.Verified != nil {
-		u.Verified = *in.Verified
-	}
-	if in.Suspended != nil {
-		u.Suspended = *in.Suspended
-	}
+	set(&u.Verified, in.Verified)
+	set(&u.Suspended, in.Suspended)
 	// The email is writable on create; on update it becomes a secondary
 	// identity [USERS-DOC].
 	if in.Email != nil && *in.Email != "" {
@@ -719,9 +697,7 @@ func (s *Server) createIdentity(c *call) reply {
 		}
 	}
 	id := s.st.addIdentity(u, in.Type, in.Value, primary || (in.Type == "email" && u.Email == nil), c.now, c.base)
-	if in.Verified != nil {
-		id.Verified = *in.Verified
-	}
+	set(&id.Verified, in.Verified)
 	if primary && in.Type == "email" {
 		u.Email = ptr(in.Value)
 	}
@@ -792,15 +768,9 @@ func (s *Server) updateGroup(c *call) reply {
 	if !v.ok() {
 		return recordInvalid(v)
 	}
-	if in.Name != nil {
-		g.Name = *in.Name
-	}
-	if in.Description != nil {
-		g.Description = *in.Description
-	}
-	if in.IsPublic != nil {
-		g.IsPublic = *in.IsPublic
-	}
+	set(&g.Name, in.Name)
+	set(&g.Description, in.Description)
+	set(&g.IsPublic, in.IsPublic)
 	g.UpdatedAt = c.now
 	return reply{http.StatusOK, map[string]any{"group": g}}
 }
@@ -890,29 +860,8 @@ func (s *Server) createManyMemberships(c *call) reply {
 	if r := checkBatch(len(body.GroupMemberships), "group_memberships"); r != nil {
 		return *r
 	}
-	items := body.GroupMemberships
-	return s.startJob(c, http.StatusOK, "GroupMembershipBulkCreateJob", "", len(items), func(now time.Time) []JobResult {
-		jc := &call{now: now, base: c.base}
-		var out []JobResult
-		for i, in := range items {
-			if f, ok := s.itemFault(i, "create"); ok {
-				out = append(out, f)
-				continue
-			}
-			if in == nil {
-				out = append(out, failed(i, "create", nil, "InvalidValue", "Item is not an object."))
-				continue
-			}
-			if v := s.checkMembership(in); !v.ok() {
-				code, details := v.summary()
-				out = append(out, failed(i, "create", nil, code, details))
-				continue
-			}
-			m := s.applyMembership(jc, in)
-			out = append(out, JobResult{ID: m.ID, Index: i})
-		}
-		return out
-	})
+	return bulkCreate(s, c, "GroupMembershipBulkCreateJob", body.GroupMemberships, s.checkMembership,
+		func(jc *call, in *membershipInput) int64 { return s.applyMembership(jc, in).ID })
 }
 
 func (s *Server) listMemberships(c *call) reply {
