@@ -294,7 +294,8 @@ type State struct {
 	Groups           []Group             `json:"groups"`
 	GroupMemberships []GroupMembership   `json:"group_memberships"`
 	Tickets          []TicketState       `json:"tickets"`
-	DeletedTicketIDs []int64             `json:"deleted_ticket_ids"`
+	DeletedTicketIDs []int64             `json:"deleted_ticket_ids"` // soft-deleted, restorable
+	PurgedTicketIDs  []int64             `json:"purged_ticket_ids"`  // deleted permanently
 	Uploads          []Upload            `json:"uploads"`
 	CustomObjects    []CustomObjectState `json:"custom_objects"`
 	Jobs             []JobStatus         `json:"jobs"`

@@ -14,6 +14,7 @@ func (s *Server) routes() {
 	h("POST /api/v2/organizations/create_or_update", s.createOrUpdateOrg)
 	h("GET /api/v2/organizations/show_many", s.showManyOrgs)
 	h("GET /api/v2/organizations/search", s.searchOrgs)
+	h("GET /api/v2/organizations/count", s.countOrgs)
 
 	h("GET /api/v2/users", s.listUsers)
 	h("POST /api/v2/users", s.createUser)
@@ -24,6 +25,7 @@ func (s *Server) routes() {
 	h("POST /api/v2/users/create_or_update_many", s.bulkUsers(true))
 	h("GET /api/v2/users/show_many", s.showManyUsers)
 	h("GET /api/v2/users/search", s.searchUsers)
+	h("GET /api/v2/users/count", s.countUsers)
 	h("GET /api/v2/users/{id}/identities", s.listIdentities)
 	h("POST /api/v2/users/{id}/identities", s.createIdentity)
 
@@ -49,7 +51,14 @@ func (s *Server) routes() {
 	h("PUT /api/v2/tickets/{id}", s.updateTicket)
 	h("DELETE /api/v2/tickets/{id}", s.destroyTicket)
 	h("GET /api/v2/tickets/{id}/comments", s.listComments)
+	h("GET /api/v2/tickets/count", s.countTickets)
 	h("GET /api/v2/search", s.search)
+	h("GET /api/v2/incremental/tickets/cursor", s.incrementalTickets)
+	h("GET /api/v2/deleted_tickets", s.listDeletedTickets)
+	h("PUT /api/v2/deleted_tickets/restore_many", s.restoreManyDeleted)
+	h("DELETE /api/v2/deleted_tickets/destroy_many", s.purgeManyDeleted)
+	h("PUT /api/v2/deleted_tickets/{id}/restore", s.restoreDeleted)
+	h("DELETE /api/v2/deleted_tickets/{id}", s.purgeDeleted)
 
 	h("GET /api/v2/job_statuses", s.listJobs)
 	h("GET /api/v2/job_statuses/show_many", s.showManyJobs)

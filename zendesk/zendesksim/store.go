@@ -37,7 +37,11 @@ type store struct {
 	tickets       map[int64]*ticket
 	ticketOrder   sortedIDs
 	ticketByExtID map[string][]int64 // external ids need not be unique for tickets [OAS]
-	deleted       []int64
+	// trash holds soft-deleted tickets: listed by /deleted_tickets,
+	// restorable, and exported with status "deleted" until deleted
+	// permanently [OAS DeleteTicketPermanently].
+	trash  map[int64]*ticket
+	purged []int64 // permanently deleted ticket ids
 
 	objects map[string]*customObject
 
@@ -66,8 +70,10 @@ func (st *store) flag(rule, where, detail string) {
 
 type ticket struct {
 	Ticket
-	comments []Comment
-	archived bool
+	comments  []Comment
+	archived  bool
+	deletedAt time.Time // soft-deleted (in trash) at
+	deletedBy int64
 }
 
 type customObject struct {
@@ -120,6 +126,7 @@ func newStore(ownerEmail string, now time.Time) *store {
 		uploads:       map[string]*Upload{},
 		tickets:       map[int64]*ticket{},
 		ticketByExtID: map[string][]int64{},
+		trash:         map[int64]*ticket{},
 		objects:       map[string]*customObject{},
 		jobs:          map[string]*job{},
 		idem:          map[string]*idemEntry{},
@@ -225,7 +232,8 @@ func (st *store) dump() State {
 		}
 		s.Tickets = append(s.Tickets, ts)
 	}
-	s.DeletedTicketIDs = slices.Clone(st.deleted)
+	s.DeletedTicketIDs = slices.Sorted(maps.Keys(st.trash))
+	s.PurgedTicketIDs = slices.Clone(st.purged)
 	s.Flags = slices.Clone(st.flags)
 	if st.flagsDropped > 0 {
 		s.Flags = append(s.Flags, Flag{Rule: "more", Where: "account", Detail: fmt.Sprintf("%d more flags not kept", st.flagsDropped)})

@@ -670,6 +670,7 @@ func (s *Server) destroyTickets(c *call) reply {
 	if len(ids) == 0 {
 		return badRequest("ids is required")
 	}
+	me := c.me.ID
 	return s.startJob(c, http.StatusOK, "TicketBulkDestroyJob", "", len(ids), func(now time.Time) []JobResult {
 		var out []JobResult
 		for i, id := range ids {
@@ -681,7 +682,7 @@ func (s *Server) destroyTickets(c *call) reply {
 				out = append(out, failed(i, "delete", id, "RecordNotFound", "Not found"))
 				continue
 			}
-			s.deleteTicket(id)
+			s.deleteTicket(id, me, now)
 			out = append(out, JobResult{ID: id, Index: i, Action: "delete", Status: "Deleted", Success: ptr(true)})
 		}
 		return out
@@ -697,17 +698,8 @@ func (s *Server) destroyTicket(c *call) reply {
 	if s.st.tickets[id] == nil {
 		return notFound()
 	}
-	s.deleteTicket(id)
+	s.deleteTicket(id, c.me.ID, c.now)
 	return reply{status: http.StatusNoContent}
-}
-
-func (s *Server) deleteTicket(id int64) {
-	st := s.st
-	t := st.tickets[id]
-	s.reindexTicketExt(t, nil)
-	delete(st.tickets, id)
-	st.ticketOrder.remove(id)
-	st.deleted = append(st.deleted, id)
 }
 
 // normalizeTags trims, drops blanks and duplicates, keeping order. Zendesk's

@@ -1,0 +1,91 @@
+package zendesksim
+
+import (
+	"fmt"
+	"maps"
+	"slices"
+	"strconv"
+	"strings"
+)
+
+// By hand: what an agent does in Zendesk's own interface while a
+// migration runs, for tests that check kzmap notices it. Each change moves
+// the ticket's updated_at and generated_timestamp, as Zendesk does.
+
+// FindTicket returns the id of the one live ticket ref names: an external
+// id, or "@N" for the N-th ticket in id order (1 is the first).
+func (s *Server) FindTicket(ref string) (int64, error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.findTicket(ref)
+}
+
+func (s *Server) findTicket(ref string) (int64, error) {
+	st := s.st
+	if n, ok := strings.CutPrefix(ref, "@"); ok {
+		i, err := strconv.Atoi(n)
+		if err != nil || i < 1 || i > len(st.ticketOrder) {
+			return 0, fmt.Errorf("zendesksim: no ticket %s (the account holds %d)", ref, len(st.ticketOrder))
+		}
+		return st.ticketOrder[i-1], nil
+	}
+	ids := st.ticketByExtID[strings.ToLower(ref)]
+	switch len(ids) {
+	case 0:
+		return 0, fmt.Errorf("zendesksim: no live ticket has external_id %q", ref)
+	case 1:
+		return ids[0], nil
+	}
+	return 0, fmt.Errorf("zendesksim: %d tickets have external_id %q", len(ids), ref)
+}
+
+// EditTicket changes a live ticket as an agent would: status, priority,
+// subject, tag (added) or note (a private comment by the account owner).
+func (s *Server) EditTicket(ref string, changes map[string]string) error {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	id, err := s.findTicket(ref)
+	if err != nil {
+		return err
+	}
+	t, now := s.st.tickets[id], s.now()
+	for _, k := range slices.Sorted(maps.Keys(changes)) {
+		v := changes[k]
+		switch k {
+		case "status":
+			if !ticketStatuses[v] {
+				return fmt.Errorf("zendesksim: status %q is not valid", v)
+			}
+			t.Status = v
+		case "priority":
+			if !ticketPriorities[v] {
+				return fmt.Errorf("zendesksim: priority %q is not valid", v)
+			}
+			t.Priority = ptr(v)
+		case "subject":
+			t.Subject, t.RawSubject = ptr(v), ptr(v)
+		case "tag":
+			t.Tags = normalizeTags(append(slices.Clone(t.Tags), v))
+		case "note":
+			t.comments = append(t.comments, Comment{ID: s.st.next("comment"), Type: "Comment", Body: v, HTMLBody: "<p>" + v + "</p>",
+				PlainBody: v, Public: false, AuthorID: s.st.ownerID, CreatedAt: now, AuditID: s.st.next("audit")})
+		default:
+			return fmt.Errorf("zendesksim: cannot edit %q (status, priority, subject, tag, note)", k)
+		}
+	}
+	t.UpdatedAt = now
+	t.GeneratedTimestamp = now.Unix()
+	return nil
+}
+
+// DeleteTicket soft-deletes a live ticket as an agent would.
+func (s *Server) DeleteTicket(ref string) error {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	id, err := s.findTicket(ref)
+	if err != nil {
+		return err
+	}
+	s.deleteTicket(id, s.st.ownerID, s.now())
+	return nil
+}
