@@ -55,7 +55,9 @@ func TestIncrementalTicketExport(t *testing.T) {
 		ids = append(ids, importOne(h, req, fmt.Sprintf("E%d", i), i+1))
 		h.clock.Advance(time.Second)
 	}
-	q := func(v url.Values) resp { return h.must(200, "GET", "/api/v2/incremental/tickets/cursor?"+v.Encode(), nil) }
+	q := func(v url.Values) resp {
+		return h.must(200, "GET", "/api/v2/incremental/tickets/cursor?"+v.Encode(), nil)
+	}
 	// Changes of the last minute are left out; start_time must be older.
 	if r := q(url.Values{"start_time": {fmt.Sprint(start)}}); len(r.get("tickets").([]any)) != 0 || r.get("end_of_stream") != true {
 		t.Errorf("within the minute = %s", r.raw)
