@@ -64,7 +64,7 @@ func New(cfg Config) (*Client, error) {
 	if cfg.Limiter == nil {
 		cfg.Limiter = throttle.New(throttle.Options{
 			Limit: cfg.RateLimit, Share: cfg.Share, Window: cfg.Window,
-			Endpoints: map[string]int{"tickets-update": TicketUpdatesPerMinute},
+			Endpoints: map[string]int{"tickets-update": TicketUpdatesPerMinute, "incremental-exports": ExportsPerMinute},
 		})
 	}
 	if cfg.MaxAttempts <= 0 {

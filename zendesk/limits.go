@@ -27,6 +27,16 @@ const (
 	// TicketUpdatesPerMinute is the account's limit of ticket updates
 	// (300 with High Volume).
 	TicketUpdatesPerMinute = 100
+
+	// ExportsPerMinute is the limit of incremental export requests (30
+	// with the High Volume add-on) [RL-DOC]; ExportPage the most tickets a
+	// page holds (spec/zendesk.md §10).
+	ExportsPerMinute = 10
+	ExportPage       = 1000
+
+	// ExactCount is the figure below which Zendesk's counts are exact: a
+	// larger count is refreshed once a day [OAS CountTickets].
+	ExactCount = 100_000
 )
 
 // ObjectLimits is the number of custom objects an account may have, by
