@@ -18,27 +18,61 @@ import (
 // in one job. Uploads happen here, just before the import, because tokens
 // live 60 minutes.
 func (ex *executor) importTickets(ctx context.Context, b *batchState, items []item) ([]outcome, error) {
-	tickets := make([]zendesk.TicketImport, len(items))
+	return ex.ready(ctx, b, items, func(items []item) (*zendesk.Job, error) {
+		tickets := make([]zendesk.TicketImport, len(items))
+		for i, it := range items {
+			files, err := ex.uploadAll(ctx, it.d.Comments)
+			if err != nil {
+				return nil, err
+			}
+			t, lost, warnings, err := render.Ticket(it.d, ex.refs, ex.importer, files)
+			if err != nil {
+				return nil, err
+			}
+			for _, w := range warnings {
+				ex.warn("%s", w)
+			}
+			ex.count(kind.Ticket, "attachments_missing", len(lost))
+			tickets[i] = t
+		}
+		return ex.opts.Client.ImportTickets(ctx, tickets, zendesk.ImportOptions{ArchiveImmediately: ex.archive})
+	})
+}
+
+// ready sends, as one job, the items of a batch whose references all
+// resolve; the others wait for their dependency as dead letters that name
+// it (render.Missing). Outcomes are in the batch's order.
+func (ex *executor) ready(ctx context.Context, b *batchState, items []item, send func([]item) (*zendesk.Job, error)) ([]outcome, error) {
+	outs := make([]outcome, len(items))
+	var ok []item
+	var idx []int
 	for i, it := range items {
-		files, err := ex.uploadAll(ctx, it.d.Comments)
+		why, err := render.Missing(it.d, ex.refs)
 		if err != nil {
 			return nil, err
 		}
-		t, lost, warnings, err := render.Ticket(it.d, ex.refs, ex.importer, files)
-		if err != nil {
-			return nil, err
+		if why != "" {
+			outs[i] = outcome{err: why}
+			continue
 		}
-		for _, w := range warnings {
-			ex.warn("%s", w)
-		}
-		ex.count(kind.Ticket, "attachments_missing", len(lost))
-		tickets[i] = t
+		ok = append(ok, it)
+		idx = append(idx, i)
 	}
-	job, err := ex.opts.Client.ImportTickets(ctx, tickets, zendesk.ImportOptions{ArchiveImmediately: ex.archive})
+	if len(ok) == 0 {
+		return outs, nil
+	}
+	job, err := send(ok)
+	if err != nil {
+		return outs, err // outs says which items waited
+	}
+	sub, err := jobOutcomes(ctx, ex.opts.Store, b, job, len(ok))
 	if err != nil {
 		return nil, err
 	}
-	return jobOutcomes(ctx, ex.opts.Store, b, job, len(items))
+	for j, o := range sub {
+		outs[idx[j]] = o
+	}
+	return outs, nil
 }
 
 // uploadAll uploads every file the comments carry (render.CommentFiles)
@@ -121,6 +155,9 @@ func (ex *executor) updateTicket(ctx context.Context, it item) ([]outcome, error
 			if want[cm.Key] {
 				add = append(add, cm)
 			}
+		}
+		if why, err := render.Missing(it.d, ex.refs, add...); err != nil || why != "" {
+			return []outcome{{err: why}}, err
 		}
 		files, err := ex.uploadAll(ctx, add)
 		if err != nil {

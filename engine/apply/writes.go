@@ -62,26 +62,20 @@ func (ex *executor) writeOrganizations(ctx context.Context, b *batchState, items
 }
 
 func (ex *executor) writeUsers(ctx context.Context, b *batchState, items []item, action kind.Action) ([]outcome, error) {
-	users := make([]zendesk.User, len(items))
-	for i, it := range items {
-		u, err := render.User(it.d, ex.refs)
-		if err != nil {
-			return nil, err
+	return ex.ready(ctx, b, items, func(items []item) (*zendesk.Job, error) {
+		users := make([]zendesk.User, len(items))
+		for i, it := range items {
+			u, err := render.User(it.d, ex.refs)
+			if err != nil {
+				return nil, err
+			}
+			users[i] = u
 		}
-		users[i] = u
-	}
-	c := ex.opts.Client
-	var job *zendesk.Job
-	var err error
-	if action == kind.Create {
-		job, err = c.CreateManyUsers(ctx, users)
-	} else {
-		job, err = c.CreateOrUpdateManyUsers(ctx, users)
-	}
-	if err != nil {
-		return nil, err
-	}
-	return jobOutcomes(ctx, ex.opts.Store, b, job, len(items))
+		if action == kind.Create {
+			return ex.opts.Client.CreateManyUsers(ctx, users)
+		}
+		return ex.opts.Client.CreateOrUpdateManyUsers(ctx, users)
+	})
 }
 
 func (ex *executor) writeGroup(ctx context.Context, it item, action kind.Action) ([]outcome, error) {
@@ -147,25 +141,34 @@ func (ex *executor) writeMemberships(ctx context.Context, b *batchState, items [
 // one action for both, so it is safe to repeat.
 func (ex *executor) writeRecords(ctx context.Context, b *batchState, items []item) ([]outcome, error) {
 	obj := str(items[0].d.Payload, "object")
-	recs := make([]zendesk.CustomObjectRecord, len(items))
-	for i, it := range items {
-		r, err := render.Record(it.d, ex.refs)
-		if err != nil {
-			return nil, err
-		}
-		recs[i] = r
-	}
-	job, err := ex.opts.Client.SubmitRecordJob(ctx, obj, zendesk.RecordCreateOrUpdateByExternalID, recs)
-	if err != nil {
-		var api *zendesk.APIError
-		if errors.As(err, &api) && api.Status < 500 {
-			outs := make([]outcome, len(items))
-			for i := range outs {
-				outs[i] = outcome{err: api.Error()}
+	var refused *zendesk.APIError
+	outs, err := ex.ready(ctx, b, items, func(items []item) (*zendesk.Job, error) {
+		recs := make([]zendesk.CustomObjectRecord, len(items))
+		for i, it := range items {
+			r, err := render.Record(it.d, ex.refs)
+			if err != nil {
+				return nil, err
 			}
-			return outs, nil
+			recs[i] = r
 		}
-		return nil, err
+		job, err := ex.opts.Client.SubmitRecordJob(ctx, obj, zendesk.RecordCreateOrUpdateByExternalID, recs)
+		if errors.As(err, &refused) && refused.Status < 500 {
+			return nil, errRefused
+		}
+		return job, err
+	})
+	if errors.Is(err, errRefused) {
+		// The whole request was refused: each record not waiting for a
+		// dependency is a dead letter with Zendesk's reason.
+		for i := range outs {
+			if outs[i].err == "" {
+				outs[i] = outcome{err: refused.Error()}
+			}
+		}
+		return outs, nil
 	}
-	return jobOutcomes(ctx, ex.opts.Store, b, job, len(items))
+	return outs, err
 }
+
+// errRefused marks a bulk request Zendesk refused as a whole.
+var errRefused = errors.New("refused")

@@ -89,3 +89,23 @@ func (s *Server) DeleteTicket(ref string) error {
 	s.deleteTicket(id, s.st.ownerID, s.now())
 	return nil
 }
+
+// Block makes Zendesk refuse users with these emails, as an admin's
+// blocklist does, until Unblock: the way a test makes one user a dead
+// letter.
+func (s *Server) Block(emails ...string) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	for _, e := range emails {
+		s.st.blocked[strings.ToLower(e)] = true
+	}
+}
+
+// Unblock lifts Block.
+func (s *Server) Unblock(emails ...string) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	for _, e := range emails {
+		delete(s.st.blocked, strings.ToLower(e))
+	}
+}

@@ -53,6 +53,8 @@ type store struct {
 
 	flags        []Flag
 	flagsDropped int
+
+	blocked map[string]bool // lower-cased emails an admin blocked (Block)
 }
 
 // maxFlags bounds the flags kept, so a long rehearsal that breaks a rule
@@ -127,6 +129,7 @@ func newStore(ownerEmail string, now time.Time) *store {
 		tickets:       map[int64]*ticket{},
 		ticketByExtID: map[string][]int64{},
 		trash:         map[int64]*ticket{},
+		blocked:       map[string]bool{},
 		objects:       map[string]*customObject{},
 		jobs:          map[string]*job{},
 		idem:          map[string]*idemEntry{},

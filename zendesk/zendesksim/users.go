@@ -330,6 +330,8 @@ func (s *Server) checkUser(in *userInput, existing *User) invalid {
 			v.add(field, "InvalidFormat", fmt.Sprintf("Email: %s is not properly formatted", email))
 		case emails[low]:
 			v.add(field, "DuplicateValue", fmt.Sprintf("Email: %s is given twice", email))
+		case st.blocked[low]:
+			v.add(field, "InvalidValue", fmt.Sprintf("Email: %s is on the account's blocklist", email))
 		default:
 			emails[low] = true
 			// (inferred) one email belongs to one user account-wide.
