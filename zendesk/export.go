@@ -137,3 +137,28 @@ func (c *Client) PurgeTickets(ctx context.Context, ids []int64) (*Job, error) {
 	return c.submit(ctx, &request{method: http.MethodDelete, path: "/api/v2/deleted_tickets/destroy_many",
 		query: url.Values{"ids": {joinIDs(ids)}}, safe: true}, len(ids))
 }
+
+// TicketsByExternalIDCounted is TicketsByExternalID with comment counts.
+func (c *Client) TicketsByExternalIDCounted(ctx context.Context, externalID string) ([]ExportedTicket, error) {
+	return collect(cursorList[ExportedTicket](ctx, c, "/api/v2/tickets", url.Values{"external_id": {externalID}, "include": {"comment_count"}}, "tickets"))
+}
+
+// NewestTickets yields the live tickets newest first, with comment counts.
+func (c *Client) NewestTickets(ctx context.Context) iter.Seq2[ExportedTicket, error] {
+	return cursorList[ExportedTicket](ctx, c, "/api/v2/tickets", url.Values{"sort": {"-id"}, "include": {"comment_count"}}, "tickets")
+}
+
+// ShowManyTicketsCounted is ShowManyTickets with comment counts.
+func (c *Client) ShowManyTicketsCounted(ctx context.Context, ids []int64) ([]ExportedTicket, error) {
+	if len(ids) == 0 {
+		return nil, nil
+	}
+	if len(ids) > MaxBatch {
+		return nil, fmt.Errorf("zendesk: show_many takes at most %d ids, got %d", MaxBatch, len(ids))
+	}
+	var out struct {
+		Tickets []ExportedTicket `json:"tickets"`
+	}
+	err := c.get(ctx, "/api/v2/tickets/show_many", url.Values{"ids": {joinIDs(ids)}, "include": {"comment_count"}}, &out)
+	return out.Tickets, err
+}

@@ -121,3 +121,22 @@ func TestIncrementalExportLimit(t *testing.T) {
 		t.Errorf("429 without Retry-After")
 	}
 }
+
+func TestTicketsNewestFirstWithCounts(t *testing.T) {
+	h := newHarness(t, Options{})
+	req := h.user("Req", "req@example.test", "end-user")
+	a, b := importOne(h, req, "N1", 2), importOne(h, req, "N2", 3)
+	r := h.must(200, "GET", "/api/v2/tickets?sort=-id&page[size]=1&include=comment_count", nil)
+	if num(r.get("tickets", "0", "id")) != b || num(r.get("tickets", "0", "comment_count")) != 3 || r.get("meta", "has_more") != true {
+		t.Fatalf("newest first = %s", r.raw)
+	}
+	r = h.must(200, "GET", "/api/v2/tickets?sort=-id&page[size]=1&page[after]="+url.QueryEscape(r.str("meta", "after_cursor")), nil)
+	if num(r.get("tickets", "0", "id")) != a || r.get("tickets", "0", "comment_count") != nil {
+		t.Fatalf("second page = %s", r.raw)
+	}
+	r = h.must(200, "GET", fmt.Sprintf("/api/v2/tickets/show_many?ids=%d&include=comment_count", a), nil)
+	if num(r.get("tickets", "0", "comment_count")) != 2 {
+		t.Fatalf("show_many with counts = %s", r.raw)
+	}
+	h.must(400, "GET", "/api/v2/tickets?sort=subject", nil)
+}

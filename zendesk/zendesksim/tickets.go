@@ -597,21 +597,36 @@ func (s *Server) showTicket(c *call) reply {
 	return reply{http.StatusOK, map[string]any{"ticket": t.render()}}
 }
 
-// listTickets is GET /api/v2/tickets: cursor or offset pagination, or
-// ?external_id=, which may match several tickets [OAS].
+// listTickets is GET /api/v2/tickets: cursor or offset pagination, in id
+// order or newest first (sort=-id), or ?external_id=, which may match
+// several tickets [OAS]. include=comment_count adds each ticket's count.
 func (s *Server) listTickets(c *call) reply {
 	st := s.st
+	q := c.r.URL.Query()
 	ids := []int64(st.ticketOrder)
-	if ext := c.r.URL.Query().Get("external_id"); ext != "" {
+	if ext := q.Get("external_id"); ext != "" {
 		ids = slices.Sorted(slices.Values(st.ticketByExtID[strings.ToLower(ext)]))
 	}
-	p, r := paginateIDs(c, ids)
+	var p page[int64]
+	var r *reply
+	switch q.Get("sort") {
+	case "", "id":
+		p, r = paginateIDs(c, ids)
+	case "-id":
+		desc := slices.Clone(ids)
+		slices.Reverse(desc)
+		p, r = paginate(c, desc, func(a, b int64) int { return cmpInt(b, a) }, func(id int64) string { return strconv.FormatInt(id, 10) },
+			func(s string) (int64, bool) { n, err := strconv.ParseInt(s, 10, 64); return n, err == nil })
+	default:
+		return badRequest("sort must be id or -id")
+	}
 	if r != nil {
 		return *r
 	}
-	out := make([]Ticket, 0, len(p.items))
+	withCount := slices.Contains(splitList(q.Get("include")), "comment_count")
+	out := make([]exportedTicket, 0, len(p.items))
 	for _, id := range p.items {
-		out = append(out, st.tickets[id].render())
+		out = append(out, s.exported(st.tickets[id], withCount))
 	}
 	return listReply("tickets", out, p.extra)
 }
@@ -621,10 +636,11 @@ func (s *Server) showManyTickets(c *call) reply {
 	if r != nil {
 		return *r
 	}
-	out := []Ticket{}
+	withCount := slices.Contains(splitList(c.r.URL.Query().Get("include")), "comment_count")
+	out := []exportedTicket{}
 	for _, id := range ids {
 		if t := s.st.tickets[id]; t != nil {
-			out = append(out, t.render())
+			out = append(out, s.exported(t, withCount))
 		}
 	}
 	return reply{http.StatusOK, map[string]any{"tickets": out}}
