@@ -4,21 +4,20 @@ import (
 	"context"
 	"fmt"
 	"slices"
-	"strconv"
 	"strings"
 
-	"github.com/kzmap/kzmap/engine/kind"
-	"github.com/kzmap/kzmap/engine/render"
 	"github.com/kzmap/kzmap/zendesk"
 )
 
-// Adoption: a record Zendesk already holds under the source's identity is
-// taken over, not created again. Zendesk refuses an organization whose
-// name (ignoring case and surrounding space) another one has, and one
-// made by an earlier run whose checkpoint is gone has kzmap's external id:
-// either way the organization exists, and creating it would fail or
-// duplicate it. Adopted records are written to the checkpoint in a batch
-// of their own (op "adopt"), updated first when they differ from the plan.
+// Adoption (spec/rules.md, rule 26): a record Zendesk already holds under
+// the source's identity is taken over, not created again — one made by an
+// earlier run whose checkpoint is gone, or by someone else. Before a batch
+// creates records, kzmap looks them up (lookups.go): organizations by
+// external id or name, users by external id (and by email when Zendesk
+// says the email is taken), groups by name, memberships by agent and
+// group, tickets by external id. Adopted records are written to the
+// checkpoint in a batch of their own (op "adopt"), updated first when they
+// differ from the plan.
 
 // orgIndex is what Zendesk holds of organizations, read once per run,
 // before the first organization is created: one listing, of a page per
@@ -61,54 +60,6 @@ func (idx *orgIndex) find(want zendesk.Organization) (zendesk.Organization, bool
 	}
 	o, ok := idx.byName[orgName(want.Name)]
 	return o, ok
-}
-
-// adoptOrganizations takes over the organizations of a create batch that
-// Zendesk already holds, and returns the items still to create.
-func (ex *executor) adoptOrganizations(ctx context.Context, items []item) ([]item, error) {
-	idx, err := ex.organizations(ctx)
-	if err != nil {
-		return nil, err
-	}
-	var adopt, rest []item
-	var have []zendesk.Organization
-	for _, it := range items {
-		if o, ok := idx.find(render.Organization(it.d)); ok {
-			adopt = append(adopt, it)
-			have = append(have, o)
-		} else {
-			rest = append(rest, it)
-		}
-	}
-	if len(adopt) == 0 {
-		return rest, nil
-	}
-	b := ex.newBatch(adopt, kind.Adopt)
-	for i := range adopt {
-		b.ExternalIDs[i] = strconv.FormatInt(have[i].ID, 10)
-	}
-	if err := ex.opts.Store.BeginBatch(b); err != nil {
-		return nil, err
-	}
-	outs := make([]outcome, len(adopt))
-	updated := 0
-	for i, it := range adopt {
-		want := render.Organization(it.d)
-		if sameOrganization(have[i], want) {
-			outs[i] = outcome{id: strconv.FormatInt(have[i].ID, 10)}
-			continue
-		}
-		want.ID = have[i].ID
-		got, _, err := ex.opts.Client.CreateOrUpdateOrganization(ctx, want)
-		outs[i] = singleOutcome(got, err, func() string { return strconv.FormatInt(got.ID, 10) })
-		if outs[i].id != "" {
-			updated++
-		}
-	}
-	if updated > 0 {
-		ex.warn("%d organizations Zendesk already held were adopted and updated to match the mapping", updated)
-	}
-	return rest, ex.complete(b, outs)
 }
 
 // sameOrganization says whether Zendesk's organization already is what

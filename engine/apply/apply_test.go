@@ -29,6 +29,7 @@ type rig struct {
 	workers    int
 	lost, dups int
 	settle     time.Duration
+	progress   func(Progress)
 }
 
 func newRig(t testing.TB, profile string, seed int64, faults string) *rig {
@@ -58,7 +59,7 @@ func (r *rig) planApply(ctx context.Context, retryDead bool) (*engine.PlanResult
 		return nil, nil, err
 	}
 	res, err := Apply(ctx, Options{Config: r.Cfg, Snapshot: r.Snap, Files: DirFiles{Dir: r.Export, Snap: r.Snap},
-		Store: r.Store, Client: c, Plan: out, RetryDeadLetters: retryDead, Workers: r.workers, Settle: r.settle})
+		Store: r.Store, Client: c, Plan: out, RetryDeadLetters: retryDead, Workers: r.workers, Settle: r.settle, OnProgress: r.progress})
 	return pr, res, err
 }
 

@@ -20,6 +20,10 @@ import (
 type outcome struct {
 	id  string // Zendesk id; "" when the item failed or is unknown
 	err string // Zendesk's reason, for the dead letters
+	// adopted marks a create that found the record already there (a
+	// create-or-update by external id that updated, an object that
+	// existed): counted as adopted, not created.
+	adopted bool
 }
 
 func externalID(it item) string {
@@ -70,8 +74,8 @@ var done = map[kind.Action]string{kind.Create: "created", kind.Update: "updated"
 // Zendesk did with every item.
 func (ex *executor) runBatch(ctx context.Context, items []item, release func()) error {
 	k, action := items[0].op.Kind, items[0].op.Action
-	if k == kind.Organization && action == kind.Create {
-		rest, err := ex.adoptOrganizations(ctx, items)
+	if action == kind.Create {
+		rest, err := ex.adopt(ctx, items)
 		if err != nil {
 			return err
 		}
@@ -115,7 +119,14 @@ func (ex *executor) complete(b checkpoint.Batch, outs []outcome) error {
 		return err
 	}
 	k := kind.Kind(b.Kind)
-	ex.count(k, done[kind.Action(b.Op)], len(records))
+	adopted := 0
+	for _, o := range outs {
+		if o.adopted && o.id != "" {
+			adopted++
+		}
+	}
+	ex.count(k, done[kind.Action(b.Op)], len(records)-adopted)
+	ex.count(k, done[kind.Adopt], adopted)
 	ex.count(k, "dead", len(dead))
 	ex.progress(k, len(outs), len(dead))
 	return nil
@@ -171,7 +182,7 @@ func jobOutcomes(ctx context.Context, st *checkpoint.Store, b *batchState, job *
 		}
 		switch {
 		case r.Success && r.ID != "":
-			outs[r.Index] = outcome{id: r.ID}
+			outs[r.Index] = outcome{id: r.ID, adopted: b.Op == string(kind.Create) && r.Status == "Updated"}
 		case r.Unknown:
 			return nil, fmt.Errorf("job %s: %w", job.ID(), zendesk.ErrMaybeSent)
 		default:

@@ -27,6 +27,7 @@ type executor struct {
 	archive  bool
 	orgsMu   sync.Mutex
 	orgs     *orgIndex // what Zendesk held before the first organization was created
+	lookups  lookups
 	totals   map[kind.Kind]int
 
 	pending map[string][]item // batch group → items

@@ -38,6 +38,7 @@ func (ex *executor) ensureObject(ctx context.Context, it item, update bool) outc
 	if err != nil {
 		return outcome{err: err.Error()}
 	}
+	before := existed
 	for created, attempt := existed, 0; !created; attempt++ {
 		if attempt == 3 {
 			return outcome{err: fmt.Sprintf("creating object %s: its creation's answer was lost three times and Zendesk does not show it; apply again", key)}
@@ -63,7 +64,7 @@ func (ex *executor) ensureObject(ctx context.Context, it item, update bool) outc
 	if o := ex.ensureFields(ctx, key, render.ObjectFields(it.d), existed); o.err != "" {
 		return o
 	}
-	return outcome{id: key}
+	return outcome{id: key, adopted: before && !update}
 }
 
 // ensureFields adds the fields an object lacks; list says whether to look
