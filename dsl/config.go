@@ -86,6 +86,7 @@ type Options struct {
 type TicketOptions struct {
 	SplitAt            int  // split_at: comments per ticket before a conversation is split
 	ArchiveImmediately bool // archive_immediately: closed tickets straight to the archive
+	OnConflict         string // on_conflict: "keep" or "overwrite" a ticket changed in Zendesk
 }
 
 // CommentOptions are a comment block's options.
@@ -110,6 +111,8 @@ func (o *Options) set(name string, v any) {
 		o.Ticket.SplitAt, _ = v.(int)
 	case "archive_immediately":
 		o.Ticket.ArchiveImmediately, _ = v.(bool)
+	case "on_conflict":
+		o.Ticket.OnConflict, _ = v.(string)
 	case "long_body":
 		o.Comment.LongBody, _ = v.(string)
 	case "max_fields":

@@ -180,6 +180,7 @@ var Kinds = []*KindSpec{
 		Options: []OptionSpec{
 			{Name: "split_at", Type: "number", Default: 4000, Doc: "comments per ticket before a conversation is split into linked tickets (Zendesk's cap is 5,000)"},
 			{Name: "archive_immediately", Type: "bool", Default: false, Doc: "send closed tickets straight to the archive"},
+			{Name: "on_conflict", Type: "string", Enum: []string{"keep", "overwrite"}, Default: "keep", Doc: "a ticket changed in Zendesk after kzmap wrote it (found by a refresh) is kept as it is, or overwritten by the mapping's change"},
 		},
 	},
 	{

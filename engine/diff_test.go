@@ -42,7 +42,7 @@ func TestDiff(t *testing.T) {
 		{"a new comment", ticket("message/a", "message/b"), fakeCheckpoint{"ticket/ticket.conversation:c1": {ZendeskID: "7", Hash: "old", Comments: []string{"message/a"}}}, kind.AppendComments, nil},
 		{"a ticket field", ticket("message/a"), fakeCheckpoint{"ticket/ticket.conversation:c1": {ZendeskID: "7", Hash: "old", Comments: []string{"message/a"}}}, kind.Update, nil},
 	} {
-		op, err := diff(tc.d, tc.cp)
+		op, err := diff(tc.d, tc.cp, false)
 		if err != nil {
 			t.Fatal(err)
 		}

@@ -37,6 +37,7 @@ var catalog = map[string]hazardSpec{
 	"organizations_merged":     {SevInfo, "companies whose names differ only in case or surrounding space become one Zendesk organization (Zendesk keeps names unique; every company id maps to it)"},
 	"organization_names_taken": {SevError, "companies named like another (ignoring case and surrounding space): Zendesk would refuse them as taken (merge them with merge_by)"},
 	"cannot_update":            {SevWarning, "records that changed where Zendesk allows no change (a group membership is its two ids): left as they are"},
+	"conflicts":                {SevWarning, "records changed in Zendesk after kzmap wrote them (found by a refresh): the mapping's change is not written over them (on_conflict = \"overwrite\" on the block writes it)"},
 
 	// Groups.
 	"memberships_without_agent": {SevInfo, "team members that are not migrated agents (deleted or machine users): no membership"},

@@ -3,6 +3,7 @@ package engine
 import (
 	"context"
 	"fmt"
+	"strings"
 
 	"github.com/hashicorp/hcl/v2"
 	"github.com/kzmap/kzmap/dsl"
@@ -132,11 +133,14 @@ func (p *planner) add(d *Desired) error {
 	if len(p.opts.Only) > 0 && !p.opts.Only[d.Kind] {
 		return nil
 	}
-	op, err := diff(d, p.opts.Checkpoint)
+	op, err := diff(d, p.opts.Checkpoint, p.overwrite(d))
 	if err != nil {
 		return err
 	}
-	if op.Action == kind.Noop && op.Reason != "" {
+	if op.Action == kind.Noop && strings.HasPrefix(op.Reason, conflictPrefix) {
+		p.gen.Hz.Add("conflicts", p.mappingRange(d), d.Key+": "+strings.TrimPrefix(op.Reason, conflictPrefix))
+		op.Reason = ""
+	} else if op.Action == kind.Noop && op.Reason != "" {
 		// Changed where Zendesk allows no change: say so, and leave it.
 		p.gen.Hz.Add("cannot_update", p.mappingRange(d), d.Key+": "+op.Reason)
 		op.Reason = ""
@@ -168,6 +172,17 @@ func (p *planner) add(d *Desired) error {
 	return nil
 }
 
+// overwrite says whether d's block writes over changes made in Zendesk
+// (on_conflict = "overwrite").
+func (p *planner) overwrite(d *Desired) bool {
+	m := p.opts.Config.Mapping(d.Mapping)
+	return m != nil && m.Options.Ticket.OnConflict == "overwrite"
+}
+
+// conflictPrefix starts the Reason of a change diff leaves undone because
+// Zendesk's record changed since kzmap wrote it.
+const conflictPrefix = "conflict: "
+
 // mappingRange is the declaration of the block d came from.
 func (p *planner) mappingRange(d *Desired) hcl.Range {
 	if m := p.opts.Config.Mapping(d.Mapping); m != nil {
@@ -180,7 +195,7 @@ func (p *planner) mappingRange(d *Desired) hcl.Range {
 // update it where Zendesk allows (kind.Updatable), append a ticket's new
 // comments. A change Zendesk cannot take comes back as a noop with a
 // Reason.
-func diff(d *Desired, cp Checkpoint) (planfile.Op, error) {
+func diff(d *Desired, cp Checkpoint, overwrite bool) (planfile.Op, error) {
 	op := planfile.Op{Kind: d.Kind, Key: d.Key, Mapping: d.Mapping, Pos: d.Pos, Sources: d.Sources}
 	if d.Unwritable != "" {
 		op.Action, op.Reason = kind.Unwritable, d.Unwritable
@@ -204,6 +219,8 @@ func diff(d *Desired, cp Checkpoint) (planfile.Op, error) {
 		op.Action = kind.Create
 	case e.Hash == op.Hash:
 		op.Action = kind.Noop
+	case e.Drift != "" && !overwrite:
+		op.Action, op.Reason = kind.Noop, conflictPrefix+e.Drift
 	case !d.Kind.Updatable():
 		op.Action, op.Reason = kind.Noop, fmt.Sprintf("a %s cannot be changed in Zendesk", d.Kind)
 	case d.Kind == kind.Ticket:

@@ -13,6 +13,7 @@ import (
 	"net/http"
 	"net/url"
 	"strings"
+	"sync/atomic"
 	"syscall"
 	"time"
 
@@ -34,6 +35,34 @@ type Client struct {
 	jobs    *jobTracker
 	jitter  func() float64
 	userAgt string
+
+	// date is the latest server time a response's Date header gave, in
+	// Unix seconds: when kzmap's writes were made, on Zendesk's clock.
+	date atomic.Int64
+}
+
+// ServerTime is the latest time Zendesk's answers gave (Date header),
+// the zero time before any answer. Records written are stamped with it,
+// so that a later change in Zendesk (updated_at after it) shows on
+// Zendesk's own clock, whatever this machine's says.
+func (c *Client) ServerTime() time.Time {
+	if s := c.date.Load(); s != 0 {
+		return time.Unix(s, 0).UTC()
+	}
+	return time.Time{}
+}
+
+func (c *Client) sawDate(h http.Header) {
+	t, err := http.ParseTime(h.Get("Date"))
+	if err != nil {
+		return
+	}
+	for {
+		old := c.date.Load()
+		if t.Unix() <= old || c.date.CompareAndSwap(old, t.Unix()) {
+			return
+		}
+	}
 }
 
 // New returns a Client for cfg.
@@ -191,6 +220,7 @@ func (c *Client) do(ctx context.Context, req *request, out any) (*response, erro
 		}
 		res, err := c.send(ctx, req, body)
 		if res != nil {
+			c.sawDate(res.Header)
 			lim.Observe(res)
 		} else {
 			lim.Observe(nil)

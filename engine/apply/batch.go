@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"strings"
+	"time"
 
 	"github.com/kzmap/kzmap/engine/checkpoint"
 	"github.com/kzmap/kzmap/engine/kind"
@@ -114,7 +115,7 @@ func (ex *executor) runBatch(ctx context.Context, items []item, release func()) 
 
 // complete writes a batch's outcomes to the checkpoint and counts them.
 func (ex *executor) complete(b checkpoint.Batch, outs []outcome) error {
-	records, dead := confirm(b, outs)
+	records, dead := confirm(b, outs, ex.opts.Client.ServerTime())
 	if err := ex.opts.Store.CompleteBatch(b.ID, records, dead); err != nil {
 		return err
 	}
@@ -133,14 +134,15 @@ func (ex *executor) complete(b checkpoint.Batch, outs []outcome) error {
 }
 
 // confirm turns outcomes into checkpoint records and dead letters.
-func confirm(b checkpoint.Batch, outs []outcome) ([]checkpoint.Record, []checkpoint.DeadLetter) {
+// written is when, on Zendesk's clock, the batch's writes were done.
+func confirm(b checkpoint.Batch, outs []outcome, written time.Time) ([]checkpoint.Record, []checkpoint.DeadLetter) {
 	var records []checkpoint.Record
 	var dead []checkpoint.DeadLetter
 	k := kind.Kind(b.Kind)
 	for i, o := range outs {
 		switch {
 		case o.id != "":
-			r := checkpoint.Record{Kind: b.Kind, Key: b.Keys[i], Entry: checkpoint.Entry{ZendeskID: o.id, Hash: b.Hashes[i]}}
+			r := checkpoint.Record{Kind: b.Kind, Key: b.Keys[i], Entry: checkpoint.Entry{ZendeskID: o.id, Hash: b.Hashes[i], Written: written}}
 			if i < len(b.Comments) {
 				r.Entry.Comments = b.Comments[i]
 			}

@@ -83,7 +83,7 @@ func resolve(ctx context.Context, st *checkpoint.Store, c *zendesk.Client, b che
 					}
 				}
 			}
-			records, dead := confirm(b, outs)
+			records, dead := confirm(b, outs, c.ServerTime())
 			return st.CompleteBatch(b.ID, records, dead)
 		case errors.As(err, &api) && api.Status == 404, errors.Is(err, zendesk.ErrJobGone):
 			// The job status expired: look the records up instead.
@@ -103,7 +103,7 @@ func resolve(ctx context.Context, st *checkpoint.Store, c *zendesk.Client, b che
 	if kind.Action(b.Op) == kind.Create && missing > 0 && now().Sub(b.SentAt) < settle && lookupConfirms(kind.Kind(b.Kind)) {
 		return &UnsettledError{Batch: b.ID, Missing: missing, Total: len(outs), Wait: settle}
 	}
-	records, _ := confirm(b, outs)
+	records, _ := confirm(b, outs, c.ServerTime())
 	return st.CompleteBatch(b.ID, records, nil)
 }
 

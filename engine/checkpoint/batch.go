@@ -324,3 +324,47 @@ func (s *Store) Forget(records []Forgotten) error {
 		return bumpSerial(tx)
 	})
 }
+
+// Drifted is a record a refresh found changed in Zendesk.
+type Drifted struct {
+	Kind, Key string
+	Drift     string // in words; "" clears it
+}
+
+// Refreshed records what a refresh found, in one transaction: drift on
+// the records Zendesk changed, and the records Zendesk no longer holds
+// forgotten, so the next plan creates them again.
+func (s *Store) Refreshed(drift []Drifted, gone []Forgotten) error {
+	if len(drift) == 0 && len(gone) == 0 {
+		return nil
+	}
+	err := s.db.Update(func(tx *bolt.Tx) error {
+		for _, d := range drift {
+			kb := tx.Bucket(bRecords).Bucket([]byte(d.Kind))
+			if kb == nil {
+				continue
+			}
+			v := kb.Get([]byte(d.Key))
+			if v == nil {
+				continue
+			}
+			var e Entry
+			if err := decode(v, &e, d.Kind, d.Key); err != nil {
+				return err
+			}
+			e.Drift = d.Drift
+			ev, err := json.Marshal(e)
+			if err != nil {
+				return err
+			}
+			if err := kb.Put([]byte(d.Key), ev); err != nil {
+				return err
+			}
+		}
+		return bumpSerial(tx)
+	})
+	if err != nil {
+		return err
+	}
+	return s.Forget(gone)
+}

@@ -51,6 +51,14 @@ type Entry struct {
 	Comments []string `json:"comments,omitempty"`
 	// Object is the custom object key of a custom object record.
 	Object string `json:"object,omitempty"`
+	// Written is when kzmap last wrote the record, on Zendesk's clock (the
+	// Date of its answers): a record updated in Zendesk after it was
+	// changed by someone else.
+	Written time.Time `json:"written,omitzero"`
+	// Drift says how Zendesk's record differs from what kzmap wrote, as
+	// the last refresh found it ("" when it does not): the plan leaves such
+	// a record alone unless the mapping says to overwrite it.
+	Drift string `json:"drift,omitempty"`
 }
 
 // Options configure Open.

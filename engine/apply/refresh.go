@@ -1,0 +1,240 @@
+package apply
+
+import (
+	"context"
+	"fmt"
+	"strconv"
+	"time"
+
+	"github.com/kzmap/kzmap/engine/checkpoint"
+	"github.com/kzmap/kzmap/engine/kind"
+	"github.com/kzmap/kzmap/zendesk"
+)
+
+// Refresh reads back what the checkpoint says Zendesk holds and records
+// the truth (spec/rules.md, rule 26): a record Zendesk no longer holds
+// (deleted, or among the deleted tickets) is forgotten, so the next plan
+// creates it again; one changed in Zendesk after kzmap wrote it (updated_at
+// later than the checkpoint's Written, on Zendesk's clock) is marked as
+// drifted, and the plan leaves it alone unless the mapping says to
+// overwrite. A ticket Zendesk closed after kzmap imported it solved is not
+// drift: Zendesk's automation does that to every solved ticket.
+//
+// Reads are bulk: show_many (100 records a request) for users and
+// organizations, one listing for groups and memberships, and for tickets
+// the incremental export (1,000 a request, from the oldest write on) when
+// it costs fewer requests than show_many, which it does once the account
+// holds no more than ten times the tickets the checkpoint knows. Custom
+// objects and records are not read back.
+func Refresh(ctx context.Context, st *checkpoint.Store, c *zendesk.Client) (*Drift, error) {
+	r := &refresher{st: st, c: c, d: &Drift{Read: map[kind.Kind]int{}}}
+	start := requests(c)
+	for _, k := range []kind.Kind{kind.Organization, kind.User, kind.Group, kind.GroupMembership, kind.Ticket} {
+		if err := r.kind(ctx, k); err != nil {
+			return nil, fmt.Errorf("refreshing %ss from Zendesk: %w", k, err)
+		}
+	}
+	r.d.Requests = requests(c) - start
+	if err := st.Refreshed(r.drift, r.gone); err != nil {
+		return nil, err
+	}
+	return r.d, nil
+}
+
+// Drift is what a refresh found.
+type Drift struct {
+	Read     map[kind.Kind]int // records compared, by kind
+	Gone     []Drifted         // no longer in Zendesk: forgotten, created again by the next plan
+	Changed  []Drifted         // changed in Zendesk after kzmap wrote them
+	Closed   int               // tickets Zendesk closed after they were imported solved
+	Requests int               // requests the refresh used
+}
+
+// Drifted names one record and what happened to it.
+type Drifted struct {
+	Kind      kind.Kind
+	Key       string
+	ZendeskID string
+	Detail    string
+}
+
+func requests(c *zendesk.Client) int {
+	if lim := c.Limiter(); lim != nil {
+		return int(lim.Stats().Requests)
+	}
+	return 0
+}
+
+type refresher struct {
+	st    *checkpoint.Store
+	c     *zendesk.Client
+	d     *Drift
+	drift []checkpoint.Drifted
+	gone  []checkpoint.Forgotten
+}
+
+// entry is a checkpoint record being compared.
+type entry struct {
+	key string
+	e   checkpoint.Entry
+	id  int64
+}
+
+// seen is what Zendesk holds of a record.
+type seen struct {
+	updated time.Time
+	status  string // tickets
+}
+
+func (r *refresher) kind(ctx context.Context, k kind.Kind) error {
+	var es []entry
+	err := r.st.ForEach(string(k), func(key string, e checkpoint.Entry) error {
+		id, err := strconv.ParseInt(e.ZendeskID, 10, 64)
+		if err != nil {
+			return fmt.Errorf("checkpoint: %s %s has Zendesk id %q, not a number", k, key, e.ZendeskID)
+		}
+		es = append(es, entry{key: key, e: e, id: id})
+		return nil
+	})
+	if err != nil || len(es) == 0 {
+		return err
+	}
+	have, err := r.read(ctx, k, es)
+	if err != nil {
+		return err
+	}
+	r.d.Read[k] += len(es)
+	for _, x := range es {
+		z, ok := have[x.id]
+		if !ok {
+			r.gone = append(r.gone, checkpoint.Forgotten{Kind: string(k), Key: x.key, Aliases: aliases(x)})
+			r.d.Gone = append(r.d.Gone, Drifted{Kind: k, Key: x.key, ZendeskID: x.e.ZendeskID, Detail: "not in Zendesk"})
+			continue
+		}
+		switch {
+		case x.e.Written.IsZero() || !z.updated.After(x.e.Written):
+			if x.e.Drift != "" {
+				r.drift = append(r.drift, checkpoint.Drifted{Kind: string(k), Key: x.key}) // overwritten since
+			}
+		case k == kind.Ticket && z.status == "closed":
+			r.d.Closed++
+		default:
+			why := fmt.Sprintf("changed in Zendesk at %s, after kzmap wrote it at %s", z.updated.UTC().Format(time.RFC3339), x.e.Written.UTC().Format(time.RFC3339))
+			r.drift = append(r.drift, checkpoint.Drifted{Kind: string(k), Key: x.key, Drift: why})
+			r.d.Changed = append(r.d.Changed, Drifted{Kind: k, Key: x.key, ZendeskID: x.e.ZendeskID, Detail: why})
+		}
+	}
+	return nil
+}
+
+// aliases are the source ids a forgotten record answered for, so that
+// references to them stop resolving.
+func aliases(x entry) []checkpoint.Alias { return nil }
+
+// read returns what Zendesk holds of the records, by Zendesk id.
+func (r *refresher) read(ctx context.Context, k kind.Kind, es []entry) (map[int64]seen, error) {
+	out := map[int64]seen{}
+	switch k {
+	case kind.Group:
+		gs, err := r.c.ListGroups(ctx)
+		for _, g := range gs {
+			if !g.Deleted {
+				out[g.ID] = seen{updated: g.UpdatedAt}
+			}
+		}
+		return out, err
+	case kind.GroupMembership:
+		ms, err := r.c.ListGroupMemberships(ctx)
+		for _, m := range ms {
+			out[m.ID] = seen{} // a membership has nothing to change
+		}
+		return out, err
+	case kind.Ticket:
+		return r.tickets(ctx, es)
+	}
+	for i := 0; i < len(es); i += zendesk.MaxBatch {
+		ids := idsOf(es[i:min(i+zendesk.MaxBatch, len(es))])
+		if k == kind.User {
+			us, err := r.c.ShowManyUsers(ctx, ids)
+			if err != nil {
+				return nil, err
+			}
+			for _, u := range us {
+				out[u.ID] = seen{updated: u.UpdatedAt}
+			}
+		} else {
+			os, err := r.c.ShowManyOrganizations(ctx, ids)
+			if err != nil {
+				return nil, err
+			}
+			for _, o := range os {
+				out[o.ID] = seen{updated: o.UpdatedAt}
+			}
+		}
+	}
+	return out, nil
+}
+
+func idsOf(es []entry) []int64 {
+	ids := make([]int64, len(es))
+	for i, x := range es {
+		ids[i] = x.id
+	}
+	return ids
+}
+
+// tickets reads tickets back by the export when it is cheaper, and by
+// show_many for the rest (all of them, or those the export does not show
+// yet: changes of the last minute).
+func (r *refresher) tickets(ctx context.Context, es []entry) (map[int64]seen, error) {
+	out := map[int64]seen{}
+	n, err := r.c.CountTickets(ctx)
+	if err != nil {
+		return nil, err
+	}
+	rest := es
+	pages := (n.Value + zendesk.ExportPage - 1) / zendesk.ExportPage
+	if n.Exact() && pages < (len(es)+zendesk.MaxBatch-1)/zendesk.MaxBatch {
+		from := time.Time{}
+		for _, x := range es {
+			if w := x.e.Written; !w.IsZero() && (from.IsZero() || w.Before(from)) {
+				from = w
+			}
+		}
+		from = from.Add(-time.Minute)
+		want := map[int64]bool{}
+		for _, x := range es {
+			want[x.id] = true
+		}
+		deleted := map[int64]bool{}
+		if _, err := r.c.ExportTickets(ctx, zendesk.ExportFrom{Start: from}, false, func(t zendesk.ExportedTicket) error {
+			if want[t.ID] {
+				if t.Deleted() {
+					deleted[t.ID] = true
+					delete(out, t.ID)
+				} else {
+					out[t.ID] = seen{updated: t.UpdatedAt, status: t.Status}
+				}
+			}
+			return nil
+		}); err != nil {
+			return nil, err
+		}
+		rest = nil
+		for _, x := range es {
+			if _, ok := out[x.id]; !ok && !deleted[x.id] {
+				rest = append(rest, x)
+			}
+		}
+	}
+	for i := 0; i < len(rest); i += zendesk.MaxBatch {
+		ts, err := r.c.ShowManyTickets(ctx, idsOf(rest[i:min(i+zendesk.MaxBatch, len(rest))]))
+		if err != nil {
+			return nil, err
+		}
+		for _, t := range ts {
+			out[t.ID] = seen{updated: t.UpdatedAt, status: t.Status}
+		}
+	}
+	return out, nil
+}
