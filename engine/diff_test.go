@@ -33,16 +33,20 @@ func TestDiff(t *testing.T) {
 		cp     fakeCheckpoint
 		action kind.Action
 		check  func(t *testing.T, d *Desired, cp fakeCheckpoint, n int)
+		over   bool
 	}{
-		{"new", org, fakeCheckpoint{}, kind.Create, nil},
-		{"unchanged", org, fakeCheckpoint{"organization/organization.company:a": {ZendeskID: "5", Hash: org.Hash()}}, kind.Noop, nil},
-		{"changed", org, fakeCheckpoint{"organization/organization.company:a": {ZendeskID: "5", Hash: "old"}}, kind.Update, nil},
-		{"unwritable", &Desired{Kind: kind.Ticket, Key: "k", Unwritable: "no requester"}, fakeCheckpoint{}, kind.Unwritable, nil},
-		{"a membership cannot change", member, fakeCheckpoint{"group_membership/group_membership.team:t/u": {ZendeskID: "9", Hash: "old"}}, kind.Noop, nil},
-		{"a new comment", ticket("message/a", "message/b"), fakeCheckpoint{"ticket/ticket.conversation:c1": {ZendeskID: "7", Hash: "old", Comments: []string{"message/a"}}}, kind.AppendComments, nil},
-		{"a ticket field", ticket("message/a"), fakeCheckpoint{"ticket/ticket.conversation:c1": {ZendeskID: "7", Hash: "old", Comments: []string{"message/a"}}}, kind.Update, nil},
+		{"new", org, fakeCheckpoint{}, kind.Create, nil, false},
+		{"unchanged", org, fakeCheckpoint{"organization/organization.company:a": {ZendeskID: "5", Hash: org.Hash()}}, kind.Noop, nil, false},
+		{"changed", org, fakeCheckpoint{"organization/organization.company:a": {ZendeskID: "5", Hash: "old"}}, kind.Update, nil, false},
+		{"unwritable", &Desired{Kind: kind.Ticket, Key: "k", Unwritable: "no requester"}, fakeCheckpoint{}, kind.Unwritable, nil, false},
+		{"a membership cannot change", member, fakeCheckpoint{"group_membership/group_membership.team:t/u": {ZendeskID: "9", Hash: "old"}}, kind.Noop, nil, false},
+		{"a new comment", ticket("message/a", "message/b"), fakeCheckpoint{"ticket/ticket.conversation:c1": {ZendeskID: "7", Hash: "old", Comments: []string{"message/a"}}}, kind.AppendComments, nil, false},
+		{"a ticket field", ticket("message/a"), fakeCheckpoint{"ticket/ticket.conversation:c1": {ZendeskID: "7", Hash: "old", Comments: []string{"message/a"}}}, kind.Update, nil, false},
+		{"changed in Zendesk", ticket("message/a", "message/b"), fakeCheckpoint{"ticket/ticket.conversation:c1": {ZendeskID: "7", Hash: "old", Comments: []string{"message/a"}, Drift: "changed at T"}}, kind.Noop, nil, false},
+		{"changed in Zendesk, overwritten", ticket("message/a", "message/b"), fakeCheckpoint{"ticket/ticket.conversation:c1": {ZendeskID: "7", Hash: "old", Comments: []string{"message/a"}, Drift: "changed at T"}}, kind.AppendComments, nil, true},
+		{"changed in Zendesk, nothing to write", org, fakeCheckpoint{"organization/organization.company:a": {ZendeskID: "5", Hash: org.Hash(), Drift: "changed at T"}}, kind.Noop, nil, false},
 	} {
-		op, err := diff(tc.d, tc.cp, false)
+		op, err := diff(tc.d, tc.cp, tc.over)
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -57,6 +61,14 @@ func TestDiff(t *testing.T) {
 		case "a new comment":
 			if len(op.NewComments) != 1 || op.NewComments[0] != "message/b" || op.ZendeskID != "7" {
 				t.Errorf("%s: %+v", tc.name, op)
+			}
+		case "changed in Zendesk":
+			if op.Reason != conflictPrefix+"changed at T" {
+				t.Errorf("%s: reason %q", tc.name, op.Reason)
+			}
+		case "changed in Zendesk, nothing to write":
+			if op.Reason != "" {
+				t.Errorf("%s: a conflict when nothing is to be written: %q", tc.name, op.Reason)
 			}
 		case "a membership cannot change":
 			if op.Reason == "" {

@@ -107,12 +107,15 @@ func (r *refresher) kind(ctx context.Context, k kind.Kind) error {
 	for _, x := range es {
 		z, ok := have[x.id]
 		if !ok {
-			r.gone = append(r.gone, checkpoint.Forgotten{Kind: string(k), Key: x.key, Aliases: aliases(x)})
+			// Its aliases are replaced when it is created again.
+			r.gone = append(r.gone, checkpoint.Forgotten{Kind: string(k), Key: x.key})
 			r.d.Gone = append(r.d.Gone, Drifted{Kind: k, Key: x.key, ZendeskID: x.e.ZendeskID, Detail: "not in Zendesk"})
 			continue
 		}
 		switch {
-		case x.e.Written.IsZero() || !z.updated.After(x.e.Written):
+		case x.e.Written.IsZero() || !z.updated.Truncate(time.Second).After(x.e.Written):
+			// Zendesk's times are whole seconds: a change in the second
+			// of the write itself cannot be told from it.
 			if x.e.Drift != "" {
 				r.drift = append(r.drift, checkpoint.Drifted{Kind: string(k), Key: x.key}) // overwritten since
 			}
@@ -126,10 +129,6 @@ func (r *refresher) kind(ctx context.Context, k kind.Kind) error {
 	}
 	return nil
 }
-
-// aliases are the source ids a forgotten record answered for, so that
-// references to them stop resolving.
-func aliases(x entry) []checkpoint.Alias { return nil }
 
 // read returns what Zendesk holds of the records, by Zendesk id.
 func (r *refresher) read(ctx context.Context, k kind.Kind, es []entry) (map[int64]seen, error) {
