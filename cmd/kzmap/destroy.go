@@ -2,6 +2,7 @@ package main
 
 import (
 	"fmt"
+	"io"
 	"os"
 	"os/signal"
 	"strings"
@@ -95,9 +96,15 @@ func destroyCommand() *cli.Command {
 			}
 			ctx, stop := signal.NotifyContext(c.Context, os.Interrupt, syscall.SIGTERM)
 			defer stop()
-			n, err := apply.Destroy(ctx, store, client, del)
-			fmt.Fprintf(w, "Deleted %d of %d records; the checkpoint forgot them, so a later plan creates them again if the mapping still wants them.\n", n, len(del))
-			return err
+			res, err := apply.Destroy(ctx, store, client, del)
+			writeDestroyed(w, res, len(del))
+			if err != nil {
+				return err
+			}
+			if len(res.Failed) > 0 {
+				return exitCode(1)
+			}
+			return nil
 		},
 	}
 }
@@ -119,4 +126,30 @@ func runID(store *checkpoint.Store, id string) (string, error) {
 		}
 	}
 	return "", fmt.Errorf("no apply run created anything yet")
+}
+
+// writeDestroyed says exactly what destroy did: what Zendesk deleted, what
+// it no longer had, and what it kept (still in the checkpoint).
+func writeDestroyed(w io.Writer, res apply.Destroyed, asked int) {
+	fmt.Fprintf(w, "Deleted %d of %d records", res.Deleted, asked)
+	if res.Gone > 0 {
+		fmt.Fprintf(w, "; %d were no longer in Zendesk", res.Gone)
+	}
+	fmt.Fprintln(w, ".")
+	if res.Deleted+res.Gone > 0 {
+		fmt.Fprintf(w, "The checkpoint forgot those %d, so a later plan creates them again if the mapping still wants them.\n", res.Deleted+res.Gone)
+	}
+	if n := len(res.Failed); n > 0 {
+		fmt.Fprintf(w, "%d were not deleted and stay in the checkpoint (run destroy again to retry them):\n", n)
+		for i, f := range res.Failed {
+			if i == 20 {
+				fmt.Fprintf(w, "  … and %d more\n", n-i)
+				break
+			}
+			fmt.Fprintf(w, "  %s\n", f)
+		}
+	}
+	if stopped := asked - res.Deleted - res.Gone - len(res.Failed); stopped > 0 {
+		fmt.Fprintf(w, "%d were not sent (the run stopped): run destroy again for them.\n", stopped)
+	}
 }

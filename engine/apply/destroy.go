@@ -63,10 +63,20 @@ func Targets(st *checkpoint.Store, batches []checkpoint.Batch) ([]Target, error)
 	return out, nil
 }
 
+// Destroyed is what a destroy did. Only what Zendesk confirmed is
+// forgotten: Deleted (its job said so) and Gone (Zendesk had no such
+// record: deleted already, by hand or by an earlier destroy). Failed are
+// the records Zendesk refused or said nothing about, kept in the
+// checkpoint, with the reason.
+type Destroyed struct {
+	Deleted, Gone int
+	Failed        []string // "kind key: reason"
+}
+
 // Destroy deletes the deletable targets from Zendesk, 100 at a time
 // through bulk jobs, and removes from the checkpoint what Zendesk
-// confirmed deleted. It returns how many were deleted.
-func Destroy(ctx context.Context, st *checkpoint.Store, c *zendesk.Client, targets []Target) (int, error) {
+// confirmed deleted.
+func Destroy(ctx context.Context, st *checkpoint.Store, c *zendesk.Client, targets []Target) (Destroyed, error) {
 	var tickets []Target
 	records := map[string][]Target{}
 	for _, t := range targets {
@@ -77,8 +87,8 @@ func Destroy(ctx context.Context, st *checkpoint.Store, c *zendesk.Client, targe
 			records[t.Object] = append(records[t.Object], t)
 		}
 	}
-	deleted := 0
-	n, err := inJobs(ctx, st, tickets, func(batch []Target) (*zendesk.Job, error) {
+	var out Destroyed
+	err := inJobs(ctx, st, &out, tickets, func(batch []Target) (*zendesk.Job, error) {
 		ids := make([]int64, 0, len(batch))
 		for _, t := range batch {
 			id, err := strconv.ParseInt(t.ZendeskID, 10, 64)
@@ -89,58 +99,66 @@ func Destroy(ctx context.Context, st *checkpoint.Store, c *zendesk.Client, targe
 		}
 		return c.DestroyManyTickets(ctx, ids)
 	})
-	deleted += n
 	if err != nil {
-		return deleted, err
+		return out, err
 	}
 	for _, obj := range slices.Sorted(maps.Keys(records)) {
-		n, err := inJobs(ctx, st, records[obj], func(batch []Target) (*zendesk.Job, error) {
+		err := inJobs(ctx, st, &out, records[obj], func(batch []Target) (*zendesk.Job, error) {
 			ids := make([]string, len(batch))
 			for i, t := range batch {
 				ids[i] = t.ZendeskID
 			}
 			return c.DeleteRecords(ctx, obj, ids, false)
 		})
-		deleted += n
 		if err != nil {
-			return deleted, err
+			return out, err
 		}
 	}
-	return deleted, nil
+	return out, nil
 }
 
 // inJobs deletes targets 100 at a time through the bulk jobs start makes,
-// forgetting what each job reports deleted before the next starts.
-func inJobs(ctx context.Context, st *checkpoint.Store, targets []Target, start func([]Target) (*zendesk.Job, error)) (int, error) {
-	deleted := 0
+// forgetting what each job confirms before the next starts: an item whose
+// result says deleted, or RecordNotFound (gone already). An item with no
+// result, or another failure, stays in the checkpoint.
+func inJobs(ctx context.Context, st *checkpoint.Store, out *Destroyed, targets []Target, start func([]Target) (*zendesk.Job, error)) error {
 	for len(targets) > 0 {
 		n := min(zendesk.MaxBatch, len(targets))
 		batch := targets[:n]
 		targets = targets[n:]
 		job, err := start(batch)
 		if err != nil {
-			return deleted, err
+			return err
 		}
 		res, err := job.Wait(ctx)
 		if err != nil {
-			return deleted, err
+			return err
+		}
+		results := map[int]zendesk.JobResult{}
+		for _, r := range res.Results {
+			results[r.Index] = r
 		}
 		var gone []checkpoint.Forgotten
-		failed := map[int]bool{}
-		for _, r := range res.Results {
-			if !r.Success {
-				failed[r.Index] = true
-			}
-		}
 		for i, t := range batch {
-			if !failed[i] {
-				gone = append(gone, checkpoint.Forgotten{Kind: string(t.Kind), Key: t.Key, Aliases: t.Aliases})
+			r, ok := results[i]
+			switch {
+			case ok && r.Success && !r.Unknown:
+				out.Deleted++
+			case ok && r.Error == "RecordNotFound":
+				out.Gone++
+			default:
+				why := "Zendesk's job said nothing about it"
+				if ok && !r.Unknown {
+					why = strings.Trim(strings.TrimSpace(r.Error+": "+r.Details), ": ")
+				}
+				out.Failed = append(out.Failed, fmt.Sprintf("%s %s (Zendesk %s): %s", t.Kind, t.Key, t.ZendeskID, why))
+				continue
 			}
+			gone = append(gone, checkpoint.Forgotten{Kind: string(t.Kind), Key: t.Key, Aliases: t.Aliases})
 		}
 		if err := st.Forget(gone); err != nil {
-			return deleted, err
+			return err
 		}
-		deleted += len(gone)
 	}
-	return deleted, nil
+	return nil
 }

@@ -109,3 +109,12 @@ func (s *Server) Unblock(emails ...string) {
 		delete(s.st.blocked, strings.ToLower(e))
 	}
 }
+
+// SetJobFailures changes the share of job items that fail (the fault
+// switch's jobfail), for a test that needs a run to fail and the next to
+// succeed.
+func (s *Server) SetJobFailures(p float64) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.faults.JobFailP = p
+}
