@@ -70,6 +70,8 @@ func applyCommand() *cli.Command {
 			&cli.BoolFlag{Name: "auto-approve", Usage: "apply without asking (needed when stdin is not a terminal)"},
 			fromExportFlag,
 			&cli.BoolFlag{Name: "retry-dead-letters", Usage: "send again the records that failed before"},
+			&cli.BoolFlag{Name: "allow-dead-letters", Usage: "exit 0 even when records went to (or stayed in) the dead letters"},
+			&cli.BoolFlag{Name: "refresh", Value: true, Usage: "read back from Zendesk what the checkpoint says it holds before planning (-refresh=false skips it)"},
 			&cli.IntFlag{Name: "workers", Value: 6, Usage: "batches in flight at once"},
 			&cli.DurationFlag{Name: "settle", Value: apply.DefaultSettle, Usage: "how long a batch whose answer was lost waits for Zendesk before its missing records are sent again"},
 		},
@@ -120,13 +122,22 @@ func runApply(c *cli.Context) error {
 
 	planPath := c.Args().First()
 	if planPath == "" {
+		compared := notRead
+		if c.Bool("refresh") {
+			_, line, err := refresh(ctx, out, store, client, machineClock(c))
+			if err != nil {
+				return err
+			}
+			fmt.Fprintln(out)
+			compared = line
+		}
 		planPath = filepath.Join(stateDir, "apply.kzplan")
 		res, err := engine.Plan(ctx, engine.PlanOptions{Config: cfg, Snapshot: snap, Checkpoint: store, Out: planPath, KzmapVersion: Version, ZendeskAccount: client.Account()})
 		if err != nil {
 			return err
 		}
 		defer os.Remove(planPath)
-		writePlan(out, cfg, res.Header, res.Summary, res.Ops)
+		writePlan(out, cfg, res.Header, res.Summary, res.Ops, compared)
 		if res.Summary.Changes == 0 {
 			return nil
 		}
@@ -158,7 +169,23 @@ func runApply(c *cli.Context) error {
 	case err != nil:
 		return err
 	}
-	return nil
+	return deadLetterExit(c, res)
+}
+
+// deadLetterExit is apply's exit status once the run finished: non-zero
+// while records wait in the dead letters, new ones or ones skipped, unless
+// --allow-dead-letters accepts them.
+func deadLetterExit(c *cli.Context, res *apply.Result) error {
+	dead, skipped := 0, 0
+	for _, by := range res.Counts {
+		dead += by["dead"]
+		skipped += by["skipped"]
+	}
+	if dead+skipped == 0 || c.Bool("allow-dead-letters") {
+		return nil
+	}
+	fmt.Fprintf(c.App.ErrWriter, "kzmap: %d records are in the dead letters (%d new in this run, %d skipped from before): the migration is not complete. kzmap state dead-letters says why; fix the cause and run kzmap apply --retry-dead-letters (or --allow-dead-letters to accept them).\n", dead+skipped, dead, skipped)
+	return exitCode(1)
 }
 
 // approve asks before a command writes to Zendesk, unless --auto-approve

@@ -146,7 +146,7 @@ func runDemo(c *cli.Context) error {
 		{name: "plan", args: append([]string{"-chdir", mapping, "plan", "-out", "plan.kzplan"}, source...), show: lines("Plan:", "No changes", "Estimate:", "error ", "warning ")},
 		{name: "apply", args: append([]string{"-chdir", mapping, "apply"}, append(source, "plan.kzplan")...), show: lines("organization", "user ", "group", "ticket", "custom_object", "records went")},
 		{name: "verify", args: append([]string{"-chdir", mapping, "verify", "--report", "verify.html"}, source...), optional: true, show: lines("Verified", "verified", "difference", "Differences", "No differences")},
-		{name: "plan", args: append([]string{"-chdir", mapping, "plan", "-detailed-exitcode"}, source...), show: lines("Plan:", "No changes")},
+		{name: "plan", args: append([]string{"-chdir", mapping, "plan", "-refresh", "-detailed-exitcode"}, source...), show: lines("Plan:", "No changes", "Refresh:", "Zendesk holds", "no longer in", "changed in")},
 	}
 	for _, st := range steps {
 		if st.optional && !has(st.args[len(st.args)-1]) && !has(stepCommand(st.args)) {

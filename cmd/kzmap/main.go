@@ -102,6 +102,7 @@ func newApp() *cli.App {
 			applyCommand(),
 			verifyCommand(),
 			stateCommand(),
+			importCommand(),
 			destroyCommand(),
 			versionCommand(),
 		},

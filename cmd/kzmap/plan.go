@@ -78,6 +78,8 @@ func planCommand() *cli.Command {
 			&cli.BoolFlag{Name: "detailed-exitcode", Usage: "exit 2 when the plan has changes, 0 when it has none"},
 			&cli.StringSliceFlag{Name: "only", Usage: "plan only these `KINDS` (organization, user, group, group_membership, custom_object, ticket, custom_object_record)"},
 			&cli.IntFlag{Name: "sample", Value: 1, Usage: "render `N` changed records of each kind in full"},
+			&cli.BoolFlag{Name: "refresh", Usage: "read back from Zendesk what the checkpoint says it holds, and plan from the truth (deleted there: created again; changed there: a conflict, left alone)"},
+			&cli.BoolFlag{Name: "refresh-only", Usage: "read back from Zendesk and record what drifted in the checkpoint; plan nothing"},
 		},
 		Action: func(c *cli.Context) error {
 			cfg, snap, closeSnap, err := openWorkspace(c)
@@ -85,6 +87,20 @@ func planCommand() *cli.Command {
 				return err
 			}
 			defer closeSnap()
+			compared := notRead
+			if c.Bool("refresh") || c.Bool("refresh-only") {
+				line, drifted, err := planRefresh(c, cfg, snap)
+				if err != nil {
+					return err
+				}
+				if c.Bool("refresh-only") {
+					if c.Bool("detailed-exitcode") && drifted {
+						return exitCode(2)
+					}
+					return nil
+				}
+				compared = line
+			}
 			cp, err := openCheckpointRO()
 			if err != nil {
 				return err
@@ -118,7 +134,7 @@ func planCommand() *cli.Command {
 					return err
 				}
 			} else {
-				writePlan(c.App.Writer, cfg, res.Header, res.Summary, res.Ops)
+				writePlan(c.App.Writer, cfg, res.Header, res.Summary, res.Ops, compared)
 				writeSamples(c.App.Writer, res.Samples)
 				if opts.Out != "" {
 					fmt.Fprintf(c.App.Writer, "\nSaved the plan to %s. Apply it with: kzmap apply %s\n", opts.Out, opts.Out)
@@ -171,16 +187,17 @@ func showCommand() *cli.Command {
 			if c.Bool("json") {
 				return printJSON(c.App.Writer, planView{FormatVersion: formatVersion, Path: path, Header: r.Header, Summary: sum, Operations: ops})
 			}
-			writePlan(c.App.Writer, nil, r.Header, sum, ops)
+			writePlan(c.App.Writer, nil, r.Header, sum, ops, "the plan was made with nothing to change")
 			return nil
 		},
 	}
 }
 
 // writePlan is the human view of a plan.
-func writePlan(w io.Writer, cfg *dsl.Config, h planfile.Header, s planfile.Summary, ops []planfile.Op) {
+// compared says what a plan without changes compared.
+func writePlan(w io.Writer, cfg *dsl.Config, h planfile.Header, s planfile.Summary, ops []planfile.Op, compared string) {
 	if s.Changes == 0 {
-		fmt.Fprintln(w, "No changes. Zendesk matches the mapping and the snapshot.")
+		fmt.Fprintf(w, "No changes: %s.\n", compared)
 	} else {
 		fmt.Fprintf(w, "Plan: %d changes.\n", s.Changes)
 	}

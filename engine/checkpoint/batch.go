@@ -51,6 +51,9 @@ type Run struct {
 	Finished time.Time      `json:"finished,omitzero"`
 	Status   string         `json:"status"` // running, done, failed, interrupted
 	Counts   map[string]int `json:"counts,omitempty"`
+	// Command is what made the run: "" for apply, or "refresh",
+	// "state rm", "import" (records kzmap adopted or forgot by hand).
+	Command string `json:"command,omitempty"`
 }
 
 // NewBatchID returns a fresh batch id.
@@ -367,4 +370,54 @@ func (s *Store) Refreshed(drift []Drifted, gone []Forgotten) error {
 		return err
 	}
 	return s.Forget(gone)
+}
+
+// ForgetKeys removes records by key, and every alias that resolves to
+// them (state rm: forgotten without being deleted from Zendesk). It
+// returns how many it found.
+func (s *Store) ForgetKeys(kind string, keys []string) (int, error) {
+	n := 0
+	err := s.db.Update(func(tx *bolt.Tx) error {
+		kb := tx.Bucket(bRecords).Bucket([]byte(kind))
+		if kb == nil {
+			return nil
+		}
+		drop := map[string]bool{}
+		for _, k := range keys {
+			if kb.Get([]byte(k)) == nil {
+				continue
+			}
+			if err := kb.Delete([]byte(k)); err != nil {
+				return err
+			}
+			drop[kind+"\x00"+k] = true
+			n++
+		}
+		if n == 0 {
+			return nil
+		}
+		err := tx.Bucket(bAliases).ForEachBucket(func(name []byte) error {
+			ab := tx.Bucket(bAliases).Bucket(name)
+			var dead [][]byte
+			if err := ab.ForEach(func(k, v []byte) error {
+				if drop[string(v)] {
+					dead = append(dead, append([]byte(nil), k...))
+				}
+				return nil
+			}); err != nil {
+				return err
+			}
+			for _, k := range dead {
+				if err := ab.Delete(k); err != nil {
+					return err
+				}
+			}
+			return nil
+		})
+		if err != nil {
+			return err
+		}
+		return bumpSerial(tx)
+	})
+	return n, err
 }
