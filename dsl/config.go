@@ -84,8 +84,8 @@ type Options struct {
 
 // TicketOptions are a ticket block's options.
 type TicketOptions struct {
-	SplitAt            int  // split_at: comments per ticket before a conversation is split
-	ArchiveImmediately bool // archive_immediately: closed tickets straight to the archive
+	SplitAt            int    // split_at: comments per ticket before a conversation is split
+	ArchiveImmediately bool   // archive_immediately: closed tickets straight to the archive
 	OnConflict         string // on_conflict: "keep" or "overwrite" a ticket changed in Zendesk
 }
 

@@ -38,7 +38,7 @@ type Client struct {
 
 	// date is the latest server time a response's Date header gave, in
 	// Unix seconds: when kzmap's writes were made, on Zendesk's clock.
-	date atomic.Int64
+	date *atomic.Int64 // a pointer: a Client copied for printing stays vet-clean
 }
 
 // ServerTime is the latest time Zendesk's answers gave (Date header),
@@ -135,6 +135,7 @@ func New(cfg Config) (*Client, error) {
 		cfg:     cfg,
 		jitter:  rand.Float64,
 		userAgt: cfg.UserAgent,
+		date:    new(atomic.Int64),
 	}
 	c.cfg.Token = Secret{} // the Authorization header is all the client keeps
 	c.jobs = newJobTracker(c)

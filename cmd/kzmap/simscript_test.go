@@ -15,6 +15,7 @@ import (
 	"github.com/rogpeppe/go-internal/testscript"
 
 	"github.com/kzmap/kzmap/kustomer/kustomersim"
+	"github.com/kzmap/kzmap/simkit"
 	"github.com/kzmap/kzmap/zendesk/zendesksim"
 )
 
@@ -32,10 +33,32 @@ func (s *swap) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 //	zsim reload EXPORT    serve EXPORT's current files on the same Kustomer address
 //	zsim addmessage EXPORT  add a message to the first conversation (and bump it)
 //	zsim clean            Zendesk answered no 4xx but 429s, and flagged no rule
+//	zsim unique           no two live tickets or users share an external id
+//	zsim delete ticket REF   delete a ticket by hand (REF: external id or @N)
+//	zsim edit ticket REF FIELD=VALUE…  edit a ticket by hand
+//	zsim block|unblock EXPORT N  make Zendesk refuse the N-th customer's emails
+//	zsim jobfail P        the share of job items Zendesk fails from now on
+//
+// zsim start takes latency=DURATION after EXPORT to slow every request.
 func simCmd(ts *testscript.TestScript, neg bool, args []string) {
+	if len(args) == 0 {
+		ts.Fatalf("usage: zsim start|reload|addmessage EXPORT, clean, unique, delete, edit, block, unblock, jobfail")
+	}
+	if handCmd(ts, neg, args) {
+		return
+	}
 	if len(args) == 1 && args[0] == "clean" {
 		zendeskClean(ts, neg)
 		return
+	}
+	var latency time.Duration
+	if len(args) == 3 && args[0] == "start" {
+		v, ok := strings.CutPrefix(args[2], "latency=")
+		d, err := time.ParseDuration(v)
+		if !ok || err != nil {
+			ts.Fatalf("zsim start EXPORT [latency=DURATION]")
+		}
+		latency, args = d, args[:2]
 	}
 	if len(args) != 2 {
 		ts.Fatalf("usage: zsim start|reload|addmessage EXPORT, or zsim clean")
@@ -53,7 +76,8 @@ func simCmd(ts *testscript.TestScript, neg bool, args []string) {
 		kURL, zURL := "http://"+kl.Addr().String(), "http://"+zl.Addr().String()
 		ks := &swap{}
 		ks.h.Store(http.Handler(kustomersim.New(ds, kustomersim.Options{APIKey: key, Limit: 5000, Window: time.Second, BaseURL: kURL})))
-		zs := zendesksim.New(zendesksim.Options{Email: email, Token: token, Limit: 2000, Window: time.Second, BulkImportEnabled: true, BaseURL: zURL})
+		zs := zendesksim.New(zendesksim.Options{Email: email, Token: token, Limit: 2000, Window: time.Second, BulkImportEnabled: true, BaseURL: zURL,
+			Faults: simkit.Faults{Latency: latency}})
 		servers := []*http.Server{{Handler: ks}, {Handler: zs}}
 		go servers[0].Serve(kl)
 		go servers[1].Serve(zl)
@@ -147,4 +171,109 @@ func addMessage(ts *testscript.TestScript, dir string) {
 	w.Write(append(msg, '\n'))
 	ts.Check(w.Flush())
 	ts.Check(f.Close())
+}
+
+// handCmd runs the zsim commands that change or check Zendesk as a person
+// or an admin would; it reports whether args was one.
+func handCmd(ts *testscript.TestScript, neg bool, args []string) bool {
+	zs := zendesks[ts]
+	need := func() {
+		if zs == nil {
+			ts.Fatalf("zsim %s before zsim start", args[0])
+		}
+	}
+	switch {
+	case args[0] == "unique" && len(args) == 1:
+		need()
+		st := zs.Dump()
+		seen := map[string]int{}
+		for _, t := range st.Tickets {
+			if t.ExternalID != nil {
+				seen["ticket "+strings.ToLower(*t.ExternalID)]++
+			}
+		}
+		for _, u := range st.Users {
+			if u.ExternalID != nil {
+				seen["user "+strings.ToLower(*u.ExternalID)]++
+			}
+		}
+		var twice []string
+		for k, n := range seen {
+			if n > 1 {
+				twice = append(twice, fmt.Sprintf("%s ×%d", k, n))
+			}
+		}
+		ts.Logf("zendesk: %d tickets, %d users", len(st.Tickets), len(st.Users))
+		if (len(twice) > 0) != neg {
+			ts.Fatalf("records written twice: %v", twice)
+		}
+	case (args[0] == "delete" || args[0] == "edit") && len(args) >= 3 && args[1] == "ticket":
+		need()
+		var err error
+		if args[0] == "delete" {
+			err = zs.DeleteTicket(args[2])
+		} else {
+			changes := map[string]string{}
+			for _, kv := range args[3:] {
+				k, v, ok := strings.Cut(kv, "=")
+				if !ok {
+					ts.Fatalf("zsim edit ticket REF FIELD=VALUE…")
+				}
+				changes[k] = v
+			}
+			err = zs.EditTicket(args[2], changes)
+		}
+		ts.Check(err)
+	case (args[0] == "block" || args[0] == "unblock") && len(args) == 3:
+		need()
+		emails := customerEmails(ts, ts.MkAbs(args[1]), args[2])
+		if args[0] == "block" {
+			zs.Block(emails...)
+		} else {
+			zs.Unblock(emails...)
+		}
+		ts.Logf("%sed %v", args[0], emails)
+	case args[0] == "jobfail" && len(args) == 2:
+		need()
+		var p float64
+		_, err := fmt.Sscan(args[1], &p)
+		ts.Check(err)
+		zs.SetJobFailures(p)
+	default:
+		return false
+	}
+	return true
+}
+
+// customerEmails are the emails of the n-th customer of an export.
+func customerEmails(ts *testscript.TestScript, dir, n string) []string {
+	var i int
+	if _, err := fmt.Sscan(n, &i); err != nil || i < 1 {
+		ts.Fatalf("customer number %q: want 1, 2, …", n)
+	}
+	data, err := os.ReadFile(filepath.Join(dir, "customers.ndjson"))
+	ts.Check(err)
+	lines := strings.Split(strings.TrimSpace(string(data)), "\n")
+	for _, line := range lines {
+		var c struct {
+			Attributes struct {
+				Emails []struct {
+					Email string `json:"email"`
+				} `json:"emails"`
+			} `json:"attributes"`
+		}
+		ts.Check(json.Unmarshal([]byte(line), &c))
+		if len(c.Attributes.Emails) == 0 {
+			continue
+		}
+		if i--; i == 0 {
+			var out []string
+			for _, e := range c.Attributes.Emails {
+				out = append(out, e.Email)
+			}
+			return out
+		}
+	}
+	ts.Fatalf("the export has fewer than %s customers with an email", n)
+	return nil
 }
