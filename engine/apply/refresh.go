@@ -8,6 +8,7 @@ import (
 
 	"github.com/kzmap/kzmap/engine/checkpoint"
 	"github.com/kzmap/kzmap/engine/kind"
+	"github.com/kzmap/kzmap/engine/readback"
 	"github.com/kzmap/kzmap/zendesk"
 )
 
@@ -21,13 +22,17 @@ import (
 // drift: Zendesk's automation does that to every solved ticket.
 //
 // Reads are bulk: show_many (100 records a request) for users and
-// organizations, one listing for groups and memberships, and for tickets
-// the incremental export (1,000 a request, from the oldest write on) when
-// it costs fewer requests than show_many, which it does once the account
-// holds no more than ten times the tickets the checkpoint knows. Custom
-// objects and records are not read back.
+// organizations, one listing for groups and memberships, and tickets
+// through engine/readback (the incremental export when cheaper), as
+// verify reads them. Custom objects and records are not read back.
 func Refresh(ctx context.Context, st *checkpoint.Store, c *zendesk.Client) (*Drift, error) {
-	r := &refresher{st: st, c: c, d: &Drift{Read: map[kind.Kind]int{}}}
+	return RefreshBy(ctx, st, c, readback.Auto)
+}
+
+// RefreshBy is Refresh with tickets read the given way (benchmarks
+// compare them).
+func RefreshBy(ctx context.Context, st *checkpoint.Store, c *zendesk.Client, mode readback.Mode) (*Drift, error) {
+	r := &refresher{mode: mode, st: st, c: c, d: &Drift{Read: map[kind.Kind]int{}}}
 	start := requests(c)
 	for _, k := range []kind.Kind{kind.Organization, kind.User, kind.Group, kind.GroupMembership, kind.Ticket} {
 		if err := r.kind(ctx, k); err != nil {
@@ -66,6 +71,7 @@ func requests(c *zendesk.Client) int {
 }
 
 type refresher struct {
+	mode  readback.Mode
 	st    *checkpoint.Store
 	c     *zendesk.Client
 	d     *Drift
@@ -182,58 +188,23 @@ func idsOf(es []entry) []int64 {
 	return ids
 }
 
-// tickets reads tickets back by the export when it is cheaper, and by
-// show_many for the rest (all of them, or those the export does not show
-// yet: changes of the last minute).
+// tickets reads tickets back through engine/readback, from the oldest
+// write on.
 func (r *refresher) tickets(ctx context.Context, es []entry) (map[int64]seen, error) {
+	since := time.Time{}
+	for _, x := range es {
+		if w := x.e.Written; !w.IsZero() && (since.IsZero() || w.Before(since)) {
+			since = w
+		}
+	}
 	out := map[int64]seen{}
-	n, err := r.c.CountTickets(ctx)
-	if err != nil {
-		return nil, err
-	}
-	rest := es
-	pages := (n.Value + zendesk.ExportPage - 1) / zendesk.ExportPage
-	if n.Exact() && pages < (len(es)+zendesk.MaxBatch-1)/zendesk.MaxBatch {
-		from := time.Time{}
-		for _, x := range es {
-			if w := x.e.Written; !w.IsZero() && (from.IsZero() || w.Before(from)) {
-				from = w
-			}
-		}
-		from = from.Add(-time.Minute)
-		want := map[int64]bool{}
-		for _, x := range es {
-			want[x.id] = true
-		}
-		deleted := map[int64]bool{}
-		if _, err := r.c.ExportTickets(ctx, zendesk.ExportFrom{Start: from}, false, func(t zendesk.ExportedTicket) error {
-			if want[t.ID] {
-				if t.Deleted() {
-					deleted[t.ID] = true
-					delete(out, t.ID)
-				} else {
-					out[t.ID] = seen{updated: t.UpdatedAt, status: t.Status}
-				}
-			}
-			return nil
-		}); err != nil {
-			return nil, err
-		}
-		rest = nil
-		for _, x := range es {
-			if _, ok := out[x.id]; !ok && !deleted[x.id] {
-				rest = append(rest, x)
-			}
-		}
-	}
-	for i := 0; i < len(rest); i += zendesk.MaxBatch {
-		ts, err := r.c.ShowManyTickets(ctx, idsOf(rest[i:min(i+zendesk.MaxBatch, len(rest))]))
-		if err != nil {
-			return nil, err
-		}
-		for _, t := range ts {
+	err := readback.Tickets(ctx, r.c, idsOf(es), since, r.mode, func(t zendesk.ExportedTicket) error {
+		if t.Deleted() {
+			delete(out, t.ID)
+		} else {
 			out[t.ID] = seen{updated: t.UpdatedAt, status: t.Status}
 		}
-	}
-	return out, nil
+		return nil
+	})
+	return out, err
 }

@@ -6,15 +6,19 @@ import (
 	"fmt"
 	"net/http"
 	"strconv"
+	"time"
 
 	"github.com/kzmap/kzmap/engine"
 	"github.com/kzmap/kzmap/engine/checkpoint"
 	"github.com/kzmap/kzmap/engine/kind"
+	"github.com/kzmap/kzmap/engine/readback"
 	"github.com/kzmap/kzmap/zendesk"
 )
 
 // The read-back asks Zendesk for every record the checkpoint says exists:
-// tickets, users and organizations by id with show_many, 100 at a time;
+// tickets through engine/readback, as refresh reads them (the incremental
+// export when cheaper); users and organizations by id with show_many, 100
+// at a time;
 // groups, memberships and custom objects by listing them (there are few);
 // custom object records by external id, per object, during the pass,
 // because the checkpoint keeps their Zendesk ids but not their objects.
@@ -115,10 +119,7 @@ func (r *runner) readBack(ctx context.Context) error {
 				return byID(l, func(u zendesk.User) int64 { return u.ID }), err
 			})
 		case kind.Ticket:
-			err = r.showMany(ctx, k, func(ids []int64) (map[int64]any, error) {
-				l, err := r.opts.Client.ShowManyTickets(ctx, ids)
-				return byID(l, func(t zendesk.Ticket) int64 { return t.ID }), err
-			})
+			err = r.tickets(ctx)
 		case kind.Group:
 			var groups []zendesk.Group
 			if groups, err = r.opts.Client.ListGroups(ctx); err == nil {
@@ -236,4 +237,50 @@ func (r *runner) fromListing(k kind.Kind, have map[string]any) error {
 		r.keep(k, key, v)
 		return nil
 	})
+}
+
+// tickets reads back the checkpoint's tickets through engine/readback.
+func (r *runner) tickets(ctx context.Context) error {
+	kc := r.count(kind.Ticket)
+	var keys []string
+	var ids []int64
+	var since time.Time
+	err := r.opts.Store.ForEach(string(kind.Ticket), func(key string, e checkpoint.Entry) error {
+		id, err := strconv.ParseInt(e.ZendeskID, 10, 64)
+		if err != nil || id <= 0 {
+			kc.MissingInZendesk++
+			r.add(Difference{Kind: kind.Ticket, Key: key, ZendeskID: e.ZendeskID, What: "missing_in_zendesk",
+				Message: fmt.Sprintf("%s: the checkpoint's Zendesk id %q is not a number", key, e.ZendeskID)})
+			return nil
+		}
+		if w := e.Written; !w.IsZero() && (since.IsZero() || w.Before(since)) {
+			since = w
+		}
+		keys, ids = append(keys, key), append(ids, id)
+		return nil
+	})
+	if err != nil {
+		return err
+	}
+	got := map[int64]zendesk.Ticket{}
+	err = readback.Tickets(ctx, r.opts.Client, ids, since, r.opts.ReadBack, func(t zendesk.ExportedTicket) error {
+		if t.Deleted() {
+			delete(got, t.ID)
+		} else {
+			got[t.ID] = t.Ticket
+		}
+		return nil
+	})
+	if err != nil {
+		return err
+	}
+	for i, id := range ids {
+		if t, ok := got[id]; ok {
+			kc.Zendesk++
+			r.keep(kind.Ticket, keys[i], t)
+		} else {
+			r.missing(kind.Ticket, keys[i], strconv.FormatInt(id, 10))
+		}
+	}
+	return nil
 }

@@ -14,6 +14,7 @@ import (
 	"github.com/kzmap/kzmap/engine/apply"
 	"github.com/kzmap/kzmap/engine/checkpoint"
 	"github.com/kzmap/kzmap/engine/kind"
+	"github.com/kzmap/kzmap/engine/readback"
 	"github.com/kzmap/kzmap/zendesk"
 )
 
@@ -35,6 +36,9 @@ type Options struct {
 	// names and sizes). Without it, names and sizes come from the
 	// snapshot's attachment records.
 	Files apply.Files
+	// ReadBack is how tickets are read back (engine/readback; Auto picks
+	// the cheaper way).
+	ReadBack readback.Mode
 	// Sample is how many random records of each kind are compared field
 	// by field, besides the ugliest ones (0: DefaultSample; negative: no
 	// random records).

@@ -1,0 +1,98 @@
+// Package readback reads back from Zendesk, in bulk, the records kzmap
+// wrote: what refresh (engine/apply) and verify (engine/verify) both
+// need, through the same requests.
+//
+// Tickets are read by the incremental export (1,000 a request, from the
+// oldest write on) when its pages cost fewer requests than show_many (100
+// a request), which is the case once the account holds no more than ten
+// times the tickets asked for; show_many reads the rest: everything, or
+// the tickets the export does not show yet (changes of the last minute).
+package readback
+
+import (
+	"context"
+	"time"
+
+	"github.com/kzmap/kzmap/zendesk"
+)
+
+// Mode says how tickets are read: Auto picks the cheaper way.
+type Mode int
+
+const (
+	Auto Mode = iota
+	ShowMany
+	Export
+)
+
+// Tickets calls fn for every ticket among ids that Zendesk holds, live or
+// among the deleted tickets (Deleted() says which). A ticket changed while
+// it is read may come twice: the last call is the truth. One fn is not
+// called for is not in Zendesk at all. since is when the oldest of them was written, on Zendesk's clock (zero:
+// unknown, the export then starts at the beginning).
+func Tickets(ctx context.Context, c *zendesk.Client, ids []int64, since time.Time, mode Mode, fn func(zendesk.ExportedTicket) error) error {
+	if len(ids) == 0 {
+		return nil
+	}
+	rest := ids
+	if mode != ShowMany {
+		export := mode == Export
+		if !export {
+			n, err := c.CountTickets(ctx)
+			if err != nil {
+				return err
+			}
+			pages := (n.Value + zendesk.ExportPage - 1) / zendesk.ExportPage
+			export = n.Exact() && pages < (len(ids)+zendesk.MaxBatch-1)/zendesk.MaxBatch
+		}
+		if export {
+			var err error
+			if rest, err = exported(ctx, c, ids, since, fn); err != nil {
+				return err
+			}
+		}
+	}
+	for i := 0; i < len(rest); i += zendesk.MaxBatch {
+		ts, err := c.ShowManyTicketsCounted(ctx, rest[i:min(i+zendesk.MaxBatch, len(rest))])
+		if err != nil {
+			return err
+		}
+		for _, t := range ts {
+			if err := fn(t); err != nil {
+				return err
+			}
+		}
+	}
+	return nil
+}
+
+// exported reads the tickets by the export and returns the ids it did not
+// settle: not in it, and not among the deleted.
+func exported(ctx context.Context, c *zendesk.Client, ids []int64, since time.Time, fn func(zendesk.ExportedTicket) error) ([]int64, error) {
+	want := make(map[int64]bool, len(ids))
+	for _, id := range ids {
+		want[id] = true
+	}
+	start := time.Unix(0, 0)
+	if !since.IsZero() {
+		start = since.Add(-time.Minute)
+	}
+	settled := make(map[int64]bool, len(ids))
+	_, err := c.ExportTickets(ctx, zendesk.ExportFrom{Start: start}, true, func(t zendesk.ExportedTicket) error {
+		if !want[t.ID] {
+			return nil
+		}
+		settled[t.ID] = true
+		return fn(t)
+	})
+	if err != nil {
+		return nil, err
+	}
+	var rest []int64
+	for _, id := range ids {
+		if !settled[id] {
+			rest = append(rest, id)
+		}
+	}
+	return rest, nil
+}
