@@ -14,13 +14,19 @@ import (
 // one by one; every attachment is one download and one upload.
 type estimator struct {
 	bulk    map[kind.Kind]int // kind → records written through bulk endpoints
+	creates map[kind.Kind]int
 	single  int
 	uploads int
 }
 
-func newEstimator() *estimator { return &estimator{bulk: map[kind.Kind]int{}} }
+func newEstimator() *estimator {
+	return &estimator{bulk: map[kind.Kind]int{}, creates: map[kind.Kind]int{}}
+}
 
 func (e *estimator) add(op planfile.Op) {
+	if op.Action == kind.Create {
+		e.creates[op.Kind]++
+	}
 	switch {
 	case op.Action == kind.Unwritable:
 	case op.Kind == kind.Group || op.Kind == kind.CustomObject:
@@ -41,10 +47,27 @@ func (e *estimator) finish(cfg *dsl.Config) planfile.Estimate {
 		batches := (c + zendesk.MaxBatch - 1) / zendesk.MaxBatch
 		n += 2 * batches // the bulk request and its job poll
 	}
+	look, more := e.lookups()
+	n += look
 	rate := float64(cfg.Target.RateLimit) * cfg.Target.Share
-	est := planfile.Estimate{ZendeskRequests: n, KustomerRequests: e.uploads, RequestsPerMin: rate}
+	est := planfile.Estimate{ZendeskRequests: n, Lookups: look, LookupsMore: more, KustomerRequests: e.uploads, RequestsPerMin: rate}
 	if rate > 0 {
 		est.Minutes = math.Round(float64(n)/rate*10) / 10
 	}
 	return est
+}
+
+// lookups are the requests apply makes before creating, to adopt what
+// Zendesk already holds (engine/apply, lookups.go): a count or a listing
+// per kind created, always; and, only when Zendesk holds records of the
+// kind, users by show_many (100 a request) and tickets by the export or
+// one look-up per ticket, whichever is fewer (at most one per ticket).
+func (e *estimator) lookups() (always, more int) {
+	for _, k := range []kind.Kind{kind.Organization, kind.User, kind.Group, kind.GroupMembership, kind.Ticket} {
+		if e.creates[k] > 0 {
+			always++
+		}
+	}
+	more = (e.creates[kind.User]+zendesk.MaxBatch-1)/zendesk.MaxBatch + e.creates[kind.Ticket]
+	return always, more
 }

@@ -254,6 +254,9 @@ func writePlan(w io.Writer, cfg *dsl.Config, h planfile.Header, s planfile.Summa
 		fmt.Fprintf(w, " (%s plan, limit %d/min)", h.ZendeskPlan, h.RateLimit)
 	}
 	fmt.Fprintf(w, "; %d attachment downloads from Kustomer.\n", e.KustomerRequests)
+	if e.Lookups > 0 {
+		fmt.Fprintf(w, "  Of these, %d look for records Zendesk already holds before creating; up to %d more if it does hold some (none for an empty account).\n", e.Lookups, e.LookupsMore)
+	}
 }
 
 func short(s string) string {

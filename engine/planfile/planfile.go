@@ -79,6 +79,13 @@ type Hazard struct {
 // Estimate is what applying the plan costs.
 type Estimate struct {
 	ZendeskRequests  int     `json:"zendesk_requests"`
+	// Lookups are the requests, included in ZendeskRequests, that look
+	// for records Zendesk already holds before creating (counts and
+	// listings); LookupsMore is at most how many more they take when
+	// Zendesk does hold records of the kinds created (users by show_many,
+	// tickets by export or one by one), and none for an empty account.
+	Lookups          int     `json:"lookups"`
+	LookupsMore      int     `json:"lookups_more"`
 	KustomerRequests int     `json:"kustomer_requests"` // attachment downloads still to do
 	Minutes          float64 `json:"minutes"`           // at the configured rate and share
 	RequestsPerMin   float64 `json:"requests_per_minute"`
