@@ -5,10 +5,12 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+	"strings"
 	"testing"
 
 	"github.com/kzmap/kzmap/engine"
 	"github.com/kzmap/kzmap/engine/kind"
+	"github.com/kzmap/kzmap/zendesk"
 )
 
 // TestLostCheckpointAdoptsEverything: a migration landed, then the same
@@ -71,6 +73,13 @@ func TestLostCheckpointAdoptsEverything(t *testing.T) {
 			if dead, _ := r.Store.DeadLetters(); len(dead) > 0 {
 				t.Errorf("%d dead letters, first %+v", len(dead), dead[0])
 			}
+			// The run's summary matches what the checkpoint holds (state list).
+			for _, k := range kind.All {
+				n, _ := r.Store.Count(string(k))
+				if got := res.Counts[k]["created"] + res.Counts[k]["adopted"]; got != n {
+					t.Errorf("%s: the summary says %d created or adopted, the checkpoint holds %d", k, got, n)
+				}
+			}
 			after := r.Sim.Dump()
 			if !tc.partial && (len(after.Tickets) != len(before.Tickets) || len(after.Users) != len(before.Users) ||
 				len(after.Groups) != len(before.Groups) || len(after.GroupMemberships) != len(before.GroupMemberships) ||
@@ -87,6 +96,50 @@ func TestLostCheckpointAdoptsEverything(t *testing.T) {
 			if again.Summary.Changes != 0 {
 				t.Errorf("plan after adopting: %d changes (%v)", again.Summary.Changes, again.Summary.Counts)
 			}
+		})
+	}
+}
+
+// TestAdoptsUserByEmail: a customer who wrote to support before the
+// migration already is a Zendesk user with their email and no external
+// id; creating them is refused ("already being used"), so they are
+// adopted: given the external id and the mapping's fields, and their
+// tickets land with them as requester.
+func TestAdoptsUserByEmail(t *testing.T) {
+	for _, seed := range []int64{71, 72} {
+		t.Run(fmt.Sprint(seed), func(t *testing.T) {
+			r := newRig(t, "small", seed, "")
+			ctx := context.Background()
+			var email, ext string
+			err := engine.NewGenerator(r.Cfg, r.Snap).Run(ctx, func(d *engine.Desired) error {
+				if e, _ := d.Payload["email"].(string); d.Kind == kind.User && d.Payload["role"] == "end-user" && e != "" && email == "" {
+					email, ext = e, d.Payload["external_id"].(string)
+				}
+				return nil
+			})
+			if err != nil || email == "" {
+				t.Fatalf("no customer with an email: %v", err)
+			}
+			pre, _, err := r.Client().CreateOrUpdateUser(ctx, zendesk.User{Name: "Wrote in before", Email: strings.ToUpper(email)})
+			if err != nil {
+				t.Fatal(err)
+			}
+			_, res, err := r.planApply(ctx, false)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if dead, _ := r.Store.DeadLetters(); len(dead) > 0 {
+				t.Fatalf("%d dead letters, first %+v", len(dead), dead[0])
+			}
+			if res.Counts[kind.User]["adopted"] != 1 {
+				t.Errorf("users: %v, want 1 adopted", res.Counts[kind.User])
+			}
+			for _, u := range r.Sim.Dump().Users {
+				if u.ID == pre.ID && (u.ExternalID == nil || !strings.EqualFold(*u.ExternalID, ext) || u.Name == "Wrote in before") {
+					t.Errorf("the adopted user is %+v", u)
+				}
+			}
+			r.checkLanded()
 		})
 	}
 }

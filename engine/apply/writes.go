@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"strconv"
+	"strings"
 
 	"github.com/kzmap/kzmap/engine/kind"
 	"github.com/kzmap/kzmap/engine/render"
@@ -62,7 +63,7 @@ func (ex *executor) writeOrganizations(ctx context.Context, b *batchState, items
 }
 
 func (ex *executor) writeUsers(ctx context.Context, b *batchState, items []item, action kind.Action) ([]outcome, error) {
-	return ex.ready(ctx, b, items, func(items []item) (*zendesk.Job, error) {
+	outs, err := ex.ready(ctx, b, items, func(items []item) (*zendesk.Job, error) {
 		users := make([]zendesk.User, len(items))
 		for i, it := range items {
 			u, err := render.User(it.d, ex.refs)
@@ -76,6 +77,47 @@ func (ex *executor) writeUsers(ctx context.Context, b *batchState, items []item,
 		}
 		return ex.opts.Client.CreateOrUpdateManyUsers(ctx, users)
 	})
+	if err != nil || action != kind.Create {
+		return outs, err
+	}
+	return outs, ex.adoptByEmail(ctx, items, outs)
+}
+
+// adoptByEmail takes over the users Zendesk refused because their email
+// is taken by a user with no external id (or this one, in another case):
+// someone who wrote to support before the migration, or a user made by
+// hand. The user is updated to the plan's payload, which gives it its
+// external id. A user whose email belongs to another migrated record
+// stays a dead letter.
+func (ex *executor) adoptByEmail(ctx context.Context, items []item, outs []outcome) error {
+	c := ex.opts.Client
+	for i, it := range items {
+		if outs[i].id != "" || !strings.Contains(outs[i].err, "already being used") {
+			continue
+		}
+		want, err := render.User(it.d, ex.refs)
+		if err != nil {
+			return err
+		}
+		if want.Email == "" {
+			continue
+		}
+		found, err := c.SearchUsersByEmail(ctx, want.Email)
+		if err != nil {
+			return fmt.Errorf("looking up the user holding %s: %w", want.Email, err)
+		}
+		if len(found) != 1 || found[0].ExternalID != "" && !strings.EqualFold(found[0].ExternalID, want.ExternalID) {
+			continue
+		}
+		want.ID = found[0].ID
+		got, _, err := c.CreateOrUpdateUser(ctx, want)
+		if o := singleOutcome(got, err, func() string { return strconv.FormatInt(got.ID, 10) }); o.id != "" {
+			outs[i] = outcome{id: o.id, adopted: true}
+		} else {
+			outs[i].err += "; adopting the user holding the email failed: " + o.err
+		}
+	}
+	return nil
 }
 
 func (ex *executor) writeGroup(ctx context.Context, it item, action kind.Action) ([]outcome, error) {
