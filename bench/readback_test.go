@@ -6,7 +6,6 @@ import (
 	"net/http/httptest"
 	"path/filepath"
 	"strings"
-	"sync"
 	"testing"
 	"time"
 
@@ -32,19 +31,6 @@ import (
 
 var readTickets = flag.Int("readback.tickets", 10_000, "conversations (one ticket each) BenchmarkReadBack applies and reads back")
 
-// laterClock is the machine's clock moved forward on demand.
-type laterClock struct {
-	mu  sync.Mutex
-	off time.Duration
-}
-
-func (c *laterClock) Now() time.Time { c.mu.Lock(); defer c.mu.Unlock(); return time.Now().Add(c.off) }
-func (c *laterClock) skip(d time.Duration) {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	c.off += d
-}
-
 func BenchmarkReadBack(b *testing.B) {
 	ctx := context.Background()
 	dir := b.TempDir()
@@ -55,7 +41,7 @@ func BenchmarkReadBack(b *testing.B) {
 		b.Fatal(err)
 	}
 	defer store.Close()
-	clk := &laterClock{}
+	clk := &enginetest.Clock{}
 	const limit = 20_000
 	sim := zendesksim.New(zendesksim.Options{Email: simEmail, Token: simToken, Limit: limit, Window: time.Second,
 		BulkImportEnabled: true, JobDelay: time.Millisecond, Now: clk.Now})
@@ -81,7 +67,7 @@ func BenchmarkReadBack(b *testing.B) {
 	for _, by := range res.Counts {
 		records += by["created"]
 	}
-	clk.skip(2 * time.Minute)
+	clk.Advance(2 * time.Minute)
 	b.Logf("applied %d records (%d tickets)", records, tickets)
 
 	for _, m := range []struct {

@@ -61,6 +61,30 @@ func openCheckpointRW() (*checkpoint.Store, error) {
 	return checkpoint.Open(checkpointPath(), checkpoint.Options{})
 }
 
+// openForWrite is what a command that writes the checkpoint after asking
+// Zendesk needs: the client, and the checkpoint opened for writing and
+// bound to the accounts before anything is written (a checkpoint's ids
+// mean nothing in another account).
+func openForWrite(cfg *dsl.Config, snap engine.Snapshot) (*zendesk.Client, *checkpoint.Store, error) {
+	client, err := zendeskClient(cfg)
+	if err != nil {
+		return nil, nil, err
+	}
+	org, err := snap.Org()
+	if err != nil {
+		return nil, nil, err
+	}
+	store, err := openCheckpointRW()
+	if err != nil {
+		return nil, nil, err
+	}
+	if err := store.Bind(checkpoint.Binding{ZendeskAccount: client.Account(), KustomerOrg: org}); err != nil {
+		store.Close()
+		return nil, nil, err
+	}
+	return client, store, nil
+}
+
 func applyCommand() *cli.Command {
 	return &cli.Command{
 		Name:      "apply",
@@ -85,11 +109,7 @@ func runApply(c *cli.Context) error {
 		return err
 	}
 	defer closeSnap()
-	client, err := zendeskClient(cfg)
-	if err != nil {
-		return err
-	}
-	store, err := openCheckpointRW()
+	client, store, err := openForWrite(cfg, snap)
 	if err != nil {
 		return err
 	}
@@ -101,15 +121,6 @@ func runApply(c *cli.Context) error {
 
 	me, err := apply.Importer(ctx, client)
 	if err != nil {
-		return err
-	}
-	// Bound before anything is written: a checkpoint's ids mean nothing
-	// in another account.
-	org, err := snap.Org()
-	if err != nil {
-		return err
-	}
-	if err := store.Bind(checkpoint.Binding{ZendeskAccount: client.Account(), KustomerOrg: org}); err != nil {
 		return err
 	}
 	n, err := apply.Recover(ctx, store, client, c.Duration("settle"), machineClock(c))

@@ -11,7 +11,6 @@ import (
 
 	"github.com/kzmap/kzmap/engine"
 	"github.com/kzmap/kzmap/engine/apply"
-	"github.com/kzmap/kzmap/engine/checkpoint"
 )
 
 // errFound stops the generator once the record is found.
@@ -55,22 +54,11 @@ func importCommand() *cli.Command {
 			if d.Unwritable != "" {
 				return fmt.Errorf("%s cannot be written to Zendesk (%s), so there is nothing to adopt it as", c.Args().Get(0), d.Unwritable)
 			}
-			client, err := zendeskClient(cfg)
-			if err != nil {
-				return err
-			}
-			store, err := openCheckpointRW()
+			client, store, err := openForWrite(cfg, snap)
 			if err != nil {
 				return err
 			}
 			defer store.Close()
-			org, err := snap.Org()
-			if err != nil {
-				return err
-			}
-			if err := store.Bind(checkpoint.Binding{ZendeskAccount: client.Account(), KustomerOrg: org}); err != nil {
-				return err
-			}
 			run, err := apply.Import(ctx, store, client, d, c.Args().Get(1), machineClock(c))
 			if err != nil {
 				return err

@@ -86,28 +86,13 @@ func listDrift(w io.Writer, ds []apply.Drifted) {
 }
 
 // planRefresh is plan's -refresh: the checkpoint opened for writing (the
-// truth found is recorded), bound to the accounts as apply binds it.
+// truth found is recorded) and bound to the accounts, as apply opens it.
 func planRefresh(c *cli.Context, cfg *dsl.Config, snap engine.Snapshot) (string, bool, error) {
-	store, err := openCheckpointRW()
+	client, store, err := openForWrite(cfg, snap)
 	if err != nil {
 		return "", false, err
 	}
 	defer store.Close()
-	client, err := zendeskClient(cfg)
-	if err != nil {
-		return "", false, err
-	}
-	org, err := snap.Org()
-	if err != nil {
-		return "", false, err
-	}
-	if b, err := store.Binding(); err != nil {
-		return "", false, err
-	} else if b.ZendeskAccount != "" {
-		if err := store.Bind(checkpoint.Binding{ZendeskAccount: client.Account(), KustomerOrg: org}); err != nil {
-			return "", false, err
-		}
-	}
 	ctx, stop := signal.NotifyContext(c.Context, os.Interrupt, syscall.SIGTERM)
 	defer stop()
 	d, line, err := refresh(ctx, c.App.Writer, store, client, machineClock(c))

@@ -3,28 +3,14 @@ package apply
 import (
 	"context"
 	"fmt"
-	"sync"
 	"testing"
 	"time"
 
 	"github.com/kzmap/kzmap/engine"
+	"github.com/kzmap/kzmap/engine/enginetest"
 	"github.com/kzmap/kzmap/engine/kind"
 	"github.com/kzmap/kzmap/zendesk/zendesksim"
 )
-
-// skewClock is the machine's time plus an offset a test moves forward,
-// for a simulator whose "later" must be a later second.
-type skewClock struct {
-	mu  sync.Mutex
-	off time.Duration
-}
-
-func (c *skewClock) Now() time.Time { c.mu.Lock(); defer c.mu.Unlock(); return time.Now().Add(c.off) }
-func (c *skewClock) Advance(d time.Duration) {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	c.off += d
-}
 
 // TestRefreshFindsDrift: a ticket deleted by hand is forgotten and
 // planned again; one edited by hand is drift, left alone by the plan
@@ -33,7 +19,7 @@ func (c *skewClock) Advance(d time.Duration) {
 func TestRefreshFindsDrift(t *testing.T) {
 	for _, seed := range []int64{51, 52} {
 		t.Run(fmt.Sprint(seed), func(t *testing.T) {
-			clk := &skewClock{}
+			clk := &enginetest.Clock{}
 			r := newRigWith(t, "small", seed, "", func(o *zendesksim.Options) { o.Now = clk.Now })
 			ctx := context.Background()
 			if _, _, err := r.planApply(ctx, false); err != nil {

@@ -9,6 +9,7 @@ import (
 	"net/http/httptest"
 	"path/filepath"
 	"runtime"
+	"sync"
 	"testing"
 	"time"
 
@@ -118,4 +119,22 @@ func (r *Rig) Client() *zendesk.Client {
 		r.T.Fatal(err)
 	}
 	return c
+}
+
+// Clock is the machine's clock moved forward on demand: for a simulator
+// whose "later" must be a later second (Zendesk's times are whole
+// seconds), or past the incremental export's one-minute lag.
+type Clock struct {
+	mu  sync.Mutex
+	off time.Duration
+}
+
+// Now is the machine's time plus the offset.
+func (c *Clock) Now() time.Time { c.mu.Lock(); defer c.mu.Unlock(); return time.Now().Add(c.off) }
+
+// Advance moves the clock forward by d.
+func (c *Clock) Advance(d time.Duration) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	c.off += d
 }
