@@ -78,7 +78,7 @@ type Hazard struct {
 
 // Estimate is what applying the plan costs.
 type Estimate struct {
-	ZendeskRequests  int     `json:"zendesk_requests"`
+	ZendeskRequests int `json:"zendesk_requests"`
 	// Lookups are the requests, included in ZendeskRequests, that look
 	// for records Zendesk already holds before creating (counts and
 	// listings); LookupsMore is at most how many more they take when

@@ -1,0 +1,84 @@
+package readback
+
+import (
+	"context"
+	"fmt"
+	"net/http/httptest"
+	"testing"
+	"time"
+
+	"github.com/kzmap/kzmap/engine/enginetest"
+	"github.com/kzmap/kzmap/throttle"
+	"github.com/kzmap/kzmap/zendesk"
+	"github.com/kzmap/kzmap/zendesk/zendesksim"
+)
+
+// TestTicketsEveryWay: whichever way tickets are read, the same ones come
+// back: live ones, the deleted one marked, one changed within the export's
+// last minute (read by show_many), and none for an id Zendesk never had.
+func TestTicketsEveryWay(t *testing.T) {
+	ctx := context.Background()
+	clk := &enginetest.Clock{}
+	sim := zendesksim.New(zendesksim.Options{Email: enginetest.Email, Token: enginetest.Token, Limit: 5000, Window: time.Second, BulkImportEnabled: true, Now: clk.Now})
+	srv := httptest.NewServer(sim)
+	defer srv.Close()
+	c, err := zendesk.New(zendesk.Config{BaseURL: srv.URL, Email: enginetest.Email, Token: zendesk.NewSecret(enginetest.Token),
+		Limiter: throttle.New(throttle.Options{Limit: 5000, Window: time.Second}), PollMin: time.Millisecond, PollMax: 10 * time.Millisecond})
+	if err != nil {
+		t.Fatal(err)
+	}
+	u, _, err := c.CreateOrUpdateUser(ctx, zendesk.User{Name: "R", Email: "r@example.test"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	var batch []zendesk.TicketImport
+	for i := range 30 {
+		batch = append(batch, zendesk.TicketImport{ExternalID: fmt.Sprint("t", i), Subject: "s", RequesterID: u.ID,
+			Comments: []zendesk.Comment{{AuthorID: u.ID, Body: "b", CreatedAt: clk.Now().Add(-time.Hour)}}})
+	}
+	job, err := c.ImportTickets(ctx, batch, zendesk.ImportOptions{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	res, err := job.Wait(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var ids []int64
+	for _, r := range res.Results {
+		id, _ := r.IntID()
+		ids = append(ids, id)
+	}
+	since := clk.Now()
+	clk.Advance(2 * time.Minute)
+	if err := sim.DeleteTicket("t0"); err != nil {
+		t.Fatal(err)
+	}
+	clk.Advance(2 * time.Minute)
+	if err := sim.EditTicket("t1", map[string]string{"status": "hold"}); err != nil { // within the last minute
+		t.Fatal(err)
+	}
+	ids = append(ids, 424242) // never existed
+	for _, mode := range []Mode{ShowMany, Export, Auto} {
+		got := map[int64]zendesk.ExportedTicket{}
+		err := Tickets(ctx, c, ids, since, mode, func(tk zendesk.ExportedTicket) error {
+			got[tk.ID] = tk
+			return nil
+		})
+		if err != nil {
+			t.Fatal(err)
+		}
+		live := 0
+		for _, tk := range got {
+			if !tk.Deleted() {
+				live++
+			}
+		}
+		if live != 29 || got[ids[1]].Status != "hold" || got[424242].ID != 0 {
+			t.Errorf("mode %d: %d live, t1 %q, %d read", mode, live, got[ids[1]].Status, len(got))
+		}
+		if mode == Export && !got[ids[0]].Deleted() {
+			t.Errorf("the export did not mark the deleted ticket: %+v", got[ids[0]])
+		}
+	}
+}
