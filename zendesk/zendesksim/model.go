@@ -288,17 +288,20 @@ type CustomObjectState struct {
 
 // State is the whole simulated account, ordered by id.
 type State struct {
-	Organizations    []Organization      `json:"organizations"`
-	Users            []User              `json:"users"`
-	Identities       []Identity          `json:"identities"`
-	Groups           []Group             `json:"groups"`
-	GroupMemberships []GroupMembership   `json:"group_memberships"`
-	Tickets          []TicketState       `json:"tickets"`
-	DeletedTicketIDs []int64             `json:"deleted_ticket_ids"` // soft-deleted, restorable
-	PurgedTicketIDs  []int64             `json:"purged_ticket_ids"`  // deleted permanently
-	Uploads          []Upload            `json:"uploads"`
-	CustomObjects    []CustomObjectState `json:"custom_objects"`
-	Jobs             []JobStatus         `json:"jobs"`
+	Organizations      []Organization      `json:"organizations"`
+	Users              []User              `json:"users"`
+	Identities         []Identity          `json:"identities"`
+	Groups             []Group             `json:"groups"`
+	GroupMemberships   []GroupMembership   `json:"group_memberships"`
+	Tickets            []TicketState       `json:"tickets"`
+	TicketFields       []Field             `json:"ticket_fields"`
+	UserFields         []Field             `json:"user_fields"`
+	OrganizationFields []Field             `json:"organization_fields"`
+	DeletedTicketIDs   []int64             `json:"deleted_ticket_ids"` // soft-deleted, restorable
+	PurgedTicketIDs    []int64             `json:"purged_ticket_ids"`  // deleted permanently
+	Uploads            []Upload            `json:"uploads"`
+	CustomObjects      []CustomObjectState `json:"custom_objects"`
+	Jobs               []JobStatus         `json:"jobs"`
 	// Flags are the rules of a faithful migration that requests broke
 	// while Zendesk accepted them; a clean run has none.
 	Flags []Flag `json:"flags"`
@@ -316,6 +319,10 @@ type Flag struct {
 
 // The rules the simulator flags.
 const (
+	// FlagFieldDropped: a value for a ticket, user or organization field
+	// the account does not have. Zendesk drops it without a word.
+	FlagFieldDropped = "field_value_dropped"
+
 	// FlagCommentOrder: an import whose comments go back in time. Zendesk
 	// keeps comments in the order given, so the thread reads out of order.
 	FlagCommentOrder = "comments_out_of_order"

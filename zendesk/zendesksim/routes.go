@@ -38,6 +38,8 @@ func (s *Server) routes() {
 	h("POST /api/v2/group_memberships", s.createMembership)
 	h("POST /api/v2/group_memberships/create_many", s.createManyMemberships)
 
+	s.fieldRoutes(h)
+
 	s.mux.HandleFunc("POST /api/v2/uploads", s.serveUpload)
 	h("DELETE /api/v2/uploads/{token}", s.deleteUpload)
 

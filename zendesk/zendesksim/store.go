@@ -55,6 +55,8 @@ type store struct {
 	flagsDropped int
 
 	blocked map[string]bool // lower-cased emails an admin blocked (Block)
+
+	fields map[string]map[int64]*Field // resource (ticket, user, organization) → id → field
 }
 
 // maxFlags bounds the flags kept, so a long rehearsal that breaks a rule
@@ -76,6 +78,7 @@ type ticket struct {
 	archived  bool
 	deletedAt time.Time // soft-deleted (in trash) at
 	deletedBy int64
+	dropped   []string // field values dropped while it was built, flagged once saved
 }
 
 type customObject struct {
@@ -130,6 +133,7 @@ func newStore(ownerEmail string, now time.Time) *store {
 		ticketByExtID: map[string][]int64{},
 		trash:         map[int64]*ticket{},
 		blocked:       map[string]bool{},
+		fields:        map[string]map[int64]*Field{},
 		objects:       map[string]*customObject{},
 		jobs:          map[string]*job{},
 		idem:          map[string]*idemEntry{},
@@ -234,6 +238,11 @@ func (st *store) dump() State {
 			ts.Comments[i] = c
 		}
 		s.Tickets = append(s.Tickets, ts)
+	}
+	for name, dst := range map[string]*[]Field{"ticket": &s.TicketFields, "user": &s.UserFields, "organization": &s.OrganizationFields} {
+		for _, id := range slices.Sorted(maps.Keys(st.fields[name])) {
+			*dst = append(*dst, st.fields[name][id].render())
+		}
 	}
 	s.DeletedTicketIDs = slices.Sorted(maps.Keys(st.trash))
 	s.PurgedTicketIDs = slices.Clone(st.purged)

@@ -316,10 +316,9 @@ func (s *Server) buildTicket(c *call, in *ticketInput, importing bool) (*ticket,
 	if in.Tags != nil {
 		t.Tags = normalizeTags(*in.Tags)
 	}
-	for _, f := range in.CustomFields {
-		id, _ := f.ID.Int64()
-		t.CustomFields = append(t.CustomFields, CustomField{ID: id, Value: f.Value})
-	}
+	kept, dropped := s.ticketFieldValues(v, in.CustomFields)
+	t.CustomFields = append(t.CustomFields, kept...)
+	t.dropped = dropped
 	return t, tokens, v
 }
 
@@ -349,6 +348,8 @@ func (s *Server) saveTicket(c *call, t *ticket, tokens []string, archive bool) *
 				i+1, cur.Format(time.RFC3339), i, prev.Format(time.RFC3339)))
 		}
 	}
+	st.flagDropped(ticketWhere(&t.Ticket), t.dropped)
+	t.dropped = nil
 	st.tickets[t.ID] = t
 	st.ticketOrder.add(t.ID)
 	if t.ExternalID != nil {
@@ -527,9 +528,11 @@ func (s *Server) updateTicket(c *call) reply {
 			}
 		}
 	}
+	fields, dropped := s.ticketFieldValues(v, in.CustomFields)
 	if !v.ok() {
 		return recordInvalid(v)
 	}
+	s.st.flagDropped(ticketWhere(&t.Ticket), dropped)
 	if in.Subject != nil {
 		t.Subject, t.RawSubject = in.Subject, in.Subject
 	}
@@ -551,13 +554,12 @@ func (s *Server) updateTicket(c *call) reply {
 	if len(in.RemoveTags) > 0 {
 		t.Tags = slices.DeleteFunc(slices.Clone(t.Tags), func(tag string) bool { return slices.Contains(in.RemoveTags, tag) })
 	}
-	for _, f := range in.CustomFields {
-		fid, _ := f.ID.Int64()
-		i := slices.IndexFunc(t.CustomFields, func(x CustomField) bool { return x.ID == fid })
+	for _, f := range fields {
+		i := slices.IndexFunc(t.CustomFields, func(x CustomField) bool { return x.ID == f.ID })
 		if i >= 0 {
 			t.CustomFields[i].Value = f.Value
 		} else {
-			t.CustomFields = append(t.CustomFields, CustomField{ID: fid, Value: f.Value})
+			t.CustomFields = append(t.CustomFields, f)
 		}
 	}
 	audit := map[string]any{"id": s.st.next("audit"), "ticket_id": t.ID, "created_at": c.now, "author_id": c.me.ID, "events": []any{}}

@@ -2,6 +2,7 @@ package zendesksim
 
 import (
 	"fmt"
+	"maps"
 	"net/http"
 	"regexp"
 	"strings"
@@ -22,12 +23,18 @@ type orgInput struct {
 	SharedComments     *bool          `json:"shared_comments"`
 	Tags               *[]string      `json:"tags"`
 	OrganizationFields map[string]any `json:"organization_fields"`
+
+	fields  map[string]any // as userInput's
+	dropped []string
 }
 
 // checkOrg validates in against the account; existing is the organization
 // being updated, or nil on create. Caller holds s.mu.
 func (s *Server) checkOrg(in *orgInput, existing *Organization) invalid {
 	v := invalid{}
+	if in.OrganizationFields != nil {
+		in.fields, in.dropped = s.keyedFieldValues(v, "organization", in.OrganizationFields)
+	}
 	st := s.st
 	if existing == nil && (in.Name == nil || strings.TrimSpace(*in.Name) == "") {
 		v.add("name", "BlankValue", "Name: cannot be blank")
@@ -87,7 +94,8 @@ func (s *Server) applyOrg(c *call, in *orgInput, o *Organization) *Organization 
 		o.Tags = normalizeTags(*in.Tags)
 	}
 	if in.OrganizationFields != nil {
-		o.OrganizationFields = in.OrganizationFields
+		o.OrganizationFields = mergeFields(o.OrganizationFields, in.fields)
+		s.st.flagDropped(fmt.Sprintf("organization %d", o.ID), in.dropped)
 	}
 	o.UpdatedAt = c.now
 	return o
@@ -306,6 +314,11 @@ type userInput struct {
 	Suspended       *bool           `json:"suspended"`
 	Identities      []identityInput `json:"identities"`
 	SkipVerifyEmail bool            `json:"skip_verify_email"`
+
+	// fields are the user_fields checkUser accepted; dropped those for
+	// fields the account does not have.
+	fields  map[string]any
+	dropped []string
 }
 
 var (
@@ -320,6 +333,9 @@ var (
 func (s *Server) checkUser(in *userInput, existing *User) invalid {
 	v := invalid{}
 	st := s.st
+	if in.UserFields != nil {
+		in.fields, in.dropped = s.keyedFieldValues(v, "user", in.UserFields)
+	}
 	if existing == nil && (in.Name == nil || strings.TrimSpace(*in.Name) == "") {
 		v.add("name", "BlankValue", "Name: cannot be blank")
 	}
@@ -405,7 +421,8 @@ func (s *Server) applyUser(c *call, in *userInput, u *User) *User {
 		u.Tags = normalizeTags(*in.Tags)
 	}
 	if in.UserFields != nil {
-		u.UserFields = in.UserFields
+		u.UserFields = mergeFields(u.UserFields, in.fields)
+		st.flagDropped(fmt.Sprintf("user %d", u.ID), in.dropped)
 	}
 	set(&u.Verified, in.Verified)
 	set(&u.Suspended, in.Suspended)
@@ -893,4 +910,21 @@ func setExternalID(cur **string, ext string, index map[string]int64, id int64) {
 		*cur = ptr(ext)
 		index[strings.ToLower(ext)] = id
 	}
+}
+
+// mergeFields sets the given field values on a record's (nil clears one),
+// keeping the others, as Zendesk updates user and organization fields.
+func mergeFields(have, set map[string]any) map[string]any {
+	out := maps.Clone(have)
+	if out == nil {
+		out = map[string]any{}
+	}
+	for k, v := range set {
+		if v == nil {
+			delete(out, k)
+		} else {
+			out[k] = v
+		}
+	}
+	return out
 }
