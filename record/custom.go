@@ -4,13 +4,17 @@ import (
 	"bytes"
 	"encoding/json"
 	"fmt"
+	"strconv"
 	"strings"
 )
 
 // Custom holds custom attributes with values typed by the attribute name's
-// suffix: Num → float64, Bool → bool, At → the timestamp string as sent
-// (validated), Str/Txt/Url/Id → string. Attributes without a known suffix
-// are carried through as plain JSON values.
+// suffix: Num → float64, Bool → bool, At → the timestamp string as sent,
+// Str/Txt/Url/Id → string. A value that does not fit its suffix (text in
+// a Num, a date that does not parse) is kept as it came, a string or
+// plain JSON value, never dropped: Fits says whether it fits, and the plan
+// reports the ones that cannot be written to their field. Attributes
+// without a known suffix are carried through as plain JSON values.
 type Custom map[string]any
 
 // Suffixes of custom attribute names, longest first so "Txt" is not
@@ -48,49 +52,48 @@ func decodeCustom(raw json.RawMessage) (Custom, error) {
 }
 
 func customValue(kind string, v json.RawMessage) (any, error) {
+	var x any
+	if err := json.Unmarshal(v, &x); err != nil {
+		return nil, err
+	}
 	switch kind {
 	case "Num":
-		var f float64
-		if err := json.Unmarshal(v, &f); err != nil {
-			var s string
-			if json.Unmarshal(v, &s) == nil {
-				var g float64
-				if _, perr := fmt.Sscan(s, &g); perr == nil {
-					return g, nil
-				}
-			}
-			return nil, fmt.Errorf("a Num attribute needs a number, got %s", truncate(v))
-		}
-		return f, nil
-	case "Bool":
-		var b bool
-		if err := json.Unmarshal(v, &b); err != nil {
-			return nil, fmt.Errorf("a Bool attribute needs true or false, got %s", truncate(v))
-		}
-		return b, nil
-	case "At":
-		var s string
-		if err := json.Unmarshal(v, &s); err != nil {
-			return nil, fmt.Errorf("an At attribute needs a timestamp string, got %s", truncate(v))
-		}
-		if s != "" {
-			if _, err := ParseTime(s); err != nil {
-				return nil, err
+		if s, ok := x.(string); ok {
+			if f, err := strconv.ParseFloat(strings.TrimSpace(s), 64); err == nil {
+				return f, nil
 			}
 		}
-		return s, nil
 	case "Str", "Txt", "Url", "Id":
-		var s string
-		if err := json.Unmarshal(v, &s); err != nil {
+		switch x.(type) {
+		case string, nil:
+		default:
 			// Kustomer is lenient here; keep the value as its JSON text.
 			return string(bytes.TrimSpace(v)), nil
 		}
-		return s, nil
-	default:
-		var x any
-		if err := json.Unmarshal(v, &x); err != nil {
-			return nil, err
-		}
-		return x, nil
 	}
+	return x, nil
+}
+
+// Fits says whether a custom attribute's value fits the type its name's
+// suffix gives (nil and "" fit any).
+func Fits(kind string, v any) bool {
+	if v == nil || v == "" {
+		return true
+	}
+	switch kind {
+	case "Num":
+		_, ok := v.(float64)
+		return ok
+	case "Bool":
+		_, ok := v.(bool)
+		return ok
+	case "At":
+		s, ok := v.(string)
+		if !ok {
+			return false
+		}
+		_, err := ParseTime(s)
+		return err == nil
+	}
+	return true
 }

@@ -71,7 +71,7 @@ func ParseResource(data []byte) (*Resource, error) {
 	if r.ID == "" {
 		return nil, &DecodeError{Type: r.Type, Err: fmt.Errorf("missing \"id\"")}
 	}
-	if !KnownType(r.Type) {
+	if !KnownType(r.Type) && !IsAttributeType(r.Type) {
 		return nil, &DecodeError{Type: r.Type, ID: r.ID, Err: fmt.Errorf("unknown resource type %q (known: %s)", r.Type, strings.Join(Types, ", "))}
 	}
 	return &r, nil

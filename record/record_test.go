@@ -78,7 +78,7 @@ func TestDecodeErrors(t *testing.T) {
 		{"bad time", `{"type":"note","id":"n1","attributes":{"createdAt":"yesterday"}}`, `note n1: attribute "createdAt": invalid timestamp "yesterday"`},
 		{"wrong type", `{"type":"conversation","id":"c1","attributes":{"tags":"vip"}}`, `conversation c1: attribute "tags": expected []string`},
 		{"bad priority", `{"type":"conversation","id":"c1","attributes":{"priority":"high"}}`, `attribute "priority": expected a number`},
-		{"bad custom", `{"type":"company","id":"c1","attributes":{"custom":{"sizeNum":"big"}}}`, `sizeNum: a Num attribute needs a number`},
+		{"bad custom", `{"type":"company","id":"c1","attributes":{"custom":["sizeNum"]}}`, `attribute "custom": expected an object`},
 	}
 	t.Logf("KZSUITE bad_inputs=%d", len(tests))
 	for _, tt := range tests {
@@ -149,4 +149,23 @@ func FuzzFastPaths(f *testing.F) {
 			}
 		}
 	})
+}
+
+// TestUnfitCustomValuesKept: a value that does not fit its attribute's
+// suffix is kept as it came, and Fits says so: the plan reports it rather
+// than the record being lost.
+func TestUnfitCustomValuesKept(t *testing.T) {
+	rec, err := DecodeJSON([]byte(`{"type":"company","id":"c1","attributes":{"custom":{"sizeNum":"big","seatsNum":"12","vipBool":"yes","renewAt":"next spring","tierStr":7}}}`))
+	if err != nil {
+		t.Fatal(err)
+	}
+	c := rec.(*Company).Custom
+	if c["sizeNum"] != "big" || c["seatsNum"] != 12.0 || c["vipBool"] != "yes" || c["renewAt"] != "next spring" || c["tierStr"] != "7" {
+		t.Fatalf("custom = %#v", c)
+	}
+	for name, want := range map[string]bool{"sizeNum": false, "seatsNum": true, "vipBool": false, "renewAt": false, "tierStr": true} {
+		if got := Fits(CustomKind(name), c[name]); got != want {
+			t.Errorf("Fits(%s) = %v, want %v", name, got, want)
+		}
+	}
 }

@@ -214,6 +214,8 @@ func Decode(r *Resource) (any, error) {
 	d := newDecoder(r)
 	var out any
 	switch r.Type {
+	case "conversation_attribute", "customer_attribute", "company_attribute":
+		out = decodeAttribute(r, d)
 	case "company":
 		c := &Company{ID: r.ID, Name: d.str("name"), ExternalID: d.str("externalId"),
 			Domains: d.strs("domains"), Tags: d.strs("tags"), Custom: d.custom(),
@@ -353,6 +355,10 @@ var goTypes = map[string]reflect.Type{
 	"klass":        reflect.TypeFor[Klass](),
 	"kobject":      reflect.TypeFor[KObject](),
 	"attachment":   reflect.TypeFor[Attachment](),
+
+	"conversation_attribute": reflect.TypeFor[Attribute](),
+	"customer_attribute":     reflect.TypeFor[Attribute](),
+	"company_attribute":      reflect.TypeFor[Attribute](),
 }
 
 // Fields lists the expression names of a record type's fields, in
