@@ -59,6 +59,10 @@ type (
 		*record.Attachment
 		Scope
 	}
+	attributeEnv struct {
+		*record.Attribute
+		Scope
+	}
 )
 
 // envPrototype returns the zero environment of a record type, for
@@ -85,6 +89,8 @@ func envPrototype(from string) (any, bool) {
 		return kobjectEnv{}, true
 	case "attachment":
 		return attachmentEnv{}, true
+	case "conversation_attribute", "customer_attribute", "company_attribute":
+		return attributeEnv{}, true
 	}
 	return nil, false
 }
@@ -103,6 +109,7 @@ type envSet struct {
 	klass        klassEnv
 	kobject      kobjectEnv
 	attachment   attachmentEnv
+	attribute    attributeEnv
 }
 
 // env points the environment of rec's type at rec and returns it. rec is a
@@ -140,6 +147,9 @@ func (s *envSet) env(rec any, sc Scope) (any, *Scope, error) {
 	case *record.Attachment:
 		s.attachment = attachmentEnv{r, sc}
 		return &s.attachment, &s.attachment.Scope, nil
+	case *record.Attribute:
+		s.attribute = attributeEnv{r, sc}
+		return &s.attribute, &s.attribute.Scope, nil
 	}
 	return nil, nil, fmt.Errorf("no expression environment for %T", rec)
 }

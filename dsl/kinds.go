@@ -95,6 +95,17 @@ var common = []AttrSpec{
 // memberships, custom object schemas, tickets, custom object records).
 var Kinds = []*KindSpec{
 	{
+		Kind: "organization_field", From: []string{"company_attribute"},
+		Doc: "A Zendesk organization field, one per custom attribute of companies the block maps (records: company_attribute).",
+		Attrs: append([]AttrSpec{
+			{Name: "key", Type: TString, Required: true, Doc: "the field key: letters, digits and underscores, not digits only; an existing field with this key is adopted"},
+			{Name: "type", Type: TString, Required: true, Enum: []string{"text", "textarea", "checkbox", "date", "integer", "decimal", "regexp", "dropdown", "multiselect"}},
+			{Name: "title", Type: TString, Required: true},
+			{Name: "description", Type: TString},
+			{Name: "options", Type: TStringList, Doc: "a dropdown's options: the Kustomer values, each one option (its value a tag made from the key and the value)"},
+		}, common...),
+	},
+	{
 		Kind: "organization", From: []string{"company"},
 		Doc: "A Zendesk organization.",
 		Attrs: append([]AttrSpec{
@@ -105,7 +116,18 @@ var Kinds = []*KindSpec{
 			{Name: "tags", Type: TStringList},
 			{Name: "details", Type: TString},
 			{Name: "notes", Type: TString},
-			{Name: "organization_fields", Type: TMap, Doc: "custom organization fields by key"},
+			{Name: "organization_fields", Type: TMap, Doc: "custom attribute name → value, written to the organization_field made from that attribute"},
+		}, common...),
+	},
+	{
+		Kind: "user_field", From: []string{"customer_attribute"},
+		Doc: "A Zendesk user field, one per custom attribute of customers the block maps (records: customer_attribute).",
+		Attrs: append([]AttrSpec{
+			{Name: "key", Type: TString, Required: true, Doc: "the field key: letters, digits and underscores, not digits only; an existing field with this key is adopted"},
+			{Name: "type", Type: TString, Required: true, Enum: []string{"text", "textarea", "checkbox", "date", "integer", "decimal", "regexp", "dropdown", "multiselect"}},
+			{Name: "title", Type: TString, Required: true},
+			{Name: "description", Type: TString},
+			{Name: "options", Type: TStringList, Doc: "a dropdown's options: the Kustomer values, each one option (its value a tag made from the key and the value)"},
 		}, common...),
 	},
 	{
@@ -126,7 +148,7 @@ var Kinds = []*KindSpec{
 			{Name: "notes", Type: TString},
 			{Name: "details", Type: TString},
 			{Name: "verified", Type: TBool},
-			{Name: "user_fields", Type: TMap},
+			{Name: "user_fields", Type: TMap, Doc: "custom attribute name → value, written to the user_field made from that attribute"},
 		}, common...),
 	},
 	{
@@ -160,6 +182,17 @@ var Kinds = []*KindSpec{
 		},
 	},
 	{
+		Kind: "ticket_field", From: []string{"conversation_attribute"},
+		Doc: "A Zendesk ticket field, one per custom attribute of conversations the block maps (records: conversation_attribute).",
+		Attrs: append([]AttrSpec{
+			{Name: "key", Type: TString, Required: true, Doc: "kzmap's name for the field (ticket fields have no key in Zendesk): it makes the tags of the options unique; an existing field with the same title is adopted"},
+			{Name: "type", Type: TString, Required: true, Enum: []string{"text", "textarea", "checkbox", "date", "integer", "decimal", "regexp", "tagger", "multiselect"}},
+			{Name: "title", Type: TString, Required: true},
+			{Name: "description", Type: TString},
+			{Name: "options", Type: TStringList, Doc: "a dropdown's options: the Kustomer values, each one option (its value a tag made from the key and the value)"},
+		}, common...),
+	},
+	{
 		Kind: "ticket", From: []string{"conversation"},
 		Doc: "A ticket imported through the Ticket Import API.",
 		Attrs: append([]AttrSpec{
@@ -175,7 +208,7 @@ var Kinds = []*KindSpec{
 			{Name: "created_at", Type: TTime},
 			{Name: "updated_at", Type: TTime},
 			{Name: "solved_at", Type: TTime},
-			{Name: "custom_fields", Type: TMap, Doc: "ticket field id or key → value"},
+			{Name: "custom_fields", Type: TMap, Doc: "custom attribute name → value, written to the ticket_field made from that attribute"},
 		}, common...),
 		Options: []OptionSpec{
 			{Name: "split_at", Type: "number", Default: 4000, Doc: "comments per ticket before a conversation is split into linked tickets (Zendesk's cap is 5,000)"},

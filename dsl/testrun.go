@@ -117,6 +117,9 @@ func runTest(ev *Evaluator, cfg *Config, t *Test) string {
 }
 
 func recordType(rec any) string {
+	if a, ok := rec.(*record.Attribute); ok {
+		return a.Resource + "_attribute"
+	}
 	for _, typ := range record.Types {
 		if t, ok := record.GoType(typ); ok && fmt.Sprintf("*%s", t) == fmt.Sprintf("%T", rec) {
 			return typ

@@ -31,6 +31,11 @@ func (e *estimator) add(op planfile.Op) {
 	case op.Action == kind.Unwritable:
 	case op.Kind == kind.Group || op.Kind == kind.CustomObject:
 		e.single++
+	case op.Kind == kind.TicketField || op.Kind == kind.UserField || op.Kind == kind.OrganizationField:
+		e.single++
+		if op.Action == kind.Update {
+			e.single++ // the field is read before it is updated
+		}
 	case op.Action == kind.AppendComments:
 		e.single += len(op.NewComments) // one ticket update per comment
 	case op.Kind == kind.Ticket && op.Action == kind.Update:
@@ -63,7 +68,7 @@ func (e *estimator) finish(cfg *dsl.Config) planfile.Estimate {
 // kind, users by show_many (100 a request) and tickets by the export or
 // one look-up per ticket, whichever is fewer (at most one per ticket).
 func (e *estimator) lookups() (always, more int) {
-	for _, k := range []kind.Kind{kind.Organization, kind.User, kind.Group, kind.GroupMembership, kind.Ticket} {
+	for _, k := range []kind.Kind{kind.OrganizationField, kind.Organization, kind.UserField, kind.User, kind.Group, kind.GroupMembership, kind.TicketField, kind.Ticket} {
 		if e.creates[k] > 0 {
 			always++
 		}

@@ -93,6 +93,9 @@ type Generator struct {
 	agents      map[string]struct{} // Kustomer user ids mapped to Zendesk agents
 	members     map[string]map[string]bool
 	teams       map[string]bool // team ids mapped to groups
+	// fieldsOf holds, by resource and attribute name, the fields the
+	// field blocks made, for converting the values records carry.
+	fieldsOf map[string]map[string]fieldInfo
 }
 
 // NewGenerator prepares a generator.
@@ -106,6 +109,9 @@ func NewGenerator(cfg *dsl.Config, snap Snapshot) *Generator {
 // only to kinds before it.
 func (g *Generator) Run(ctx context.Context, emit func(*Desired) error) error {
 	steps := map[kind.Kind]func(context.Context, func(*Desired) error) error{
+		kind.OrganizationField:  g.fields(kind.OrganizationField),
+		kind.UserField:          g.fields(kind.UserField),
+		kind.TicketField:        g.fields(kind.TicketField),
 		kind.Organization:       g.organizations,
 		kind.User:               g.users,
 		kind.Group:              g.groups,
@@ -114,8 +120,12 @@ func (g *Generator) Run(ctx context.Context, emit func(*Desired) error) error {
 		kind.Ticket:             g.tickets,
 		kind.CustomObjectRecord: g.records,
 	}
+	out := func(d *Desired) error {
+		g.fieldValues(d)
+		return emit(d)
+	}
 	for _, k := range kind.All {
-		if err := steps[k](ctx, emit); err != nil {
+		if err := steps[k](ctx, out); err != nil {
 			return err
 		}
 	}

@@ -64,7 +64,7 @@ func TestMappingHashIsWhatEvaluationReads(t *testing.T) {
 		"a table entry":  rewrite("settings.kzmap.hcl", `snoozed = "pending"`, `snoozed = "hold"`),
 		"a setting":      rewrite("settings.kzmap.hcl", "plan       = \"professional\"", "plan       = \"enterprise\""),
 		"a default":      rewrite("settings.kzmap.hcl", `default     = "kustomer-import"`, `default     = "kz-import"`),
-		"a line removed": rewrite("tickets.kzmap.hcl", "  updated_at  = \"updatedAt\"\n", ""),
+		"a line removed": rewrite("tickets.kzmap.hcl", "  updated_at    = \"updatedAt\"\n", ""),
 	}
 	for name, edit := range changed {
 		if got := load(edit); got == base {

@@ -19,8 +19,9 @@ type PlanOptions struct {
 	// Out is the plan file to write; "" plans without writing.
 	Out          string
 	KzmapVersion string
-	// Only restricts the plan to these kinds (all when empty). Every kind
-	// is still evaluated, because tickets need to know who the agents are.
+	// Only restricts the plan to these kinds (all when empty), and the
+	// fields they fill. Every kind is still evaluated, because tickets
+	// need to know who the agents are.
 	Only map[kind.Kind]bool
 	// Samples is how many changed records of each kind to render in full.
 	Samples int
@@ -130,7 +131,7 @@ type planner struct {
 }
 
 func (p *planner) add(d *Desired) error {
-	if len(p.opts.Only) > 0 && !p.opts.Only[d.Kind] {
+	if len(p.opts.Only) > 0 && !p.opts.Only[d.Kind] && !p.opts.Only[kind.Fields[d.Kind].Carrier] {
 		return nil
 	}
 	op, err := diff(d, p.opts.Checkpoint, p.overwrite(d))

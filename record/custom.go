@@ -97,3 +97,42 @@ func Fits(kind string, v any) bool {
 	}
 	return true
 }
+
+// CustomOf reads only the custom attributes of a resource's JSON, for a
+// pass over many records that needs nothing else.
+func CustomOf(data []byte) (Custom, error) {
+	var r struct {
+		Attributes struct {
+			Custom json.RawMessage `json:"custom"`
+		} `json:"attributes"`
+	}
+	if err := json.Unmarshal(data, &r); err != nil {
+		return nil, err
+	}
+	if len(r.Attributes.Custom) == 0 || string(r.Attributes.Custom) == "null" {
+		return nil, nil
+	}
+	return decodeCustom(r.Attributes.Custom)
+}
+
+// SuffixType is the metadata type Kustomer derives from an attribute
+// name's suffix.
+func SuffixType(kind string) string {
+	switch kind {
+	case "Str":
+		return "string"
+	case "Txt":
+		return "text"
+	case "Num":
+		return "number"
+	case "At":
+		return "date"
+	case "Bool":
+		return "boolean"
+	case "Url":
+		return "url"
+	case "Id":
+		return "id"
+	}
+	return "string"
+}

@@ -89,7 +89,8 @@ func (ex *executor) updateAdopted(ctx context.Context, b *batchState, items []it
 	if k := items[0].op.Kind; k == kind.User || k == kind.Organization {
 		return ex.write(ctx, b, items)
 	}
-	var outs []outcome // one at a time: groups and tickets are updated singly
+	// One at a time: groups, fields and tickets are updated singly.
+	var outs []outcome
 	for _, it := range items {
 		o, err := ex.write(ctx, b, []item{it})
 		if err != nil {

@@ -32,6 +32,10 @@ func externalID(it item) string {
 	switch it.op.Kind {
 	case kind.Group:
 		return str(p, "name")
+	case kind.TicketField:
+		return strings.ToLower(strings.TrimSpace(str(p, "title")))
+	case kind.UserField, kind.OrganizationField:
+		return str(p, "key")
 	case kind.CustomObject:
 		return str(p, "key")
 	case kind.GroupMembership:

@@ -71,7 +71,8 @@ func (ex *executor) add(ctx context.Context, it item) error {
 }
 
 func singleGroup(it item) bool {
-	return it.op.Kind == kind.Group || it.op.Kind == kind.CustomObject || (it.op.Kind == kind.Ticket && it.op.Action != kind.Create)
+	_, field := kind.Fields[it.op.Kind]
+	return field || it.op.Kind == kind.Group || it.op.Kind == kind.CustomObject || (it.op.Kind == kind.Ticket && it.op.Action != kind.Create)
 }
 
 // dispatch sends one group's pending items as a batch, in the background.

@@ -42,6 +42,8 @@ func (ex *executor) look(ctx context.Context, items []item) ([]*held, error) {
 		return ex.lookMemberships(ctx, items)
 	case kind.Ticket:
 		return ex.lookTickets(ctx, items)
+	case kind.TicketField, kind.UserField, kind.OrganizationField:
+		return ex.lookFields(ctx, items)
 	}
 	// Custom objects are created idempotently by key, and records by
 	// external id with create-or-update: repeating them adopts.

@@ -148,6 +148,9 @@ func lookup(ctx context.Context, c *zendesk.Client, refs *refs, b checkpoint.Bat
 type finder func(ctx context.Context, c *zendesk.Client, refs *refs, keys []string) (map[string]string, error)
 
 var finders = map[kind.Kind]finder{
+	kind.TicketField:       fieldFinder(kind.TicketField),
+	kind.UserField:         fieldFinder(kind.UserField),
+	kind.OrganizationField: fieldFinder(kind.OrganizationField),
 	kind.Organization: func(ctx context.Context, c *zendesk.Client, _ *refs, keys []string) (map[string]string, error) {
 		orgs, err := c.ShowManyOrganizationsByExternalID(ctx, keys)
 		return index(orgs, err, func(o zendesk.Organization) (string, int64) { return o.ExternalID, o.ID })
@@ -230,4 +233,19 @@ func index[T any](list []T, err error, key func(T) (string, int64)) (map[string]
 		out[k] = strconv.FormatInt(id, 10)
 	}
 	return out, nil
+}
+
+// fieldFinder finds fields by key, or a ticket field by title.
+func fieldFinder(k kind.Kind) finder {
+	return func(ctx context.Context, c *zendesk.Client, _ *refs, _ []string) (map[string]string, error) {
+		have, err := accountFields(ctx, c, k)
+		if err != nil {
+			return nil, err
+		}
+		out := map[string]string{}
+		for name, f := range have {
+			out[name] = strconv.FormatInt(f.ID, 10)
+		}
+		return out, nil
+	}
 }

@@ -18,6 +18,8 @@ import (
 func (ex *executor) write(ctx context.Context, b *batchState, items []item) ([]outcome, error) {
 	k, action := items[0].op.Kind, items[0].op.Action
 	switch k {
+	case kind.TicketField, kind.UserField, kind.OrganizationField:
+		return ex.writeField(ctx, items[0], action), nil
 	case kind.Organization:
 		return ex.writeOrganizations(ctx, b, items, action)
 	case kind.User:
@@ -42,15 +44,13 @@ func (ex *executor) write(ctx context.Context, b *batchState, items []item) ([]o
 func (ex *executor) writeOrganizations(ctx context.Context, b *batchState, items []item, action kind.Action) ([]outcome, error) {
 	c := ex.opts.Client
 	if action == kind.Create {
-		orgs := make([]zendesk.Organization, len(items))
-		for i, it := range items {
-			orgs[i] = render.Organization(it.d)
-		}
-		job, err := c.CreateManyOrganizations(ctx, orgs)
-		if err != nil {
-			return nil, err
-		}
-		return jobOutcomes(ctx, ex.opts.Store, b, job, len(items))
+		return ex.ready(ctx, b, items, func(items []item) (*zendesk.Job, error) {
+			orgs := make([]zendesk.Organization, len(items))
+			for i, it := range items {
+				orgs[i] = render.Organization(it.d)
+			}
+			return c.CreateManyOrganizations(ctx, orgs)
+		})
 	}
 	outs := make([]outcome, len(items))
 	for i, it := range items {
@@ -122,21 +122,43 @@ func (ex *executor) adoptByEmail(ctx context.Context, items []item, outs []outco
 
 func (ex *executor) writeGroup(ctx context.Context, it item, action kind.Action) ([]outcome, error) {
 	g := render.Group(it.d)
+	c := ex.opts.Client
 	var got *zendesk.Group
 	var err error
 	if action == kind.Create {
-		got, err = ex.opts.Client.CreateGroup(ctx, g)
+		got, err = c.CreateGroup(ctx, g)
+		if errors.Is(err, zendesk.ErrMaybeSent) {
+			// A group is created at once, not by a job: once the answer
+			// is lost, the listing says whether it was.
+			if got, err = groupNamed(ctx, c, g.Name); err == nil && got == nil {
+				got, err = c.CreateGroup(ctx, g)
+			}
+		}
 	} else {
 		id, perr := strconv.ParseInt(it.op.ZendeskID, 10, 64)
 		if perr != nil {
 			return []outcome{{err: fmt.Sprintf("the checkpoint's id %q for this group is not a number", it.op.ZendeskID)}}, nil
 		}
-		got, err = ex.opts.Client.UpdateGroup(ctx, id, g)
+		got, err = c.UpdateGroup(ctx, id, g)
 	}
 	if errors.Is(err, zendesk.ErrMaybeSent) {
 		return nil, err // resolved by asking Zendesk, as after a crash
 	}
 	return []outcome{singleOutcome(got, err, func() string { return strconv.FormatInt(got.ID, 10) })}, nil
+}
+
+// groupNamed is the account's group with this name, or nil.
+func groupNamed(ctx context.Context, c *zendesk.Client, name string) (*zendesk.Group, error) {
+	gs, err := c.ListGroups(ctx)
+	if err != nil {
+		return nil, err
+	}
+	for _, g := range gs {
+		if g.Name == name && !g.Deleted {
+			return &g, nil
+		}
+	}
+	return nil, nil
 }
 
 // writeMemberships puts agents into groups; a membership whose agent or

@@ -12,11 +12,14 @@ type Kind string
 
 // The kinds, in dependency order (spec/rules.md, rule 16).
 const (
+	OrganizationField  Kind = "organization_field"
 	Organization       Kind = "organization"
+	UserField          Kind = "user_field"
 	User               Kind = "user"
 	Group              Kind = "group"
 	GroupMembership    Kind = "group_membership"
 	CustomObject       Kind = "custom_object"
+	TicketField        Kind = "ticket_field"
 	Ticket             Kind = "ticket"
 	CustomObjectRecord Kind = "custom_object_record"
 )
@@ -27,7 +30,41 @@ const Comment = "comment"
 
 // All lists the kinds in the order they are written: a kind refers only to
 // kinds before it. Plan, apply, verify and destroy (in reverse) use it.
-var All = []Kind{Organization, User, Group, GroupMembership, CustomObject, Ticket, CustomObjectRecord}
+var All = []Kind{OrganizationField, Organization, UserField, User, Group, GroupMembership, CustomObject, TicketField, Ticket, CustomObjectRecord}
+
+// Fields are the custom field kinds, each with the Kustomer resource whose
+// custom attributes it describes and the kind whose records carry them.
+var Fields = map[Kind]FieldKind{
+	TicketField:       {"conversation", Ticket, "custom_fields"},
+	UserField:         {"customer", User, "user_fields"},
+	OrganizationField: {"company", Organization, "organization_fields"},
+}
+
+// FieldKind is what a field kind describes and where its values go.
+type FieldKind struct {
+	Resource string // the Kustomer resource: conversation, customer, company
+	Carrier  Kind   // the kind whose records hold values of the fields
+	Values   string // the carrier's payload attribute holding them
+}
+
+// Carried is the field kind whose values records of k hold.
+func Carried(k Kind) (FieldKind, bool) {
+	for _, f := range Fields {
+		if f.Carrier == k {
+			return f, true
+		}
+	}
+	return FieldKind{}, false
+}
+
+// AttributeSource is the source type of a resource's custom attributes
+// ("conversation_attribute"): what field records come from, and what a
+// record's field values refer to.
+func AttributeSource(resource string) string { return resource + "_attribute" }
+
+// FieldSource is the source type by which a field resolves from its key
+// ("customer_field"): a carrier's payload names its fields by key.
+func FieldSource(resource string) string { return resource + "_field" }
 
 // Names lists the kinds' names, in order.
 func Names() []string {

@@ -2,6 +2,8 @@ package render
 
 import (
 	"fmt"
+	"maps"
+	"slices"
 	"strings"
 
 	"github.com/kzmap/kzmap/engine"
@@ -18,7 +20,7 @@ import (
 // Missing says which reference of d does not resolve, in words ("" when
 // all do): the requester, assignee, group and comment authors of a
 // ticket (only those of comments, when given), a user's organization, a
-// record's lookups.
+// record's lookups, and the fields a ticket, user or organization fills.
 func Missing(d *engine.Desired, refs Refs, comments ...engine.Comment) (string, error) {
 	p := d.Payload
 	type ref struct{ role, typ, id string }
@@ -37,11 +39,18 @@ func Missing(d *engine.Desired, refs Refs, comments ...engine.Comment) (string, 
 		}
 	case kind.User:
 		want = append(want, ref{"organization", "company", str(p, "organization")})
+	case kind.Organization:
 	case kind.CustomObjectRecord:
 		if !strings.Contains(d.Key, "#") {
 			for _, l := range engine.Lookups {
 				want = append(want, ref{l.Key, l.SourceType, str(p, l.Attr)})
 			}
+		}
+	}
+	if f, ok := kind.Carried(d.Kind); ok && comments == nil {
+		fields := mapOf(p[f.Values])
+		for _, k := range slices.Sorted(maps.Keys(fields)) {
+			want = append(want, ref{"field", kind.FieldSource(f.Resource), k})
 		}
 	}
 	seen := map[string]bool{}

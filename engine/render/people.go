@@ -6,6 +6,7 @@ import (
 
 	"github.com/kzmap/kzmap/dsl"
 	"github.com/kzmap/kzmap/engine"
+	"github.com/kzmap/kzmap/engine/kind"
 	"github.com/kzmap/kzmap/zendesk"
 )
 
@@ -67,6 +68,21 @@ func Record(d *engine.Desired, refs Refs) (zendesk.CustomObjectRecord, error) {
 		}
 	}
 	return zendesk.CustomObjectRecord{Name: str(p, "name"), ExternalID: str(p, "external_id"), CustomObjectFields: fields}, nil
+}
+
+// Field renders a ticket, user or organization field: its options are the
+// Kustomer values, each with the tag engine.OptionValue makes of it.
+func Field(d *engine.Desired) zendesk.Field {
+	p := d.Payload
+	f := zendesk.Field{Type: str(p, "type"), Title: str(p, "title"), Description: str(p, "description")}
+	key := str(p, "key")
+	if d.Kind != kind.TicketField {
+		f.Key = key
+	}
+	for _, o := range dsl.Strings(p["options"]) {
+		f.CustomFieldOptions = append(f.CustomFieldOptions, zendesk.FieldOption{Name: o, Value: engine.OptionValue(key, o)})
+	}
+	return f
 }
 
 // Group renders a group.

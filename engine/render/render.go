@@ -11,14 +11,15 @@ package render
 
 import (
 	"fmt"
+	"maps"
 	"slices"
-	"strconv"
 	"strings"
 	"time"
 	"unicode/utf8"
 
 	"github.com/kzmap/kzmap/dsl"
 	"github.com/kzmap/kzmap/engine"
+	"github.com/kzmap/kzmap/engine/kind"
 	"github.com/kzmap/kzmap/zendesk"
 )
 
@@ -189,13 +190,18 @@ func Ticket(d *engine.Desired, refs Refs, importer int64, files Files) (zendesk.
 		return t, nil, nil, err
 	}
 	var warnings []string
-	for k, v := range mapOf(p["custom_fields"]) {
-		id, err := strconv.ParseInt(k, 10, 64)
+	fields := mapOf(p["custom_fields"])
+	for _, k := range slices.Sorted(maps.Keys(fields)) {
+		// Keys are ticket_field keys (engine.fieldValues); Missing holds
+		// back a ticket whose field did not land.
+		id, err := refs.ID(kind.FieldSource("conversation"), k)
 		if err != nil {
-			warnings = append(warnings, fmt.Sprintf("ticket custom field %q: Zendesk needs the numeric ticket field id as key; the value was not sent", k))
-			continue
+			return t, nil, nil, err
 		}
-		t.CustomFields = append(t.CustomFields, zendesk.CustomField{ID: id, Value: v})
+		if id == 0 {
+			return t, nil, nil, fmt.Errorf("%s: its ticket field %s is not in Zendesk", d.Key, k)
+		}
+		t.CustomFields = append(t.CustomFields, zendesk.CustomField{ID: id, Value: fields[k]})
 	}
 	var lost []string
 	for _, c := range d.Comments {

@@ -140,6 +140,16 @@ func (r *runner) readBack(ctx context.Context) error {
 				}
 				err = r.fromListing(k, m)
 			}
+		case kind.TicketField, kind.UserField, kind.OrganizationField:
+			res := map[kind.Kind]zendesk.FieldResource{kind.TicketField: zendesk.TicketFields, kind.UserField: zendesk.UserFields, kind.OrganizationField: zendesk.OrganizationFields}[k]
+			var fs []zendesk.Field
+			if fs, err = r.opts.Client.ListFields(ctx, res); err == nil {
+				m := map[string]any{}
+				for _, f := range fs {
+					m[strconv.FormatInt(f.ID, 10)] = f
+				}
+				err = r.fromListing(k, m)
+			}
 		case kind.CustomObject:
 			var objs []zendesk.CustomObject
 			if objs, err = r.opts.Client.ListCustomObjects(ctx); err == nil {

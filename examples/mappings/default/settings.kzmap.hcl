@@ -32,6 +32,17 @@ target "zendesk" {
 }
 
 locals {
+  # Kustomer custom attribute suffix → Zendesk field type (fields.kzmap.hcl).
+  field_types = {
+    Str  = "text"
+    Txt  = "textarea"
+    Num  = "decimal"
+    At   = "date"
+    Bool = "checkbox"
+    Url  = "text"
+    Id   = "text"
+  }
+
   # Kustomer conversation status → Zendesk ticket status.
   status = {
     open    = "open"

@@ -23,9 +23,11 @@ ticket "conversation" {
   EXPR
 
   external_id = "'kustomer:conversation:' + id"
-  created_at  = "createdAt"
-  updated_at  = "updatedAt"
-  solved_at   = "status == 'done' ? coalesce(endedAt, updatedAt) : nil"
+  # Custom attributes, each to the ticket_field made from it (fields.kzmap.hcl).
+  custom_fields = "custom"
+  created_at    = "createdAt"
+  updated_at    = "updatedAt"
+  solved_at     = "status == 'done' ? coalesce(endedAt, updatedAt) : nil"
 }
 
 # Message → comment: inbound messages are public and authored by the

@@ -14,6 +14,7 @@ user "customer" {
   tags         = "slug_all(tags)"
   locale       = "locale"
   time_zone    = "timeZone"
+  user_fields  = "custom" # each attribute to its user_field
 }
 
 # Agents (rule 7): Kustomer users become Zendesk agents before any ticket

@@ -1,0 +1,114 @@
+package engine
+
+import (
+	"context"
+	"fmt"
+	"maps"
+	"math"
+	"slices"
+	"strings"
+	"unicode"
+	"unicode/utf8"
+
+	"github.com/kzmap/kzmap/record"
+)
+
+// The dropdown rule (record.Attribute.FitsDropdown): a Str attribute
+// whose values are few, short, and each used several times on average.
+const (
+	dropdownMax      = 50  // distinct values at most
+	dropdownValueLen = 100 // characters per value at most
+	dropdownRepeat   = 2   // records per distinct value at least
+)
+
+// attributes reads every record of a resource once and describes its
+// custom attributes, sorted by name.
+func (g *Generator) attributes(ctx context.Context, res string) ([]*record.Attribute, error) {
+	type acc struct {
+		a        *record.Attribute
+		distinct map[string]bool
+		more     bool
+	}
+	by := map[string]*acc{}
+	err := g.snap.ForEach(res, func(id string, raw []byte) error {
+		c, err := record.CustomOf(raw)
+		if err != nil {
+			return nil // the record's own mapping reports it
+		}
+		for name, v := range c {
+			if v == nil || v == "" {
+				continue
+			}
+			x := by[name]
+			if x == nil {
+				kind := record.CustomKind(name)
+				x = &acc{a: &record.Attribute{ID: res + "/" + name, Resource: res, Name: name, Kind: kind, Type: record.SuffixType(kind),
+					DisplayName: DisplayName(name), Integral: true}, distinct: map[string]bool{}}
+				by[name] = x
+			}
+			a := x.a
+			a.Records++
+			if !record.Fits(a.Kind, v) {
+				a.Unfit++
+			}
+			if f, ok := v.(float64); ok && f != math.Trunc(f) {
+				a.Integral = false
+			}
+			s := fmt.Sprint(v)
+			if n := utf8.RuneCountInString(s); n > a.Longest {
+				a.Longest = n
+			}
+			if !x.more && !x.distinct[s] {
+				if len(x.distinct) == record.MaxDistinct {
+					x.more = true
+				} else {
+					x.distinct[s] = true
+				}
+			}
+		}
+		return ctx.Err()
+	})
+	if err != nil {
+		return nil, err
+	}
+	var out []*record.Attribute
+	for _, name := range slices.Sorted(maps.Keys(by)) {
+		x := by[name]
+		a := x.a
+		a.Distinct = len(x.distinct)
+		if x.more {
+			a.Distinct++
+		} else {
+			for v := range x.distinct {
+				a.Values = append(a.Values, v)
+			}
+			slices.Sort(a.Values)
+		}
+		a.FitsDropdown = a.Kind == "Str" && !x.more && a.Distinct <= dropdownMax && a.Longest <= dropdownValueLen && a.Records >= dropdownRepeat*a.Distinct
+		out = append(out, a)
+	}
+	return out, nil
+}
+
+// DisplayName turns an attribute name into words, as Kustomer does by
+// default: "orderNumberStr" → "Order Number".
+func DisplayName(name string) string {
+	if k := record.CustomKind(name); k != "" {
+		name = strings.TrimSuffix(name, k)
+	}
+	var b strings.Builder
+	for i, r := range name {
+		switch {
+		case i == 0:
+			b.WriteRune(unicode.ToUpper(r))
+		case unicode.IsUpper(r):
+			b.WriteByte(' ')
+			b.WriteRune(r)
+		case r == '_' || r == '-':
+			b.WriteByte(' ')
+		default:
+			b.WriteRune(r)
+		}
+	}
+	return b.String()
+}
