@@ -158,3 +158,6 @@ func foldLatin(r rune) string {
 	}
 	return latinFold[r]
 }
+
+// FieldKey is zendesk_field_key for Go callers.
+func FieldKey(name string) string { return fieldKey(name) }

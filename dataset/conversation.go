@@ -433,9 +433,15 @@ func (g *gen) conversation(c *cust, f feat) error {
 		e.kstr("orderNumberStr", orderNum)
 	}
 	if status == "done" && r.IntN(5) == 0 {
-		e.kint("csatNum", int64(1+r.IntN(5)))
+		csat := int64(1 + r.IntN(5))
+		if g.unfit(convID.String(), "csatNum") {
+			e.kstr("csatNum", unfitValues["Num"])
+		} else {
+			e.kint("csatNum", csat)
+		}
 	}
 	e.kbool("escalatedBool", r.IntN(10) == 0)
+	g.moreConversationCustom(convID.String(), last, c.id)
 	e.end()
 	e.ktime("createdAt", start)
 	e.ktime("updatedAt", updated)

@@ -254,8 +254,18 @@ func (g *gen) customer(i int) error {
 	if g.chance(0.5) {
 		e.kstr("loyaltyTierStr", [...]string{"bronze", "silver", "gold", "platinum"}[g.r.IntN(4)])
 		e.key("lifetimeValueNum")
-		e.num(cents(g.logUniform(500, 2_000_000)))
-		e.kbool("marketingOptInBool", g.chance(0.6))
+		ltv := cents(g.logUniform(500, 2_000_000))
+		if g.unfit(c.id.String(), "lifetimeValueNum") {
+			e.str(unfitValues["Num"])
+		} else {
+			e.num(ltv)
+		}
+		optIn := g.chance(0.6)
+		if g.unfit(c.id.String(), "marketingOptInBool") {
+			e.kstr("marketingOptInBool", unfitValues["Bool"])
+		} else {
+			e.kbool("marketingOptInBool", optIn)
+		}
 	}
 	if g.chance(0.3) {
 		e.ktime("lastOrderAt", g.between(created, g.now))

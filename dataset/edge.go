@@ -55,6 +55,10 @@ const (
 	EdgeWideKlass        Edge = "wide-klass"         // more than 100 attributes (Zendesk's field cap)
 	EdgeDisabledKlass    Edge = "disabled-klass"
 	EdgeLargeKObject     Edge = "large-kobject" // a KObject line over 32 KB (Zendesk's record cap)
+
+	// Custom attributes (edge profile).
+	EdgeCustomAllSuffixes Edge = "custom-all-suffixes" // a conversation with attributes of every suffix
+	EdgeUnfitCustom       Edge = "unfit-custom-value"  // a value that does not fit its suffix (text in a Num, a date that does not parse)
 )
 
 // Edges returns every edge case the generator knows, in a fixed order.
@@ -66,7 +70,7 @@ func Edges() []Edge {
 		EdgeArchiveOnly, EdgeSameUpdatedAt, EdgeTagSpaces, EdgeTagMixedCase,
 		EdgeLongBody, EdgeEmptyBody, EdgePreviewOnly, EdgeInlineImage, EdgeExternalImage,
 		EdgeAttachment, EdgeMissingFile, EdgeOddFileName, EdgeEmoji, EdgeRTL, EdgeCombining, EdgeZeroWidth, EdgeBoundaryBody,
-		EdgeKlassAllSuffixes, EdgeWideKlass, EdgeDisabledKlass, EdgeLargeKObject,
+		EdgeKlassAllSuffixes, EdgeWideKlass, EdgeDisabledKlass, EdgeLargeKObject, EdgeCustomAllSuffixes, EdgeUnfitCustom,
 	}
 }
 

@@ -86,6 +86,10 @@ type profile struct {
 	emptyBody                      float64 // per message with attachments
 	missingFile                    float64 // per attachment
 	maxMessages                    int     // the tail of natural conversation lengths
+	// custom attributes: every suffix on conversations, and the share of
+	// values that do not fit their suffix
+	allSuffixes bool
+	unfitCustom float64
 }
 
 var profiles = map[string]profile{
@@ -104,6 +108,7 @@ var profiles = map[string]profile{
 		multiAssignee: 0.08, emptyConv: 0.03, oddTag: 0.25,
 		longBody: 0.003, emptyBody: 0.08, previewOnly: 0.005, oddText: 0.02,
 		attach: 0.10, missingFile: 0.05, maxMessages: 400,
+		allSuffixes: true, unfitCustom: 0.05,
 	},
 	"large": {
 		customers: 100_000,

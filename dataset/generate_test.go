@@ -66,7 +66,7 @@ func TestGenerateEdge(t *testing.T) {
 func TestGenerateSmall(t *testing.T) {
 	var want []Edge
 	for _, e := range Edges() {
-		if e != EdgeHugeConv && e != EdgeBoundaryBody {
+		if !edgeOnly(e) {
 			want = append(want, e)
 		}
 	}
@@ -85,7 +85,7 @@ func TestGenerateLarge(t *testing.T) {
 	}
 	var want []Edge
 	for _, e := range Edges() {
-		if e != EdgeHugeConv && e != EdgeBoundaryBody {
+		if !edgeOnly(e) {
 			want = append(want, e)
 		}
 	}
@@ -99,7 +99,7 @@ func TestPlantedMinimum(t *testing.T) {
 		dir, _ := generate(t, Options{Profile: "small", Seed: seed, Customers: 23})
 		found := check(t, load(t, dir))
 		for _, e := range Edges() {
-			if e != EdgeHugeConv && e != EdgeBoundaryBody && found[e] == 0 {
+			if !edgeOnly(e) && found[e] == 0 {
 				t.Errorf("seed %d: %s missing", seed, e)
 			}
 		}
@@ -312,4 +312,9 @@ func TestBoundaryBodies(t *testing.T) {
 			have[k]--
 		}
 	}
+}
+
+// edgeOnly says whether only the edge profile makes e.
+func edgeOnly(e Edge) bool {
+	return e == EdgeHugeConv || e == EdgeBoundaryBody || e == EdgeCustomAllSuffixes || e == EdgeUnfitCustom
 }

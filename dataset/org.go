@@ -251,7 +251,12 @@ func (g *gen) writeCompany(k int, name, domain string) error {
 	e.kstr("industryStr", g.pick(industries))
 	e.key("employeeCountNum")
 	e.int(int64(g.logUniform(2, 20000)))
-	e.ktime("contractRenewalAt", g.between(g.now-30*day, g.now+365*day))
+	renewal := g.between(g.now-30*day, g.now+365*day)
+	if g.unfit(c.id.String(), "contractRenewalAt") {
+		e.kstr("contractRenewalAt", unfitValues["At"])
+	} else {
+		e.ktime("contractRenewalAt", renewal)
+	}
 	e.kbool("enterpriseBool", g.chance(0.2))
 	e.kstr("websiteUrl", "https://www."+domain+"/")
 	e.kid("accountManagerId", g.agents[g.r.IntN(len(g.agents))].id)

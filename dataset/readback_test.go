@@ -214,10 +214,18 @@ func check(t *testing.T, ds *loaded) map[Edge]int {
 				}
 			}
 			if c, ok := r.Attributes["custom"].(map[string]any); ok {
+				kinds := map[string]bool{}
 				for k, v := range c {
-					if record.CustomKind(k) == "At" {
+					kinds[record.CustomKind(k)] = true
+					switch {
+					case !record.Fits(record.CustomKind(k), v):
+						found[EdgeUnfitCustom]++
+					case record.CustomKind(k) == "At":
 						ds.parseTime(t, r, "custom."+k, v.(string))
 					}
+				}
+				if typ == "conversation" && len(kinds) >= 7 {
+					found[EdgeCustomAllSuffixes]++
 				}
 			}
 			if s, ok := r.Attributes["snooze"].(map[string]any); ok {

@@ -39,6 +39,12 @@ var catalog = map[string]hazardSpec{
 	"cannot_update":            {SevWarning, "records that changed where Zendesk allows no change (a group membership is its two ids): left as they are"},
 	"conflicts":                {SevWarning, "records changed in Zendesk after kzmap wrote them (found by a refresh): the mapping's change is not written over them (on_conflict = \"overwrite\" on the block writes it)"},
 
+	// Custom fields.
+	"unfit_attribute_values":     {SevWarning, "custom attribute values that do not fit their name's type (text in a Num, a date that does not parse): their records keep them, and each that cannot be written to its field is listed below"},
+	"field_values_unconvertible": {SevWarning, "field values that cannot be converted to their field's type (or are not one of a dropdown's options): not sent, the rest of the record is"},
+	"field_values_without_field": {SevWarning, "field values naming an attribute no field block maps: not sent (add a field block, or leave the attribute out)"},
+	"fields_mapped_twice":        {SevWarning, "custom attributes two field blocks map: the first block's field is kept"},
+
 	// Groups.
 	"memberships_without_agent": {SevInfo, "team members that are not migrated agents (deleted or machine users): no membership"},
 	"memberships_without_group": {SevWarning, "memberships of a team that is not mapped to a group"},

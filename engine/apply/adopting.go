@@ -14,6 +14,9 @@ type held struct {
 	// comments is, for a ticket, how many of the plan's comments it
 	// holds (all of them when same).
 	comments int
+	// refuse says why the record found cannot be adopted (a field of
+	// another type): the item is a dead letter with the reason.
+	refuse string
 }
 
 // adopt takes over the items of a create batch that Zendesk already
@@ -58,6 +61,10 @@ func (ex *executor) adopt(ctx context.Context, items []item) ([]item, error) {
 	var idx []int
 	for i, it := range adopt {
 		id := strconv.FormatInt(have[i].id, 10)
+		if have[i].refuse != "" {
+			outs[i] = outcome{err: have[i].refuse}
+			continue
+		}
 		if have[i].same || b.Hashes[i] == "" {
 			outs[i] = outcome{id: id}
 			continue

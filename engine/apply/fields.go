@@ -63,7 +63,7 @@ func (ex *executor) lookFields(ctx context.Context, items []item) ([]*held, erro
 	for i, it := range items {
 		want := render.Field(it.d)
 		if f, ok := have[fieldName(k, want)]; ok {
-			out[i] = &held{id: f.ID, same: f.Type == want.Type && len(missingOptions(f, want)) == 0}
+			out[i] = &held{id: f.ID, same: f.Type == want.Type && len(missingOptions(f, want)) == 0, refuse: typeClash(k, f, want)}
 		}
 	}
 	return out, nil
@@ -120,9 +120,19 @@ func (ex *executor) writeField(ctx context.Context, it item, action kind.Action)
 	if len(cur.CustomFieldOptions) > 0 || len(want.CustomFieldOptions) > 0 {
 		upd.CustomFieldOptions = append(slices.Clone(cur.CustomFieldOptions), missingOptions(*cur, want)...)
 	}
-	if cur.Type != want.Type {
-		ex.warn("%s %s is a %s field in Zendesk; the mapping wants %s, which Zendesk cannot change: it stays %s", k, want.Title, cur.Type, want.Type, cur.Type)
+	if why := typeClash(k, *cur, want); why != "" {
+		return []outcome{{err: why}}
 	}
 	got, err := c.UpdateField(ctx, fieldResource(k), id, upd)
 	return []outcome{singleOutcome(got, err, func() string { return strconv.FormatInt(got.ID, 10) })}
+}
+
+// typeClash says why a field Zendesk has cannot serve as the one the plan
+// wants: Zendesk does not change a field's type, and the plan converted
+// the values to the type it wants.
+func typeClash(k kind.Kind, have, want zendesk.Field) string {
+	if have.Type == want.Type {
+		return ""
+	}
+	return fmt.Sprintf("Zendesk has a %s field %q (%s %d), and the mapping makes it a %s field: Zendesk cannot change a field's type, so set type = %q in the mapping, or give the field another key", have.Type, fieldName(k, have), k, have.ID, want.Type, have.Type)
 }
