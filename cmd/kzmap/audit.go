@@ -121,6 +121,8 @@ func writeAudit(w io.Writer, a *audit.Audit) {
 	}
 	tw.Flush()
 
+	writeAttributes(w, a)
+
 	var top []string
 	for _, t := range a.Tags.Top {
 		top = append(top, fmt.Sprintf("%q %d", t.Tag, t.Conversations))
@@ -150,4 +152,37 @@ func writeAudit(w io.Writer, a *audit.Audit) {
 			fmt.Fprintf(w, "\nThe last extract did not reconcile: %s.\n", strings.Join(bad, ", "))
 		}
 	}
+}
+
+// writeAttributes is the custom attribute table: each attribute becomes a
+// field of its record's Zendesk kind.
+func writeAttributes(w io.Writer, a *audit.Audit) {
+	fmt.Fprintln(w, "\nCustom attributes (each becomes a Zendesk field: conversation → ticket, customer → user, company → organization):")
+	tw := tabwriter.NewWriter(w, 0, 0, 2, ' ', 0)
+	for _, res := range record.AttributeResources {
+		attrs := a.Attributes[res]
+		if len(attrs) == 0 {
+			fmt.Fprintf(tw, "  %s\tnone\n", res)
+			continue
+		}
+		for i, x := range attrs {
+			label := ""
+			if i == 0 {
+				label = res
+			}
+			values := plural(x.Distinct, "value")
+			if x.Distinct > record.MaxDistinct {
+				values = fmt.Sprintf("over %d values", record.MaxDistinct)
+			}
+			var notes []string
+			if x.FitsDropdown {
+				notes = append(notes, "fits a dropdown")
+			}
+			if x.Unfit > 0 {
+				notes = append(notes, fmt.Sprintf("%d NOT A %s", x.Unfit, strings.ToUpper(x.Type)))
+			}
+			fmt.Fprintf(tw, "  %s\t%s\t%s\t%d records\t%s\tlongest %d\t%s\n", label, x.Name, x.Type, x.Records, values, x.Longest, strings.Join(notes, ", "))
+		}
+	}
+	tw.Flush()
 }

@@ -1,6 +1,7 @@
 package audit
 
 import (
+	"context"
 	"encoding/json"
 	"fmt"
 	"sort"
@@ -24,16 +25,20 @@ type Audit struct {
 	Counts     map[string]int `json:"counts"`
 	// Old counts, per type, the records not updated for two years:
 	// Kustomer's standard search no longer sees them.
-	Old           map[string]int     `json:"old"`
-	Customers     CustomerAudit      `json:"customers"`
-	Agents        AgentAudit         `json:"agents"`
-	Klasses       []KlassAudit       `json:"klasses"`
-	Tags          TagAudit           `json:"tags"`
-	Conversations ConversationAudit  `json:"conversations"`
-	Bodies        BodyAudit          `json:"bodies"`
-	Attachments   AttachmentAudit    `json:"attachments"`
-	Reconcile     []extract.Check    `json:"reconciliation,omitempty"` // from the last complete extract
-	Snapshot      SnapshotProperties `json:"snapshot"`
+	Old       map[string]int `json:"old"`
+	Customers CustomerAudit  `json:"customers"`
+	Agents    AgentAudit     `json:"agents"`
+	Klasses   []KlassAudit   `json:"klasses"`
+	// Attributes are the custom attributes of conversations, customers
+	// and companies, by resource: each becomes a ticket, user or
+	// organization field.
+	Attributes    map[string][]AttributeAudit `json:"custom_attributes"`
+	Tags          TagAudit                    `json:"tags"`
+	Conversations ConversationAudit           `json:"conversations"`
+	Bodies        BodyAudit                   `json:"bodies"`
+	Attachments   AttachmentAudit             `json:"attachments"`
+	Reconcile     []extract.Check             `json:"reconciliation,omitempty"` // from the last complete extract
+	Snapshot      SnapshotProperties          `json:"snapshot"`
 }
 
 // SnapshotProperties identify the snapshot audited.
@@ -93,6 +98,19 @@ type KlassAudit struct {
 	OverFields bool `json:"over_fields"`
 	// Large kobjects have attributes over 32 KB, the record size limit.
 	Large int `json:"large_kobjects"`
+}
+
+// AttributeAudit is one custom attribute (record.Attribute).
+type AttributeAudit struct {
+	Name    string `json:"name"`
+	Kind    string `json:"kind"` // the name's suffix
+	Type    string `json:"type"`
+	Records int    `json:"records"` // holding a value
+	// Distinct values, counted up to record.MaxDistinct+1 (more).
+	Distinct     int  `json:"distinct"`
+	FitsDropdown bool `json:"fits_dropdown"`
+	Longest      int  `json:"longest"` // characters
+	Unfit        int  `json:"unfit"`   // values that do not fit the type
 }
 
 // TagAudit is about conversation tags.
@@ -205,6 +223,7 @@ func Run(s *snapshot.Store, splitAt int) (*Audit, error) {
 			return s.ForEach("company", func(id string, raw []byte) error { old("company", raw); return nil })
 		},
 		func() error { return auditAttachments(s, a) },
+		func() error { return auditAttributes(s, a) },
 	}
 	for _, step := range steps {
 		if err := step(); err != nil {
@@ -415,4 +434,21 @@ func auditAttachments(s *snapshot.Store, a *Audit) error {
 		}
 		return nil
 	})
+}
+
+func auditAttributes(s *snapshot.Store, a *Audit) error {
+	a.Attributes = map[string][]AttributeAudit{}
+	for _, res := range record.AttributeResources {
+		attrs, err := record.Attributes(context.Background(), res, func(fn func(string, []byte) error) error { return s.ForEach(res, fn) })
+		if err != nil {
+			return err
+		}
+		out := []AttributeAudit{}
+		for _, x := range attrs {
+			out = append(out, AttributeAudit{Name: x.Name, Kind: x.Kind, Type: x.Type, Records: x.Records, Distinct: x.Distinct,
+				FitsDropdown: x.FitsDropdown, Longest: x.Longest, Unfit: x.Unfit})
+		}
+		a.Attributes[res] = out
+	}
+	return nil
 }

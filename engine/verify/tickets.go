@@ -4,13 +4,17 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"maps"
 	"slices"
 	"sort"
+	"strconv"
 	"strings"
 	"time"
 
+	"github.com/kzmap/kzmap/dsl"
 	"github.com/kzmap/kzmap/engine"
 	"github.com/kzmap/kzmap/engine/apply"
+	"github.com/kzmap/kzmap/engine/kind"
 	"github.com/kzmap/kzmap/engine/render"
 	"github.com/kzmap/kzmap/record"
 	"github.com/kzmap/kzmap/zendesk"
@@ -86,7 +90,34 @@ func (k *check) ticket(ctx context.Context, t zendesk.Ticket) error {
 	if lost != "" {
 		allowed = append(allowed, render.LostTag)
 	}
+	// Zendesk tags a ticket with the value of its dropdown fields.
+	got := map[string]any{}
+	for _, cf := range t.CustomFields {
+		got[strconv.FormatInt(cf.ID, 10)] = cf.Value
+		if s, ok := cf.Value.(string); ok {
+			allowed = append(allowed, s)
+		}
+		for _, x := range dsl.Strings(cf.Value) {
+			allowed = append(allowed, x)
+		}
+	}
 	k.set("tags", t.Tags, allowed...)
+	return k.ticketFields(got)
+}
+
+// ticketFields compares the ticket field values the plan set, by the
+// field ids the checkpoint recorded for their keys.
+func (k *check) ticketFields(got map[string]any) error {
+	want, _ := k.payload()["custom_fields"].(map[string]any)
+	for _, key := range slices.Sorted(maps.Keys(want)) {
+		id, err := k.r.refs.ID(kind.FieldSource("conversation"), key)
+		if err != nil {
+			return err
+		}
+		if v := got[strconv.FormatInt(id, 10)]; id == 0 || !sameValue(want[key], v) {
+			k.diff("field", "custom_fields."+key, valueText(v), valueText(want[key]), "custom_fields.%s is %s, expected %s", key, valueText(v), valueText(want[key]))
+		}
+	}
 	return nil
 }
 

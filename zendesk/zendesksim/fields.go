@@ -512,3 +512,31 @@ func (st *store) flagDropped(where string, dropped []string) {
 		st.flag(FlagFieldDropped, where, "values for fields the account does not have were dropped: "+strings.Join(dropped, ", "))
 	}
 }
+
+// tagFieldValues adds to a ticket's tags the values of its dropdown
+// fields, as Zendesk does: an option's value is a tag.
+func (s *Server) tagFieldValues(t *ticket) {
+	fields := s.fieldsOf(fieldResources["ticket"])
+	var add []string
+	for _, cf := range t.CustomFields {
+		f := fields[cf.ID]
+		if f == nil {
+			continue
+		}
+		switch f.Type {
+		case "tagger":
+			if v, ok := cf.Value.(string); ok {
+				add = append(add, v)
+			}
+		case "multiselect":
+			if l, ok := cf.Value.([]any); ok {
+				for _, x := range l {
+					add = append(add, fmt.Sprint(x))
+				}
+			}
+		}
+	}
+	if len(add) > 0 {
+		t.Tags = normalizeTags(append(slices.Clone(t.Tags), add...))
+	}
+}

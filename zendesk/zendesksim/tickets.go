@@ -319,6 +319,7 @@ func (s *Server) buildTicket(c *call, in *ticketInput, importing bool) (*ticket,
 	kept, dropped := s.ticketFieldValues(v, in.CustomFields)
 	t.CustomFields = append(t.CustomFields, kept...)
 	t.dropped = dropped
+	s.tagFieldValues(t)
 	return t, tokens, v
 }
 
@@ -562,6 +563,7 @@ func (s *Server) updateTicket(c *call) reply {
 			t.CustomFields = append(t.CustomFields, f)
 		}
 	}
+	s.tagFieldValues(t)
 	audit := map[string]any{"id": s.st.next("audit"), "ticket_id": t.ID, "created_at": c.now, "author_id": c.me.ID, "events": []any{}}
 	if in.Comment != nil {
 		cm.ID = s.st.next("comment")

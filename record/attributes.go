@@ -1,4 +1,4 @@
-package engine
+package record
 
 import (
 	"context"
@@ -9,11 +9,9 @@ import (
 	"strings"
 	"unicode"
 	"unicode/utf8"
-
-	"github.com/kzmap/kzmap/record"
 )
 
-// The dropdown rule (record.Attribute.FitsDropdown): a Str attribute
+// The dropdown rule (Attribute.FitsDropdown): a Str attribute
 // whose values are few, short, and each used several times on average.
 const (
 	dropdownMax      = 50  // distinct values at most
@@ -21,17 +19,17 @@ const (
 	dropdownRepeat   = 2   // records per distinct value at least
 )
 
-// attributes reads every record of a resource once and describes its
-// custom attributes, sorted by name.
-func (g *Generator) attributes(ctx context.Context, res string) ([]*record.Attribute, error) {
+// Attributes reads every record of a resource once (each calls fn for
+// each of them) and describes its custom attributes, sorted by name.
+func Attributes(ctx context.Context, res string, each func(fn func(id string, raw []byte) error) error) ([]*Attribute, error) {
 	type acc struct {
-		a        *record.Attribute
+		a        *Attribute
 		distinct map[string]bool
 		more     bool
 	}
 	by := map[string]*acc{}
-	err := g.snap.ForEach(res, func(id string, raw []byte) error {
-		c, err := record.CustomOf(raw)
+	err := each(func(id string, raw []byte) error {
+		c, err := CustomOf(raw)
 		if err != nil {
 			return nil // the record's own mapping reports it
 		}
@@ -41,14 +39,14 @@ func (g *Generator) attributes(ctx context.Context, res string) ([]*record.Attri
 			}
 			x := by[name]
 			if x == nil {
-				kind := record.CustomKind(name)
-				x = &acc{a: &record.Attribute{ID: res + "/" + name, Resource: res, Name: name, Kind: kind, Type: record.SuffixType(kind),
+				kind := CustomKind(name)
+				x = &acc{a: &Attribute{ID: res + "/" + name, Resource: res, Name: name, Kind: kind, Type: SuffixType(kind),
 					DisplayName: DisplayName(name), Integral: true}, distinct: map[string]bool{}}
 				by[name] = x
 			}
 			a := x.a
 			a.Records++
-			if !record.Fits(a.Kind, v) {
+			if !Fits(a.Kind, v) {
 				a.Unfit++
 			}
 			if f, ok := v.(float64); ok && f != math.Trunc(f) {
@@ -59,7 +57,7 @@ func (g *Generator) attributes(ctx context.Context, res string) ([]*record.Attri
 				a.Longest = n
 			}
 			if !x.more && !x.distinct[s] {
-				if len(x.distinct) == record.MaxDistinct {
+				if len(x.distinct) == MaxDistinct {
 					x.more = true
 				} else {
 					x.distinct[s] = true
@@ -71,7 +69,7 @@ func (g *Generator) attributes(ctx context.Context, res string) ([]*record.Attri
 	if err != nil {
 		return nil, err
 	}
-	var out []*record.Attribute
+	var out []*Attribute
 	for _, name := range slices.Sorted(maps.Keys(by)) {
 		x := by[name]
 		a := x.a
@@ -93,7 +91,7 @@ func (g *Generator) attributes(ctx context.Context, res string) ([]*record.Attri
 // DisplayName turns an attribute name into words, as Kustomer does by
 // default: "orderNumberStr" → "Order Number".
 func DisplayName(name string) string {
-	if k := record.CustomKind(name); k != "" {
+	if k := CustomKind(name); k != "" {
 		name = strings.TrimSuffix(name, k)
 	}
 	var b strings.Builder
