@@ -38,6 +38,8 @@ func (s *swap) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 //	zsim edit ticket REF FIELD=VALUE…  edit a ticket by hand
 //	zsim block|unblock EXPORT N  make Zendesk refuse the N-th customer's emails
 //	zsim jobfail P        the share of job items Zendesk fails from now on
+//	zsim field RESOURCE TYPE KEY TITLE [OPTION…]  make a field by hand
+//	zsim fields RESOURCE N  Zendesk holds N fields of the resource, none twice
 //
 // zsim start takes latency=DURATION after EXPORT to slow every request.
 func simCmd(ts *testscript.TestScript, neg bool, args []string) {
@@ -233,6 +235,25 @@ func handCmd(ts *testscript.TestScript, neg bool, args []string) bool {
 			zs.Unblock(emails...)
 		}
 		ts.Logf("%sed %v", args[0], emails)
+	case args[0] == "field" && len(args) >= 5:
+		need()
+		_, err := zs.AddField(args[1], args[2], args[3], args[4], args[5:]...)
+		ts.Check(err)
+	case args[0] == "fields" && len(args) == 3:
+		need()
+		st := zs.Dump()
+		fs := map[string][]zendesksim.Field{"ticket": st.TicketFields, "user": st.UserFields, "organization": st.OrganizationFields}[args[1]]
+		seen := map[string]bool{}
+		for _, f := range fs {
+			name := f.Key + "/" + strings.ToLower(f.Title)
+			if seen[name] {
+				ts.Fatalf("%s field %s made twice", args[1], name)
+			}
+			seen[name] = true
+		}
+		if fmt.Sprint(len(fs)) != args[2] {
+			ts.Fatalf("%d %s fields, want %s", len(fs), args[1], args[2])
+		}
 	case args[0] == "jobfail" && len(args) == 2:
 		need()
 		var p float64

@@ -118,3 +118,41 @@ func (s *Server) SetJobFailures(p float64) {
 	defer s.mu.Unlock()
 	s.faults.JobFailP = p
 }
+
+// AddField makes a field by hand, as an admin would in Zendesk's admin
+// center: resource is ticket, user or organization; options are the
+// dropdown's values (each its own name).
+func (s *Server) AddField(resource, typ, key, title string, options ...string) (int64, error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	fr := fieldResources[resource]
+	if fr == nil {
+		return 0, fmt.Errorf("zendesksim: no %q fields (ticket, user, organization)", resource)
+	}
+	in := &fieldInput{Type: &typ, Title: &title}
+	if key != "" {
+		in.Key = &key
+	}
+	if len(options) > 0 {
+		var opts []fieldOptInput
+		for _, o := range options {
+			opts = append(opts, fieldOptInput{Name: o, Value: o})
+		}
+		in.CustomFieldOptions = &opts
+	}
+	now := s.now()
+	c := &call{now: now, base: s.opts.BaseURL}
+	v := invalid{}
+	f := &Field{Active: true, CreatedAt: now, UpdatedAt: now, Type: typ}
+	s.setOptions(v, fr, f, in, true)
+	if !v.ok() {
+		code, details := v.summary()
+		return 0, fmt.Errorf("zendesksim: %s: %s", code, details)
+	}
+	f.ID = s.st.next("field")
+	f.URL = fmt.Sprintf("%s/api/v2/%s/%d.json", c.base, fr.path, f.ID)
+	f.Key = key
+	s.applyField(f, in)
+	s.fieldsOf(fr)[f.ID] = f
+	return f.ID, nil
+}
