@@ -86,7 +86,11 @@ func handWritten(conv *record.Conversation, msgs []*record.Message, marker strin
 	}
 	t := map[string]any{"subject": subject, "status": status, "priority": priority, "requester": conv.CustomerID,
 		"tags": uniq, "external_id": "kustomer:conversation:" + conv.ID,
-		"created_at": conv.CreatedAt.UTC().Format(time.RFC3339), "updated_at": conv.UpdatedAt.UTC().Format(time.RFC3339)}
+		"created_at": conv.CreatedAt.UTC().Format(time.RFC3339), "updated_at": conv.UpdatedAt.UTC().Format(time.RFC3339),
+		"custom_fields": map[string]any(conv.Custom)}
+	if t["custom_fields"].(map[string]any) == nil {
+		t["custom_fields"] = map[string]any{}
+	}
 	if n := len(conv.AssignedUsers); n > 0 {
 		t["assignee"] = conv.AssignedUsers[n-1]
 	}

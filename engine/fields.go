@@ -47,7 +47,7 @@ func (g *Generator) fields(k kind.Kind) func(context.Context, func(*Desired) err
 		if len(ms) == 0 {
 			return nil
 		}
-		attrs, err := record.Attributes(ctx, res, func(fn func(string, []byte) error) error { return g.snap.ForEach(res, fn) })
+		attrs, err := record.AttributesOf(ctx, res, g.snap, func(fn func(string, []byte) error) error { return g.snap.ForEach(res, fn) })
 		if err != nil {
 			return err
 		}

@@ -2,6 +2,7 @@ package record
 
 import (
 	"context"
+	"encoding/json"
 	"fmt"
 	"maps"
 	"math"
@@ -109,4 +110,64 @@ func DisplayName(name string) string {
 		}
 	}
 	return b.String()
+}
+
+// WithMetadata lays Kustomer's custom attribute metadata (the document
+// GET /v1/metadata/{resource} answers, its data object) over attributes
+// described from the records: Kustomer's type, display name and
+// enumeration where it gives them. Attributes the metadata names that no
+// record holds are left out: no value would reach their field.
+func WithMetadata(attrs []*Attribute, raw []byte) error {
+	var doc struct {
+		Attributes struct {
+			Properties map[string]struct {
+				Type        string   `json:"type"`
+				DisplayName string   `json:"displayName"`
+				Enumeration []string `json:"enumeration"`
+			} `json:"properties"`
+		} `json:"attributes"`
+	}
+	if err := json.Unmarshal(raw, &doc); err != nil {
+		return fmt.Errorf("custom attribute metadata: %w", err)
+	}
+	for _, a := range attrs {
+		p, ok := doc.Attributes.Properties[a.Name]
+		if !ok {
+			continue
+		}
+		if p.Type != "" {
+			a.Type = p.Type
+		}
+		if p.DisplayName != "" {
+			a.DisplayName = p.DisplayName
+		}
+		a.Enumeration = p.Enumeration
+	}
+	return nil
+}
+
+// MetadataSource is a snapshot that holds Kustomer's attribute metadata.
+type MetadataSource interface {
+	Metadata(resource string) (raw []byte, ok bool, err error)
+}
+
+// AttributesOf is Attributes with the metadata laid over, when src holds
+// it for the resource.
+func AttributesOf(ctx context.Context, res string, src any, each func(fn func(id string, raw []byte) error) error) ([]*Attribute, error) {
+	attrs, err := Attributes(ctx, res, each)
+	if err != nil {
+		return nil, err
+	}
+	if ms, ok := src.(MetadataSource); ok {
+		raw, found, err := ms.Metadata(res)
+		if err != nil {
+			return nil, err
+		}
+		if found {
+			if err := WithMetadata(attrs, raw); err != nil {
+				return nil, err
+			}
+		}
+	}
+	return attrs, nil
 }

@@ -1,8 +1,10 @@
 package record
 
 import (
+	"context"
 	"encoding/json"
 	"errors"
+	"fmt"
 	"slices"
 	"strings"
 	"testing"
@@ -167,5 +169,34 @@ func TestUnfitCustomValuesKept(t *testing.T) {
 		if got := Fits(CustomKind(name), c[name]); got != want {
 			t.Errorf("Fits(%s) = %v, want %v", name, got, want)
 		}
+	}
+}
+
+func TestAttributesWithMetadata(t *testing.T) {
+	recs := []string{
+		`{"type":"customer","id":"c1","attributes":{"custom":{"tierStr":"gold","scoreNum":3}}}`,
+		`{"type":"customer","id":"c2","attributes":{"custom":{"tierStr":"gold","scoreNum":"lots"}}}`,
+	}
+	attrs, err := Attributes(context.Background(), "customer", func(fn func(string, []byte) error) error {
+		for i, r := range recs {
+			if err := fn(fmt.Sprint(i), []byte(r)); err != nil {
+				return err
+			}
+		}
+		return nil
+	})
+	if err != nil || len(attrs) != 2 {
+		t.Fatalf("%v, %v", attrs, err)
+	}
+	score, tier := attrs[0], attrs[1]
+	if score.Name != "scoreNum" || score.Records != 2 || score.Unfit != 1 || tier.DisplayName != "Tier" || tier.Type != "string" || tier.Distinct != 1 || !tier.FitsDropdown {
+		t.Errorf("score %+v, tier %+v", score, tier)
+	}
+	meta := `{"type":"metadata","id":"customer","attributes":{"properties":{"tierStr":{"type":"string","displayName":"Loyalty tier","enumeration":["gold","silver"]},"unusedStr":{"type":"string"}}}}`
+	if err := WithMetadata(attrs, []byte(meta)); err != nil {
+		t.Fatal(err)
+	}
+	if tier.DisplayName != "Loyalty tier" || len(tier.Enumeration) != 2 || len(attrs) != 2 {
+		t.Errorf("after metadata: %+v", tier)
 	}
 }

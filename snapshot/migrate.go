@@ -11,7 +11,7 @@ import (
 )
 
 // SchemaVersion is the bucket layout this build writes.
-const SchemaVersion = 1
+const SchemaVersion = 2
 
 // A migration brings the layout from version i to i+1; migrations[i] is
 // that step. Steps run in order inside one transaction, so a snapshot is
@@ -40,6 +40,11 @@ var migrations = []migration{
 			}
 		}
 		return nil // the lineage is boltfile's (Spec.Lineage)
+	},
+	// 1 → 2: Kustomer's custom attribute metadata, by resource.
+	func(tx *bolt.Tx) error {
+		_, err := tx.CreateBucketIfNotExists(bMetadata)
+		return err
 	},
 }
 

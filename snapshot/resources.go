@@ -632,6 +632,11 @@ func (s *Store) Verify() error {
 		if err != nil {
 			return err
 		}
+		if mb := tx.Bucket(bMetadata); mb != nil {
+			if err := mb.ForEach(func(k, v []byte) error { mix(itemHash("metadata", string(k), v)); return nil }); err != nil {
+				return err
+			}
+		}
 		stored := tx.Bucket(bMeta).Get(kDigest)
 		if len(stored) == 0 {
 			stored = make([]byte, 32)

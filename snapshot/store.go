@@ -24,6 +24,7 @@ var (
 	bCursors    = []byte("cursors")
 	bRuns       = []byte("runs")
 	bFiles      = []byte("files")
+	bMetadata   = []byte("metadata") // resource → Kustomer's custom attribute metadata (GET /v1/metadata/{resource})
 
 	kVersion = []byte("schema_version")
 	kLineage = []byte("lineage")
@@ -69,7 +70,7 @@ type Store struct {
 // spec is what boltfile.Open needs to know of a snapshot.
 var spec = boltfile.Spec{
 	Name: "snapshot", Meta: bMeta, VersionKey: kVersion, Steps: migrations,
-	Buckets: [][]byte{bMeta, bCounts, bResources, bChildren, bKlassNames, bCursors, bRuns, bFiles},
+	Buckets: [][]byte{bMeta, bCounts, bResources, bChildren, bKlassNames, bCursors, bRuns, bFiles, bMetadata},
 	Damaged: "keep a copy of the file, then move it aside to extract again",
 	Missing: func(path string) error { return fmt.Errorf("%w at %s: run kzmap extract first", ErrNoSnapshot, path) },
 	Upgrade: "run kzmap extract once",

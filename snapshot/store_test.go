@@ -543,22 +543,23 @@ func TestMigrations(t *testing.T) {
 
 	// Steps run in order, each once, and record the version they reach.
 	var ran []int
+	v := SchemaVersion
 	steps := append(append([]migration{}, migrations...),
-		func(*boltTx) error { ran = append(ran, 2); return nil },
-		func(*boltTx) error { ran = append(ran, 3); return nil })
+		func(*boltTx) error { ran = append(ran, v+1); return nil },
+		func(*boltTx) error { ran = append(ran, v+2); return nil })
 	if err := migrateFile(t, path, steps); err != nil {
 		t.Fatal(err)
 	}
 	if err := migrateFile(t, path, steps); err != nil {
 		t.Fatal(err)
 	}
-	if diff := cmp.Diff([]int{2, 3}, ran); diff != "" {
+	if diff := cmp.Diff([]int{v + 1, v + 2}, ran); diff != "" {
 		t.Errorf("steps ran: %s", diff)
 	}
 	// This build refuses a snapshot from a newer one, and leaves it alone.
 	before, _ := os.ReadFile(path)
 	_, err := Open(path, Options{})
-	if err == nil || !strings.Contains(err.Error(), "schema version 3, newer than this kzmap understands (1)") {
+	if err == nil || !strings.Contains(err.Error(), fmt.Sprintf("schema version %d, newer than this kzmap understands (%d)", v+2, v)) {
 		t.Errorf("newer schema: %v", err)
 	}
 	after, _ := os.ReadFile(path)
@@ -570,7 +571,7 @@ func TestMigrations(t *testing.T) {
 	s2, path2 := open(t)
 	s2.Close()
 	bad := append(append([]migration{}, migrations...), func(*boltTx) error { return errors.New("nope") })
-	if err := migrateFile(t, path2, bad); err == nil || !strings.Contains(err.Error(), "migrate schema 1 to 2: nope") {
+	if err := migrateFile(t, path2, bad); err == nil || !strings.Contains(err.Error(), fmt.Sprintf("migrate schema %d to %d: nope", v, v+1)) {
 		t.Errorf("failing step: %v", err)
 	}
 	if s3, err := Open(path2, Options{}); err != nil {

@@ -439,7 +439,7 @@ func auditAttachments(s *snapshot.Store, a *Audit) error {
 func auditAttributes(s *snapshot.Store, a *Audit) error {
 	a.Attributes = map[string][]AttributeAudit{}
 	for _, res := range record.AttributeResources {
-		attrs, err := record.Attributes(context.Background(), res, func(fn func(string, []byte) error) error { return s.ForEach(res, fn) })
+		attrs, err := record.AttributesOf(context.Background(), res, s, func(fn func(string, []byte) error) error { return s.ForEach(res, fn) })
 		if err != nil {
 			return err
 		}

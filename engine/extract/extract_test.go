@@ -9,6 +9,7 @@ import (
 	"github.com/kzmap/kzmap/dataset"
 	"github.com/kzmap/kzmap/kustomer"
 	"github.com/kzmap/kzmap/kustomer/kustomersim"
+	"github.com/kzmap/kzmap/record"
 	"github.com/kzmap/kzmap/snapshot"
 )
 
@@ -29,6 +30,13 @@ func TestFullExtractEqualsTheDataset(t *testing.T) {
 			compare(t, expected(t, dir, s.srv.URL), snapshotted(t, st))
 			checkFiles(t, st, dir)
 			checkReconciled(t, res)
+			// Kustomer's attribute metadata, for the three resources.
+			for _, r := range record.AttributeResources {
+				raw, ok, err := st.Metadata(r)
+				if err != nil || !ok || !strings.Contains(string(raw), `"properties"`) {
+					t.Errorf("metadata of %s: %s, %v, %v", r, raw, ok, err)
+				}
+			}
 			for _, p := range res.Plan {
 				t.Logf("%-12s %-50s est %4d used %4d  %s", p.Type, p.Strategy, p.Estimate, p.Requests, p.Why)
 			}

@@ -3,6 +3,7 @@ package extract
 import (
 	"context"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"net/url"
 	"strconv"
@@ -12,6 +13,7 @@ import (
 	"golang.org/x/sync/errgroup"
 
 	"github.com/kzmap/kzmap/kustomer"
+	"github.com/kzmap/kzmap/record"
 	"github.com/kzmap/kzmap/snapshot"
 )
 
@@ -203,6 +205,11 @@ func (e *engine) phaseReference(ctx context.Context) error {
 			return err
 		})
 	}
+	for _, res := range record.AttributeResources {
+		if e.scope[res] {
+			g.Go(func() error { return e.metadata(gctx, res) })
+		}
+	}
 	if err := g.Wait(); err != nil {
 		return err
 	}
@@ -211,6 +218,26 @@ func (e *engine) phaseReference(ctx context.Context) error {
 	}
 	_ = total
 	return nil
+}
+
+// metadata reads a resource's custom attribute metadata (GET
+// /v1/metadata/{resource}, which needs org.permission.metadata.read) into
+// the snapshot. Without it, attribute types come from their names'
+// suffixes and titles from the names, which a note says.
+func (e *engine) metadata(ctx context.Context, res string) error {
+	p, err := e.list(ctx, "org", "metadata/"+res, nil, 1, 1)
+	var api *kustomer.APIError
+	if errors.As(err, &api) && (api.Status == 403 || api.Status == 404) {
+		e.note(fmt.Sprintf("no custom attribute metadata for %s (%s): field types come from the attribute names' suffixes", res, api.Error()))
+		return nil
+	}
+	if err != nil {
+		return fmt.Errorf("reading the custom attribute metadata of %s: %w", res, err)
+	}
+	if len(p.Data) == 0 {
+		return nil
+	}
+	return e.store.Update(func(tx *snapshot.Tx) error { return tx.SetMetadata(res, p.Data[0]) })
 }
 
 // probe reads the first page of a type's list. A type that fits on it is

@@ -70,6 +70,7 @@ func init() {
 
 	add("GET", "attachments/{id}", (*request).download)
 	add("GET", "auth/tokens/current", (*request).currentToken)
+	add("GET", "metadata/{resource}", (*request).metadata)
 }
 
 // match finds the route for a method and a path under /v1/.

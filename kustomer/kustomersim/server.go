@@ -59,6 +59,7 @@ type Server struct {
 	search  *simkit.Window // nil: unlimited
 	stats   *simkit.Stats
 	handler http.Handler
+	meta    metadataCache
 }
 
 const (
