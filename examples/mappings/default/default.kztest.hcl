@@ -244,3 +244,70 @@ test "kobject_record" {
     user   = "64f0000000000000000000c1"
   }
 }
+
+test "few_repeated_values_become_a_dropdown_ticket_field" {
+  mapping = ticket_field.conversation
+  input = {
+    type = "conversation_attribute"
+    id   = "conversation/contactReasonStr"
+    attributes = {
+      name    = "contactReasonStr", type = "string", displayName = "Contact Reason",
+      records = 74, distinct = 3, values = ["billing", "refund", "shipping"], longest = 8, fits_dropdown = true
+    }
+  }
+  expect = {
+    key         = "kz_contact_reason"
+    type        = "tagger"
+    title       = "Contact Reason"
+    description = "Kustomer conversation attribute contactReasonStr"
+    options     = ["billing", "refund", "shipping"]
+  }
+}
+
+test "free_text_stays_text" {
+  mapping = ticket_field.conversation
+  input = {
+    type       = "conversation_attribute"
+    id         = "conversation/orderNumberStr"
+    attributes = { name = "orderNumberStr", type = "string", displayName = "Order Number", records = 25, distinct = 25, longest = 7 }
+  }
+  expect = {
+    key         = "kz_order_number"
+    type        = "text"
+    title       = "Order Number"
+    description = "Kustomer conversation attribute orderNumberStr"
+    options     = []
+  }
+}
+
+test "whole_numbers_become_an_integer_user_field" {
+  mapping = user_field.customer
+  input = {
+    type       = "customer_attribute"
+    id         = "customer/pointsNum"
+    attributes = { name = "pointsNum", type = "number", displayName = "Points", records = 10, distinct = 10, integral = true }
+  }
+  expect = {
+    key         = "kz_points"
+    type        = "integer"
+    title       = "Points"
+    description = "Kustomer customer attribute pointsNum"
+    options     = []
+  }
+}
+
+test "a_timestamp_becomes_a_date_organization_field" {
+  mapping = organization_field.company
+  input = {
+    type       = "company_attribute"
+    id         = "company/contractRenewalAt"
+    attributes = { name = "contractRenewalAt", type = "date", displayName = "Contract Renewal", records = 6, distinct = 6 }
+  }
+  expect = {
+    key         = "kz_contract_renewal"
+    type        = "date"
+    title       = "Contract Renewal"
+    description = "Kustomer company attribute contractRenewalAt"
+    options     = []
+  }
+}
