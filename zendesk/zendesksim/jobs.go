@@ -80,6 +80,7 @@ func (s *Server) startJob(c *call, status int, jobType, idPrefix string, total i
 // Caller holds s.mu.
 func (s *Server) advance(now time.Time) {
 	st := s.st
+	s.closeSolved(now)
 	delay := s.opts.JobDelay
 	for len(st.pending) > 0 {
 		j := st.pending[0]

@@ -302,6 +302,8 @@ type State struct {
 	Uploads            []Upload            `json:"uploads"`
 	CustomObjects      []CustomObjectState `json:"custom_objects"`
 	Jobs               []JobStatus         `json:"jobs"`
+	// Emails are the notifications the standard triggers would have sent.
+	Emails []Email `json:"emails"`
 	// Flags are the rules of a faithful migration that requests broke
 	// while Zendesk accepted them; a clean run has none.
 	Flags []Flag `json:"flags"`

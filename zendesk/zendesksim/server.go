@@ -87,6 +87,14 @@ type Options struct {
 	// PlanTier sets the custom object limits (default PlanEnterprise).
 	PlanTier PlanTier
 
+	// NoStandardTriggers turns off the standard triggers (notification
+	// emails on updates), as an admin may before a migration.
+	NoStandardTriggers bool
+	// CloseSolvedAfter is the standard automation's delay before a solved
+	// ticket is closed (default 4 days; negative: never). Automations run
+	// once an hour of the server's clock.
+	CloseSolvedAfter time.Duration
+
 	// JobDelay is how long a job stays queued and then working before it
 	// completes. Zero completes a job at the next request.
 	JobDelay time.Duration

@@ -57,6 +57,9 @@ type store struct {
 	blocked map[string]bool // lower-cased emails an admin blocked (Block)
 
 	fields map[string]map[int64]*Field // resource (ticket, user, organization) → id → field
+
+	emails     []Email   // notifications the triggers would have sent
+	automation time.Time // when automations last ran (hourly)
 }
 
 // maxFlags bounds the flags kept, so a long rehearsal that breaks a rule
@@ -78,7 +81,8 @@ type ticket struct {
 	archived  bool
 	deletedAt time.Time // soft-deleted (in trash) at
 	deletedBy int64
-	dropped   []string // field values dropped while it was built, flagged once saved
+	dropped   []string  // field values dropped while it was built, flagged once saved
+	solvedAt  time.Time // when it was last solved (imports: solved_at)
 }
 
 type customObject struct {
@@ -247,6 +251,7 @@ func (st *store) dump() State {
 	s.DeletedTicketIDs = slices.Sorted(maps.Keys(st.trash))
 	s.PurgedTicketIDs = slices.Clone(st.purged)
 	s.Flags = slices.Clone(st.flags)
+	s.Emails = slices.Clone(st.emails)
 	if st.flagsDropped > 0 {
 		s.Flags = append(s.Flags, Flag{Rule: "more", Where: "account", Detail: fmt.Sprintf("%d more flags not kept", st.flagsDropped)})
 	}

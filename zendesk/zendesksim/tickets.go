@@ -286,7 +286,9 @@ func (s *Server) buildTicket(c *call, in *ticketInput, importing bool) (*ticket,
 	} else {
 		t.UpdatedAt = c.now
 	}
-	parseTime(v, "solved_at", "Solved at", in.SolvedAt)
+	if solved, ok := parseTime(v, "solved_at", "Solved at", in.SolvedAt); ok {
+		t.solvedAt = solved
+	}
 	if due, ok := parseTime(v, "due_at", "Due at", in.DueAt); ok {
 		t.DueAt = &due
 	}
@@ -537,6 +539,9 @@ func (s *Server) updateTicket(c *call) reply {
 	if in.Subject != nil {
 		t.Subject, t.RawSubject = in.Subject, in.Subject
 	}
+	if in.Status != nil && *in.Status == "solved" && t.Status != "solved" {
+		t.solvedAt = c.now
+	}
 	set(&t.Status, in.Status)
 	setPtr(&t.Priority, in.Priority)
 	setPtr(&t.Type, in.Type)
@@ -576,6 +581,9 @@ func (s *Server) updateTicket(c *call) reply {
 	}
 	t.UpdatedAt = c.now
 	t.GeneratedTimestamp = c.now.Unix()
+	if in.Comment != nil {
+		s.runTriggers(t, &t.comments[len(t.comments)-1], c.me.ID, c.now)
+	}
 	return reply{http.StatusOK, map[string]any{"ticket": t.render(), "audit": audit}}
 }
 
