@@ -87,6 +87,7 @@ type TicketOptions struct {
 	SplitAt            int    // split_at: comments per ticket before a conversation is split
 	ArchiveImmediately bool   // archive_immediately: closed tickets straight to the archive
 	OnConflict         string // on_conflict: "keep" or "overwrite" a ticket changed in Zendesk
+	OnChange           string // on_change: "reimport", "append_private" or "append" a changed ticket
 }
 
 // CommentOptions are a comment block's options.
@@ -113,6 +114,8 @@ func (o *Options) set(name string, v any) {
 		o.Ticket.ArchiveImmediately, _ = v.(bool)
 	case "on_conflict":
 		o.Ticket.OnConflict, _ = v.(string)
+	case "on_change":
+		o.Ticket.OnChange, _ = v.(string)
 	case "long_body":
 		o.Comment.LongBody, _ = v.(string)
 	case "max_fields":

@@ -214,6 +214,7 @@ var Kinds = []*KindSpec{
 			{Name: "split_at", Type: "number", Default: 4000, Doc: "comments per ticket before a conversation is split into linked tickets (Zendesk's cap is 5,000)"},
 			{Name: "archive_immediately", Type: "bool", Default: false, Doc: "send closed tickets straight to the archive"},
 			{Name: "on_conflict", Type: "string", Enum: []string{"keep", "overwrite"}, Default: "keep", Doc: "a ticket changed in Zendesk after kzmap wrote it (found by a refresh) is kept as it is, or overwritten by the mapping's change"},
+			{Name: "on_change", Type: "string", Enum: []string{"reimport", "append_private", "append"}, Default: "reimport", Doc: "a conversation that changed in Kustomer is re-imported whole in place of its ticket (comments keep their times, no trigger runs), or its new comments are appended as private notes, or appended publicly (which notifies the customer)"},
 		},
 	},
 	{

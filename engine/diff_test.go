@@ -34,19 +34,25 @@ func TestDiff(t *testing.T) {
 		action kind.Action
 		check  func(t *testing.T, d *Desired, cp fakeCheckpoint, n int)
 		over   bool
+		// onChange is the ticket block's on_change ("": reimport).
+		onChange string
 	}{
-		{"new", org, fakeCheckpoint{}, kind.Create, nil, false},
-		{"unchanged", org, fakeCheckpoint{"organization/organization.company:a": {ZendeskID: "5", Hash: org.Hash()}}, kind.Noop, nil, false},
-		{"changed", org, fakeCheckpoint{"organization/organization.company:a": {ZendeskID: "5", Hash: "old"}}, kind.Update, nil, false},
-		{"unwritable", &Desired{Kind: kind.Ticket, Key: "k", Unwritable: "no requester"}, fakeCheckpoint{}, kind.Unwritable, nil, false},
-		{"a membership cannot change", member, fakeCheckpoint{"group_membership/group_membership.team:t/u": {ZendeskID: "9", Hash: "old"}}, kind.Noop, nil, false},
-		{"a new comment", ticket("message/a", "message/b"), fakeCheckpoint{"ticket/ticket.conversation:c1": {ZendeskID: "7", Hash: "old", Comments: []string{"message/a"}}}, kind.AppendComments, nil, false},
-		{"a ticket field", ticket("message/a"), fakeCheckpoint{"ticket/ticket.conversation:c1": {ZendeskID: "7", Hash: "old", Comments: []string{"message/a"}}}, kind.Update, nil, false},
-		{"changed in Zendesk", ticket("message/a", "message/b"), fakeCheckpoint{"ticket/ticket.conversation:c1": {ZendeskID: "7", Hash: "old", Comments: []string{"message/a"}, Drift: "changed at T"}}, kind.Noop, nil, false},
-		{"changed in Zendesk, overwritten", ticket("message/a", "message/b"), fakeCheckpoint{"ticket/ticket.conversation:c1": {ZendeskID: "7", Hash: "old", Comments: []string{"message/a"}, Drift: "changed at T"}}, kind.AppendComments, nil, true},
-		{"changed in Zendesk, nothing to write", org, fakeCheckpoint{"organization/organization.company:a": {ZendeskID: "5", Hash: org.Hash(), Drift: "changed at T"}}, kind.Noop, nil, false},
+		{"new", org, fakeCheckpoint{}, kind.Create, nil, false, ""},
+		{"unchanged", org, fakeCheckpoint{"organization/organization.company:a": {ZendeskID: "5", Hash: org.Hash()}}, kind.Noop, nil, false, ""},
+		{"changed", org, fakeCheckpoint{"organization/organization.company:a": {ZendeskID: "5", Hash: "old"}}, kind.Update, nil, false, ""},
+		{"unwritable", &Desired{Kind: kind.Ticket, Key: "k", Unwritable: "no requester"}, fakeCheckpoint{}, kind.Unwritable, nil, false, ""},
+		{"a membership cannot change", member, fakeCheckpoint{"group_membership/group_membership.team:t/u": {ZendeskID: "9", Hash: "old"}}, kind.Noop, nil, false, ""},
+		{"a new comment", ticket("message/a", "message/b"), fakeCheckpoint{"ticket/ticket.conversation:c1": {ZendeskID: "7", Hash: "old", Comments: []string{"message/a"}}}, kind.AppendComments, nil, false, "append"},
+		{"a new comment, re-imported", ticket("message/a", "message/b"), fakeCheckpoint{"ticket/ticket.conversation:c1": {ZendeskID: "7", Hash: "old", Comments: []string{"message/a"}}}, kind.Replace, nil, false, ""},
+		{"a new comment, as a note", ticket("message/a", "message/b"), fakeCheckpoint{"ticket/ticket.conversation:c1": {ZendeskID: "7", Hash: "old", Comments: []string{"message/a"}}}, kind.AppendComments, nil, false, "append_private"},
+		{"a ticket field", ticket("message/a"), fakeCheckpoint{"ticket/ticket.conversation:c1": {ZendeskID: "7", Hash: "old", Comments: []string{"message/a"}}}, kind.Update, nil, false, "append"},
+		{"a ticket field, re-imported", ticket("message/a"), fakeCheckpoint{"ticket/ticket.conversation:c1": {ZendeskID: "7", Hash: "old", Comments: []string{"message/a"}}}, kind.Replace, nil, false, ""},
+		{"changed in Zendesk", ticket("message/a"), fakeCheckpoint{"ticket/ticket.conversation:c1": {ZendeskID: "7", Hash: "old", Comments: []string{"message/a"}, Drift: "changed at T"}}, kind.Noop, nil, false, ""},
+		{"changed in Zendesk, new comments as notes", ticket("message/a", "message/b"), fakeCheckpoint{"ticket/ticket.conversation:c1": {ZendeskID: "7", Hash: "old", Comments: []string{"message/a"}, Drift: "changed at T"}}, kind.AppendComments, nil, false, ""},
+		{"changed in Zendesk, overwritten", ticket("message/a", "message/b"), fakeCheckpoint{"ticket/ticket.conversation:c1": {ZendeskID: "7", Hash: "old", Comments: []string{"message/a"}, Drift: "changed at T"}}, kind.Replace, nil, true, ""},
+		{"changed in Zendesk, nothing to write", org, fakeCheckpoint{"organization/organization.company:a": {ZendeskID: "5", Hash: org.Hash(), Drift: "changed at T"}}, kind.Noop, nil, false, ""},
 	} {
-		op, err := diff(tc.d, tc.cp, tc.over)
+		op, err := diff(tc.d, tc.cp, policy{overwrite: tc.over, onChange: tc.onChange})
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -65,6 +71,14 @@ func TestDiff(t *testing.T) {
 		case "changed in Zendesk":
 			if op.Reason != conflictPrefix+"changed at T" {
 				t.Errorf("%s: reason %q", tc.name, op.Reason)
+			}
+		case "changed in Zendesk, new comments as notes", "a new comment, as a note":
+			if !op.Private || len(op.NewComments) != 1 {
+				t.Errorf("%s: %+v, want the new comment as a private note", tc.name, op)
+			}
+		case "a new comment, re-imported":
+			if op.ZendeskID != "7" || op.Reason == "" {
+				t.Errorf("%s: %+v, want the ticket it replaces and why", tc.name, op)
 			}
 		case "changed in Zendesk, nothing to write":
 			if op.Reason != "" {

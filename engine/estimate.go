@@ -17,6 +17,8 @@ type estimator struct {
 	creates map[kind.Kind]int
 	single  int
 	uploads int
+	// replaced tickets also cost a delete and a purge job per 100
+	replaced int
 }
 
 func newEstimator() *estimator {
@@ -38,6 +40,9 @@ func (e *estimator) add(op planfile.Op) {
 		}
 	case op.Action == kind.AppendComments:
 		e.single += len(op.NewComments) // one ticket update per comment
+	case op.Action == kind.Replace:
+		e.bulk[op.Kind]++
+		e.replaced++
 	case op.Kind == kind.Ticket && op.Action == kind.Update:
 		e.single++
 	default:
@@ -52,6 +57,7 @@ func (e *estimator) finish(cfg *dsl.Config) planfile.Estimate {
 		batches := (c + zendesk.MaxBatch - 1) / zendesk.MaxBatch
 		n += 2 * batches // the bulk request and its job poll
 	}
+	n += 4 * ((e.replaced + zendesk.MaxBatch - 1) / zendesk.MaxBatch) // delete and purge, each a request and a poll
 	look, more := e.lookups()
 	n += look
 	rate := float64(cfg.Target.RateLimit) * cfg.Target.Share

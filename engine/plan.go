@@ -7,6 +7,7 @@ import (
 
 	"github.com/hashicorp/hcl/v2"
 	"github.com/kzmap/kzmap/dsl"
+	"github.com/kzmap/kzmap/engine/checkpoint"
 	"github.com/kzmap/kzmap/engine/kind"
 	"github.com/kzmap/kzmap/engine/planfile"
 )
@@ -134,11 +135,18 @@ func (p *planner) add(d *Desired) error {
 	if len(p.opts.Only) > 0 && !p.opts.Only[d.Kind] && !p.opts.Only[kind.Fields[d.Kind].Carrier] {
 		return nil
 	}
-	op, err := diff(d, p.opts.Checkpoint, p.overwrite(d))
+	op, err := diff(d, p.opts.Checkpoint, p.policy(d))
 	if err != nil {
 		return err
 	}
-	if op.Action == kind.Noop && strings.HasPrefix(op.Reason, conflictPrefix) {
+	switch {
+	case op.Action == kind.Replace:
+		p.gen.Hz.Add("tickets_replaced", p.mappingRange(d), d.Key+": "+op.Reason)
+		op.Reason = ""
+	case op.Action == kind.AppendComments && !op.Private:
+		p.gen.Hz.Add("appended_publicly", p.mappingRange(d), d.Key)
+	}
+	if strings.HasPrefix(op.Reason, conflictPrefix) {
 		p.gen.Hz.Add("conflicts", p.mappingRange(d), d.Key+": "+strings.TrimPrefix(op.Reason, conflictPrefix))
 		op.Reason = ""
 	} else if op.Action == kind.Noop && op.Reason != "" {
@@ -173,11 +181,21 @@ func (p *planner) add(d *Desired) error {
 	return nil
 }
 
-// overwrite says whether d's block writes over changes made in Zendesk
-// (on_conflict = "overwrite").
-func (p *planner) overwrite(d *Desired) bool {
+// policy is what d's block says about changes: whether it writes over
+// changes made in Zendesk (on_conflict = "overwrite"), and how a changed
+// ticket reaches Zendesk (on_change).
+func (p *planner) policy(d *Desired) policy {
 	m := p.opts.Config.Mapping(d.Mapping)
-	return m != nil && m.Options.Ticket.OnConflict == "overwrite"
+	if m == nil {
+		return policy{}
+	}
+	return policy{overwrite: m.Options.Ticket.OnConflict == "overwrite", onChange: m.Options.Ticket.OnChange}
+}
+
+// policy is a block's rules for records that changed.
+type policy struct {
+	overwrite bool
+	onChange  string // reimport (""), append_private, append
 }
 
 // conflictPrefix starts the Reason of a change diff leaves undone because
@@ -196,7 +214,7 @@ func (p *planner) mappingRange(d *Desired) hcl.Range {
 // update it where Zendesk allows (kind.Updatable), append a ticket's new
 // comments. A change Zendesk cannot take comes back as a noop with a
 // Reason.
-func diff(d *Desired, cp Checkpoint, overwrite bool) (planfile.Op, error) {
+func diff(d *Desired, cp Checkpoint, pol policy) (planfile.Op, error) {
 	op := planfile.Op{Kind: d.Kind, Key: d.Key, Mapping: d.Mapping, Pos: d.Pos, Sources: d.Sources}
 	if d.Unwritable != "" {
 		op.Action, op.Reason = kind.Unwritable, d.Unwritable
@@ -220,29 +238,57 @@ func diff(d *Desired, cp Checkpoint, overwrite bool) (planfile.Op, error) {
 		op.Action = kind.Create
 	case e.Hash == op.Hash:
 		op.Action = kind.Noop
-	case e.Drift != "" && !overwrite:
+	case d.Kind == kind.Ticket:
+		diffTicket(&op, d, e, pol)
+	case e.Drift != "" && !pol.overwrite:
 		op.Action, op.Reason = kind.Noop, conflictPrefix+e.Drift
 	case !d.Kind.Updatable():
 		op.Action, op.Reason = kind.Noop, fmt.Sprintf("a %s cannot be changed in Zendesk", d.Kind)
-	case d.Kind == kind.Ticket:
-		// An imported ticket is never imported again: new comments are
-		// appended, changed fields updated.
-		op.ZendeskID = e.ZendeskID
-		have := map[string]bool{}
-		for _, k := range e.Comments {
-			have[k] = true
-		}
-		for _, k := range d.CommentKeys() {
-			if !have[k] {
-				op.NewComments = append(op.NewComments, k)
-			}
-		}
-		op.Action = kind.Update
-		if len(op.NewComments) > 0 {
-			op.Action = kind.AppendComments
-		}
 	default:
 		op.Action, op.ZendeskID = kind.Update, e.ZendeskID
 	}
 	return op, nil
+}
+
+// diffTicket decides what a changed ticket needs (spec/rules.md, rule 28).
+// Before cutover nobody works on migrated tickets, so by default a changed
+// conversation is re-imported whole (replace: its comments keep their own
+// times, no trigger runs) in place of the old ticket. A ticket changed in
+// Zendesk since kzmap wrote it is never replaced: its new comments go in
+// as private notes, and it is a conflict. on_change = "append_private" or
+// "append" (public: it notifies the customer) appends instead.
+func diffTicket(op *planfile.Op, d *Desired, e checkpoint.Entry, pol policy) {
+	op.ZendeskID = e.ZendeskID
+	have := map[string]bool{}
+	for _, k := range e.Comments {
+		have[k] = true
+	}
+	for _, k := range d.CommentKeys() {
+		if !have[k] {
+			op.NewComments = append(op.NewComments, k)
+		}
+	}
+	appendOr := func(private bool) {
+		op.Action, op.Private = kind.Update, private
+		if len(op.NewComments) > 0 {
+			op.Action = kind.AppendComments
+		}
+	}
+	switch {
+	case e.Drift != "" && !pol.overwrite && len(op.NewComments) > 0:
+		appendOr(true)
+		op.Reason = conflictPrefix + e.Drift + "; its new comments are added as private notes"
+	case e.Drift != "" && !pol.overwrite:
+		op.Action, op.Reason = kind.Noop, conflictPrefix+e.Drift
+	case pol.onChange == "append_private":
+		appendOr(true)
+	case pol.onChange == "append":
+		appendOr(false)
+	default:
+		op.Action = kind.Replace
+		op.Reason = "fields changed in Kustomer"
+		if n := len(op.NewComments); n > 0 {
+			op.Reason = fmt.Sprintf("%d new comments in Kustomer", n)
+		}
+	}
 }

@@ -191,12 +191,13 @@ func TestReplanAfterApplyShowsNoChanges(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if got := res.Summary.Counts["ticket"]["append_comments"]; got != 1 || res.Summary.Changes != 1 {
+	// The changed conversation is re-imported in place of its ticket.
+	if got := res.Summary.Counts["ticket"]["replace"]; got != 1 || res.Summary.Changes != 1 {
 		t.Fatalf("delta: %+v", res.Summary.Counts)
 	}
 	for _, op := range res.Ops {
-		if op.Action == "append_comments" && (len(op.NewComments) != 1 || op.NewComments[0] != "message/ffffffffffffffffffff0001") {
-			t.Errorf("append: %+v", op)
+		if op.Action == "replace" && (len(op.NewComments) != 1 || op.NewComments[0] != "message/ffffffffffffffffffff0001" || op.ZendeskID == "") {
+			t.Errorf("replace: %+v", op)
 		}
 	}
 }

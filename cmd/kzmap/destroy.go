@@ -120,7 +120,7 @@ func runID(store *checkpoint.Store, id string) (string, error) {
 	}
 	for i := len(runs) - 1; i >= 0; i-- {
 		for k, n := range runs[i].Counts {
-			if n > 0 && strings.HasSuffix(k, ".created") {
+			if n > 0 && (strings.HasSuffix(k, ".created") || strings.HasSuffix(k, ".replaced")) {
 				return runs[i].ID, nil
 			}
 		}

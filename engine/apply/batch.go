@@ -64,7 +64,10 @@ func (ex *executor) newBatch(items []item, op kind.Action) checkpoint.Batch {
 		b.ExternalIDs = append(b.ExternalIDs, externalID(it))
 		b.Sources = append(b.Sources, strings.Join(it.d.Sources, ","))
 		b.Comments = append(b.Comments, it.d.CommentKeys())
-		if it.op.ZendeskID != "" && op != kind.Create {
+		switch {
+		case op == kind.Replace:
+			b.ExternalIDs[len(b.ExternalIDs)-1] = replaceExternal(it.op.ZendeskID, externalID(it))
+		case it.op.ZendeskID != "" && op != kind.Create:
 			// Updates name their record; keep the id for recovery.
 			b.ExternalIDs[len(b.ExternalIDs)-1] = it.op.ZendeskID
 		}
@@ -73,7 +76,7 @@ func (ex *executor) newBatch(items []item, op kind.Action) checkpoint.Batch {
 }
 
 // done names what a successful item of an action counts as.
-var done = map[kind.Action]string{kind.Create: "created", kind.Update: "updated", kind.AppendComments: "appended", kind.Adopt: "adopted"}
+var done = map[kind.Action]string{kind.Create: "created", kind.Update: "updated", kind.AppendComments: "appended", kind.Adopt: "adopted", kind.Replace: "replaced"}
 
 // runBatch records the batch as in flight, sends it, and records what
 // Zendesk did with every item.

@@ -26,7 +26,7 @@ type Target struct {
 func Targets(st *checkpoint.Store, batches []checkpoint.Batch) ([]Target, error) {
 	var out []Target
 	for _, b := range batches {
-		if kind.Action(b.Op) != kind.Create {
+		if a := kind.Action(b.Op); a != kind.Create && a != kind.Replace {
 			continue // updates and appended comments created no record
 		}
 		created := map[string]string{}

@@ -68,6 +68,9 @@ func resolve(ctx context.Context, st *checkpoint.Store, c *zendesk.Client, b che
 	if settle <= 0 {
 		settle = DefaultSettle
 	}
+	if kind.Action(b.Op) == kind.Replace {
+		return resolveReplace(ctx, st, c, b, settle, now)
+	}
 	outs := make([]outcome, len(b.Keys))
 	if b.JobID != "" {
 		res, err := c.ResumeJob(b.JobID, len(b.Keys)).Wait(ctx)

@@ -5,7 +5,10 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"html"
 	"strconv"
+	"strings"
+	"time"
 
 	"github.com/kzmap/kzmap/dsl"
 	"github.com/kzmap/kzmap/engine"
@@ -172,6 +175,9 @@ func (ex *executor) updateTicket(ctx context.Context, it item) ([]outcome, error
 			}
 			lost = append(lost, l...)
 			zc.CreatedAt = zc.CreatedAt.UTC()
+			if it.op.Private {
+				asNote(&zc, cm, ex.importer)
+			}
 			_, err = c.UpdateTicket(ctx, id, zendesk.TicketUpdate{Comment: &zc})
 			if o := singleOutcome(&id, err, func() string { return "" }); o.err != "" {
 				return []outcome{o}, nil
@@ -192,4 +198,25 @@ func (ex *executor) updateTicket(ctx context.Context, it item) ([]outcome, error
 		Subject: str(p, "subject"), Tags: dsl.Strings(p["tags"])})
 	o := singleOutcome(&id, err, func() string { return it.op.ZendeskID })
 	return []outcome{o}, nil
+}
+
+// asNote makes an appended comment a private note by the importing admin
+// that says who wrote it and when: an update can set neither, and a
+// private note runs no trigger that emails the customer.
+func asNote(zc *zendesk.Comment, cm engine.Comment, importer int64) {
+	who := str(cm.Payload, "author")
+	if who == "" {
+		who = "a departed agent"
+	}
+	pub := "public"
+	if zc.Public != nil && !*zc.Public {
+		pub = "private"
+	}
+	head := fmt.Sprintf("[From Kustomer: %s comment by %s, %s]\n\n", pub, who, zc.CreatedAt.UTC().Format(time.RFC3339))
+	zc.Body = head + zc.Body
+	if zc.HTMLBody != "" {
+		zc.HTMLBody = "<p>" + html.EscapeString(strings.TrimSpace(head)) + "</p>" + zc.HTMLBody
+	}
+	f := false
+	zc.Public, zc.AuthorID = &f, importer
 }

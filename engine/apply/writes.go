@@ -31,8 +31,11 @@ func (ex *executor) write(ctx context.Context, b *batchState, items []item) ([]o
 	case kind.CustomObject:
 		return []outcome{ex.ensureObject(ctx, items[0], action == kind.Update)}, nil
 	case kind.Ticket:
-		if action == kind.Create {
+		switch action {
+		case kind.Create:
 			return ex.importTickets(ctx, b, items)
+		case kind.Replace:
+			return ex.replaceTickets(ctx, b, items)
 		}
 		return ex.updateTicket(ctx, items[0])
 	case kind.CustomObjectRecord:

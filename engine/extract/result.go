@@ -124,7 +124,14 @@ func (e *engine) result(ctx context.Context, before kustomer.Stats, start time.T
 		}
 		e.steps["repair"] = &Step{Type: "repair", Strategy: "per-conversation lists", Why: "conversations whose stored thread fell short of their counts: " + strings.Join(parts, ", ")}
 	}
-	e.steps["org"] = &Step{Type: "org", Strategy: "GET /v1/auth/tokens/current", Estimate: 1, Why: "the key's org, so a snapshot never mixes two orgs"}
+	meta := 0
+	for _, r := range record.AttributeResources {
+		if e.scope[r] {
+			meta++
+		}
+	}
+	e.steps["org"] = &Step{Type: "org", Strategy: "GET /v1/auth/tokens/current, /v1/metadata/{resource}", Estimate: 1 + meta,
+		Why: "the key's org, so a snapshot never mixes two orgs; the custom attributes' metadata"}
 	for _, t := range append(append([]string{"org"}, record.Types...), "repair") {
 		s, ok := e.steps[t]
 		if !ok {

@@ -121,8 +121,11 @@ const (
 	Create         Action = "create"
 	Update         Action = "update"
 	AppendComments Action = "append_comments" // new comments on an imported ticket
-	Noop           Action = "noop"            // Zendesk already has it as planned
-	Unwritable     Action = "unwritable"      // it cannot be written: the plan says why
+	// Replace re-imports a changed ticket with its whole thread and
+	// deletes the one it replaces, as one exactly-once operation.
+	Replace    Action = "replace"
+	Noop       Action = "noop"       // Zendesk already has it as planned
+	Unwritable Action = "unwritable" // it cannot be written: the plan says why
 	// Adopt is not planned: apply takes over a record Zendesk already
 	// holds instead of creating it, in a batch of its own.
 	Adopt Action = "adopt"

@@ -64,6 +64,10 @@ type Op struct {
 	NewComments []string `json:"new_comments,omitempty"`
 	Attachments int      `json:"attachments,omitempty"`
 	Reason      string   `json:"reason,omitempty"` // why unwritable
+	// Private says appended comments go in as private notes by the
+	// importing admin, their original time and author in the text (a
+	// ticket changed in Zendesk, or on_change = "append_private").
+	Private bool `json:"private,omitempty"`
 }
 
 // Hazard is one kind of risk the plan carries, with a count and examples.

@@ -1,0 +1,183 @@
+package apply
+
+import (
+	"context"
+	"fmt"
+	"os"
+	"path/filepath"
+	"strconv"
+	"testing"
+	"time"
+
+	"github.com/kzmap/kzmap/engine"
+	"github.com/kzmap/kzmap/engine/checkpoint"
+	"github.com/kzmap/kzmap/engine/kind"
+	"github.com/kzmap/kzmap/record"
+	"github.com/kzmap/kzmap/zendesk"
+)
+
+// addReply appends an inbound message to a conversation of the rig's
+// export and reopens the snapshot; it returns the conversation's ticket
+// key and external id.
+func addReply(t *testing.T, r *rig, at time.Time) (key, ext string) {
+	t.Helper()
+	var conv, customer string
+	err := r.Snap.ForEach("conversation", func(id string, raw []byte) error {
+		rec, err := record.DecodeJSON(raw)
+		if c, ok := rec.(*record.Conversation); err == nil && ok && conv == "" && c.CustomerID != "" && c.MessageCount > 0 && c.MessageCount < 50 {
+			conv, customer = id, c.CustomerID
+		}
+		return nil
+	})
+	if err != nil || conv == "" {
+		t.Fatalf("no conversation: %v", err)
+	}
+	stamp := at.UTC().Format("2006-01-02T15:04:05.000Z")
+	msg := fmt.Sprintf(`{"type":"message","id":"ffffffffffffffffffff%04d","attributes":{"direction":"in","channel":"email","body":"One more question.","createdAt":%q,"updatedAt":%q},"relationships":{"conversation":{"data":{"type":"conversation","id":%q}},"customer":{"data":{"type":"customer","id":%q}}}}`+"\n",
+		at.Unix()%10000, stamp, stamp, conv, customer)
+	f, err := os.OpenFile(filepath.Join(r.Export, "messages.ndjson"), os.O_APPEND|os.O_WRONLY, 0)
+	if err != nil {
+		t.Fatal(err)
+	}
+	f.WriteString(msg)
+	f.Close()
+	if r.Snap, err = engine.OpenDir(r.Export); err != nil {
+		t.Fatal(err)
+	}
+	return "ticket.conversation:" + conv, "kustomer:conversation:" + conv
+}
+
+// liveTickets are the live tickets with an external id.
+func liveTickets(r *rig, ext string) []int64 {
+	var out []int64
+	for _, tk := range r.Sim.Dump().Tickets {
+		if tk.ExternalID != nil && *tk.ExternalID == ext {
+			out = append(out, tk.ID)
+		}
+	}
+	return out
+}
+
+// TestChangedConversationIsReimported: a reply in Kustomer re-imports the
+// conversation in place of its ticket: one live ticket, every comment with
+// its source time, the old ticket gone from the deleted tickets too, nobody
+// emailed, and a second plan with no changes.
+func TestChangedConversationIsReimported(t *testing.T) {
+	for _, seed := range []int64{91, 92} {
+		t.Run(fmt.Sprint(seed), func(t *testing.T) {
+			r := newRig(t, "small", seed, "")
+			ctx := context.Background()
+			if _, _, err := r.planApply(ctx, false); err != nil {
+				t.Fatal(err)
+			}
+			at := time.Date(2026, 11, 30, 9, 15, 0, 0, time.UTC)
+			key, ext := addReply(t, r, at)
+			before, _, _ := r.Store.Get(string(kind.Ticket), key)
+			pr, res, err := r.planApply(ctx, false)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if pr.Summary.Counts[kind.Ticket][kind.Replace] != 1 || res.Counts[kind.Ticket]["replaced"] != 1 {
+				t.Fatalf("plan %v, apply %v", pr.Summary.Counts[kind.Ticket], res.Counts[kind.Ticket])
+			}
+			live := liveTickets(r, ext)
+			after, _, _ := r.Store.Get(string(kind.Ticket), key)
+			if len(live) != 1 || strconv.FormatInt(live[0], 10) != after.ZendeskID || after.ZendeskID == before.ZendeskID {
+				t.Fatalf("live %v, checkpoint %s (was %s)", live, after.ZendeskID, before.ZendeskID)
+			}
+			st := r.Sim.Dump()
+			old, _ := strconv.ParseInt(before.ZendeskID, 10, 64)
+			if !slicesContains(st.PurgedTicketIDs, old) || slicesContains(st.DeletedTicketIDs, old) {
+				t.Errorf("the replaced ticket %d: purged %v, deleted %v", old, st.PurgedTicketIDs, st.DeletedTicketIDs)
+			}
+			for _, tk := range st.Tickets {
+				if tk.ID == live[0] {
+					last := tk.Comments[len(tk.Comments)-1]
+					if !last.CreatedAt.Equal(at) || len(tk.Comments) != len(after.Comments) {
+						t.Errorf("the reply: %v, %d comments (checkpoint %d)", last.CreatedAt, len(tk.Comments), len(after.Comments))
+					}
+				}
+			}
+			if len(st.Emails) != 0 || len(st.Flags) != 0 {
+				t.Errorf("emails %v, flags %v", st.Emails, st.Flags)
+			}
+			r.checkLanded()
+			again, err := engine.Plan(ctx, engine.PlanOptions{Config: r.Cfg, Snapshot: r.Snap, Checkpoint: r.Store})
+			if err != nil || again.Summary.Changes != 0 {
+				t.Errorf("plan after the replace: %v, %v", again.Summary.Counts, err)
+			}
+		})
+	}
+}
+
+func slicesContains(l []int64, v int64) bool {
+	for _, x := range l {
+		if x == v {
+			return true
+		}
+	}
+	return false
+}
+
+// TestReplaceRecoversAtEveryStep: a replace batch left in flight after the
+// new ticket was imported, or after the old one was deleted too, is
+// finished by Recover (the new ticket recorded, the old one retired); one
+// left before anything was sent keeps the old ticket and its entry, and
+// the next plan replaces it again. Never two live tickets, never none.
+func TestReplaceRecoversAtEveryStep(t *testing.T) {
+	for _, stage := range []string{"nothing sent", "imported", "imported and deleted"} {
+		t.Run(stage, func(t *testing.T) {
+			r := newRig(t, "small", 93, "")
+			ctx := context.Background()
+			if _, _, err := r.planApply(ctx, false); err != nil {
+				t.Fatal(err)
+			}
+			key, ext := addReply(t, r, time.Date(2026, 11, 30, 9, 15, 0, 0, time.UTC))
+			e, _, _ := r.Store.Get(string(kind.Ticket), key)
+			old, _ := strconv.ParseInt(e.ZendeskID, 10, 64)
+			c := r.Client()
+			b := checkpoint.Batch{ID: checkpoint.NewBatchID(), Kind: string(kind.Ticket), Op: string(kind.Replace), Keys: []string{key},
+				Hashes: []string{"new-hash"}, ExternalIDs: []string{replaceExternal(e.ZendeskID, ext)}, SentAt: time.Now().Add(-time.Hour)}
+			if err := r.Store.BeginBatch(b); err != nil {
+				t.Fatal(err)
+			}
+			var fresh int64
+			if stage != "nothing sent" {
+				me, _ := c.Me(ctx)
+				tk, err := c.ImportTicket(ctx, zendesk.TicketImport{ExternalID: ext, Subject: "again", RequesterID: me.ID,
+					Comments: []zendesk.Comment{{AuthorID: me.ID, Body: "x", CreatedAt: time.Now().Add(-time.Hour)}}}, zendesk.ImportOptions{})
+				if err != nil {
+					t.Fatal(err)
+				}
+				fresh = tk.ID
+			}
+			if stage == "imported and deleted" {
+				if _, err := c.DestroyManyTickets(ctx, []int64{old}); err != nil {
+					t.Fatal(err)
+				}
+				time.Sleep(10 * time.Millisecond)
+			}
+			if _, err := Recover(ctx, r.Store, c, time.Minute, nil); err != nil {
+				t.Fatal(err)
+			}
+			live := liveTickets(r, ext)
+			got, _, _ := r.Store.Get(string(kind.Ticket), key)
+			switch stage {
+			case "nothing sent":
+				if len(live) != 1 || live[0] != old || got.ZendeskID != e.ZendeskID {
+					t.Errorf("live %v, checkpoint %s; want the old ticket %d kept", live, got.ZendeskID, old)
+				}
+			default:
+				if len(live) != 1 || live[0] != fresh || got.ZendeskID != strconv.FormatInt(fresh, 10) {
+					t.Errorf("live %v, checkpoint %s; want the new ticket %d", live, got.ZendeskID, fresh)
+				}
+				if !slicesContains(r.Sim.Dump().PurgedTicketIDs, old) {
+					t.Errorf("the old ticket %d was not purged", old)
+				}
+			}
+			if inflight, _ := r.Store.InFlight(); len(inflight) != 0 {
+				t.Errorf("%d batches still in flight", len(inflight))
+			}
+		})
+	}
+}
