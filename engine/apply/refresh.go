@@ -121,10 +121,9 @@ func (r *refresher) kind(ctx context.Context, k kind.Kind) error {
 		switch {
 		case x.e.Written.IsZero() || !z.updated.Truncate(time.Second).After(x.e.Written):
 			// Zendesk's times are whole seconds: a change in the second
-			// of the write itself cannot be told from it.
-			if x.e.Drift != "" {
-				r.drift = append(r.drift, checkpoint.Drifted{Kind: string(k), Key: x.key}) // overwritten since
-			}
+			// of the write itself cannot be told from it. Drift found
+			// before stays: only a write of the mapping over it (a
+			// replace, or on_conflict = "overwrite") ends it.
 		case k == kind.Ticket && z.status == "closed":
 			r.d.Closed++
 		default:

@@ -6,14 +6,17 @@ import (
 	"os"
 	"path/filepath"
 	"strconv"
+	"strings"
 	"testing"
 	"time"
 
 	"github.com/kzmap/kzmap/engine"
 	"github.com/kzmap/kzmap/engine/checkpoint"
+	"github.com/kzmap/kzmap/engine/enginetest"
 	"github.com/kzmap/kzmap/engine/kind"
 	"github.com/kzmap/kzmap/record"
 	"github.com/kzmap/kzmap/zendesk"
+	"github.com/kzmap/kzmap/zendesk/zendesksim"
 )
 
 // addReply appends an inbound message to a conversation of the rig's
@@ -179,5 +182,73 @@ func TestReplaceRecoversAtEveryStep(t *testing.T) {
 				t.Errorf("%d batches still in flight", len(inflight))
 			}
 		})
+	}
+}
+
+// TestEditedTicketIsNeverReplaced: a ticket an agent changed in Zendesk
+// after kzmap imported it keeps its id when its conversation gets a
+// reply: the reply goes in as a private note by the importer, naming its
+// author and time, nobody is emailed, and the plan lists a conflict.
+func TestEditedTicketIsNeverReplaced(t *testing.T) {
+	clk := &enginetest.Clock{}
+	r := newRigWith(t, "small", 94, "", func(o *zendesksim.Options) { o.Now = clk.Now })
+	ctx := context.Background()
+	if _, _, err := r.planApply(ctx, false); err != nil {
+		t.Fatal(err)
+	}
+	at := time.Date(2026, 11, 30, 9, 15, 0, 0, time.UTC)
+	key, ext := addReply(t, r, at)
+	clk.Advance(2 * time.Second)
+	if err := r.Sim.EditTicket(ext, map[string]string{"priority": "urgent"}); err != nil {
+		t.Fatal(err)
+	}
+	before, _, _ := r.Store.Get(string(kind.Ticket), key)
+	if _, err := Refresh(ctx, r.Store, r.Client()); err != nil {
+		t.Fatal(err)
+	}
+	pr, res, err := r.planApply(ctx, false)
+	if err != nil {
+		t.Fatal(err)
+	}
+	hz := map[string]int{}
+	for _, h := range pr.Summary.Hazards {
+		hz[h.Code] = h.Count
+	}
+	if pr.Summary.Counts[kind.Ticket][kind.Replace] != 0 || res.Counts[kind.Ticket]["appended"] != 1 || hz["conflicts"] != 1 {
+		t.Fatalf("plan %v, apply %v, hazards %v", pr.Summary.Counts[kind.Ticket], res.Counts[kind.Ticket], hz)
+	}
+	live := liveTickets(r, ext)
+	if len(live) != 1 || strconv.FormatInt(live[0], 10) != before.ZendeskID {
+		t.Fatalf("live %v, was %s", live, before.ZendeskID)
+	}
+	me, _ := r.Client().Me(ctx)
+	st := r.Sim.Dump()
+	for _, tk := range st.Tickets {
+		if tk.ID == live[0] {
+			note := tk.Comments[len(tk.Comments)-1]
+			if note.Public || note.AuthorID != me.ID || !strings.Contains(note.Body, "[From Kustomer: public comment by ") || !strings.Contains(note.Body, at.Format(time.RFC3339)) {
+				t.Errorf("the reply as a note: %+v", note)
+			}
+		}
+	}
+	for _, e := range st.Emails {
+		if e.Trigger == zendesksim.TriggerNotifyRequester {
+			t.Errorf("the customer was emailed: %+v", e)
+		}
+	}
+	// A second reply, refreshed again: still never replaced.
+	addReply(t, r, at.Add(time.Hour))
+	if _, err := Refresh(ctx, r.Store, r.Client()); err != nil {
+		t.Fatal(err)
+	}
+	pr, _, err = r.planApply(ctx, false)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if pr.Summary.Counts[kind.Ticket][kind.Replace] != 0 || pr.Summary.Counts[kind.Ticket][kind.AppendComments] != 1 {
+		t.Errorf("second reply: %v", pr.Summary.Counts[kind.Ticket])
+	}
+	if live := liveTickets(r, ext); len(live) != 1 || strconv.FormatInt(live[0], 10) != before.ZendeskID {
+		t.Errorf("after the second reply: live %v, was %s", live, before.ZendeskID)
 	}
 }

@@ -187,6 +187,16 @@ func putRecord(tx *bolt.Tx, r Record, b Batch, now time.Time) error {
 	if e.At.IsZero() {
 		e.At = now
 	}
+	if b.Op == "append_comments" && e.Drift == "" {
+		// Appending notes to a ticket changed in Zendesk leaves it
+		// changed: the drift stays until the mapping overwrites it.
+		if old := kb.Get([]byte(r.Key)); old != nil {
+			var prev Entry
+			if json.Unmarshal(old, &prev) == nil {
+				e.Drift = prev.Drift
+			}
+		}
+	}
 	ev, err := json.Marshal(e)
 	if err != nil {
 		return err
