@@ -103,6 +103,8 @@ func newApp() *cli.App {
 			verifyCommand(),
 			stateCommand(),
 			importCommand(),
+			syncCommand(),
+			cutoverCommand(),
 			destroyCommand(),
 			versionCommand(),
 		},
