@@ -1,6 +1,7 @@
 package engine
 
 import (
+	"strings"
 	"testing"
 
 	"github.com/kzmap/kzmap/dsl"
@@ -14,7 +15,18 @@ func (f fakeCheckpoint) Get(k, key string) (checkpoint.Entry, bool, error) {
 	e, ok := f[k+"/"+key]
 	return e, ok, nil
 }
-func (f fakeCheckpoint) Lineage() string         { return "l" }
+func (f fakeCheckpoint) Lineage() string { return "l" }
+
+// Resolve: every source resolves to the record it came from.
+func (f fakeCheckpoint) Resolve(typ, id string) (string, string, bool, error) {
+	for k := range f {
+		kind, key, _ := strings.Cut(k, "/")
+		if strings.HasSuffix(key, ":"+id) {
+			return kind, key, true, nil
+		}
+	}
+	return "", "", false, nil
+}
 func (f fakeCheckpoint) Serial() (uint64, error) { return 1, nil }
 
 func TestDiff(t *testing.T) {

@@ -96,6 +96,25 @@ type Generator struct {
 	// fieldsOf holds, by resource and attribute name, the fields the
 	// field blocks made, for converting the values records carry.
 	fieldsOf map[string]map[string]fieldInfo
+	// known, when set, is the checkpoint: a merged record keeps the key of
+	// a member it already holds (a customer who joins a merged user in a
+	// delta pass does not change the user's key).
+	known Checkpoint
+}
+
+// Known makes merged records keep the key of a member cp holds; plan,
+// apply and verify give the same checkpoint, so they agree on keys.
+func (g *Generator) Known(cp Checkpoint) *Generator {
+	g.known = cp
+	return g
+}
+
+func (g *Generator) holds(d *Desired) bool {
+	if g.known == nil {
+		return false
+	}
+	_, ok, err := g.known.Get(string(d.Kind), d.Key)
+	return ok && err == nil
 }
 
 // NewGenerator prepares a generator.

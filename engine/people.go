@@ -157,10 +157,16 @@ func (g *Generator) merged(ctx context.Context, k kind.Kind, m *dsl.Mapping, see
 			return emit(d)
 		}
 		grp := pending[key]
-		if grp == nil {
+		switch {
+		case grp == nil:
 			grp = &pendingGroup{d: d}
 			pending[key] = grp
-		} else {
+		case g.holds(d) && !g.holds(grp.d):
+			// The member Zendesk already has keys the group.
+			d.Sources = append(d.Sources, grp.d.Sources...)
+			fold(d, grp.d)
+			grp.d = d
+		default:
 			grp.d.Sources = append(grp.d.Sources, d.Sources...)
 			fold(grp.d, d)
 		}

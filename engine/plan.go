@@ -67,7 +67,7 @@ func Plan(ctx context.Context, opts PlanOptions) (*PlanResult, error) {
 		return nil, err
 	}
 	p := &planner{opts: opts, res: &PlanResult{Header: h}, counts: map[kind.Kind]map[kind.Action]int{},
-		est: newEstimator(), gen: NewGenerator(opts.Config, opts.Snapshot), sampled: map[kind.Kind]int{}}
+		est: newEstimator(), gen: NewGenerator(opts.Config, opts.Snapshot).Known(opts.Checkpoint), sampled: map[kind.Kind]int{}}
 	if opts.Out != "" {
 		if p.w, err = planfile.Create(opts.Out, h); err != nil {
 			return nil, err
@@ -236,6 +236,22 @@ func diff(d *Desired, cp Checkpoint, pol policy) (planfile.Op, error) {
 	switch {
 	case !ok:
 		op.Action = kind.Create
+	case e.Hash == op.Hash && (d.Kind == kind.User || d.Kind == kind.Organization):
+		// Unchanged, unless a source joined it (a customer merged in
+		// during the window): the update records its alias, so what
+		// refers to the newcomer resolves to the record.
+		op.Action = kind.Noop
+		for _, src := range d.Sources {
+			typ, id, _ := strings.Cut(src, "/")
+			k, key, ok, err := cp.Resolve(typ, id)
+			if err != nil {
+				return op, err
+			}
+			if !ok || k != string(d.Kind) || key != d.Key {
+				op.Action, op.ZendeskID = kind.Update, e.ZendeskID
+				break
+			}
+		}
 	case e.Hash == op.Hash:
 		op.Action = kind.Noop
 	case d.Kind == kind.Ticket:

@@ -159,7 +159,12 @@ func TestReplanAfterApplyShowsNoChanges(t *testing.T) {
 		if d.Unwritable != "" {
 			return nil
 		}
-		recs = append(recs, checkpoint.Record{Kind: string(d.Kind), Key: d.Key, Entry: checkpoint.Entry{ZendeskID: "z", Hash: d.Hash(), Comments: d.CommentKeys()}})
+		rec := checkpoint.Record{Kind: string(d.Kind), Key: d.Key, Entry: checkpoint.Entry{ZendeskID: "z", Hash: d.Hash(), Comments: d.CommentKeys()}}
+		for _, src := range d.Sources { // as apply records them
+			typ, id, _ := strings.Cut(src, "/")
+			rec.Aliases = append(rec.Aliases, checkpoint.Alias{SourceType: typ, SourceID: id})
+		}
+		recs = append(recs, rec)
 		if d.Kind == "ticket" && len(d.Comments) > 1 && convID == "" {
 			convID = strings.TrimPrefix(d.Sources[0], "conversation/")
 		}

@@ -39,6 +39,8 @@ type Snapshot interface {
 // Checkpoint is what the planner reads of the checkpoint store.
 type Checkpoint interface {
 	Get(kind, key string) (checkpoint.Entry, bool, error)
+	// Resolve says which record a Kustomer source id became.
+	Resolve(sourceType, sourceID string) (kind, key string, ok bool, err error)
 	Lineage() string
 	Serial() (uint64, error)
 }

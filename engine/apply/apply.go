@@ -271,7 +271,7 @@ func (ex *executor) follow(ctx context.Context, r *planfile.Reader, dead map[str
 		return err
 	}
 	var cur kind.Kind
-	err = engine.NewGenerator(ex.opts.Config, ex.opts.Snapshot).Run(ctx, func(d *engine.Desired) error {
+	err = engine.NewGenerator(ex.opts.Config, ex.opts.Snapshot).Known(ex.opts.Store).Run(ctx, func(d *engine.Desired) error {
 		if next == nil || d.Key != next.Key || d.Kind != next.Kind {
 			return nil // unchanged since the plan's checkpoint
 		}

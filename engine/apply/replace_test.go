@@ -252,3 +252,79 @@ func TestEditedTicketIsNeverReplaced(t *testing.T) {
 		t.Errorf("after the second reply: live %v, was %s", live, before.ZendeskID)
 	}
 }
+
+// TestNewCustomerSharingAnEmailInTheWindow: a customer created during the
+// window with an existing customer's email in upper case (and an id that
+// sorts first) joins that customer's Zendesk user: the user keeps its key
+// and id, the newcomer's conversation lands with that user as requester,
+// nothing is a dead letter, and the next plan has no changes.
+func TestNewCustomerSharingAnEmailInTheWindow(t *testing.T) {
+	r := newRig(t, "small", 95, "")
+	ctx := context.Background()
+	if _, _, err := r.planApply(ctx, false); err != nil {
+		t.Fatal(err)
+	}
+	var email, cust string
+	err := r.Snap.ForEach("customer", func(id string, raw []byte) error {
+		rec, _ := record.DecodeJSON(raw)
+		if c, ok := rec.(*record.Customer); ok && email == "" && len(c.Emails) == 1 {
+			email, cust = c.Emails[0].Email, id
+		}
+		return nil
+	})
+	if err != nil || email == "" {
+		t.Fatalf("no customer with one email: %v", err)
+	}
+	userKey := "user.customer:" + cust
+	before, ok, _ := r.Store.Get(string(kind.User), userKey)
+	if !ok {
+		t.Fatalf("customer %s has no user %s", cust, userKey)
+	}
+	const newcomer, conv = "000000000000000000000c01", "000000000000000000000d01"
+	at := "2026-11-30T10:00:00.000Z"
+	appendLine := func(file, line string) {
+		f, err := os.OpenFile(filepath.Join(r.Export, file), os.O_APPEND|os.O_WRONLY, 0)
+		if err != nil {
+			t.Fatal(err)
+		}
+		f.WriteString(line + "\n")
+		f.Close()
+	}
+	appendLine("customers.ndjson", fmt.Sprintf(`{"type":"customer","id":%q,"attributes":{"name":"New Person","emails":[{"email":%q}],"createdAt":%q,"updatedAt":%q}}`, newcomer, strings.ToUpper(email), at, at))
+	appendLine("conversations.ndjson", fmt.Sprintf(`{"type":"conversation","id":%q,"attributes":{"name":"Hello again","status":"open","messageCount":1,"createdAt":%q,"updatedAt":%q},"relationships":{"customer":{"data":{"type":"customer","id":%q}}}}`, conv, at, at, newcomer))
+	appendLine("messages.ndjson", fmt.Sprintf(`{"type":"message","id":"000000000000000000000e01","attributes":{"direction":"in","channel":"email","body":"Hi, it is me with a new address case.","createdAt":%q,"updatedAt":%q},"relationships":{"conversation":{"data":{"type":"conversation","id":%q}},"customer":{"data":{"type":"customer","id":%q}}}}`, at, at, conv, newcomer))
+	if r.Snap, err = engine.OpenDir(r.Export); err != nil {
+		t.Fatal(err)
+	}
+	users := len(r.Sim.Dump().Users)
+	if _, _, err := r.planApply(ctx, false); err != nil {
+		t.Fatal(err)
+	}
+	if dead, _ := r.Store.DeadLetters(); len(dead) > 0 {
+		t.Fatalf("%d dead letters, first %+v", len(dead), dead[0])
+	}
+	after, ok, _ := r.Store.Get(string(kind.User), userKey)
+	if !ok || after.ZendeskID != before.ZendeskID {
+		t.Fatalf("the user changed: %+v → %+v (%v)", before, after, ok)
+	}
+	st := r.Sim.Dump()
+	if len(st.Users) != users {
+		t.Errorf("Zendesk has %d users, had %d", len(st.Users), users)
+	}
+	found := false
+	for _, tk := range st.Tickets {
+		if tk.ExternalID != nil && *tk.ExternalID == "kustomer:conversation:"+conv {
+			found = true
+			if strconv.FormatInt(tk.RequesterID, 10) != before.ZendeskID {
+				t.Errorf("the newcomer's ticket has requester %d, want %s", tk.RequesterID, before.ZendeskID)
+			}
+		}
+	}
+	if !found {
+		t.Error("the newcomer's conversation has no ticket")
+	}
+	again, err := engine.Plan(ctx, engine.PlanOptions{Config: r.Cfg, Snapshot: r.Snap, Checkpoint: r.Store})
+	if err != nil || again.Summary.Changes != 0 {
+		t.Errorf("plan after: %v, %v", again.Summary.Counts, err)
+	}
+}

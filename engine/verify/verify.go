@@ -324,7 +324,7 @@ func (r *runner) loadDeadLetters() error {
 // every desired record against the checkpoint: counted, sampled, and
 // custom object records read back by external id on the way.
 func (r *runner) pass(ctx context.Context) error {
-	gen := engine.NewGenerator(r.opts.Config, r.opts.Snapshot)
+	gen := engine.NewGenerator(r.opts.Config, r.opts.Snapshot).Known(r.opts.Store)
 	err := gen.Run(ctx, func(d *engine.Desired) error {
 		kc := r.count(d.Kind)
 		if d.Unwritable != "" {
