@@ -36,8 +36,59 @@ func TestApplySurvivesKill9(t *testing.T) {
 	// A slow Zendesk (30 requests a second) makes apply long enough to be
 	// killed at many different points.
 	r := newRigLimit(t, *crashProfile, 21, "", 30)
+	kills := killApply(t, r, *crashKills, 21)
+	r.OpenStore()
+	if inflight, _ := r.Store.InFlight(); len(inflight) > 0 {
+		t.Errorf("%d batches still in flight", len(inflight))
+	}
+	// The kills must have hit applies at work, not only start-up.
+	runs, _ := r.Store.Runs()
+	interrupted := 0
+	for _, run := range runs {
+		if run.Status == "interrupted" {
+			interrupted++
+		}
+	}
+	if interrupted < *crashKills/2 {
+		t.Errorf("only %d of %d kills interrupted an apply", interrupted, kills)
+	}
+	st := r.checkLanded()
+	again, err := engine.Plan(context.Background(), engine.PlanOptions{Config: r.Cfg, Snapshot: r.Snap, Checkpoint: r.Store})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if again.Summary.Changes != 0 {
+		t.Errorf("after %d kills, the plan still has %d changes: %v", kills, again.Summary.Changes, again.Summary.Counts)
+		b, _ := os.ReadFile(filepath.Join(r.Dir, "child.log"))
+		t.Logf("last child:\n%s", b)
+		dl, _ := r.Store.DeadLetters()
+		for _, d := range dl[:min(3, len(dl))] {
+			t.Logf("dead letter: %+v", d)
+		}
+	}
+	// Every desired record is in Zendesk: compare counts by kind.
+	want, _ := r.Store.Count("user")
+	endUsers := 0
+	for _, u := range st.Users {
+		if u.Role != "admin" {
+			endUsers++
+		}
+	}
+	if endUsers != want {
+		t.Errorf("Zendesk has %d users, the checkpoint %d", endUsers, want)
+	}
+	t.Logf("KZSUITE apply_kills=%d records_lost=%d records_duplicated=%d", kills, r.lost, r.dups)
+	t.Logf("%d kills, %d during apply; Zendesk: %d tickets, %d users, %d organizations", kills, interrupted, len(st.Tickets), endUsers, len(st.Organizations))
+}
+
+// killApply runs apply in child processes over the rig and kills each
+// with SIGKILL at a seeded random moment after it starts applying, until
+// kills kills landed (or four times as many tries), then runs one to the
+// end. The rig's store is closed while the children hold it.
+func killApply(t *testing.T, r *rig, want int, seed uint64) int {
+	t.Helper()
 	r.Store.Close() // the children hold it
-	rng := rand.New(rand.NewPCG(21, 1))
+	rng := rand.New(rand.NewPCG(seed, 1))
 	mark := filepath.Join(r.Dir, "applying")
 	env := append(os.Environ(), "KZ_CRASH_CHILD=1", "KZ_EXPORT="+r.Export, "KZ_DIR="+r.Dir, "KZ_URL="+r.URL, "KZ_MARK="+mark)
 	// run starts a child; with kill > 0 it kills it that long after the
@@ -85,57 +136,16 @@ func TestApplySurvivesKill9(t *testing.T) {
 		return false
 	}
 	kills := 0
-	for attempt := 0; kills < *crashKills && attempt < *crashKills*4; attempt++ {
+	for attempt := 0; kills < want && attempt < want*4; attempt++ {
 		if run(time.Duration(rng.IntN(700)) * time.Millisecond) {
 			kills++
 		}
 	}
-	if kills < *crashKills {
-		t.Logf("apply finished before %d kills (%d kills)", *crashKills, kills)
+	if kills < want {
+		t.Logf("apply finished before %d kills (%d kills)", want, kills)
 	}
 	run(0)
-	r.OpenStore()
-	if inflight, _ := r.Store.InFlight(); len(inflight) > 0 {
-		t.Errorf("%d batches still in flight", len(inflight))
-	}
-	// The kills must have hit applies at work, not only start-up.
-	runs, _ := r.Store.Runs()
-	interrupted := 0
-	for _, run := range runs {
-		if run.Status == "interrupted" {
-			interrupted++
-		}
-	}
-	if interrupted < *crashKills/2 {
-		t.Errorf("only %d of %d kills interrupted an apply", interrupted, kills)
-	}
-	st := r.checkLanded()
-	again, err := engine.Plan(context.Background(), engine.PlanOptions{Config: r.Cfg, Snapshot: r.Snap, Checkpoint: r.Store})
-	if err != nil {
-		t.Fatal(err)
-	}
-	if again.Summary.Changes != 0 {
-		t.Errorf("after %d kills, the plan still has %d changes: %v", kills, again.Summary.Changes, again.Summary.Counts)
-		b, _ := os.ReadFile(filepath.Join(r.Dir, "child.log"))
-		t.Logf("last child:\n%s", b)
-		dl, _ := r.Store.DeadLetters()
-		for _, d := range dl[:min(3, len(dl))] {
-			t.Logf("dead letter: %+v", d)
-		}
-	}
-	// Every desired record is in Zendesk: compare counts by kind.
-	want, _ := r.Store.Count("user")
-	endUsers := 0
-	for _, u := range st.Users {
-		if u.Role != "admin" {
-			endUsers++
-		}
-	}
-	if endUsers != want {
-		t.Errorf("Zendesk has %d users, the checkpoint %d", endUsers, want)
-	}
-	t.Logf("KZSUITE apply_kills=%d records_lost=%d records_duplicated=%d", kills, r.lost, r.dups)
-	t.Logf("%d kills, %d during apply; Zendesk: %d tickets, %d users, %d organizations", kills, interrupted, len(st.Tickets), endUsers, len(st.Organizations))
+	return kills
 }
 
 // TestApplyCrashChild is the child process of TestApplySurvivesKill9.

@@ -328,3 +328,79 @@ func TestNewCustomerSharingAnEmailInTheWindow(t *testing.T) {
 		t.Errorf("plan after: %v, %v", again.Summary.Counts, err)
 	}
 }
+
+// TestReplaceSurvivesKill9: replies arrive on many conversations during
+// the window; the delta pass that re-imports them is killed with SIGKILL
+// at random points, again and again, then finished. Every conversation
+// has exactly one live ticket, holding its reply; the replaced tickets
+// are gone; nobody was emailed; the next plan has no changes.
+func TestReplaceSurvivesKill9(t *testing.T) {
+	if testing.Short() {
+		t.Skip("kills child processes")
+	}
+	r := newRigLimit(t, "small", 22, "", 30)
+	ctx := context.Background()
+	if _, _, err := r.planApply(ctx, false); err != nil {
+		t.Fatal(err)
+	}
+	at := time.Date(2026, 11, 30, 9, 0, 0, 0, time.UTC)
+	changed := map[string]time.Time{}
+	n := 0
+	err := r.Snap.ForEach("conversation", func(id string, raw []byte) error {
+		rec, _ := record.DecodeJSON(raw)
+		c, ok := rec.(*record.Conversation)
+		if !ok || c.CustomerID == "" || c.MessageCount == 0 || n == 30 {
+			return nil
+		}
+		n++
+		when := at.Add(time.Duration(n) * time.Minute)
+		stamp := when.Format("2006-01-02T15:04:05.000Z")
+		line := fmt.Sprintf(`{"type":"message","id":"fffffffffffffffff%07d","attributes":{"direction":"in","channel":"email","body":"Still waiting.","createdAt":%q,"updatedAt":%q},"relationships":{"conversation":{"data":{"type":"conversation","id":%q}},"customer":{"data":{"type":"customer","id":%q}}}}`+"\n",
+			n, stamp, stamp, id, c.CustomerID)
+		f, err := os.OpenFile(filepath.Join(r.Export, "messages.ndjson"), os.O_APPEND|os.O_WRONLY, 0)
+		if err != nil {
+			return err
+		}
+		defer f.Close()
+		_, err = f.WriteString(line)
+		changed["kustomer:conversation:"+id] = when
+		return err
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if r.Snap, err = engine.OpenDir(r.Export); err != nil {
+		t.Fatal(err)
+	}
+	kills := killApply(t, r, *crashKills, 22)
+	r.OpenStore()
+	if inflight, _ := r.Store.InFlight(); len(inflight) > 0 {
+		t.Errorf("%d batches still in flight", len(inflight))
+	}
+	st := r.checkLanded()
+	live := map[string]int{}
+	for _, tk := range st.Tickets {
+		if tk.ExternalID == nil {
+			continue
+		}
+		live[*tk.ExternalID]++
+		if when, ok := changed[*tk.ExternalID]; ok {
+			if last := tk.Comments[len(tk.Comments)-1]; !last.CreatedAt.Equal(when) {
+				t.Errorf("%s: the last comment is of %v, want the reply of %v", *tk.ExternalID, last.CreatedAt, when)
+			}
+		}
+	}
+	for ext := range changed {
+		if live[ext] != 1 {
+			t.Errorf("%s has %d live tickets", ext, live[ext])
+		}
+	}
+	if len(st.Emails) != 0 || len(st.Flags) != 0 {
+		t.Errorf("emails %d, flags %v", len(st.Emails), st.Flags)
+	}
+	again, err := engine.Plan(ctx, engine.PlanOptions{Config: r.Cfg, Snapshot: r.Snap, Checkpoint: r.Store})
+	if err != nil || again.Summary.Changes != 0 {
+		t.Errorf("after %d kills: plan %v, %v", kills, again.Summary.Counts, err)
+	}
+	t.Logf("KZSUITE replace_kills=%d conversations_replaced=%d records_lost=%d records_duplicated=%d", kills, len(changed), r.lost, r.dups)
+}
