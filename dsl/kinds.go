@@ -94,17 +94,8 @@ var common = []AttrSpec{
 // kinds before it (spec/rules.md, rule 16: organizations, users, groups,
 // memberships, custom object schemas, tickets, custom object records).
 var Kinds = []*KindSpec{
-	{
-		Kind: "organization_field", From: []string{"company_attribute"},
-		Doc: "A Zendesk organization field, one per custom attribute of companies the block maps (records: company_attribute).",
-		Attrs: append([]AttrSpec{
-			{Name: "key", Type: TString, Required: true, Doc: "the field key: letters, digits and underscores, not digits only; an existing field with this key is adopted"},
-			{Name: "type", Type: TString, Required: true, Enum: []string{"text", "textarea", "checkbox", "date", "integer", "decimal", "regexp", "dropdown", "multiselect"}},
-			{Name: "title", Type: TString, Required: true},
-			{Name: "description", Type: TString},
-			{Name: "options", Type: TStringList, Doc: "a dropdown's options: the Kustomer values, each one option (its value a tag made from the key and the value)"},
-		}, common...),
-	},
+	fieldKind("organization_field", "company_attribute", "A Zendesk organization field, one per custom attribute of companies the block maps (records: company_attribute).",
+		"the field key: letters, digits and underscores, not digits only; an existing field with this key is adopted", fieldTypes),
 	{
 		Kind: "organization", From: []string{"company"},
 		Doc: "A Zendesk organization.",
@@ -119,17 +110,8 @@ var Kinds = []*KindSpec{
 			{Name: "organization_fields", Type: TMap, Doc: "custom attribute name → value, written to the organization_field made from that attribute"},
 		}, common...),
 	},
-	{
-		Kind: "user_field", From: []string{"customer_attribute"},
-		Doc: "A Zendesk user field, one per custom attribute of customers the block maps (records: customer_attribute).",
-		Attrs: append([]AttrSpec{
-			{Name: "key", Type: TString, Required: true, Doc: "the field key: letters, digits and underscores, not digits only; an existing field with this key is adopted"},
-			{Name: "type", Type: TString, Required: true, Enum: []string{"text", "textarea", "checkbox", "date", "integer", "decimal", "regexp", "dropdown", "multiselect"}},
-			{Name: "title", Type: TString, Required: true},
-			{Name: "description", Type: TString},
-			{Name: "options", Type: TStringList, Doc: "a dropdown's options: the Kustomer values, each one option (its value a tag made from the key and the value)"},
-		}, common...),
-	},
+	fieldKind("user_field", "customer_attribute", "A Zendesk user field, one per custom attribute of customers the block maps (records: customer_attribute).",
+		"the field key: letters, digits and underscores, not digits only; an existing field with this key is adopted", fieldTypes),
 	{
 		Kind: "user", From: []string{"customer", "user"},
 		Doc: "A Zendesk user: an end user from a customer, or an agent from a Kustomer user.",
@@ -181,17 +163,8 @@ var Kinds = []*KindSpec{
 			{Name: "max_fields", Type: "number", Default: 100, Doc: "fields per object before the Klass is split into linked objects (their records split the same way)"},
 		},
 	},
-	{
-		Kind: "ticket_field", From: []string{"conversation_attribute"},
-		Doc: "A Zendesk ticket field, one per custom attribute of conversations the block maps (records: conversation_attribute).",
-		Attrs: append([]AttrSpec{
-			{Name: "key", Type: TString, Required: true, Doc: "kzmap's name for the field (ticket fields have no key in Zendesk): it makes the tags of the options unique; an existing field with the same title is adopted"},
-			{Name: "type", Type: TString, Required: true, Enum: []string{"text", "textarea", "checkbox", "date", "integer", "decimal", "regexp", "tagger", "multiselect"}},
-			{Name: "title", Type: TString, Required: true},
-			{Name: "description", Type: TString},
-			{Name: "options", Type: TStringList, Doc: "a dropdown's options: the Kustomer values, each one option (its value a tag made from the key and the value)"},
-		}, common...),
-	},
+	fieldKind("ticket_field", "conversation_attribute", "A Zendesk ticket field, one per custom attribute of conversations the block maps (records: conversation_attribute).",
+		"kzmap's name for the field (ticket fields have no key in Zendesk): it makes the tags of the options unique; an existing field with the same title is adopted", ticketFieldTypes),
 	{
 		Kind: "ticket", From: []string{"conversation"},
 		Doc: "A ticket imported through the Ticket Import API.",
@@ -248,6 +221,26 @@ var Kinds = []*KindSpec{
 				Doc: "a record still over Zendesk's 32 KB in its own object is reported and not written, or has its longest text fields shortened to fit (the cut reported)"},
 		},
 	},
+}
+
+// The Zendesk field types of each resource (spec/zendesk.md §11).
+var (
+	ticketFieldTypes = []string{"text", "textarea", "checkbox", "date", "integer", "decimal", "regexp", "tagger", "multiselect"}
+	fieldTypes       = []string{"text", "textarea", "checkbox", "date", "integer", "decimal", "regexp", "dropdown", "multiselect"}
+)
+
+// fieldKind is the spec of a ticket_field, user_field or
+// organization_field block: one field per custom attribute it maps.
+func fieldKind(kind, from, doc, keyDoc string, types []string) *KindSpec {
+	return &KindSpec{Kind: kind, From: []string{from}, Doc: doc,
+		Attrs: append([]AttrSpec{
+			{Name: "key", Type: TString, Required: true, Doc: keyDoc},
+			{Name: "type", Type: TString, Required: true, Enum: types},
+			{Name: "title", Type: TString, Required: true},
+			{Name: "description", Type: TString},
+			{Name: "options", Type: TStringList, Doc: "a dropdown's options: the Kustomer values, each one option (its value a tag made from the key and the value)"},
+		}, common...),
+	}
 }
 
 // KindSpecFor returns the spec of a block type.
