@@ -36,6 +36,8 @@ type Options struct {
 	Faults string
 	// Tweak adjusts the simulator's options before it starts.
 	Tweak func(*zendesksim.Options)
+	// Customers sizes the dataset (0: the profile's).
+	Customers int
 }
 
 // Rig is an organisation, a mapping, a Zendesk simulator and a checkpoint.
@@ -59,7 +61,7 @@ func New(t testing.TB, profile string, seed int64, opts Options) *Rig {
 	t.Helper()
 	r := &Rig{T: t, Dir: t.TempDir()}
 	r.Export = filepath.Join(r.Dir, "export")
-	if _, err := dataset.Generate(context.Background(), dataset.Options{Profile: profile, Seed: seed}, r.Export); err != nil {
+	if _, err := dataset.Generate(context.Background(), dataset.Options{Profile: profile, Seed: seed, Customers: opts.Customers}, r.Export); err != nil {
 		t.Fatal(err)
 	}
 	var err error
