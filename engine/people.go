@@ -129,10 +129,6 @@ func (g *Generator) merged(ctx context.Context, k kind.Kind, m *dsl.Mapping, see
 	if err != nil {
 		return err
 	}
-	type pendingGroup struct {
-		d    *Desired
-		seen uint32
-	}
 	pending := map[string]*pendingGroup{}
 	emitMerged := func(k string, d *Desired) error {
 		delete(d.Payload, "merge_by")
@@ -157,18 +153,11 @@ func (g *Generator) merged(ctx context.Context, k kind.Kind, m *dsl.Mapping, see
 			return emit(d)
 		}
 		grp := pending[key]
-		switch {
-		case grp == nil:
+		if grp == nil {
 			grp = &pendingGroup{d: d}
 			pending[key] = grp
-		case g.holds(d) && !g.holds(grp.d):
-			// The member Zendesk already has keys the group.
-			d.Sources = append(d.Sources, grp.d.Sources...)
-			fold(d, grp.d)
-			grp.d = d
-		default:
-			grp.d.Sources = append(grp.d.Sources, d.Sources...)
-			fold(grp.d, d)
+		} else {
+			g.join(grp, d, fold)
 		}
 		grp.seen++
 		if grp.seen < size {
@@ -186,6 +175,25 @@ func (g *Generator) merged(ctx context.Context, k kind.Kind, m *dsl.Mapping, see
 		}
 	}
 	return nil
+}
+
+// pendingGroup is a merged record waiting for the rest of its members.
+type pendingGroup struct {
+	d    *Desired
+	seen uint32
+}
+
+// join folds member d into its group. The member the checkpoint already
+// holds keys the group, so a record that gains a member keeps its key.
+func (g *Generator) join(grp *pendingGroup, d *Desired, fold func(a, b *Desired)) {
+	if g.holds(d) && !g.holds(grp.d) {
+		d.Sources = append(d.Sources, grp.d.Sources...)
+		fold(d, grp.d)
+		grp.d = d
+		return
+	}
+	grp.d.Sources = append(grp.d.Sources, d.Sources...)
+	fold(grp.d, d)
 }
 
 func keyHash(k string) uint64 {

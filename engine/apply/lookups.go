@@ -74,13 +74,13 @@ func (ex *executor) lookUsers(ctx context.Context, items []item) ([]*held, error
 			lk.mu.Unlock()
 			return nil, fmt.Errorf("counting Zendesk's users before creating any: %w", err)
 		}
-		any := n.Value > 1 || !n.Exact()
-		lk.users = &any
+		others := n.Value > 1 || !n.Exact()
+		lk.users = &others
 	}
-	any := *lk.users
+	others := *lk.users
 	lk.mu.Unlock()
-	if !any {
-		return nil, nil
+	if !others {
+		return nil, nil // only the owner: nothing to adopt
 	}
 	var exts []string
 	for _, it := range items {
