@@ -43,6 +43,8 @@ func (e *estimator) add(op planfile.Op) {
 	case op.Action == kind.Replace:
 		e.bulk[op.Kind]++
 		e.replaced++
+	case op.Action == kind.Delete:
+		e.replaced++ // a delete and a purge job per 100
 	case op.Kind == kind.Ticket && op.Action == kind.Update:
 		e.single++
 	default:

@@ -31,7 +31,10 @@ type Desired struct {
 	// Unwritable says why the record cannot be written; the payload is
 	// then incomplete.
 	Unwritable string
-	hash       string
+	// Deleted says the source was deleted in Kustomer: the record Zendesk
+	// holds for it is to be deleted (it has no payload).
+	Deleted string
+	hash    string
 }
 
 // Comment is one comment of a desired ticket.

@@ -37,6 +37,7 @@ var catalog = map[string]hazardSpec{
 	"organizations_merged":     {SevInfo, "companies whose names differ only in case or surrounding space become one Zendesk organization (Zendesk keeps names unique; every company id maps to it)"},
 	"organization_names_taken": {SevError, "companies named like another (ignoring case and surrounding space): Zendesk would refuse them as taken (merge them with merge_by)"},
 	"cannot_update":            {SevWarning, "records that changed where Zendesk allows no change (a group membership is its two ids): left as they are"},
+	"tickets_deleted":          {SevWarning, "conversations deleted in Kustomer: their tickets are deleted in Zendesk, and removed from its deleted tickets"},
 	"tickets_replaced":         {SevInfo, "conversations that changed in Kustomer: re-imported whole in place of their tickets (comments keep their own times; no trigger runs, nobody is emailed)"},
 	"appended_publicly":        {SevWarning, "tickets that get public comments by an update (on_change = \"append\"): Zendesk's triggers email the customer a copy, and the comments carry the time of the update"},
 	"conflicts":                {SevWarning, "records changed in Zendesk after kzmap wrote them (found by a refresh): the mapping's change is not written over them (on_conflict = \"overwrite\" on the block writes it)"},

@@ -143,6 +143,9 @@ func (p *planner) add(d *Desired) error {
 	case op.Action == kind.Replace:
 		p.gen.Hz.Add("tickets_replaced", p.mappingRange(d), d.Key+": "+op.Reason)
 		op.Reason = ""
+	case op.Action == kind.Delete:
+		p.gen.Hz.Add("tickets_deleted", p.mappingRange(d), d.Key+": "+op.Reason)
+		op.Reason = ""
 	case op.Action == kind.AppendComments && !op.Private:
 		p.gen.Hz.Add("appended_publicly", p.mappingRange(d), d.Key)
 	}
@@ -216,6 +219,19 @@ func (p *planner) mappingRange(d *Desired) hcl.Range {
 // Reason.
 func diff(d *Desired, cp Checkpoint, pol policy) (planfile.Op, error) {
 	op := planfile.Op{Kind: d.Kind, Key: d.Key, Mapping: d.Mapping, Pos: d.Pos, Sources: d.Sources}
+	if d.Deleted != "" {
+		op.Action = kind.Noop
+		if cp != nil {
+			e, ok, err := cp.Get(string(d.Kind), d.Key)
+			if err != nil {
+				return op, err
+			}
+			if ok {
+				op.Action, op.ZendeskID, op.Reason, op.Hash = kind.Delete, e.ZendeskID, d.Deleted, d.Hash()
+			}
+		}
+		return op, nil
+	}
 	if d.Unwritable != "" {
 		op.Action, op.Reason = kind.Unwritable, d.Unwritable
 		return op, nil

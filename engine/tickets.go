@@ -6,6 +6,7 @@ import (
 	"slices"
 	"sort"
 	"strings"
+	"time"
 
 	"github.com/hashicorp/hcl/v2"
 
@@ -31,7 +32,10 @@ func (g *Generator) tickets(ctx context.Context, emit func(*Desired) error) erro
 		if splitAt <= 1 || splitAt > zendesk.MaxCommentsPerTicket {
 			splitAt = zendesk.MaxCommentsPerTicket
 		}
-		err := g.eachOf(ctx, kind.Ticket, m, emit, func(m *dsl.Mapping, d *Desired, _ any, outs []dsl.Payload) error {
+		err := g.eachOf(ctx, kind.Ticket, m, emit, func(m *dsl.Mapping, d *Desired, rec any, outs []dsl.Payload) error {
+			if c, ok := rec.(*record.Conversation); ok && c.Deleted {
+				return g.deleted(d, c, emit)
+			}
 			if len(outs) == 0 {
 				return nil
 			}
@@ -274,4 +278,26 @@ func (g *Generator) emitParts(at hcl.Range, d *Desired, comments []Comment, spli
 		}
 	}
 	return nil
+}
+
+// deleted emits, for a conversation deleted in Kustomer, a deletion of
+// each ticket the checkpoint holds for it (the ticket, and the linked
+// tickets of a split one). Without a checkpoint there is nothing to delete.
+func (g *Generator) deleted(d *Desired, c *record.Conversation, emit func(*Desired) error) error {
+	why := "deleted in Kustomer"
+	if !c.UpdatedAt.IsZero() {
+		why += " (updated " + c.UpdatedAt.UTC().Format(time.RFC3339) + ")"
+	}
+	for i := 1; ; i++ {
+		part := &Desired{Kind: d.Kind, Key: d.Key, Mapping: d.Mapping, Pos: d.Pos, Sources: d.Sources, Deleted: why}
+		if i > 1 {
+			part.Key = fmt.Sprintf("%s#%d", d.Key, i)
+		}
+		if !g.holds(part) {
+			return nil
+		}
+		if err := emit(part); err != nil {
+			return err
+		}
+	}
 }

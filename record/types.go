@@ -94,25 +94,28 @@ type Snooze struct {
 // Conversation is a Kustomer conversation; it becomes one Zendesk ticket
 // (or several, when it is longer than the split size).
 type Conversation struct {
-	ID            string         `expr:"id"`
-	Name          string         `expr:"name"`
-	Status        string         `expr:"status"`
-	Priority      int            `expr:"priority"`
-	AssignedUsers []string       `expr:"assignedUsers"`
-	AssignedTeams []string       `expr:"assignedTeams"`
-	Tags          []string       `expr:"tags"`
-	Channels      []string       `expr:"channels"`
-	Direction     string         `expr:"direction"`
-	MessageCount  int            `expr:"messageCount"`
-	NoteCount     int            `expr:"noteCount"`
-	Snooze        Snooze         `expr:"snooze"`
-	Custom        Custom         `expr:"custom"`
-	CreatedAt     time.Time      `expr:"createdAt"`
-	UpdatedAt     time.Time      `expr:"updatedAt"`
-	EndedAt       time.Time      `expr:"endedAt"`
-	CustomerID    string         `expr:"customerId"`
-	CreatedByID   string         `expr:"createdById"`
-	Extra         map[string]any `expr:"attributes"`
+	ID            string    `expr:"id"`
+	Name          string    `expr:"name"`
+	Status        string    `expr:"status"`
+	Priority      int       `expr:"priority"`
+	AssignedUsers []string  `expr:"assignedUsers"`
+	AssignedTeams []string  `expr:"assignedTeams"`
+	Tags          []string  `expr:"tags"`
+	Channels      []string  `expr:"channels"`
+	Direction     string    `expr:"direction"`
+	MessageCount  int       `expr:"messageCount"`
+	NoteCount     int       `expr:"noteCount"`
+	Snooze        Snooze    `expr:"snooze"`
+	Custom        Custom    `expr:"custom"`
+	CreatedAt     time.Time `expr:"createdAt"`
+	UpdatedAt     time.Time `expr:"updatedAt"`
+	EndedAt       time.Time `expr:"endedAt"`
+	CustomerID    string    `expr:"customerId"`
+	CreatedByID   string    `expr:"createdById"`
+	// Deleted: the conversation was deleted in Kustomer (search with
+	// includeDeleted returns it so flagged).
+	Deleted bool           `expr:"deleted"`
+	Extra   map[string]any `expr:"attributes"`
 }
 
 // AttachmentRef is an attachment as listed on a message.
@@ -249,7 +252,7 @@ func Decode(r *Resource) (any, error) {
 			Direction: d.str("direction"), MessageCount: d.integer("messageCount"),
 			NoteCount: d.integer("noteCount"), Custom: d.custom(),
 			CreatedAt: d.time("createdAt"), UpdatedAt: d.time("updatedAt"), EndedAt: d.time("endedAt"),
-			CustomerID: d.rel("customer"), CreatedByID: d.rel("createdBy")}
+			CustomerID: d.rel("customer"), CreatedByID: d.rel("createdBy"), Deleted: d.boolean("deleted")}
 		if raw, ok := d.raw("snooze"); ok {
 			var s struct {
 				Time   string `json:"time"`

@@ -207,7 +207,7 @@ func writePlan(w io.Writer, cfg *dsl.Config, h planfile.Header, s planfile.Summa
 			continue
 		}
 		var parts []string
-		for _, a := range []kind.Action{kind.Create, kind.Update, kind.Replace, kind.AppendComments, kind.Unwritable, kind.Noop} {
+		for _, a := range []kind.Action{kind.Create, kind.Update, kind.Replace, kind.Delete, kind.AppendComments, kind.Unwritable, kind.Noop} {
 			if n := s.Counts[k][a]; n > 0 {
 				label := string(a)
 				if a == kind.Noop {

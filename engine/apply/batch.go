@@ -67,7 +67,7 @@ func (ex *executor) newBatch(items []item, op kind.Action) checkpoint.Batch {
 		switch {
 		case op == kind.Replace:
 			b.ExternalIDs[len(b.ExternalIDs)-1] = replaceExternal(it.op.ZendeskID, externalID(it))
-		case it.op.ZendeskID != "" && op != kind.Create:
+		case it.op.ZendeskID != "" && op != kind.Create: // updates and deletes
 			// Updates name their record; keep the id for recovery.
 			b.ExternalIDs[len(b.ExternalIDs)-1] = it.op.ZendeskID
 		}
@@ -122,6 +122,12 @@ func (ex *executor) runBatch(ctx context.Context, items []item, release func()) 
 
 // complete writes a batch's outcomes to the checkpoint and counts them.
 func (ex *executor) complete(b checkpoint.Batch, outs []outcome) error {
+	if kind.Action(b.Op) == kind.Delete {
+		n, err := forgetDeleted(ex.opts.Store, b, outs)
+		ex.count(kind.Kind(b.Kind), "deleted", n)
+		ex.progress(kind.Kind(b.Kind), len(outs), 0)
+		return err
+	}
 	records, dead := confirm(b, outs, ex.opts.Client.ServerTime())
 	if err := ex.opts.Store.CompleteBatch(b.ID, records, dead); err != nil {
 		return err

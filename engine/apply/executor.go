@@ -72,7 +72,7 @@ func (ex *executor) add(ctx context.Context, it item) error {
 
 func singleGroup(it item) bool {
 	_, field := kind.Fields[it.op.Kind]
-	return field || it.op.Kind == kind.Group || it.op.Kind == kind.CustomObject || (it.op.Kind == kind.Ticket && it.op.Action != kind.Create && it.op.Action != kind.Replace)
+	return field || it.op.Kind == kind.Group || it.op.Kind == kind.CustomObject || (it.op.Kind == kind.Ticket && it.op.Action != kind.Create && it.op.Action != kind.Replace && it.op.Action != kind.Delete)
 }
 
 // dispatch sends one group's pending items as a batch, in the background.

@@ -68,8 +68,11 @@ func resolve(ctx context.Context, st *checkpoint.Store, c *zendesk.Client, b che
 	if settle <= 0 {
 		settle = DefaultSettle
 	}
-	if kind.Action(b.Op) == kind.Replace {
+	switch kind.Action(b.Op) {
+	case kind.Replace:
 		return resolveReplace(ctx, st, c, b, settle, now)
+	case kind.Delete:
+		return resolveDelete(ctx, st, c, b)
 	}
 	outs := make([]outcome, len(b.Keys))
 	if b.JobID != "" {

@@ -113,3 +113,57 @@ func resolveReplace(ctx context.Context, st *checkpoint.Store, c *zendesk.Client
 	records, _ := confirm(b, outs, c.ServerTime())
 	return st.CompleteBatch(b.ID, records, nil)
 }
+
+// deleteTickets deletes the tickets of conversations deleted in Kustomer
+// and removes them from the deleted tickets (retire): each outcome names
+// the ticket gone, which complete forgets.
+func (ex *executor) deleteTickets(ctx context.Context, items []item) ([]outcome, error) {
+	ids := make([]int64, len(items))
+	outs := make([]outcome, len(items))
+	for i, it := range items {
+		id, err := strconv.ParseInt(it.op.ZendeskID, 10, 64)
+		if err != nil {
+			return nil, fmt.Errorf("ticket %s: the checkpoint's id %q is not a number", it.op.Key, it.op.ZendeskID)
+		}
+		ids[i], outs[i] = id, outcome{id: it.op.ZendeskID}
+	}
+	if err := retire(ctx, ex.opts.Client, ids); err != nil {
+		return nil, err
+	}
+	return outs, nil
+}
+
+// forgetDeleted completes a delete batch: the tickets are gone from
+// Zendesk, so the checkpoint forgets them (a run killed in between deletes
+// them again, which finds them gone).
+func forgetDeleted(st *checkpoint.Store, b checkpoint.Batch, outs []outcome) (int, error) {
+	if err := st.CompleteBatch(b.ID, nil, nil); err != nil {
+		return 0, err
+	}
+	var keys []string
+	for i, o := range outs {
+		if o.id != "" {
+			keys = append(keys, b.Keys[i])
+		}
+	}
+	n, err := st.ForgetKeys(b.Kind, keys)
+	return n, err
+}
+
+// resolveDelete finishes a delete batch left in flight: deleting again
+// finds gone what was deleted.
+func resolveDelete(ctx context.Context, st *checkpoint.Store, c *zendesk.Client, b checkpoint.Batch) error {
+	var ids []int64
+	outs := make([]outcome, len(b.Keys))
+	for i, e := range b.ExternalIDs {
+		if id, err := strconv.ParseInt(e, 10, 64); err == nil {
+			ids = append(ids, id)
+			outs[i] = outcome{id: e}
+		}
+	}
+	if err := retire(ctx, c, ids); err != nil {
+		return err
+	}
+	_, err := forgetDeleted(st, b, outs)
+	return err
+}

@@ -2,6 +2,7 @@ package apply
 
 import (
 	"context"
+	"encoding/json"
 	"fmt"
 	"os"
 	"path/filepath"
@@ -403,4 +404,64 @@ func TestReplaceSurvivesKill9(t *testing.T) {
 		t.Errorf("after %d kills: plan %v, %v", kills, again.Summary.Counts, err)
 	}
 	t.Logf("KZSUITE replace_kills=%d conversations_replaced=%d records_lost=%d records_duplicated=%d", kills, len(changed), r.lost, r.dups)
+}
+
+// TestDeletedConversationIsDeleted: a conversation deleted in Kustomer
+// during the window (search with includeDeleted returns it flagged) has
+// its ticket deleted in Zendesk and removed from the deleted tickets; the
+// plan lists it first; the checkpoint forgets it; the next plan has no
+// changes.
+func TestDeletedConversationIsDeleted(t *testing.T) {
+	r := newRig(t, "small", 96, "")
+	ctx := context.Background()
+	if _, _, err := r.planApply(ctx, false); err != nil {
+		t.Fatal(err)
+	}
+	path := filepath.Join(r.Export, "conversations.ndjson")
+	data, err := os.ReadFile(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	lines := strings.Split(strings.TrimRight(string(data), "\n"), "\n")
+	var conv map[string]any
+	if err := json.Unmarshal([]byte(lines[0]), &conv); err != nil {
+		t.Fatal(err)
+	}
+	id := conv["id"].(string)
+	attrs := conv["attributes"].(map[string]any)
+	attrs["deleted"], attrs["updatedAt"] = true, "2026-11-30T12:00:00.000Z"
+	b, _ := json.Marshal(conv)
+	lines[0] = string(b)
+	if err := os.WriteFile(path, []byte(strings.Join(lines, "\n")+"\n"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	if r.Snap, err = engine.OpenDir(r.Export); err != nil {
+		t.Fatal(err)
+	}
+	key, ext := "ticket.conversation:"+id, "kustomer:conversation:"+id
+	e, ok, _ := r.Store.Get(string(kind.Ticket), key)
+	if !ok {
+		t.Fatalf("no ticket %s in the checkpoint", key)
+	}
+	pr, res, err := r.planApply(ctx, false)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if pr.Summary.Counts[kind.Ticket][kind.Delete] != 1 || res.Counts[kind.Ticket]["deleted"] != 1 {
+		t.Fatalf("plan %v, apply %v", pr.Summary.Counts[kind.Ticket], res.Counts[kind.Ticket])
+	}
+	if live := liveTickets(r, ext); len(live) != 0 {
+		t.Errorf("live tickets %v for the deleted conversation", live)
+	}
+	old, _ := strconv.ParseInt(e.ZendeskID, 10, 64)
+	if !slicesContains(r.Sim.Dump().PurgedTicketIDs, old) {
+		t.Errorf("ticket %d not purged", old)
+	}
+	if _, ok, _ := r.Store.Get(string(kind.Ticket), key); ok {
+		t.Error("the checkpoint still holds the deleted ticket")
+	}
+	again, err := engine.Plan(ctx, engine.PlanOptions{Config: r.Cfg, Snapshot: r.Snap, Checkpoint: r.Store})
+	if err != nil || again.Summary.Changes != 0 {
+		t.Errorf("plan after the delete: %v, %v", again.Summary.Counts, err)
+	}
 }

@@ -36,6 +36,8 @@ func (ex *executor) write(ctx context.Context, b *batchState, items []item) ([]o
 			return ex.importTickets(ctx, b, items)
 		case kind.Replace:
 			return ex.replaceTickets(ctx, b, items)
+		case kind.Delete:
+			return ex.deleteTickets(ctx, items)
 		}
 		return ex.updateTicket(ctx, items[0])
 	case kind.CustomObjectRecord:

@@ -123,7 +123,10 @@ const (
 	AppendComments Action = "append_comments" // new comments on an imported ticket
 	// Replace re-imports a changed ticket with its whole thread and
 	// deletes the one it replaces, as one exactly-once operation.
-	Replace    Action = "replace"
+	Replace Action = "replace"
+	// Delete deletes a ticket whose conversation was deleted in Kustomer,
+	// and removes it from the deleted tickets.
+	Delete     Action = "delete"
 	Noop       Action = "noop"       // Zendesk already has it as planned
 	Unwritable Action = "unwritable" // it cannot be written: the plan says why
 	// Adopt is not planned: apply takes over a record Zendesk already
