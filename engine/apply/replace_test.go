@@ -465,3 +465,78 @@ func TestDeletedConversationIsDeleted(t *testing.T) {
 		t.Errorf("plan after the delete: %v, %v", again.Summary.Counts, err)
 	}
 }
+
+// TestRenamedCustomerInTheWindow: a customer renamed during the window,
+// with a new email besides their first, has their Zendesk user updated:
+// the new name, the new email as an identity, the same user.
+func TestRenamedCustomerInTheWindow(t *testing.T) {
+	r := newRig(t, "small", 97, "")
+	ctx := context.Background()
+	if _, _, err := r.planApply(ctx, false); err != nil {
+		t.Fatal(err)
+	}
+	path := filepath.Join(r.Export, "customers.ndjson")
+	data, err := os.ReadFile(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	lines := strings.Split(strings.TrimRight(string(data), "\n"), "\n")
+	var id string
+	for i, line := range lines {
+		var c map[string]any
+		if err := json.Unmarshal([]byte(line), &c); err != nil {
+			t.Fatal(err)
+		}
+		attrs := c["attributes"].(map[string]any)
+		emails, _ := attrs["emails"].([]any)
+		if len(emails) != 1 || id != "" {
+			continue
+		}
+		id = c["id"].(string)
+		attrs["name"], attrs["displayName"] = "Renamed Person", "Renamed Person"
+		attrs["emails"] = append(emails, map[string]any{"email": "renamed.person@new-domain.example", "type": "home"})
+		attrs["updatedAt"] = "2026-11-30T12:00:00.000Z"
+		b, _ := json.Marshal(c)
+		lines[i] = string(b)
+	}
+	if id == "" {
+		t.Fatal("no customer with one email")
+	}
+	if err := os.WriteFile(path, []byte(strings.Join(lines, "\n")+"\n"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	if r.Snap, err = engine.OpenDir(r.Export); err != nil {
+		t.Fatal(err)
+	}
+	before, _, _ := r.Store.Get(string(kind.User), "user.customer:"+id)
+	if _, _, err := r.planApply(ctx, false); err != nil {
+		t.Fatal(err)
+	}
+	if dead, _ := r.Store.DeadLetters(); len(dead) > 0 {
+		t.Fatalf("dead letters: %+v", dead)
+	}
+	after, _, _ := r.Store.Get(string(kind.User), "user.customer:"+id)
+	if after.ZendeskID != before.ZendeskID {
+		t.Fatalf("the user changed: %s → %s", before.ZendeskID, after.ZendeskID)
+	}
+	st := r.Sim.Dump()
+	uid, _ := strconv.ParseInt(after.ZendeskID, 10, 64)
+	for _, u := range st.Users {
+		if u.ID == uid && u.Name != "Renamed Person" {
+			t.Errorf("the user's name is %q", u.Name)
+		}
+	}
+	found := false
+	for _, idn := range st.Identities {
+		if idn.UserID == uid && strings.EqualFold(idn.Value, "renamed.person@new-domain.example") {
+			found = true
+		}
+	}
+	if !found {
+		t.Error("the new email is not an identity of the user")
+	}
+	again, err := engine.Plan(ctx, engine.PlanOptions{Config: r.Cfg, Snapshot: r.Snap, Checkpoint: r.Store})
+	if err != nil || again.Summary.Changes != 0 {
+		t.Errorf("plan after: %v, %v", again.Summary.Counts, err)
+	}
+}
