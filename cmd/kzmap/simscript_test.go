@@ -32,6 +32,10 @@ func (s *swap) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 //	zsim start EXPORT     start both simulators over EXPORT, set the environment
 //	zsim reload EXPORT    serve EXPORT's current files on the same Kustomer address
 //	zsim addmessage EXPORT  add a message to the first conversation (and bump it)
+//	zsim window EXPORT    what a working Kustomer does during the window: a reply
+//	                      that reopens a done conversation, an open one closed, a
+//	                      new customer with an existing email in upper case and
+//	                      their conversation, a customer renamed, a new company
 //	zsim clean            Zendesk answered no 4xx but 429s, and flagged no rule
 //	zsim unique           no two live tickets or users share an external id
 //	zsim delete ticket REF   delete a ticket by hand (REF: external id or @N)
@@ -104,6 +108,8 @@ func simCmd(ts *testscript.TestScript, neg bool, args []string) {
 		ks.h.Store(http.Handler(kustomersim.New(ds, kustomersim.Options{APIKey: key, Limit: 5000, Window: time.Second, BaseURL: ts.Getenv("KUSTOMER_BASE_URL")})))
 	case "addmessage":
 		addMessage(ts, dir)
+	case "window":
+		windowChanges(ts, dir)
 	default:
 		ts.Fatalf("unknown zsim command %q", args[0])
 	}
@@ -297,4 +303,95 @@ func customerEmails(ts *testscript.TestScript, dir, n string) []string {
 	}
 	ts.Fatalf("the export has fewer than %s customers with an email", n)
 	return nil
+}
+
+// ndjson reads an export file as resources.
+func ndjson(ts *testscript.TestScript, path string) []map[string]any {
+	data, err := os.ReadFile(path)
+	ts.Check(err)
+	var out []map[string]any
+	for _, line := range strings.Split(strings.TrimRight(string(data), "\n"), "\n") {
+		var m map[string]any
+		ts.Check(json.Unmarshal([]byte(line), &m))
+		out = append(out, m)
+	}
+	return out
+}
+
+func writeNDJSON(ts *testscript.TestScript, path string, recs []map[string]any) {
+	var b strings.Builder
+	for _, r := range recs {
+		line, err := json.Marshal(r)
+		ts.Check(err)
+		b.Write(line)
+		b.WriteByte('\n')
+	}
+	ts.Check(os.WriteFile(path, []byte(b.String()), 0o644))
+}
+
+// windowChanges makes, in an export, what agents and customers do while
+// a migration's window is open (see the zsim usage).
+func windowChanges(ts *testscript.TestScript, dir string) {
+	const at = "2026-11-28T09:00:00.000Z"
+	file := func(name string) string { return filepath.Join(dir, name) }
+	convs := ndjson(ts, file("conversations.ndjson"))
+	custs := ndjson(ts, file("customers.ndjson"))
+	msgs := ndjson(ts, file("messages.ndjson"))
+	attrs := func(r map[string]any) map[string]any { return r["attributes"].(map[string]any) }
+	rel := func(r map[string]any, name string) string {
+		x, _ := r["relationships"].(map[string]any)[name].(map[string]any)
+		d, _ := x["data"].(map[string]any)
+		id, _ := d["id"].(string)
+		return id
+	}
+	message := func(id, conv, cust, body, when string) map[string]any {
+		return map[string]any{"type": "message", "id": id, "attributes": map[string]any{"direction": "in", "channel": "email", "body": body,
+			"preview": body, "createdAt": when, "updatedAt": when, "sentAt": when},
+			"relationships": map[string]any{"conversation": map[string]any{"data": map[string]any{"type": "conversation", "id": conv}},
+				"customer": map[string]any{"data": map[string]any{"type": "customer", "id": cust}}}}
+	}
+	reopened, closed := false, false
+	for _, c := range convs {
+		a := attrs(c)
+		cust := rel(c, "customer")
+		switch {
+		case !reopened && a["status"] == "done" && cust != "":
+			reopened = true
+			a["status"], a["updatedAt"] = "open", at
+			msgs = append(msgs, message("ffffffffffffffffffff0101", c["id"].(string), cust, "It broke again.", at))
+		case !closed && a["status"] == "open" && cust != "":
+			closed = true
+			a["status"], a["updatedAt"], a["endedAt"] = "done", at, at
+		}
+	}
+	var email, renamed string
+	for _, c := range custs {
+		a := attrs(c)
+		emails, _ := a["emails"].([]any)
+		if len(emails) == 1 && email == "" {
+			email = emails[0].(map[string]any)["email"].(string)
+			continue
+		}
+		if renamed == "" {
+			renamed = c["id"].(string)
+			a["name"], a["displayName"], a["updatedAt"] = "Renamed During Window", "Renamed During Window", at
+		}
+	}
+	if !reopened || !closed || email == "" {
+		ts.Fatalf("zsim window: the export lacks a done and an open conversation, or a customer with one email")
+	}
+	const newcomer, conv = "000000000000000000000c01", "000000000000000000000d01"
+	custs = append(custs, map[string]any{"type": "customer", "id": newcomer, "attributes": map[string]any{"name": "New Person",
+		"emails": []any{map[string]any{"email": strings.ToUpper(email)}}, "createdAt": at, "updatedAt": at}})
+	convs = append(convs, map[string]any{"type": "conversation", "id": conv, "attributes": map[string]any{"name": "Hello again", "status": "open",
+		"messageCount": 1, "createdAt": at, "updatedAt": at},
+		"relationships": map[string]any{"customer": map[string]any{"data": map[string]any{"type": "customer", "id": newcomer}}}})
+	msgs = append(msgs, message("ffffffffffffffffffff0102", conv, newcomer, "Hi, a new question from my other address.", at))
+	comps := ndjson(ts, file("companies.ndjson"))
+	comps = append(comps, map[string]any{"type": "company", "id": "000000000000000000000a01", "attributes": map[string]any{"name": "Founded In The Window Ltd",
+		"domains": []any{"window.example"}, "createdAt": at, "updatedAt": at}})
+	writeNDJSON(ts, file("conversations.ndjson"), convs)
+	writeNDJSON(ts, file("customers.ndjson"), custs)
+	writeNDJSON(ts, file("messages.ndjson"), msgs)
+	writeNDJSON(ts, file("companies.ndjson"), comps)
 }
