@@ -149,6 +149,9 @@ func runApply(c *cli.Context) error {
 		}
 		defer os.Remove(planPath)
 		writePlan(out, cfg, res.Header, res.Summary, res.Ops, compared)
+		if pr := passOf(c); pr != nil {
+			pr.planned = res.Summary.Changes
+		}
 		if res.Summary.Changes == 0 {
 			return nil
 		}
@@ -172,6 +175,9 @@ func runApply(c *cli.Context) error {
 		Plan: planPath, Summary: &summary, RetryDeadLetters: c.Bool("retry-dead-letters"), Workers: c.Int("workers"), OnProgress: prog.update, Settle: c.Duration("settle"), Clock: machineClock(c), Importer: me.ID, Account: client.Account(), KzmapVersion: Version})
 	if res != nil {
 		writeApplyResult(out, res)
+		if pr := passOf(c); pr != nil {
+			pr.res = res
+		}
 	}
 	switch {
 	case errors.Is(err, context.Canceled):

@@ -4,8 +4,10 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"io"
 	"os"
 	"os/signal"
+	"strings"
 	"syscall"
 	"time"
 
@@ -13,6 +15,7 @@ import (
 
 	"github.com/kzmap/kzmap/engine/apply"
 	"github.com/kzmap/kzmap/engine/checkpoint"
+	"github.com/kzmap/kzmap/engine/kind"
 	"github.com/kzmap/kzmap/snapshot"
 )
 
@@ -28,6 +31,7 @@ import (
 // the end rather than stopping the loop.
 func passFlags() []cli.Flag {
 	return []cli.Flag{
+		&cli.BoolFlag{Name: "verbose", Usage: "print each pass's extract and apply reports, not only its status line"},
 		&cli.BoolFlag{Name: "auto-approve", Value: true, Hidden: true},
 		&cli.BoolFlag{Name: "refresh", Value: true, Usage: "read Zendesk back before each plan"},
 		&cli.BoolFlag{Name: "allow-dead-letters", Value: true, Hidden: true},
@@ -113,16 +117,44 @@ func runSync(c *cli.Context) error {
 	}
 }
 
-// pass is one delta pass, recorded as a run of the checkpoint.
+// passResult is what a pass's apply planned and did (runApply fills it
+// when the app's metadata holds one).
+type passResult struct {
+	planned int
+	res     *apply.Result
+}
+
+const passKey = "kzmap.pass"
+
+func passOf(c *cli.Context) *passResult {
+	p, _ := c.App.Metadata[passKey].(*passResult)
+	return p
+}
+
+// pass is one delta pass, recorded as a run of the checkpoint. Without
+// --verbose, extract's and apply's own reports are left out and the pass
+// is one status line.
 func pass(c *cli.Context, n int) error {
 	now := machineClock(c)
 	started := now().UTC()
 	w := c.App.Writer
-	fmt.Fprintf(w, "== pass %d, %s\n", n, started.Format(time.RFC3339))
+	pr := &passResult{}
+	if c.App.Metadata == nil {
+		c.App.Metadata = map[string]any{}
+	}
+	c.App.Metadata[passKey] = pr
+	defer delete(c.App.Metadata, passKey)
+	if !c.Bool("verbose") {
+		c.App.Writer = io.Discard
+		defer func() { c.App.Writer = w }()
+	} else {
+		fmt.Fprintf(w, "== pass %d, %s\n", n, started.Format(time.RFC3339))
+	}
 	err := runExtract(c)
 	if err == nil {
 		err = runApply(c)
 	}
+	c.App.Writer = w
 	status := "done"
 	var code exitCode
 	switch {
@@ -143,7 +175,22 @@ func pass(c *cli.Context, n int) error {
 		}
 		s.Close()
 	}
-	fmt.Fprintf(w, "== pass %d %s in %s%s\n", n, status, now().Sub(started).Round(time.Millisecond), lag)
+	did := "nothing to do"
+	if pr.planned > 0 {
+		did = fmt.Sprintf("%d changes planned", pr.planned)
+		if pr.res != nil {
+			var parts []string
+			for _, k := range kind.All {
+				for _, what := range []string{"created", "adopted", "updated", "replaced", "appended", "deleted", "dead"} {
+					if v := pr.res.Counts[k][what]; v > 0 {
+						parts = append(parts, fmt.Sprintf("%s %s %d", k, what, v))
+					}
+				}
+			}
+			did += ": " + strings.Join(parts, ", ")
+		}
+	}
+	fmt.Fprintf(w, "== pass %d %s in %s: %s%s\n", n, status, now().Sub(started).Round(time.Millisecond), did, lag)
 	if status == "interrupted" {
 		fmt.Fprintln(c.App.ErrWriter, "sync: interrupted inside a pass; every batch sent is checkpointed. kzmap sync (or apply) goes on.")
 		return exitCode(1)
