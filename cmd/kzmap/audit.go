@@ -23,7 +23,7 @@ func auditCommand() *cli.Command {
 		Usage: "the data audit of the extracted snapshot: counts, duplicate emails, Klasses, old data, attachments, limits",
 		Flags: []cli.Flag{
 			&cli.BoolFlag{Name: "json", Usage: "print the audit as one JSON document"},
-			&cli.IntFlag{Name: "split-at", Usage: "comments per ticket before a conversation is split (default: the mapping's split_at, else 5,000)"},
+			&cli.IntFlag{Name: "split-at", Usage: "comments per ticket before a conversation is split", DefaultText: "the mapping's split_at, else 5,000"},
 		},
 		Action: runAudit,
 	}

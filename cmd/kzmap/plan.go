@@ -199,7 +199,7 @@ func writePlan(w io.Writer, cfg *dsl.Config, h planfile.Header, s planfile.Summa
 	if s.Changes == 0 {
 		fmt.Fprintf(w, "No changes: %s.\n", compared)
 	} else {
-		fmt.Fprintf(w, "Plan: %d changes.\n", s.Changes)
+		fmt.Fprintf(w, "Plan: %s.\n", plural(s.Changes, "change"))
 	}
 	fmt.Fprintf(w, "  snapshot %s, mapping %s, checkpoint serial %d\n\n", short(h.SnapshotDigest), short(h.MappingHash), h.Serial)
 	for _, k := range kind.All {
@@ -243,7 +243,7 @@ func writePlan(w io.Writer, cfg *dsl.Config, h planfile.Header, s planfile.Summa
 			case op.Action == kind.Unwritable:
 				extra = ": " + op.Reason
 			case op.Comments > 0:
-				extra = fmt.Sprintf(" (%d comments, %d attachments)", op.Comments, op.Attachments)
+				extra = fmt.Sprintf(" (%s, %s)", plural(op.Comments, "comment"), plural(op.Attachments, "attachment"))
 			}
 			fmt.Fprintf(w, "  %-15s %s  [%s]%s\n", op.Action, op.Key, op.Pos, extra)
 		}

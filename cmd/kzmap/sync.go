@@ -177,7 +177,7 @@ func pass(c *cli.Context, n int) error {
 	}
 	did := "nothing to do"
 	if pr.planned > 0 {
-		did = fmt.Sprintf("%d changes planned", pr.planned)
+		did = plural(pr.planned, "change") + " planned"
 		if pr.res != nil {
 			var parts []string
 			for _, k := range kind.All {
