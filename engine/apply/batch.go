@@ -9,6 +9,7 @@ import (
 
 	"github.com/kzmap/kzmap/engine/checkpoint"
 	"github.com/kzmap/kzmap/engine/kind"
+	"github.com/kzmap/kzmap/engine/render"
 	"github.com/kzmap/kzmap/zendesk"
 )
 
@@ -32,10 +33,8 @@ func externalID(it item) string {
 	switch it.op.Kind {
 	case kind.Group:
 		return str(p, "name")
-	case kind.TicketField:
-		return strings.ToLower(strings.TrimSpace(str(p, "title")))
-	case kind.UserField, kind.OrganizationField:
-		return str(p, "key")
+	case kind.TicketField, kind.UserField, kind.OrganizationField:
+		return fieldName(it.op.Kind, render.Field(it.d)) // as lookups find it again
 	case kind.CustomObject:
 		return str(p, "key")
 	case kind.GroupMembership:

@@ -20,7 +20,9 @@ import (
 // plan wants: an option is added, never removed, since Zendesk deletes a
 // left-out option's values from every record (spec/zendesk.md §11).
 
-func fieldResource(k kind.Kind) zendesk.FieldResource {
+// FieldResource is the Zendesk field resource of a field kind (verify
+// lists fields with it too).
+func FieldResource(k kind.Kind) zendesk.FieldResource {
 	switch k {
 	case kind.TicketField:
 		return zendesk.TicketFields
@@ -41,7 +43,7 @@ func fieldName(k kind.Kind, f zendesk.Field) string {
 
 // accountFields lists the account's fields of a kind, by fieldName.
 func accountFields(ctx context.Context, c *zendesk.Client, k kind.Kind) (map[string]zendesk.Field, error) {
-	fs, err := c.ListFields(ctx, fieldResource(k))
+	fs, err := c.ListFields(ctx, FieldResource(k))
 	if err != nil {
 		return nil, err
 	}
@@ -85,7 +87,7 @@ func (ex *executor) writeField(ctx context.Context, it item, action kind.Action)
 	c, k := ex.opts.Client, it.op.Kind
 	want := render.Field(it.d)
 	if action == kind.Create {
-		got, err := c.CreateField(ctx, fieldResource(k), want)
+		got, err := c.CreateField(ctx, FieldResource(k), want)
 		if errors.Is(err, zendesk.ErrMaybeSent) {
 			// The answer was lost: the field may exist.
 			have, lerr := accountFields(ctx, c, k)
@@ -95,7 +97,7 @@ func (ex *executor) writeField(ctx context.Context, it item, action kind.Action)
 			if f, ok := have[fieldName(k, want)]; ok {
 				return []outcome{{id: strconv.FormatInt(f.ID, 10)}}
 			}
-			got, err = c.CreateField(ctx, fieldResource(k), want)
+			got, err = c.CreateField(ctx, FieldResource(k), want)
 		}
 		return []outcome{singleOutcome(got, err, func() string { return strconv.FormatInt(got.ID, 10) })}
 	}
@@ -123,7 +125,7 @@ func (ex *executor) writeField(ctx context.Context, it item, action kind.Action)
 	if why := typeClash(k, *cur, want); why != "" {
 		return []outcome{{err: why}}
 	}
-	got, err := c.UpdateField(ctx, fieldResource(k), id, upd)
+	got, err := c.UpdateField(ctx, FieldResource(k), id, upd)
 	return []outcome{singleOutcome(got, err, func() string { return strconv.FormatInt(got.ID, 10) })}
 }
 

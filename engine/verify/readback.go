@@ -9,6 +9,7 @@ import (
 	"time"
 
 	"github.com/kzmap/kzmap/engine"
+	"github.com/kzmap/kzmap/engine/apply"
 	"github.com/kzmap/kzmap/engine/checkpoint"
 	"github.com/kzmap/kzmap/engine/kind"
 	"github.com/kzmap/kzmap/engine/readback"
@@ -141,9 +142,8 @@ func (r *runner) readBack(ctx context.Context) error {
 				err = r.fromListing(k, m)
 			}
 		case kind.TicketField, kind.UserField, kind.OrganizationField:
-			res := map[kind.Kind]zendesk.FieldResource{kind.TicketField: zendesk.TicketFields, kind.UserField: zendesk.UserFields, kind.OrganizationField: zendesk.OrganizationFields}[k]
 			var fs []zendesk.Field
-			if fs, err = r.opts.Client.ListFields(ctx, res); err == nil {
+			if fs, err = r.opts.Client.ListFields(ctx, apply.FieldResource(k)); err == nil {
 				m := map[string]any{}
 				for _, f := range fs {
 					m[strconv.FormatInt(f.ID, 10)] = f
