@@ -11,7 +11,9 @@ import (
 	"github.com/agext/levenshtein"
 	"github.com/expr-lang/expr"
 	"github.com/expr-lang/expr/ast"
+	exprbuiltin "github.com/expr-lang/expr/builtin"
 	"github.com/expr-lang/expr/file"
+	"github.com/expr-lang/expr/parser"
 	"github.com/expr-lang/expr/vm"
 	"github.com/hashicorp/hcl/v2"
 	"github.com/hashicorp/hcl/v2/hclsyntax"
@@ -108,6 +110,19 @@ func exprDiagnostic(attr *hclsyntax.Attribute, src string, err error, env compil
 			break
 		}
 		widen(d.Subject, name)
+		if isCalled(src, name) {
+			// expr reports lastt(tags) as an unknown name; the record's
+			// fields would be the wrong list to suggest from.
+			d.Summary = "Unknown function"
+			d.Detail = "Unknown function " + name
+			if c := closest(name, functionNames(env)); c != "" {
+				d.Detail += "; did you mean " + c + "?"
+			} else {
+				d.Detail += "."
+			}
+			d.Detail += " Mappings call expr-lang's builtins and kzmap's own functions (spec/functions.md)."
+			break
+		}
 		d.Summary = "Unknown name in expression"
 		d.Detail = fmt.Sprintf("A %s record has no field %q.%s Fields of %s: %s.", env.from, name,
 			suggest(name, names(env)), env.from, strings.Join(record.Fields(env.from), ", "))
@@ -136,6 +151,16 @@ func names(env compileEnv) []string {
 
 // suggest returns a "Did you mean" sentence for the closest candidate, or "".
 func suggest(name string, candidates []string) string {
+	best := closest(name, candidates)
+	if best == "" {
+		return ""
+	}
+	return fmt.Sprintf(" Did you mean %q?", best)
+}
+
+// closest returns the candidate nearest to name by edit distance, ignoring
+// case, or "" when none is near enough to be the name meant.
+func closest(name string, candidates []string) string {
 	best, bestDist := "", 1<<30
 	for _, c := range candidates {
 		d := levenshtein.Distance(strings.ToLower(name), strings.ToLower(c), nil)
@@ -146,7 +171,55 @@ func suggest(name string, candidates []string) string {
 	if best == "" || bestDist > max(2, len(name)/3) {
 		return ""
 	}
-	return fmt.Sprintf(" Did you mean %q?", best)
+	return best
+}
+
+// functionNames lists what an expression can call: expr-lang's builtins
+// that mappings keep, kzmap's functions and the environment's methods.
+func functionNames(env compileEnv) []string {
+	var n []string
+	for _, name := range exprbuiltin.Names {
+		if builtin.DisabledReason(name) == "" {
+			n = append(n, name)
+		}
+	}
+	for _, f := range builtin.All() {
+		n = append(n, f.Name)
+	}
+	if env.proto != nil {
+		t := reflect.TypeOf(env.proto)
+		for i := 0; i < t.NumMethod(); i++ {
+			n = append(n, t.Method(i).Name)
+		}
+	}
+	return n
+}
+
+// isCalled says whether the expression calls name as a function. It
+// parses src again: the compile error that sent us here has no tree.
+func isCalled(src, name string) bool {
+	tree, err := parser.Parse(src)
+	if err != nil {
+		return false
+	}
+	v := &callVisitor{name: name}
+	ast.Walk(&tree.Node, v)
+	return v.found
+}
+
+type callVisitor struct {
+	name  string
+	found bool
+}
+
+func (v *callVisitor) Visit(n *ast.Node) {
+	c, ok := (*n).(*ast.CallNode)
+	if !ok {
+		return
+	}
+	if id, ok := c.Callee.(*ast.IdentifierNode); ok && id.Value == v.name {
+		v.found = true
+	}
 }
 
 func suggestFieldOf(typeMsg, field string) string {

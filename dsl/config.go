@@ -162,4 +162,8 @@ type Test struct {
 	DeclRange hcl.Range
 	InputRng  hcl.Range
 	ExpectRng hcl.Range
+	// ExpectKeys holds, per expected payload, where each key of expect is
+	// written, so a failure can point at the line of the key that differs.
+	// It is empty when expect is not written as object literals.
+	ExpectKeys []map[string]hcl.Range
 }

@@ -248,9 +248,17 @@ func compileMapping(rm *rawMapping, env compileEnv) (*Mapping, hcl.Diagnostics) 
 func exprString(a attrRef) (string, hcl.Diagnostics) {
 	v, diags := a.attr.Expr.Value(a.ctx)
 	if diags.HasErrors() {
+		if d := unquotedDiagnostic(a, diags); d != nil {
+			return "", hcl.Diagnostics{d}
+		}
 		return "", diags
 	}
 	if v.IsNull() || !v.IsKnown() || v.Type() != cty.String {
+		if v.IsKnown() {
+			if d := unquotedDiagnostic(a, nil); d != nil {
+				return "", hcl.Diagnostics{d}
+			}
+		}
 		hint := ""
 		if v.IsKnown() && !v.IsNull() && v.Type().IsPrimitiveType() {
 			hint = fmt.Sprintf(" For a constant write it quoted twice, for example \"'%s'\" for a string or \"%s\" for a number.", ctyString(v), ctyString(v))
@@ -378,11 +386,14 @@ func decodeTest(t testRef, cfg *Config, env compileEnv, failed map[string]bool) 
 		if !json.Valid(test.Input) {
 			diags = append(diags, &hcl.Diagnostic{Severity: hcl.DiagError, Summary: "Invalid input",
 				Detail: "The input is not valid JSON.", Subject: ia.Expr.Range().Ptr()})
+		} else {
+			diags = append(diags, checkInputAttributes(test, m, ia.Expr, t)...)
 		}
 	}
 	if ea, ok := attrs["expect"]; ok {
 		test.ExpectRng = ea.Expr.Range()
 		test.ExpectSet = true
+		test.ExpectKeys = expectKeys(ea.Expr, t.ctx)
 		ev, d := ea.Expr.Value(t.ctx)
 		diags = append(diags, d...)
 		if !d.HasErrors() {
@@ -418,6 +429,52 @@ func decodeTest(t testRef, cfg *Config, env compileEnv, failed map[string]bool) 
 	return test, diags
 }
 
+// expectKeys finds where each key of an expect written as an object
+// literal, or a list of them, is written.
+func expectKeys(expr hclsyntax.Expression, ctx *hcl.EvalContext) []map[string]hcl.Range {
+	one := func(e hclsyntax.Expression) map[string]hcl.Range {
+		items := objectItems(e, ctx)
+		if items == nil {
+			return nil
+		}
+		out := make(map[string]hcl.Range, len(items))
+		for k, it := range items {
+			out[k] = it.KeyExpr.Range()
+		}
+		return out
+	}
+	if tuple, ok := expr.(*hclsyntax.TupleConsExpr); ok {
+		out := make([]map[string]hcl.Range, len(tuple.Exprs))
+		for i, e := range tuple.Exprs {
+			out[i] = one(e)
+		}
+		return out
+	}
+	if m := one(expr); m != nil {
+		return []map[string]hcl.Range{m}
+	}
+	return nil
+}
+
+// objectItems returns the items of an object literal by key, or nil when
+// expr is not one. Keys that are not constant strings are left out.
+func objectItems(expr hclsyntax.Expression, ctx *hcl.EvalContext) map[string]*hclsyntax.ObjectConsItem {
+	obj, ok := expr.(*hclsyntax.ObjectConsExpr)
+	if !ok {
+		return nil
+	}
+	out := make(map[string]*hclsyntax.ObjectConsItem, len(obj.Items))
+	for i := range obj.Items {
+		it := &obj.Items[i]
+		k, d := it.KeyExpr.Value(ctx)
+		if d.HasErrors() || k.Type() != cty.String || k.IsNull() || !k.IsKnown() {
+			continue
+		}
+		out[k.AsString()] = it
+	}
+	return out
+}
+
 // TestEnv is the environment of test assertions: out is the payload the
 // mapping produced (the first one for a for_each mapping), outs all of them.
 type TestEnv struct {
@@ -437,7 +494,7 @@ func compileAsserts(test *Test, aa *hclsyntax.Attribute, t testRef, env compileE
 	aenv := compileEnv{from: "test", proto: TestEnv{}, locals: env.locals, vars: env.vars}
 	for _, ex := range tuple.Exprs {
 		attr := &hclsyntax.Attribute{Name: "assert", Expr: ex, SrcRange: ex.Range(), NameRange: aa.NameRange}
-		src, d := exprString(attrRef{attr: attr, ctx: t.ctx})
+		src, d := exprString(attrRef{attr: attr, ctx: t.ctx, src: t.src})
 		diags = append(diags, d...)
 		if d.HasErrors() {
 			continue

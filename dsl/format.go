@@ -16,7 +16,7 @@ import (
 func Format(src []byte, filename string) ([]byte, hcl.Diagnostics) {
 	_, diags := hclsyntax.ParseConfig(src, filename, hcl.Pos{Line: 1, Column: 1})
 	if diags.HasErrors() {
-		return src, diags
+		return src, syntaxDiagnostics(diags, src)
 	}
 	out := hclwrite.Format(src)
 	// hclwrite keeps trailing blank lines; canonical files end in one newline.
@@ -59,12 +59,13 @@ func UnifiedDiff(name string, a, b []byte) string {
 			ops = append(ops, op{' ', al[i], i, j})
 			i++
 			j++
-		case j < m && (i == n || lcs[i][j+1] >= lcs[i+1][j]):
-			ops = append(ops, op{'+', bl[j], i, j})
-			j++
-		default:
+		case i < n && (j == m || lcs[i+1][j] >= lcs[i][j+1]):
+			// A changed line reads old then new: '-' before '+'.
 			ops = append(ops, op{'-', al[i], i, j})
 			i++
+		default:
+			ops = append(ops, op{'+', bl[j], i, j})
+			j++
 		}
 	}
 	const context = 3

@@ -175,10 +175,14 @@ func (l *loader) loadModule(src moduleSource, inputs map[string]cty.Value, input
 		fname := src.name(n)
 		f, d := hclsyntax.ParseConfig(data, fname, hcl.Pos{Line: 1, Column: 1})
 		l.files[fname] = f
-		diags = append(diags, d...)
 		if d.HasErrors() {
+			// The blocks of a file that does not parse are a guess: checking
+			// them would only repeat the syntax error in other words.
 			l.syntaxErrors = true
+			diags = append(diags, syntaxDiagnostics(d, data)...)
+			continue
 		}
+		diags = append(diags, d...)
 		if f == nil {
 			continue
 		}

@@ -219,7 +219,7 @@ module "m" {
 	}
 }
 
-func TestTestFailureShowsDiff(t *testing.T) {
+func TestTestFailureSaysWhatDiffers(t *testing.T) {
 	cfg, diags := loadDir(t, map[string]string{"m.kzmap.hcl": `
 ticket "conversation" {
   status    = "status == 'done' ? 'solved' : 'open'"
@@ -239,7 +239,7 @@ test "done" {
 	if len(res) != 1 || res[0].Passed {
 		t.Fatalf("results: %+v", res)
 	}
-	for _, want := range []string{`-expect +got`, `"status": string("open")`, `"status": string("solved")`, `assert "out.status == 'closed'" is false`} {
+	for _, want := range []string{`m.kzmap.hcl:9: status: expected open, got solved`, `m.kzmap.hcl:10: assert "out.status == 'closed'" is false`} {
 		if !strings.Contains(res[0].Failure, want) {
 			t.Errorf("failure lacks %q:\n%s", want, res[0].Failure)
 		}
@@ -337,6 +337,10 @@ func FuzzLoad(f *testing.F) {
 		f.Add(string(b))
 	}
 	f.Add("ticket \"x\" {\n status = <<-E\n  a[\n E\n requester = \"\\u00e9\"\n}")
+	// Broken quotes: the cascade collapses to one diagnostic.
+	f.Add("ticket \"x\" {\n  status = \"lookup(a, 'b')\n  requester = \"customerId\"\n}\n")
+	f.Add("ticket \"x\" {\n  status = status == 'done' ? 'solved' : \"open\"\n}\n")
+	f.Add("ticket \"x\" {\n  status = local.statuses[status]\r\n}\n")
 	f.Fuzz(func(t *testing.T, src string) {
 		// An in-memory directory: the loader reads through fs.FS, and a
 		// fuzz loop should not churn the disk.
@@ -373,5 +377,16 @@ func TestEveryOptionHasAField(t *testing.T) {
 			var opts Options
 			opts.set(o.Name, o.Default)
 		}
+	}
+}
+
+// TestUnifiedDiffHunks: the diff reads as diff -u does, a changed line's
+// old text before its new one, in one hunk with three lines of context.
+func TestUnifiedDiffHunks(t *testing.T) {
+	a := "a\nb\nc\nd\ne\nf\ng\nh\n"
+	b := "a\nb\nc\nD\ne\nf\ng\nh\n"
+	want := "--- m\n+++ m (formatted)\n@@ -1,7 +1,7 @@\n a\n b\n c\n-d\n+D\n e\n f\n g\n"
+	if got := UnifiedDiff("m", []byte(a), []byte(b)); got != want {
+		t.Errorf("diff:\n%s\nwant:\n%s", got, want)
 	}
 }
