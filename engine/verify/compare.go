@@ -73,7 +73,8 @@ func (r *runner) compareSamples(ctx context.Context) error {
 			return fmt.Errorf("comparing %s: %w", c.d.Key, err)
 		}
 		r.count(c.d.Kind).Compared++
-		r.smp.compared = append(r.smp.compared, Compared{Kind: c.d.Kind, Key: c.d.Key, ZendeskID: c.e.ZendeskID, Why: c.why, URL: k.url})
+		name, requester := r.refs.title(c.d)
+		r.smp.compared = append(r.smp.compared, Compared{Kind: c.d.Kind, Key: c.d.Key, ZendeskID: c.e.ZendeskID, Name: name, Requester: requester, Why: c.why, URL: k.url})
 	}
 	return nil
 }
@@ -90,11 +91,6 @@ func (k *check) payload() map[string]any { return k.c.d.Payload }
 
 func (k *check) diff(what, field, got, want, format string, args ...any) {
 	k.r.add(Difference{Kind: k.kind, Key: k.key, ZendeskID: k.zid, What: what, Field: field, Got: got, Want: want, URL: k.url,
-		Message: k.r.label(k.kind, k.key, k.zid) + ": " + fmt.Sprintf(format, args...)})
-}
-
-func (k *check) note(what, format string, args ...any) {
-	k.r.note(Difference{Kind: k.kind, Key: k.key, ZendeskID: k.zid, What: what, URL: k.url,
 		Message: k.r.label(k.kind, k.key, k.zid) + ": " + fmt.Sprintf(format, args...)})
 }
 

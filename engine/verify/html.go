@@ -7,12 +7,18 @@ import (
 	"io"
 	"strings"
 	"time"
+
+	"github.com/kzmap/kzmap/engine/render"
 )
 
 // The HTML report is one page that works offline and can be mailed: CSS
-// inline, the chart an inline SVG, no script. Every value goes through
+// inline, the chart inline SVG, no script. Every value goes through
 // html/template, so text from Kustomer or Zendesk (a subject, a comment)
 // is escaped wherever it lands.
+//
+// It fits its window: no table or chart is wider than the page, down to
+// a phone's 480 pixels (the tables become one card per row below 48em),
+// as TestReportFitsTheWindow checks in Chromium.
 
 //go:embed report.html.tmpl
 var reportTemplate string
@@ -21,32 +27,43 @@ var reportTmpl = template.Must(template.New("report").Funcs(template.FuncMap{
 	"join": func(l []string) string { return strings.Join(l, ", ") },
 }).Parse(reportTemplate))
 
-// chart geometry, in SVG user units.
+// The chart draws each kind's three counts as horizontal bars on one
+// scale (the largest count of any kind), so that a kind can be compared
+// with another, and marks a kind whose counts disagree with "≠" and the
+// numbers: a bar one record shorter than its neighbours looks the same.
 const (
-	chartBarW   = 22
-	chartGroupW = 120
-	chartH      = 220 // height of the tallest bar
-	chartTop    = 60  // room for the values above the tallest bar
-	chartLeft   = 20
+	chartBarH   = 10   // height of a bar, in pixels
+	chartBarGap = 3    // between a kind's bars
+	chartSpan   = 82.0 // the longest bar, in percent of the row: the rest is room for its value
 )
 
-type chartBar struct {
-	X, Y, W, H     int
-	LabelX, LabelY int // the value, written upwards above the bar
-	Class          string
-	Title          string
-	Value          int
+// series are the three ways a kind is counted, in the order drawn.
+var series = []struct{ Class, Name, What string }{
+	{"snap", "mapping", "made by the mapping from the snapshot"},
+	{"ckpt", "checkpoint", "in the checkpoint"},
+	{"zd", "Zendesk", "found in Zendesk"},
 }
 
-type chartGroup struct {
-	LabelX int
-	Label  string
-	Bars   []chartBar
+type chartBar struct {
+	Class, Title string
+	Value        int
+	Y, TextY     int
+	Width        string // in percent of the row, as an SVG length
+	Off          bool   // not the mapping's count
+}
+
+type chartKind struct {
+	Kind string
+	Bars []chartBar
+	// Counts reads the three counts in words; Mismatch says whether
+	// they disagree.
+	Counts   string
+	Mismatch bool
 }
 
 type chart struct {
-	Width, Height, Base int
-	Groups              []chartGroup
+	Height, BarH int // of each kind's bars, and of one bar
+	Kinds        []chartKind
 }
 
 func makeChart(kinds []KindCount) chart {
@@ -54,24 +71,24 @@ func makeChart(kinds []KindCount) chart {
 	for _, k := range kinds {
 		top = max(top, k.Desired, k.Checkpoint, k.Zendesk)
 	}
-	c := chart{Width: chartLeft*2 + chartGroupW*len(kinds), Base: chartTop + chartH}
-	c.Height = c.Base + 40
-	for i, k := range kinds {
-		x0 := chartLeft + i*chartGroupW + (chartGroupW-3*chartBarW)/2
-		g := chartGroup{LabelX: chartLeft + i*chartGroupW + chartGroupW/2, Label: string(k.Kind)}
-		for j, v := range []struct {
-			class, what string
-			n           int
-		}{{"snap", "made by the mapping from the snapshot", k.Desired}, {"ckpt", "in the checkpoint", k.Checkpoint}, {"zd", "found in Zendesk", k.Zendesk}} {
-			h := v.n * chartH / top
-			if v.n > 0 && h < 1 {
-				h = 1
+	c := chart{Height: len(series)*chartBarH + (len(series)-1)*chartBarGap, BarH: chartBarH}
+	for _, k := range kinds {
+		values := []int{k.Desired, k.Checkpoint, k.Zendesk}
+		ck := chartKind{Kind: string(k.Kind), Mismatch: k.Desired != k.Checkpoint || k.Checkpoint != k.Zendesk}
+		var words []string
+		for j, s := range series {
+			v := values[j]
+			w := float64(v) * chartSpan / float64(top)
+			if v > 0 {
+				w = max(w, 0.4) // a count of one still shows
 			}
-			x := x0 + j*chartBarW
-			g.Bars = append(g.Bars, chartBar{X: x, Y: c.Base - h, W: chartBarW - 3, H: h, LabelX: x + (chartBarW-3)/2, LabelY: c.Base - h - 4, Class: v.class,
-				Title: fmt.Sprintf("%s: %d %s", k.Kind, v.n, v.what), Value: v.n})
+			y := j * (chartBarH + chartBarGap)
+			ck.Bars = append(ck.Bars, chartBar{Class: s.Class, Value: v, Y: y, TextY: y + chartBarH/2, Width: fmt.Sprintf("%.1f%%", w),
+				Off: v != k.Desired, Title: fmt.Sprintf("%s: %d %s", k.Kind, v, s.What)})
+			words = append(words, fmt.Sprintf("%s %d", s.Name, v))
 		}
-		c.Groups = append(c.Groups, g)
+		ck.Counts = strings.Join(words, ", ")
+		c.Kinds = append(c.Kinds, ck)
 	}
 	return c
 }
@@ -83,7 +100,9 @@ func (r *Report) WriteHTML(w io.Writer, generated time.Time) error {
 		Total     KindCount
 		Summary   string
 		Chart     chart
+		Series    any
+		LostTag   string
 		Hints     []string
 		Generated string
-	}{r, r.Total(), r.Summary(), makeChart(r.Kinds), r.Hints(), generated.UTC().Format("2006-01-02 15:04:05 UTC")})
+	}{r, r.Total(), r.Summary(), makeChart(r.Kinds), series, render.LostTag, r.Hints(), generated.UTC().Format("2006-01-02 15:04:05 UTC")})
 }

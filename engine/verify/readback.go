@@ -13,6 +13,7 @@ import (
 	"github.com/kzmap/kzmap/engine/checkpoint"
 	"github.com/kzmap/kzmap/engine/kind"
 	"github.com/kzmap/kzmap/engine/readback"
+	"github.com/kzmap/kzmap/engine/render"
 	"github.com/kzmap/kzmap/zendesk"
 )
 
@@ -288,6 +289,9 @@ func (r *runner) tickets(ctx context.Context) error {
 		if t, ok := got[id]; ok {
 			kc.Zendesk++
 			r.keep(kind.Ticket, keys[i], t)
+			if tagSet(t.Tags)[render.LostTag] {
+				r.tagged(keys[i], id, t.Subject)
+			}
 		} else {
 			r.missing(kind.Ticket, keys[i], strconv.FormatInt(id, 10))
 		}

@@ -3,8 +3,11 @@ package verify
 import (
 	"fmt"
 	"strconv"
+	"strings"
 
+	"github.com/kzmap/kzmap/engine"
 	"github.com/kzmap/kzmap/engine/checkpoint"
+	"github.com/kzmap/kzmap/engine/kind"
 	"github.com/kzmap/kzmap/record"
 )
 
@@ -72,6 +75,19 @@ func (r *refs) describe(typ, id string) string {
 	if id == "" {
 		return ""
 	}
+	name := r.name(typ, id)
+	if name == "" {
+		return fmt.Sprintf("Kustomer %s %s", typ, id)
+	}
+	return fmt.Sprintf("Kustomer %s %s, %s", typ, name, id)
+}
+
+// name is what people call a Kustomer record ("" when the snapshot does
+// not say).
+func (r *refs) name(typ, id string) string {
+	if id == "" {
+		return ""
+	}
 	k := typ + "/" + id
 	name, ok := r.names[k]
 	if !ok && r.snap != nil {
@@ -84,10 +100,30 @@ func (r *refs) describe(typ, id string) string {
 			r.names[k] = name
 		}
 	}
-	if name == "" {
-		return fmt.Sprintf("Kustomer %s %s", typ, id)
+	return name
+}
+
+// title names a desired record for a reader, next to its key: a ticket's
+// subject and its requester, a user's or an organization's name, a field's
+// or an object's title, a membership's agent and team.
+func (r *refs) title(d *engine.Desired) (name, requester string) {
+	p := d.Payload
+	switch d.Kind {
+	case kind.Ticket:
+		return str(p, "subject"), r.name("customer", str(p, "requester"))
+	case kind.GroupMembership:
+		user, team := r.name("user", str(p, "user")), r.name("team", str(p, "group"))
+		if user == "" || team == "" {
+			return "", ""
+		}
+		return user + " in " + team, ""
 	}
-	return fmt.Sprintf("Kustomer %s %s, %s", typ, name, id)
+	for _, f := range []string{"name", "title", "key"} {
+		if s := strings.TrimSpace(str(p, f)); s != "" {
+			return s, ""
+		}
+	}
+	return "", ""
 }
 
 func recordName(rec any) string {

@@ -140,7 +140,7 @@ func (k *check) comments(ctx context.Context, t zendesk.Ticket) (string, error) 
 				"comment %d (%s) is older than comment %d (%s): Zendesk shows the thread out of order", n, at.Format(time.RFC3339), n-1, prev.Format(time.RFC3339))
 		}
 		prev = at
-		if strings.HasPrefix(strings.TrimSpace(c.Body), render.LostNotePrefix) || strings.HasPrefix(strings.TrimSpace(c.PlainBody), render.LostNotePrefix) {
+		if isLostNote(c.Body) || isLostNote(c.PlainBody) {
 			lost.WriteString(c.Body + "\n")
 			continue
 		}
@@ -151,6 +151,9 @@ func (k *check) comments(ctx context.Context, t zendesk.Ticket) (string, error) 
 			}
 		}
 		act = append(act, a)
+	}
+	if _, tagged := k.r.losses[k.key]; tagged || lost.Len() > 0 {
+		k.r.lostRead(k.key, k.zid, t.Subject, lost.String())
 	}
 	exp, err := k.expected(lost.String())
 	if err != nil {
@@ -170,13 +173,12 @@ func (k *check) comments(ctx context.Context, t zendesk.Ticket) (string, error) 
 	if err != nil {
 		return "", err
 	}
-	noted := map[string]bool{}
 	for _, pr := range pairs {
 		if pr.moved {
 			k.diff("comment", fmt.Sprintf("comment %d order", pr.a.n), fmt.Sprint(pr.a.n), fmt.Sprint(pr.e.n),
 				"comment %d is %s, which comes %s in Kustomer: the thread is out of order", pr.a.n, pr.e.key, ordinal(pr.e.n))
 		}
-		if err := k.comment(pr, appended, lost.String(), noted); err != nil {
+		if err := k.comment(pr, appended, lost.String()); err != nil {
 			return "", err
 		}
 	}
@@ -318,7 +320,7 @@ func ordinal(n int) string {
 }
 
 // comment compares one comment with the one it should be.
-func (k *check) comment(pr pair, appended bool, lost string, noted map[string]bool) error {
+func (k *check) comment(pr pair, appended bool, lost string) error {
 	e, a := pr.e, pr.a
 	where := fmt.Sprintf("comment %d", a.n)
 	if !pr.matched {
@@ -351,7 +353,7 @@ func (k *check) comment(pr pair, appended bool, lost string, noted map[string]bo
 			k.diff("comment", where+" created_at", got.Format(time.RFC3339), e.at.Format(time.RFC3339), "%s created_at is %s, expected %s (%s)", where, got.Format(time.RFC3339), e.at.Format(time.RFC3339), e.key)
 		}
 	}
-	return k.attachments(where, e, a, lost, noted)
+	return k.attachments(where, e, a, lost)
 }
 
 func visibility(public bool) string {
@@ -363,8 +365,8 @@ func visibility(public bool) string {
 
 // attachments checks that a comment carries the files of its source
 // message, with their sizes when known. A file the ticket says could not
-// be migrated is a note, not a difference.
-func (k *check) attachments(where string, e *expComment, a *actComment, lost string, noted map[string]bool) error {
+// be migrated is not a difference: knownLosses lists it.
+func (k *check) attachments(where string, e *expComment, a *actComment, lost string) error {
 	var ids []string
 	for _, id := range render.CommentFiles(engine.Comment{Key: e.key, Payload: e.p}) {
 		if id != render.BodyFileKey(e.key) {
@@ -378,10 +380,6 @@ func (k *check) attachments(where string, e *expComment, a *actComment, lost str
 	var wants []want
 	for _, id := range ids {
 		if strings.Contains(lost, "attachment "+id) {
-			if !noted[id] {
-				noted[id] = true
-				k.note("attachment_missing", "%s: attachment %s could not be migrated, and the ticket says so (%s)", where, id, e.key)
-			}
 			continue
 		}
 		name, size, err := k.r.attachment(id)

@@ -66,7 +66,8 @@ type Report struct {
 	Compared []Compared `json:"compared"`
 	// Differences make verify fail; Notes are known, stated losses (an
 	// attachment Kustomer did not have, a record the mapping cannot
-	// write) that plan and apply already reported.
+	// write) that plan and apply already reported: every one, sampled or
+	// not (losses.go says where the lost files are found).
 	Differences []Difference `json:"differences"`
 	Notes       []Difference `json:"notes,omitempty"`
 	// Unlisted counts the differences left out of Differences.
@@ -112,6 +113,11 @@ type Compared struct {
 	Kind      kind.Kind `json:"kind"`
 	Key       string    `json:"key"`
 	ZendeskID string    `json:"zendesk_id"`
+	// Name is what a reader knows the record by: a ticket's subject, a
+	// user's or organization's name, a field's title (refs.title).
+	Name string `json:"name,omitempty"`
+	// Requester names a ticket's requester, as Kustomer calls them.
+	Requester string `json:"requester,omitempty"`
 	// Why says how it was chosen: "random", "most comments (812)", ...
 	Why         []string `json:"why"`
 	URL         string   `json:"url,omitempty"`
@@ -123,6 +129,8 @@ type Difference struct {
 	Kind      kind.Kind `json:"kind"`
 	Key       string    `json:"key,omitempty"`
 	ZendeskID string    `json:"zendesk_id,omitempty"`
+	// Name is the record's subject or name, when verify read it.
+	Name string `json:"name,omitempty"`
 	// What is the category: missing_in_zendesk, not_in_checkpoint,
 	// dead_letter, outdated, field, comment, attachment, unlisted; for
 	// notes: unwritable, attachment_missing, not_desired, not_checked.
@@ -250,6 +258,9 @@ func Run(ctx context.Context, opts Options) (*Report, error) {
 	if err := r.compareSamples(ctx); err != nil {
 		return nil, err
 	}
+	if err := r.knownLosses(ctx); err != nil {
+		return nil, err
+	}
 	rep := r.finish()
 	rep.Elapsed = time.Since(start)
 	return rep, nil
@@ -275,9 +286,10 @@ type runner struct {
 
 	picked    map[string]*candidate // kind \x00 key → record to compare
 	pickOrder []*candidate
-	found     map[string]any    // kind \x00 key → the Zendesk record read back
-	batchOps  map[string]string // batch id → op
-	me        int64             // the importing admin: the credentials' user
+	found     map[string]any         // kind \x00 key → the Zendesk record read back
+	losses    map[string]*lossTicket // ticket key → what it says was lost
+	batchOps  map[string]string      // batch id → op
+	me        int64                  // the importing admin: the credentials' user
 }
 
 // getter reads one raw resource; both snapshots have it.
@@ -401,13 +413,16 @@ func (r *runner) add(d Difference) {
 }
 
 func (r *runner) note(d Difference) {
-	if len(r.notes) >= 10*r.opts.MaxListed {
+	if len(r.notes) >= r.maxNotes() {
 		return
 	}
 	r.seq++
 	d.seq = r.seq
 	r.notes = append(r.notes, d)
 }
+
+// maxNotes bounds the notes listed.
+func (r *runner) maxNotes() int { return 10 * r.opts.MaxListed }
 
 // label names a record in messages: its key and its Zendesk id.
 func (r *runner) label(k kind.Kind, key, zid string) string {
@@ -489,11 +504,20 @@ func (r *runner) finish() *Report {
 	if rep.Differences == nil {
 		rep.Differences = []Difference{}
 	}
+	names := map[string]string{}
 	for i := range rep.Compared {
 		c := &rep.Compared[i]
+		names[string(c.Kind)+"\x00"+c.Key] = c.Name
 		for _, d := range rep.Differences {
 			if d.Kind == c.Kind && d.Key == c.Key {
 				c.Differences++
+			}
+		}
+	}
+	for _, ds := range [][]Difference{rep.Differences, rep.Notes} {
+		for i := range ds {
+			if d := &ds[i]; d.Name == "" && d.Key != "" {
+				d.Name = names[string(d.Kind)+"\x00"+d.Key]
 			}
 		}
 	}
