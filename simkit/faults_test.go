@@ -6,6 +6,7 @@ import (
 	"net/http"
 	"net/http/httptest"
 	"strings"
+	"sync"
 	"syscall"
 	"testing"
 	"time"
@@ -189,5 +190,30 @@ func TestRetryAfterSeconds(t *testing.T) {
 		if got := RetryAfterSeconds(d); got != want {
 			t.Errorf("RetryAfterSeconds(%v) = %d, want %d", d, got, want)
 		}
+	}
+}
+
+// TestDateIsWhenAnswered: the Date header is the time the response was
+// written, after the handler (and any latency), as a real server's: a
+// record the response says was updated is never newer than its Date.
+func TestDateIsWhenAnswered(t *testing.T) {
+	var mu sync.Mutex
+	now := time.Date(2026, 5, 1, 12, 0, 0, 900_000_000, time.UTC)
+	clock := func() time.Time { mu.Lock(); defer mu.Unlock(); return now }
+	h := DateHeader(clock, http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		mu.Lock()
+		now = now.Add(200 * time.Millisecond) // the handler runs past the second
+		mu.Unlock()
+		w.WriteHeader(http.StatusCreated)
+	}))
+	srv := httptest.NewServer(h)
+	defer srv.Close()
+	res, err := http.Get(srv.URL)
+	if err != nil {
+		t.Fatal(err)
+	}
+	res.Body.Close()
+	if got, want := res.Header.Get("Date"), "Fri, 01 May 2026 12:00:01 GMT"; got != want {
+		t.Errorf("Date %q, want %q (the time of the answer)", got, want)
 	}
 }
