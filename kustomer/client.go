@@ -8,6 +8,7 @@ import (
 	"fmt"
 	"io"
 	"math/rand/v2"
+	"net"
 	"net/http"
 	"net/url"
 	"os"
@@ -69,6 +70,10 @@ type Options struct {
 	CDNHosts []string
 	// UserAgent is sent on every request (default "kzmap").
 	UserAgent string
+	// OnRetry, when set, hears each failed attempt that is tried again,
+	// as a line a person can read, so a command is not silent while the
+	// client waits.
+	OnRetry func(line string)
 }
 
 // Client is a Kustomer API client. It is safe for concurrent use.
@@ -348,10 +353,19 @@ func (c *Client) do(ctx context.Context, b budget, build func(ctx context.Contex
 			}
 			c.stats.netErrors.Add(1)
 			failures++
-			if failures > c.opts.MaxRetries {
-				return nil, nil, fmt.Errorf("kustomer %s %s: %s (gave up after %d attempts)", req.Method, c.rel(req.URL), c.redact(err.Error()), failures)
+			why := c.redact(err.Error())
+			if reason, ok := unreachable(err); ok && strings.EqualFold(req.URL.Host, c.base.Host) {
+				why = fmt.Sprintf("cannot reach %s=%s: %s", EnvBaseURL, c.base, reason)
+				if c.stats.lastDate.Load() == 0 && failures >= 2 {
+					// Never answered yet: a wrong address or a closed
+					// port, said in a second rather than after every retry.
+					return nil, nil, fmt.Errorf("kustomer %s %s: %s (Kustomer has not answered yet); check the address, and that this machine reaches it (network, proxy, VPN)", req.Method, c.rel(req.URL), why)
+				}
 			}
-			if err := c.sleep(ctx, failures); err != nil {
+			if failures > c.opts.MaxRetries {
+				return nil, nil, fmt.Errorf("kustomer %s %s: %s (gave up after %d attempts; check the address, and that this machine reaches it: network, proxy, VPN)", req.Method, c.rel(req.URL), why, failures)
+			}
+			if err := c.sleep(ctx, failures, req, why); err != nil {
 				return nil, nil, err
 			}
 			continue
@@ -392,7 +406,7 @@ func (c *Client) do(ctx context.Context, b budget, build func(ctx context.Contex
 			if resp.StatusCode == http.StatusServiceUnavailable && resp.Header.Get("Retry-After") != "" {
 				continue // the limiter waits out Retry-After
 			}
-			if err := c.sleep(ctx, failures); err != nil {
+			if err := c.sleep(ctx, failures, req, fmt.Sprintf("answered %d", resp.StatusCode)); err != nil {
 				return nil, nil, err
 			}
 			continue
@@ -462,10 +476,14 @@ func waitOf(resp *http.Response) (time.Duration, bool) {
 
 // sleep backs off before retry n (1-based): Backoff·2^(n-1), ±50% jitter,
 // at most 30s.
-func (c *Client) sleep(ctx context.Context, n int) error {
+// sleep waits before the n-th retry of req, and says why (Options.OnRetry).
+func (c *Client) sleep(ctx context.Context, n int, req *http.Request, why string) error {
 	d := c.opts.Backoff << min(n-1, 10)
 	d = min(d, 30*time.Second)
 	d = time.Duration(float64(d) * (0.5 + rand.Float64()))
+	if c.opts.OnRetry != nil {
+		c.opts.OnRetry(fmt.Sprintf("%s %s: %s; attempt %d of %d, again in %s", req.Method, c.rel(req.URL), why, n, c.opts.MaxRetries+1, d.Round(100*time.Millisecond)))
+	}
 	t := time.NewTimer(d)
 	defer t.Stop()
 	select {
@@ -474,6 +492,20 @@ func (c *Client) sleep(ctx context.Context, n int) error {
 	case <-ctx.Done():
 		return ctx.Err()
 	}
+}
+
+// unreachable says why a request never reached the server (the name does
+// not resolve, nothing answers there), or false for other failures.
+func unreachable(err error) (string, bool) {
+	var dns *net.DNSError
+	if errors.As(err, &dns) {
+		return dns.Error(), true
+	}
+	var op *net.OpError
+	if errors.As(err, &op) && op.Op == "dial" {
+		return op.Err.Error(), true
+	}
+	return "", false
 }
 
 func (c *Client) rel(u *url.URL) string {

@@ -237,7 +237,15 @@ func (c *Client) do(ctx context.Context, req *request, out any) (*response, erro
 			switch {
 			case notSent(err) || retryable && retriableNetError(err):
 				lastErr = err
-				if err := c.backoff(ctx, attempt); err != nil {
+				if notSent(err) {
+					lastErr = c.unreachable(err)
+					if c.date.Load() == 0 && attempt >= 1 {
+						// Never answered yet: a wrong address or a closed
+						// port, said in a second rather than after every retry.
+						return nil, fmt.Errorf("%w (Zendesk has not answered yet); check the address, and that this machine reaches it (network, proxy, VPN)", lastErr)
+					}
+				}
+				if err := c.retry(ctx, req, attempt, lastErr); err != nil {
 					return nil, err
 				}
 				continue
@@ -281,7 +289,7 @@ func (c *Client) do(ctx context.Context, req *request, out any) (*response, erro
 			}
 			lastErr = apiErr
 			if apiErr.RetryAfter == 0 { // a 503's Retry-After is the Limiter's to honour
-				if err := c.backoff(ctx, attempt); err != nil {
+				if err := c.retry(ctx, req, attempt, apiErr); err != nil {
 					return nil, err
 				}
 			}
@@ -291,7 +299,44 @@ func (c *Client) do(ctx context.Context, req *request, out any) (*response, erro
 	}
 	// A request that is not safe to repeat only gets here after answers
 	// that say it was not carried out (429s) or failures before it left.
+	var unreachable *UnreachableError
+	if errors.As(lastErr, &unreachable) {
+		return nil, fmt.Errorf("%w (%d attempts); check the address, and that this machine reaches it (network, proxy, VPN)", lastErr, c.cfg.MaxAttempts)
+	}
 	return nil, fmt.Errorf("zendesk: %s %s: giving up after %d attempts: %w", req.method, req.path, c.cfg.MaxAttempts, lastErr)
+}
+
+// UnreachableError is a request that never reached Zendesk: the address
+// does not resolve or nothing answers there.
+type UnreachableError struct {
+	Where string // "ZENDESK_BASE_URL=http://…", or the address
+	Err   error
+}
+
+func (e *UnreachableError) Error() string { return fmt.Sprintf("cannot reach %s: %v", e.Where, e.Err) }
+func (e *UnreachableError) Unwrap() error { return e.Err }
+
+func (c *Client) unreachable(err error) error {
+	where := c.cfg.BaseURLFrom
+	if where == "" {
+		where = "Zendesk at " + c.base.String()
+	} else if !strings.Contains(where, "://") {
+		where += " (" + c.base.String() + ")"
+	}
+	var op *net.OpError
+	if errors.As(err, &op) && op.Err != nil {
+		err = op.Err // "connect: connection refused", without the URL twice
+	}
+	return &UnreachableError{Where: where, Err: err}
+}
+
+// retry waits before another attempt, and says so (Config.OnRetry).
+func (c *Client) retry(ctx context.Context, req *request, attempt int, err error) error {
+	wait := c.backoffDelay(attempt)
+	if c.cfg.OnRetry != nil {
+		c.cfg.OnRetry(fmt.Sprintf("%s %s: %v; attempt %d of %d, again in %s", req.method, req.path, err, attempt+1, c.cfg.MaxAttempts, wait.Round(100*time.Millisecond)))
+	}
+	return sleepCtx(ctx, wait)
 }
 
 // send makes one attempt. A non-nil response is returned with its body
@@ -396,14 +441,21 @@ func retriableNetError(err error) bool {
 		(errors.As(err, &ne) && ne.Timeout()) || notSent(err)
 }
 
-// backoff sleeps for a full-jitter exponential delay: uniformly random in
-// [0, min(RetryMax, RetryBase·2^attempt)].
+// backoff sleeps for a full-jitter exponential delay (backoffDelay).
 func (c *Client) backoff(ctx context.Context, attempt int) error {
+	return sleepCtx(ctx, c.backoffDelay(attempt))
+}
+
+// backoffDelay is uniformly random in [0, min(RetryMax, RetryBase·2^attempt)].
+func (c *Client) backoffDelay(attempt int) time.Duration {
 	ceiling := c.cfg.RetryBase << min(attempt, 20)
 	if ceiling <= 0 || ceiling > c.cfg.RetryMax {
 		ceiling = c.cfg.RetryMax
 	}
-	d := time.Duration(c.jitter() * float64(ceiling))
+	return time.Duration(c.jitter() * float64(ceiling))
+}
+
+func sleepCtx(ctx context.Context, d time.Duration) error {
 	if d <= 0 {
 		return ctx.Err()
 	}

@@ -115,6 +115,13 @@ type Config struct {
 
 	// UserAgent is sent on every request (default "kzmap").
 	UserAgent string
+	// OnRetry, when set, hears each failed attempt that is tried again:
+	// a line a person can read ("cannot reach …; again in 1.2s"), so a
+	// command is not silent while the client waits.
+	OnRetry func(line string)
+	// BaseURLFrom names where BaseURL came from (FromEnv: the variable
+	// set), for the error that says Zendesk cannot be reached.
+	BaseURLFrom string
 }
 
 // Account names the Zendesk account the configuration points at: the
@@ -152,8 +159,9 @@ func configFromEnv(getenv func(string) string) (Config, error) {
 	sub := strings.TrimSpace(getenv(EnvSubdomain))
 	switch {
 	case base != "":
-		cfg.BaseURL = base
+		cfg.BaseURL, cfg.BaseURLFrom = base, EnvBaseURL+"="+base
 	case sub != "":
+		cfg.BaseURLFrom = EnvSubdomain + "=" + sub
 		if !validSubdomain(sub) {
 			// The value is not echoed: a misplaced token must not land in a log.
 			errs = append(errs, fmt.Errorf("%s is not a subdomain: give only the name before .zendesk.com, e.g. acme", EnvSubdomain))

@@ -56,6 +56,9 @@ func (e *APIError) Error() string {
 	if d := e.DetailText(); d != "" {
 		b.WriteString(" (" + d + ")")
 	}
+	if e.Status == http.StatusUnauthorized {
+		fmt.Fprintf(&b, " (check %s and %s: an API token of that user, an admin, for the account %s or %s names; tokens are made in Admin Center > Apps and integrations > Zendesk API)", EnvEmail, EnvToken, EnvSubdomain, EnvBaseURL)
+	}
 	return b.String()
 }
 

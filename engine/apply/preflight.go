@@ -15,7 +15,11 @@ import (
 // writes the comments the plan leaves without an author (Options.Importer).
 func Importer(ctx context.Context, c *zendesk.Client) (*zendesk.User, error) {
 	me, err := c.Me(ctx)
-	if err != nil {
+	var unreachable *zendesk.UnreachableError
+	switch {
+	case errors.As(err, &unreachable):
+		return nil, fmt.Errorf("preflight: %w", err)
+	case err != nil:
 		return nil, fmt.Errorf("preflight: Zendesk credentials: %w", err)
 	}
 	if me.Role != "admin" {
