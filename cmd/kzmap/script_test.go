@@ -22,9 +22,11 @@ func TestMain(m *testing.M) {
 // through the real binary entry point.
 func TestScripts(t *testing.T) {
 	testscript.Run(t, testscript.Params{Dir: "testdata/script", Cmds: map[string]func(*testscript.TestScript, bool, []string){
-		"zsim":  simCmd,
-		"sleep": sleepCmd,
-		"first": firstCmd,
+		"zsim":      simCmd,
+		"sleep":     sleepCmd,
+		"first":     firstCmd,
+		"interrupt": interruptCmd,
+		"pty":       ptyCmd,
 	}})
 }
 

@@ -7,6 +7,7 @@ import (
 	"io"
 	"sort"
 	"strings"
+	"sync/atomic"
 	"time"
 
 	"github.com/kzmap/kzmap/dsl"
@@ -65,6 +66,9 @@ type Options struct {
 	Workers int
 	// OnProgress, when set, is called after each batch.
 	OnProgress func(Progress)
+	// InFlight, when set, is kept at the number of batches sent and not
+	// yet checkpointed: what an interrupt waits for.
+	InFlight *atomic.Int32
 	// Settle is how long a batch whose answer was lost waits for Zendesk
 	// before its missing records are sent again (0: DefaultSettle).
 	Settle time.Duration
@@ -180,6 +184,10 @@ func Apply(ctx context.Context, opts Options) (*Result, error) {
 	}
 	ex := newExecutor(opts, res, summary)
 	err = ex.follow(ctx, r, dead)
+	ex.wg.Wait() // batches that had started when an error or Ctrl-C came
+	if err == nil {
+		err = ex.failed()
+	}
 	if perr := endRun(opts, run, res, err); err == nil {
 		err = perr
 	}
@@ -280,7 +288,7 @@ func (ex *executor) follow(ctx context.Context, r *planfile.Reader, dead map[str
 			return err
 		}
 		if d.Kind != cur {
-			if err := ex.barrier(); err != nil {
+			if err := ex.barrier(ctx); err != nil {
 				return err
 			}
 			cur = d.Kind
@@ -298,7 +306,7 @@ func (ex *executor) follow(ctx context.Context, r *planfile.Reader, dead map[str
 		return ex.add(ctx, item{op: op, d: d})
 	})
 	if err == nil {
-		err = ex.barrier()
+		err = ex.barrier(ctx)
 	}
 	if err == nil && next != nil {
 		err = fmt.Errorf("%w: the plan has operations (first: %s) that the mapping no longer produces", ErrStalePlan, next.Key)

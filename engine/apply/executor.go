@@ -88,6 +88,10 @@ func (ex *executor) dispatch(ctx context.Context, g string) {
 	if len(items) == 0 {
 		return
 	}
+	if ctx.Err() != nil { // after Ctrl-C, nothing new is sent
+		ex.fail(ctx.Err())
+		return
+	}
 	select {
 	case ex.sem <- struct{}{}:
 	case <-ctx.Done():
@@ -95,8 +99,14 @@ func (ex *executor) dispatch(ctx context.Context, g string) {
 		return
 	}
 	ex.wg.Add(1)
+	if f := ex.opts.InFlight; f != nil {
+		f.Add(1)
+	}
 	go func() {
 		defer ex.wg.Done()
+		if f := ex.opts.InFlight; f != nil {
+			defer f.Add(-1)
+		}
 		var once sync.Once
 		release := func() { once.Do(func() { <-ex.sem }) }
 		defer release()
@@ -126,14 +136,16 @@ func (ex *executor) failed() error {
 }
 
 // barrier sends what is pending and waits for every batch: the next kind
-// refers to ids these create.
-func (ex *executor) barrier() error {
-	ctx := context.Background()
-	for len(ex.order) > 0 {
+// refers to ids these create. After Ctrl-C it only waits.
+func (ex *executor) barrier(ctx context.Context) error {
+	for len(ex.order) > 0 && ctx.Err() == nil {
 		ex.dispatch(ctx, ex.order[0])
 	}
 	ex.wg.Wait()
-	return ex.failed()
+	if err := ex.failed(); err != nil {
+		return err
+	}
+	return ctx.Err()
 }
 
 func (ex *executor) progress(k kind.Kind, n, dead int) {
