@@ -41,6 +41,29 @@ var textFuncs = []Func{
 		},
 	},
 	{
+		Name:      "pluralize",
+		Signature: "pluralize(s: string) → string",
+		Doc:       "Returns the English plural of s, or of its last word: for a custom object's title_pluralized.",
+		Detail: "Words ending in s, x, z, ch or sh take -es; a consonant and y become -ies; " +
+			"other words take -s. The case of the word is kept (an all-capital word gets capital letters); \"\" stays \"\".",
+		Category: catText,
+		Examples: []Example{
+			{Expr: `pluralize("Device Telemetry")`, Want: "Device Telemetries"},
+			{Expr: `pluralize("Order")`, Want: "Orders"},
+			{Expr: `pluralize("Address")`, Want: "Addresses"},
+			{Expr: `pluralize("Survey")`, Want: "Surveys"},
+			{Expr: `pluralize("BATCH")`, Want: "BATCHES"},
+		},
+		types: []any{new(func(string) string)},
+		fn: func(args ...any) (any, error) {
+			if err := arity("pluralize", args, 1, 1); err != nil {
+				return nil, err
+			}
+			s, err := str("pluralize", args[0])
+			return Pluralize(s), err
+		},
+	},
+	{
 		Name:      "slug_all",
 		Signature: "slug_all(list: list) → list of string",
 		Doc:       "Returns slug of every element, without empty results and duplicates, in order.",
@@ -249,4 +272,26 @@ func chunkText(s string, size int) ([]string, error) {
 		s = s[cut:]
 	}
 	return out, nil
+}
+
+// Pluralize is the English plural of a noun, or of a name's last word:
+// batch → batches, Device Telemetry → Device Telemetries, day → days.
+func Pluralize(s string) string {
+	if strings.TrimSpace(s) == "" {
+		return s
+	}
+	lower := strings.ToLower(s)
+	upper := s == strings.ToUpper(s) && s != lower
+	suffix := "s"
+	switch {
+	case strings.HasSuffix(lower, "s"), strings.HasSuffix(lower, "x"), strings.HasSuffix(lower, "z"),
+		strings.HasSuffix(lower, "ch"), strings.HasSuffix(lower, "sh"):
+		suffix = "es"
+	case len(lower) > 1 && strings.HasSuffix(lower, "y") && !strings.ContainsRune("aeiou", rune(lower[len(lower)-2])):
+		s, suffix = s[:len(s)-1], "ies"
+	}
+	if upper {
+		suffix = strings.ToUpper(suffix)
+	}
+	return s + suffix
 }

@@ -8,12 +8,11 @@ import (
 	"io"
 	"maps"
 	"os"
-	"os/signal"
 	"path/filepath"
 	"slices"
 	"strings"
 	"sync"
-	"syscall"
+	"sync/atomic"
 	"time"
 
 	"github.com/urfave/cli/v2"
@@ -28,8 +27,8 @@ import (
 )
 
 // zendeskClient builds the client from the environment, with the limiter
-// set to the mapping's plan tier and share.
-func zendeskClient(cfg *dsl.Config) (*zendesk.Client, error) {
+// set to the mapping's plan tier and share; each retry is said on stderr.
+func zendeskClient(c *cli.Context, cfg *dsl.Config) (*zendesk.Client, error) {
 	zc, err := zendesk.FromEnv()
 	if err != nil {
 		return nil, err
@@ -39,12 +38,20 @@ func zendeskClient(cfg *dsl.Config) (*zendesk.Client, error) {
 		return nil, err
 	}
 	zc.RateLimit, zc.Share, zc.Window = cfg.Target.RateLimit, cfg.Target.Share, window
+	zc.OnRetry = retryNotes(c, "zendesk")
 	return zendesk.New(zc)
 }
 
 // rateWindow reads KZMAP_RATE_WINDOW: the length of a rate limit
 // "minute" when rehearsing against simulators that compress time (kzmap
 // sim --window prints it). Real Zendesk and Kustomer use a minute.
+// retryNotes prints a client's retries on stderr as they happen, above
+// any progress line: a server that does not answer is never silence.
+func retryNotes(c *cli.Context, who string) func(string) {
+	w := c.App.ErrWriter
+	return func(line string) { noteTo(w, who+": "+line) }
+}
+
 func rateWindow() (time.Duration, error) {
 	v := os.Getenv("KZMAP_RATE_WINDOW")
 	if v == "" {
@@ -62,27 +69,47 @@ func openCheckpointRW() (*checkpoint.Store, error) {
 }
 
 // openForWrite is what a command that writes the checkpoint after asking
-// Zendesk needs: the client, and the checkpoint opened for writing and
-// bound to the accounts before anything is written (a checkpoint's ids
-// mean nothing in another account).
-func openForWrite(cfg *dsl.Config, snap engine.Snapshot) (*zendesk.Client, *checkpoint.Store, error) {
-	client, err := zendeskClient(cfg)
+// Zendesk needs: the client, the importing admin, and the checkpoint
+// opened for writing and bound to the accounts before anything is written
+// (a checkpoint's ids mean nothing in another account). A checkpoint bound
+// to another account is refused before Zendesk is asked; a new one is
+// bound only once Zendesk has answered to the credentials, so that a
+// mistyped address is not written into it.
+func openForWrite(ctx context.Context, c *cli.Context, cfg *dsl.Config, snap engine.Snapshot) (*zendesk.Client, *checkpoint.Store, *zendesk.User, error) {
+	client, err := zendeskClient(c, cfg)
 	if err != nil {
-		return nil, nil, err
+		return nil, nil, nil, err
 	}
 	org, err := snap.Org()
 	if err != nil {
-		return nil, nil, err
+		return nil, nil, nil, err
 	}
 	store, err := openCheckpointRW()
 	if err != nil {
-		return nil, nil, err
+		return nil, nil, nil, err
 	}
-	if err := store.Bind(checkpoint.Binding{ZendeskAccount: client.Account(), KustomerOrg: org}); err != nil {
+	bind := checkpoint.Binding{ZendeskAccount: client.Account(), KustomerOrg: org}
+	me, err := bindAfterPreflight(ctx, store, client, bind)
+	if err != nil {
 		store.Close()
-		return nil, nil, err
+		return nil, nil, nil, err
 	}
-	return client, store, nil
+	return client, store, me, nil
+}
+
+func bindAfterPreflight(ctx context.Context, store *checkpoint.Store, client *zendesk.Client, bind checkpoint.Binding) (*zendesk.User, error) {
+	have, err := store.Binding()
+	if err != nil {
+		return nil, err
+	}
+	if have.ZendeskAccount != "" && have.ZendeskAccount != bind.ZendeskAccount {
+		return nil, store.Bind(bind) // says which account, and what to do
+	}
+	me, err := apply.Importer(ctx, client)
+	if err != nil {
+		return nil, err
+	}
+	return me, store.Bind(bind)
 }
 
 func applyCommand() *cli.Command {
@@ -109,20 +136,17 @@ func runApply(c *cli.Context) error {
 		return err
 	}
 	defer closeSnap()
-	client, store, err := openForWrite(cfg, snap)
+	planPath := c.Args().First()
+	ctx, stop := interruptible(c, "finishing the request under way", "the checkpoint keeps what was done")
+	defer stop()
+	c.Context = ctx
+	out := c.App.Writer
+
+	client, store, me, err := openForWrite(ctx, c, cfg, snap)
 	if err != nil {
 		return err
 	}
 	defer store.Close()
-
-	ctx, stop := signal.NotifyContext(c.Context, os.Interrupt, syscall.SIGTERM)
-	defer stop()
-	out := c.App.Writer
-
-	me, err := apply.Importer(ctx, client)
-	if err != nil {
-		return err
-	}
 	n, err := apply.Recover(ctx, store, client, c.Duration("settle"), machineClock(c))
 	if err != nil {
 		return err
@@ -131,7 +155,6 @@ func runApply(c *cli.Context) error {
 		fmt.Fprintf(out, "Resolved %d batches that an interrupted apply left in flight.\n", n)
 	}
 
-	planPath := c.Args().First()
 	if planPath == "" {
 		compared := notRead
 		if c.Bool("refresh") {
@@ -148,7 +171,7 @@ func runApply(c *cli.Context) error {
 			return err
 		}
 		defer os.Remove(planPath)
-		writePlan(out, cfg, res.Header, res.Summary, res.Ops, compared)
+		writePlan(out, planLook{colors: colorsFor(c, out)}, res.Header, res.Summary, res.Ops, compared)
 		if pr := passOf(c); pr != nil {
 			pr.planned = res.Summary.Changes
 		}
@@ -170,9 +193,16 @@ func runApply(c *cli.Context) error {
 		return err
 	}
 	files := attachmentFiles(snap, c.String("from-export"))
-	prog := newProgressView(c.App.ErrWriter)
+	prog := newProgressView(c.App.ErrWriter, client, summary, time.Now)
+	var inFlight atomic.Int32
+	in := interrupterOf(ctx)
+	in.say("finishing the batches in flight", "they are recovered by the next kzmap apply")
+	in.watch(func() int { return int(inFlight.Load()) })
 	res, err := apply.Apply(ctx, apply.Options{Config: cfg, Snapshot: snap, Files: files, Store: store, Client: client,
-		Plan: planPath, Summary: &summary, RetryDeadLetters: c.Bool("retry-dead-letters"), Workers: c.Int("workers"), OnProgress: prog.update, Settle: c.Duration("settle"), Clock: machineClock(c), Importer: me.ID, Account: client.Account(), KzmapVersion: Version})
+		Plan: planPath, Summary: &summary, RetryDeadLetters: c.Bool("retry-dead-letters"), Workers: c.Int("workers"), OnProgress: prog.update, InFlight: &inFlight,
+		Settle: c.Duration("settle"), Clock: machineClock(c), Importer: me.ID, Account: client.Account(), KzmapVersion: Version})
+	in.watch(nil)
+	prog.finish()
 	if res != nil {
 		writeApplyResult(out, res)
 		if pr := passOf(c); pr != nil {
@@ -180,13 +210,23 @@ func runApply(c *cli.Context) error {
 		}
 	}
 	switch {
-	case errors.Is(err, context.Canceled):
-		fmt.Fprintln(out, "Interrupted: every batch sent was checkpointed. Run kzmap apply again to go on.")
-		return exitCode(1)
+	case errors.Is(err, context.Canceled) || in.interrupted():
+		fmt.Fprintf(c.App.ErrWriter, "Interrupted: every batch that was sent is checkpointed. %s\n", goOn(c.Args().First()))
+		return interruptedCode
 	case err != nil:
 		return err
 	}
 	return deadLetterExit(c, res)
+}
+
+// goOn is the sentence that names the command that goes on after an
+// interrupted apply: a saved plan is stale once part of it was applied, so
+// it is never "apply the plan file again".
+func goOn(planFile string) string {
+	if planFile != "" {
+		return "The saved plan is stale now: run kzmap apply without the plan file (it plans again) to go on."
+	}
+	return "Run kzmap apply again to go on."
 }
 
 // deadLetterExit is apply's exit status once the run finished: non-zero
@@ -218,8 +258,8 @@ func approve(c *cli.Context, question, refused, other string) error {
 		return fmt.Errorf("%s asks before it writes, and stdin is not a terminal: use --auto-approve%s", c.Command.Name, other)
 	}
 	fmt.Fprintf(out, "\n%s Only 'yes' is accepted: ", question)
-	line, err := bufio.NewReader(in).ReadString('\n')
-	if err != nil && !errors.Is(err, io.EOF) {
+	line, err := readLine(c.Context, in)
+	if err != nil {
 		return err
 	}
 	if strings.TrimSpace(line) != "yes" {
@@ -227,6 +267,29 @@ func approve(c *cli.Context, question, refused, other string) error {
 		return exitCode(1)
 	}
 	return nil
+}
+
+// readLine reads an answer, or gives up when Ctrl-C cancels ctx (the
+// read itself cannot be interrupted; it is left to end with the process).
+func readLine(ctx context.Context, in io.Reader) (string, error) {
+	type answer struct {
+		line string
+		err  error
+	}
+	got := make(chan answer, 1)
+	go func() {
+		line, err := bufio.NewReader(in).ReadString('\n')
+		if errors.Is(err, io.EOF) {
+			err = nil
+		}
+		got <- answer{line, err}
+	}()
+	select {
+	case a := <-got:
+		return a.line, a.err
+	case <-ctx.Done():
+		return "", ctx.Err()
+	}
 }
 
 func writeApplyResult(w io.Writer, res *apply.Result) {
@@ -251,42 +314,82 @@ func writeApplyResult(w io.Writer, res *apply.Result) {
 	}
 }
 
-// progressView prints one line per kind as apply goes, on a terminal only.
+// progressView shows apply's progress across all kinds: changes done of
+// the plan's, the kind being written, records dead, Zendesk requests used
+// and left in the window, elapsed and the time left at the pace so far.
 type progressView struct {
-	w     io.Writer
-	tty   bool
+	line   *statusLine
+	client *zendesk.Client
+	now    func() time.Time
+	total  int // changes the plan holds
+
 	mu    sync.Mutex
-	last  time.Time
-	start time.Time // of the current kind
-	begun time.Time // of the apply
+	done  int
+	dead  int
+	begun time.Time
+	cur   apply.Progress
 }
 
-func newProgressView(w io.Writer) *progressView {
-	return &progressView{w: w, tty: isTerminal(w), start: time.Now(), begun: time.Now()}
+func newProgressView(w io.Writer, client *zendesk.Client, summary planfile.Summary, now func() time.Time) *progressView {
+	total := 0
+	for _, by := range summary.Counts {
+		for a, n := range by {
+			if a != kind.Noop && a != kind.Unwritable {
+				total += n
+			}
+		}
+	}
+	return &progressView{line: newStatusLine(w, now), client: client, now: now, total: total, begun: now()}
 }
 
 func (p *progressView) update(pr apply.Progress) {
-	if !p.tty {
-		return
-	}
 	p.mu.Lock()
 	defer p.mu.Unlock()
-	if time.Since(p.last) < 200*time.Millisecond && pr.Done < pr.Total {
+	if p.cur.Kind != "" && p.cur.Kind != pr.Kind && p.cur.Done < p.cur.Total {
+		p.line.done(p.describe()) // the kind before ended short (dead letters, an error)
+	}
+	p.done += pr.Done - p.doneOf(pr.Kind)
+	p.dead += pr.Dead
+	p.cur = pr
+	if pr.Done >= pr.Total {
+		p.line.done(p.describe())
 		return
 	}
-	p.last = time.Now()
-	eta := ""
-	if pr.Done > 0 && pr.Total > pr.Done {
-		el := time.Since(p.start)
-		eta = fmt.Sprintf(", ETA %s", (el * time.Duration(pr.Total-pr.Done) / time.Duration(pr.Done)).Round(time.Second))
-	}
-	rpm := ""
-	if el := time.Since(p.begun).Minutes(); el > 0 && pr.RequestsUsed > 0 {
-		rpm = fmt.Sprintf(", %.0f requests/min", float64(pr.RequestsUsed)/el)
-	}
-	fmt.Fprintf(p.w, "\r\x1b[K  %-22s %d/%d (%d dead)%s%s", pr.Kind, pr.Done, pr.Total, pr.Dead, rpm, eta)
-	if pr.Done >= pr.Total {
-		fmt.Fprintln(p.w)
-		p.start = time.Now()
-	}
+	p.line.show(p.describe())
 }
+
+// doneOf is what the view last heard of kind k (Progress counts per kind).
+func (p *progressView) doneOf(k kind.Kind) int {
+	if p.cur.Kind == k {
+		return p.cur.Done
+	}
+	return 0
+}
+
+func (p *progressView) describe() string {
+	el := p.now().Sub(p.begun)
+	parts := []string{fmt.Sprintf("  apply %s/%s changes", thousands(p.done), thousands(p.total))}
+	if p.total > 0 {
+		parts[0] += fmt.Sprintf(" (%d%%)", p.done*100/p.total)
+	}
+	parts = append(parts, fmt.Sprintf("%s %s/%s", p.cur.Kind, thousands(p.cur.Done), thousands(p.cur.Total)))
+	if p.dead > 0 {
+		parts = append(parts, fmt.Sprintf("%s dead", thousands(p.dead)))
+	}
+	if lim := p.client.Limiter(); lim != nil {
+		st := lim.Stats()
+		req := plural(int(st.Requests), "request")
+		if st.Remaining >= 0 {
+			req += fmt.Sprintf(", %s left in the window", thousands(st.Remaining))
+		}
+		parts = append(parts, req)
+	}
+	tail := humanDuration(el) + " elapsed"
+	if l := left(p.done, p.total, el); l != "" {
+		tail += ", " + l
+	}
+	return strings.Join(append(parts, tail), " · ")
+}
+
+// finish takes the progress line off the terminal before the result.
+func (p *progressView) finish() { p.line.clear() }

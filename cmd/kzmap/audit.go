@@ -117,7 +117,7 @@ func writeAudit(w io.Writer, a *audit.Audit) {
 		if k.Large > 0 {
 			flags = append(flags, plural(k.Large, "kobject")+" over 32 KB")
 		}
-		fmt.Fprintf(tw, "  %s\t%s\t%d attributes\t%d kobjects\t%s\n", k.Name, k.DisplayName, k.Attributes, k.KObjects, strings.Join(flags, ", "))
+		fmt.Fprintf(tw, "  %s\t%s\t%s\t%s\t%s\n", k.Name, k.DisplayName, plural(k.Attributes, "attribute"), plural(k.KObjects, "kobject"), strings.Join(flags, ", "))
 	}
 	tw.Flush()
 

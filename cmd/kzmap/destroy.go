@@ -3,10 +3,7 @@ package main
 import (
 	"fmt"
 	"io"
-	"os"
-	"os/signal"
 	"strings"
-	"syscall"
 
 	"github.com/urfave/cli/v2"
 
@@ -21,7 +18,7 @@ func destroyCommand() *cli.Command {
 		Usage: "roll back: delete from Zendesk what one batch or one apply run created",
 		Flags: []cli.Flag{
 			&cli.StringFlag{Name: "batch", Usage: "the batch `ID` (kzmap state list, kzmap state batch)"},
-			&cli.StringFlag{Name: "run", Usage: "the apply run `ID` (kzmap state list), or last"},
+			&cli.StringFlag{Name: "run", Usage: "the apply run `ID` (kzmap state list), or last: the latest run that created or replaced records"},
 			&cli.BoolFlag{Name: "auto-approve", Usage: "delete without asking"},
 		},
 		Action: func(c *cli.Context) error {
@@ -90,11 +87,11 @@ func destroyCommand() *cli.Command {
 			if err := approve(c, "Delete these records from Zendesk?", "Nothing deleted.", ""); err != nil {
 				return err
 			}
-			client, err := zendeskClient(cfg)
+			client, err := zendeskClient(c, cfg)
 			if err != nil {
 				return err
 			}
-			ctx, stop := signal.NotifyContext(c.Context, os.Interrupt, syscall.SIGTERM)
+			ctx, stop := interruptible(c, "finishing the deletes under way", "the checkpoint keeps what was deleted; run kzmap destroy again for the rest")
 			defer stop()
 			res, err := apply.Destroy(ctx, store, client, del)
 			writeDestroyed(w, res, len(del))

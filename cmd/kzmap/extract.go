@@ -5,18 +5,15 @@ import (
 	"errors"
 	"fmt"
 	"io"
-	"os"
-	"os/signal"
 	"path/filepath"
 	"strings"
 	"sync"
-	"syscall"
 	"text/tabwriter"
 	"time"
 
-	"github.com/schollz/progressbar/v3"
 	"github.com/urfave/cli/v2"
 
+	"github.com/kzmap/kzmap/builtin"
 	"github.com/kzmap/kzmap/dsl"
 	"github.com/kzmap/kzmap/engine/extract"
 	"github.com/kzmap/kzmap/kustomer"
@@ -99,7 +96,8 @@ func runExtract(c *cli.Context) error {
 	if err != nil {
 		return err
 	}
-	client, err := kustomer.NewFromEnv(kustomer.Options{Share: src.Share, SearchShare: src.SearchShare, CDNHosts: src.CDNHosts, Window: window})
+	client, err := kustomer.NewFromEnv(kustomer.Options{Share: src.Share, SearchShare: src.SearchShare, CDNHosts: src.CDNHosts, Window: window,
+		OnRetry: retryNotes(c, "kustomer")})
 	if err != nil {
 		return err
 	}
@@ -109,10 +107,10 @@ func runExtract(c *cli.Context) error {
 	}
 	defer store.Close()
 
-	ctx, stop := signal.NotifyContext(c.Context, os.Interrupt, syscall.SIGTERM)
+	ctx, stop := interruptible(c, "finishing the pages being read", "the snapshot keeps every page read; kzmap extract resumes from there")
 	defer stop()
 	jsonOut := c.Bool("json")
-	view := newExtractProgress(c.App.Writer, c.App.ErrWriter, client, !jsonOut)
+	view := newExtractProgress(c.App.ErrWriter, client, jsonOut, time.Now)
 	res, err := extract.Run(ctx, client, store, extract.Options{
 		Since: since, Until: until, Only: c.StringSlice("only"), Workers: c.Int("workers"),
 		Restart: c.Bool("restart"), Progress: view, Clock: machineClock(c),
@@ -121,7 +119,7 @@ func runExtract(c *cli.Context) error {
 	switch {
 	case errors.Is(err, context.Canceled):
 		fmt.Fprintln(c.App.ErrWriter, "Interrupted: every page read is in the snapshot. Run kzmap extract again to resume.")
-		return exitCode(1)
+		return interruptedCode
 	case err != nil:
 		return err
 	}
@@ -135,33 +133,36 @@ func runExtract(c *cli.Context) error {
 	return nil
 }
 
-// extractProgress draws a bar per phase on stderr when stdout is a
-// terminal: records written, records a second, requests used and what the
-// server says is left of its window, and the time left. Elsewhere it is
-// quiet but for notes.
+// extractProgress shows each phase on stderr (statusLine: a redrawn line
+// on a terminal, a line a minute and one per phase in a log): records
+// written, how fast, Kustomer requests used and what the server says is
+// left of its window, and the time in the phase. With --json only notes
+// are quiet too.
 type extractProgress struct {
+	line   *statusLine
+	client *kustomer.Client
+	now    func() time.Time
+	quiet  bool
+
 	mu       sync.Mutex
-	w        io.Writer
-	tty      bool
-	client   *kustomer.Client
-	bar      *progressbar.ProgressBar
 	phase    string
+	began    time.Time
 	expected int
 	done     int
 	stop     chan struct{}
 	stopped  sync.WaitGroup
-	notes    bool
 }
 
-func newExtractProgress(stdout, stderr io.Writer, client *kustomer.Client, notes bool) *extractProgress {
-	p := &extractProgress{w: stderr, tty: isTerminal(stderr) && notes, client: client, notes: notes, stop: make(chan struct{})}
-	if p.tty {
+func newExtractProgress(stderr io.Writer, client *kustomer.Client, quiet bool, now func() time.Time) *extractProgress {
+	p := &extractProgress{line: newStatusLine(stderr, now), client: client, now: now, quiet: quiet, stop: make(chan struct{})}
+	if !quiet {
 		p.stopped.Add(1)
 		go p.tick()
 	}
 	return p
 }
 
+// tick redraws the line while a phase waits on the server.
 func (p *extractProgress) tick() {
 	defer p.stopped.Done()
 	t := time.NewTicker(500 * time.Millisecond)
@@ -172,101 +173,87 @@ func (p *extractProgress) tick() {
 			return
 		case <-t.C:
 			p.mu.Lock()
-			if p.bar != nil {
-				p.bar.Describe(p.describe())
+			if p.phase != "" {
+				p.line.show(p.describe())
 			}
 			p.mu.Unlock()
 		}
 	}
 }
 
+// describe is the phase's line. The total is what the server has said to
+// expect so far: it grows as search windows are counted, so it is shown
+// as that, not as a percentage that would go backwards.
 func (p *extractProgress) describe() string {
-	s := p.client.Stats()
-	left := "?"
-	if s.Remaining >= 0 {
-		left = fmt.Sprint(s.Remaining)
+	el := p.now().Sub(p.began)
+	parts := []string{fmt.Sprintf("  %s: %s", p.phase, plural(p.done, "record"))}
+	if p.expected > p.done {
+		parts[0] += fmt.Sprintf(" (%s expected so far)", thousands(p.expected))
 	}
-	return fmt.Sprintf("%-26s %6d req, %4s left this window", p.phase, s.Requests, left)
+	if r := rate(p.done, el, "records"); r != "" {
+		parts = append(parts, r)
+	}
+	st := p.client.Stats()
+	req := plural(int(st.Requests), "request")
+	if st.Remaining >= 0 {
+		req += fmt.Sprintf(", %s left in the window", thousands(st.Remaining))
+	}
+	return strings.Join(append(parts, req, humanDuration(el)), " · ")
 }
 
 func (p *extractProgress) Phase(name string) {
-	if !p.tty {
+	if p.quiet {
 		return
 	}
 	p.mu.Lock()
 	defer p.mu.Unlock()
-	if p.bar != nil {
-		p.bar.Finish()
-		fmt.Fprintln(p.w)
+	p.endPhase()
+	p.phase, p.began, p.expected, p.done = name, p.now(), 0, 0
+	p.line.show(p.describe())
+}
+
+func (p *extractProgress) endPhase() {
+	if p.phase != "" {
+		p.line.done(p.describe())
 	}
-	p.phase, p.expected, p.done = name, 0, 0
-	p.bar = progressbar.NewOptions(-1,
-		progressbar.OptionSetWriter(p.w),
-		progressbar.OptionSetDescription(p.describe()),
-		progressbar.OptionShowCount(),
-		progressbar.OptionShowIts(),
-		progressbar.OptionSetItsString("rec"),
-		progressbar.OptionSetPredictTime(true),
-		progressbar.OptionThrottle(100*time.Millisecond),
-		progressbar.OptionFullWidth(),
-	)
+	p.phase = ""
 }
 
 func (p *extractProgress) Expect(n int) {
-	if !p.tty || n <= 0 {
+	if p.quiet || n <= 0 {
 		return
 	}
 	p.mu.Lock()
 	defer p.mu.Unlock()
 	p.expected += n
-	if p.bar != nil && p.expected > p.done {
-		p.bar.ChangeMax(p.expected)
-	}
 }
 
 func (p *extractProgress) Records(n int) {
-	if !p.tty {
+	if p.quiet {
 		return
 	}
 	p.mu.Lock()
 	defer p.mu.Unlock()
 	p.done += n
-	if p.bar == nil {
-		return
-	}
-	if p.expected > 0 && p.done >= p.expected {
-		// More than expected (records read twice at a window's edge, or
-		// an estimate short): keep counting without a total.
-		p.expected = 0
-		p.bar.ChangeMax(-1)
-	}
-	p.bar.Add(n)
+	p.line.show(p.describe())
 }
 
 func (p *extractProgress) Note(msg string) {
-	if !p.notes {
+	if p.quiet {
 		return
 	}
-	p.mu.Lock()
-	defer p.mu.Unlock()
-	if p.bar != nil {
-		p.bar.Clear()
-	}
-	fmt.Fprintln(p.w, msg)
+	p.line.note(msg)
 }
 
 func (p *extractProgress) finish() {
-	if !p.tty {
+	if p.quiet {
 		return
 	}
 	close(p.stop)
 	p.stopped.Wait()
 	p.mu.Lock()
 	defer p.mu.Unlock()
-	if p.bar != nil {
-		p.bar.Finish()
-		fmt.Fprintln(p.w)
-	}
+	p.endPhase()
 }
 
 func writeExtractResult(w io.Writer, res *extract.Result) {
@@ -337,9 +324,10 @@ func humanBytes(n int64) string {
 	return fmt.Sprintf("%d bytes", n)
 }
 
+// plural is "1 change", "2 changes", "3 batches", "2 device telemetries".
 func plural(n int, what string) string {
 	if n == 1 {
 		return "1 " + what
 	}
-	return fmt.Sprintf("%d %ss", n, what)
+	return fmt.Sprintf("%d %s", n, builtin.Pluralize(what))
 }

@@ -3,9 +3,6 @@ package main
 import (
 	"errors"
 	"fmt"
-	"os"
-	"os/signal"
-	"syscall"
 
 	"github.com/urfave/cli/v2"
 
@@ -35,7 +32,7 @@ func importCommand() *cli.Command {
 				return err
 			}
 			defer closeSnap()
-			ctx, stop := signal.NotifyContext(c.Context, os.Interrupt, syscall.SIGTERM)
+			ctx, stop := interruptible(c, "finishing the look-up under way", "nothing was recorded; run kzmap import again")
 			defer stop()
 			var d *engine.Desired
 			err = engine.NewGenerator(cfg, snap).Run(ctx, func(x *engine.Desired) error {
@@ -54,7 +51,7 @@ func importCommand() *cli.Command {
 			if d.Unwritable != "" {
 				return fmt.Errorf("%s cannot be written to Zendesk (%s), so there is nothing to adopt it as", c.Args().Get(0), d.Unwritable)
 			}
-			client, store, err := openForWrite(cfg, snap)
+			client, store, _, err := openForWrite(ctx, c, cfg, snap)
 			if err != nil {
 				return err
 			}

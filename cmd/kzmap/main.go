@@ -4,10 +4,12 @@
 package main
 
 import (
+	"context"
 	"errors"
 	"fmt"
 	"io"
 	"os"
+	"strings"
 	"time"
 
 	"github.com/urfave/cli/v2"
@@ -45,7 +47,7 @@ func runClock(args []string, stdout, stderr io.Writer, now func() time.Time) int
 	if wd, err := os.Getwd(); err == nil {
 		defer os.Chdir(wd)
 	}
-	err := app.Run(args)
+	err := app.Run(hoistGlobals(args))
 	if err == nil {
 		return 0
 	}
@@ -53,8 +55,50 @@ func runClock(args []string, stdout, stderr io.Writer, now func() time.Time) int
 	if errors.As(err, &code) {
 		return int(code)
 	}
-	fmt.Fprintf(stderr, "kzmap: %v\n", err)
+	if errors.Is(err, context.Canceled) {
+		fmt.Fprintf(stderr, "kzmap: interrupted (%v); nothing done is lost: run the command again to go on\n", err)
+		return int(interruptedCode)
+	}
+	fmt.Fprintf(stderr, "%s %v\n", colorArgs(args, stderr).red("kzmap:"), err)
 	return 1
+}
+
+// globalFlags are the flags of kzmap itself, which users also put after
+// the command (kzmap plan -chdir m): true for those that take a value.
+var globalFlags = map[string]bool{"chdir": true, "state": true, "no-color": false}
+
+// hoistGlobals moves the global flags written after the command to before
+// it, where the flag parser looks for them: kzmap plan -chdir m is kzmap
+// -chdir m plan. Nothing after "--" moves.
+func hoistGlobals(args []string) []string {
+	if len(args) < 2 {
+		return args
+	}
+	var global, rest []string
+	command := false
+	for i := 1; i < len(args); i++ {
+		a := args[i]
+		if a == "--" {
+			rest = append(rest, args[i:]...)
+			break
+		}
+		name, _, hasValue := strings.Cut(strings.TrimLeft(a, "-"), "=")
+		takesValue, isGlobal := globalFlags[name]
+		switch {
+		case !strings.HasPrefix(a, "-") || !isGlobal:
+			command = command || !strings.HasPrefix(a, "-")
+			rest = append(rest, a)
+		case takesValue && !hasValue && i+1 < len(args):
+			global = append(global, a, args[i+1])
+			i++
+		default:
+			global = append(global, a)
+		}
+	}
+	if !command {
+		return args
+	}
+	return append(append([]string{args[0]}, global...), rest...)
 }
 
 const clockKey = "clock"
@@ -77,6 +121,7 @@ func newApp() *cli.App {
 		Version: Version,
 		Flags: []cli.Flag{
 			&cli.StringFlag{Name: "chdir", Usage: "use `DIR` as the mapping directory"},
+			&cli.BoolFlag{Name: "no-color", Usage: "no colour, even on a terminal (NO_COLOR=1 does the same)"},
 			&cli.StringFlag{Name: "state", Value: defaultStateDir, Usage: "keep the snapshot and the checkpoint in `DIR` (relative to the mapping directory): another workspace for the same mapping"},
 		},
 		Before: func(c *cli.Context) error {

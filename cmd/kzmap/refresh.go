@@ -4,10 +4,7 @@ import (
 	"context"
 	"fmt"
 	"io"
-	"os"
-	"os/signal"
 	"strings"
-	"syscall"
 	"time"
 
 	"github.com/kzmap/kzmap/dsl"
@@ -51,7 +48,7 @@ func writeDrift(w io.Writer, d *apply.Drift) {
 	var parts []string
 	for _, k := range kind.All {
 		if n := d.Read[k]; n > 0 {
-			parts = append(parts, fmt.Sprintf("%d %ss", n, k))
+			parts = append(parts, plural(n, string(k)))
 		}
 	}
 	if len(parts) == 0 {
@@ -88,13 +85,13 @@ func listDrift(w io.Writer, ds []apply.Drifted) {
 // planRefresh is plan's -refresh: the checkpoint opened for writing (the
 // truth found is recorded) and bound to the accounts, as apply opens it.
 func planRefresh(c *cli.Context, cfg *dsl.Config, snap engine.Snapshot) (string, bool, error) {
-	client, store, err := openForWrite(cfg, snap)
+	ctx, stop := interruptible(c, "finishing the reads under way", "nothing was written to Zendesk; run the command again")
+	defer stop()
+	client, store, _, err := openForWrite(ctx, c, cfg, snap)
 	if err != nil {
 		return "", false, err
 	}
 	defer store.Close()
-	ctx, stop := signal.NotifyContext(c.Context, os.Interrupt, syscall.SIGTERM)
-	defer stop()
 	d, line, err := refresh(ctx, c.App.Writer, store, client, machineClock(c))
 	if err != nil {
 		return "", false, err

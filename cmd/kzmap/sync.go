@@ -5,10 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
-	"os"
-	"os/signal"
 	"strings"
-	"syscall"
 	"time"
 
 	"github.com/urfave/cli/v2"
@@ -69,7 +66,7 @@ func cutoverCommand() *cli.Command {
 			&cli.BoolFlag{Name: "json", Hidden: true},
 		),
 		Action: func(c *cli.Context) error {
-			ctx, stop := signal.NotifyContext(c.Context, os.Interrupt, syscall.SIGTERM)
+			ctx, stop := interruptible(c, "finishing the pass under way", "the snapshot and the checkpoint keep what was done; run the command again")
 			defer stop()
 			c.Context = ctx
 			if err := pass(c, 1); err != nil {
@@ -90,7 +87,7 @@ func runSync(c *cli.Context) error {
 	if err != nil {
 		return err
 	}
-	ctx, stop := signal.NotifyContext(c.Context, os.Interrupt, syscall.SIGTERM)
+	ctx, stop := interruptible(c, "finishing the pass under way", "the snapshot and the checkpoint keep what was done; run the command again")
 	defer stop()
 	c.Context = ctx
 	now := machineClock(c)
@@ -111,7 +108,7 @@ func runSync(c *cli.Context) error {
 		select {
 		case <-ctx.Done():
 			fmt.Fprintln(c.App.Writer, "sync: stopped between passes; nothing is in flight.")
-			return exitCode(1)
+			return interruptedCode
 		case <-time.After(time.Until(next)):
 		}
 	}

@@ -5,9 +5,7 @@ import (
 	"fmt"
 	"io"
 	"os"
-	"os/signal"
 	"path/filepath"
-	"syscall"
 	"time"
 
 	"github.com/urfave/cli/v2"
@@ -53,7 +51,7 @@ func runVerify(c *cli.Context) error {
 		return err
 	}
 	defer closeSnap()
-	client, err := zendeskClient(cfg)
+	client, err := zendeskClient(c, cfg)
 	if err != nil {
 		return err
 	}
@@ -65,7 +63,7 @@ func runVerify(c *cli.Context) error {
 	if sample == 0 {
 		sample = -1 // Options.Sample 0 means the default
 	}
-	ctx, stop := signal.NotifyContext(c.Context, os.Interrupt, syscall.SIGTERM)
+	ctx, stop := interruptible(c, "finishing the reads under way", "verify writes nothing; run it again")
 	defer stop()
 	rep, err := verify.Run(ctx, verify.Options{Config: cfg, Snapshot: snap, Store: store, Client: client,
 		Files: attachmentFiles(snap, c.String("from-export")), Sample: sample, Seed: c.Int64("seed"), BaseURL: env.BaseURL})

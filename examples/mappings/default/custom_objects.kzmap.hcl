@@ -4,7 +4,7 @@ custom_object "klass" {
   from             = "klass"
   key              = "zendesk_field_key(name)"
   title            = "coalesce(displayName, name)"
-  title_pluralized = "coalesce(displayName, name) + 's'"
+  title_pluralized = "pluralize(coalesce(displayName, name))"
   description      = "'Kustomer Klass ' + name + (status == 'disabled' ? ' (disabled in Kustomer)' : '')"
   max_fields       = 100
 }
