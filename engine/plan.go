@@ -42,6 +42,8 @@ type Sample struct {
 	Comments []Comment   `json:"comments,omitempty"`
 	// MoreComments counts the comments left out of the sample.
 	MoreComments int `json:"more_comments,omitempty"`
+	// Changes are an update's fields before and after (planfile.Op).
+	Changes []planfile.FieldChange `json:"changes,omitzero"`
 }
 
 // PlanResult is what a plan found.
@@ -105,7 +107,7 @@ func header(opts PlanOptions) (planfile.Header, error) {
 	if err != nil {
 		return planfile.Header{}, fmt.Errorf("snapshot: %w", err)
 	}
-	h := planfile.Header{KzmapVersion: opts.KzmapVersion, MappingHash: MappingHash(cfg), SnapshotDigest: digest,
+	h := planfile.Header{Format: planfile.Format, FormatVersion: planfile.FormatVersion, KzmapVersion: opts.KzmapVersion, MappingHash: MappingHash(cfg), SnapshotDigest: digest,
 		MarkerTag: cfg.Target.MarkerTag, ZendeskPlan: cfg.Target.Plan, RateLimit: cfg.Target.RateLimit, ZendeskAccount: opts.ZendeskAccount}
 	if h.KustomerOrg, err = opts.Snapshot.Org(); err != nil {
 		return h, fmt.Errorf("snapshot: %w", err)
@@ -169,7 +171,7 @@ func (p *planner) add(d *Desired) error {
 		p.gen.Hz.Add("unwritable", p.mappingRange(d), d.Key+": "+d.Unwritable)
 	} else if p.sampled[d.Kind] < p.opts.Samples {
 		p.sampled[d.Kind]++
-		smp := Sample{Action: op.Action, Kind: d.Kind, Key: d.Key, Pos: d.Pos, Payload: d.Payload, Comments: d.Comments}
+		smp := Sample{Action: op.Action, Kind: d.Kind, Key: d.Key, Pos: d.Pos, Payload: d.Payload, Comments: d.Comments, Changes: op.Changes}
 		if len(d.Comments) > sampleComments {
 			smp.Comments, smp.MoreComments = d.Comments[:sampleComments], len(d.Comments)-sampleComments
 		}
@@ -278,6 +280,9 @@ func diff(d *Desired, cp Checkpoint, pol policy) (planfile.Op, error) {
 		op.Action, op.Reason = kind.Noop, fmt.Sprintf("a %s cannot be changed in Zendesk", d.Kind)
 	default:
 		op.Action, op.ZendeskID = kind.Update, e.ZendeskID
+	}
+	if ok && op.Action != kind.Noop {
+		op.Changes = Changes(e.Applied, d.Payload)
 	}
 	return op, nil
 }

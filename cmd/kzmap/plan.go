@@ -79,6 +79,7 @@ func planCommand() *cli.Command {
 			&cli.StringSliceFlag{Name: "only", Usage: "plan only these `KINDS` (organization, user, group, group_membership, custom_object, ticket, custom_object_record)"},
 			&cli.IntFlag{Name: "sample", Value: 1, Usage: "render `N` changed records of each kind in full"},
 			&cli.BoolFlag{Name: "refresh", Usage: "read back from Zendesk what the checkpoint says it holds, and plan from the truth (deleted there: created again; changed there: a conflict, left alone)"},
+			&cli.BoolFlag{Name: "hazards", Usage: "list the hazards even when nothing changes"},
 			&cli.BoolFlag{Name: "refresh-only", Usage: "read back from Zendesk and record what drifted in the checkpoint; plan nothing"},
 		},
 		Action: func(c *cli.Context) error {
@@ -134,8 +135,8 @@ func planCommand() *cli.Command {
 					return err
 				}
 			} else {
-				writePlan(c.App.Writer, cfg, res.Header, res.Summary, res.Ops, compared)
-				writeSamples(c.App.Writer, res.Samples)
+				writePlan(c.App.Writer, planLookOf(c), res.Header, res.Summary, res.Ops, compared)
+				writeSamples(c.App.Writer, planLookOf(c).colors, res.Samples)
 				if opts.Out != "" {
 					fmt.Fprintf(c.App.Writer, "\nSaved the plan to %s. Apply it with: kzmap apply %s\n", opts.Out, opts.Out)
 				} else if res.Summary.Changes > 0 {
@@ -187,21 +188,59 @@ func showCommand() *cli.Command {
 			if c.Bool("json") {
 				return printJSON(c.App.Writer, planView{FormatVersion: formatVersion, Path: path, Header: r.Header, Summary: sum, Operations: ops})
 			}
-			writePlan(c.App.Writer, nil, r.Header, sum, ops, "the plan was made with nothing to change")
+			writePlan(c.App.Writer, planLook{colors: colorsFor(c, c.App.Writer), hazards: true}, r.Header, sum, ops, "the plan was made with nothing to change")
 			return nil
 		},
 	}
 }
 
-// writePlan is the human view of a plan.
-// compared says what a plan without changes compared.
-func writePlan(w io.Writer, cfg *dsl.Config, h planfile.Header, s planfile.Summary, ops []planfile.Op, compared string) {
+// planLook is how a plan is shown: colours, and whether a plan without
+// changes lists its hazards (--hazards; one with changes always does).
+type planLook struct {
+	colors  palette
+	hazards bool
+}
+
+func planLookOf(c *cli.Context) planLook {
+	return planLook{colors: colorsFor(c, c.App.Writer), hazards: c.Bool("hazards")}
+}
+
+// writePlan is the human view of a plan: what changes, by kind; the
+// hazards; the first operations, an update with its fields old → new;
+// the estimate. A plan without changes is one line. compared says what
+// such a plan compared.
+func writePlan(w io.Writer, look planLook, h planfile.Header, s planfile.Summary, ops []planfile.Op, compared string) {
+	pal := look.colors
+	if s.Changes == 0 && !look.hazards {
+		more := ""
+		if n := len(s.Hazards); n > 0 {
+			more = fmt.Sprintf(" (%s: --hazards lists them)", plural(n, "hazard"))
+		}
+		fmt.Fprintf(w, "%s %s.%s\n", pal.green("No changes:"), compared, more)
+		return
+	}
 	if s.Changes == 0 {
-		fmt.Fprintf(w, "No changes: %s.\n", compared)
+		fmt.Fprintf(w, "%s %s.\n", pal.green("No changes:"), compared)
 	} else {
-		fmt.Fprintf(w, "Plan: %s.\n", plural(s.Changes, "change"))
+		fmt.Fprintf(w, "%s %s.\n", pal.bold("Plan:"), plural(s.Changes, "change"))
 	}
 	fmt.Fprintf(w, "  snapshot %s, mapping %s, checkpoint serial %d\n\n", short(h.SnapshotDigest), short(h.MappingHash), h.Serial)
+	writeCounts(w, pal, s)
+	writeHazards(w, pal, s.Hazards)
+	if len(ops) > 0 && s.Changes > 0 {
+		fmt.Fprintln(w, "\nFirst operations:")
+		for i, op := range ops {
+			if i == 10 {
+				fmt.Fprintf(w, "  … and %d more (kzmap plan -out FILE, then kzmap show --ops FILE, lists them all)\n", s.Changes-10)
+				break
+			}
+			writeOp(w, pal, op)
+		}
+	}
+	writeEstimate(w, h, s.Estimate)
+}
+
+func writeCounts(w io.Writer, pal palette, s planfile.Summary) {
 	for _, k := range kind.All {
 		if s.Counts[k] == nil {
 			continue
@@ -213,49 +252,65 @@ func writePlan(w io.Writer, cfg *dsl.Config, h planfile.Header, s planfile.Summa
 				if a == kind.Noop {
 					label = "unchanged"
 				}
-				parts = append(parts, fmt.Sprintf("%s %d", label, n))
+				parts = append(parts, pal.action(a, fmt.Sprintf("%s %d", label, n)))
 			}
 		}
 		fmt.Fprintf(w, "  %-22s %s\n", k, strings.Join(parts, ", "))
 	}
-	if len(s.Hazards) > 0 {
-		fmt.Fprintln(w, "\nHazards:")
-		for _, hz := range s.Hazards {
-			at := ""
-			if hz.Pos != "" {
-				at = " at " + hz.Pos
-			}
-			fmt.Fprintf(w, "  %-7s %s (%d)%s: %s\n", hz.Severity, hz.Code, hz.Count, at, hz.Message)
-			for _, ex := range hz.Examples {
-				fmt.Fprintf(w, "          e.g. %s\n", ex)
-			}
+}
+
+func writeHazards(w io.Writer, pal palette, hazards []planfile.Hazard) {
+	if len(hazards) == 0 {
+		return
+	}
+	fmt.Fprintln(w, "\nHazards:")
+	for _, hz := range hazards {
+		at := ""
+		if hz.Pos != "" {
+			at = " at " + hz.Pos
+		}
+		fmt.Fprintf(w, "  %s %s (%d)%s: %s\n", pal.severity(hz.Severity, fmt.Sprintf("%-7s", hz.Severity)), hz.Code, hz.Count, at, hz.Message)
+		for _, ex := range hz.Examples {
+			fmt.Fprintf(w, "          e.g. %s\n", ex)
 		}
 	}
-	if len(ops) > 0 && s.Changes > 0 {
-		fmt.Fprintln(w, "\nFirst operations:")
-		for i, op := range ops {
-			if i == 10 {
-				fmt.Fprintf(w, "  … and %d more (kzmap plan -out FILE, then kzmap show --ops FILE, lists them all)\n", s.Changes-10)
-				break
-			}
-			extra := ""
-			switch {
-			case op.Action == kind.Unwritable:
-				extra = ": " + op.Reason
-			case op.Comments > 0:
-				extra = fmt.Sprintf(" (%s, %s)", plural(op.Comments, "comment"), plural(op.Attachments, "attachment"))
-			}
-			fmt.Fprintf(w, "  %-15s %s  [%s]%s\n", op.Action, op.Key, op.Pos, extra)
+}
+
+// writeOp is one operation's line, and an update's changed fields.
+func writeOp(w io.Writer, pal palette, op planfile.Op) {
+	extra := ""
+	switch {
+	case op.Action == kind.Unwritable:
+		extra = ": " + op.Reason
+	case op.Comments > 0:
+		extra = fmt.Sprintf(" (%s, %s)", plural(op.Comments, "comment"), plural(op.Attachments, "attachment"))
+	}
+	fmt.Fprintf(w, "  %s %s  [%s]%s\n", pal.action(op.Action, fmt.Sprintf("%-15s", op.Action)), op.Key, op.Pos, extra)
+	writeChanges(w, pal, "      ", op)
+}
+
+// writeChanges prints an update's fields as Terraform does: ~ changed
+// old → new, + added, - removed.
+func writeChanges(w io.Writer, pal palette, indent string, op planfile.Op) {
+	switch {
+	case op.Action == kind.Create || op.Action == kind.Unwritable || op.Action == kind.Delete:
+		return
+	case op.Changes == nil:
+		fmt.Fprintf(w, "%s(the checkpoint holds no earlier values of this record: it was written by an older kzmap)\n", indent)
+		return
+	case len(op.Changes) == 0:
+		fmt.Fprintf(w, "%s(no field changes in the first 200 characters of each; its comments or longer text changed)\n", indent)
+		return
+	}
+	for _, ch := range op.Changes {
+		switch {
+		case ch.Old == "":
+			fmt.Fprintf(w, "%s%s %s: %s\n", indent, pal.green("+"), ch.Field, ch.New)
+		case ch.New == "":
+			fmt.Fprintf(w, "%s%s %s: %s\n", indent, pal.red("-"), ch.Field, ch.Old)
+		default:
+			fmt.Fprintf(w, "%s%s %s: %s → %s\n", indent, pal.yellow("~"), ch.Field, ch.Old, ch.New)
 		}
-	}
-	e := s.Estimate
-	fmt.Fprintf(w, "\nEstimate: %d Zendesk requests, about %.1f minutes at %.0f requests/minute", e.ZendeskRequests, e.Minutes, e.RequestsPerMin)
-	if h.ZendeskPlan != "" {
-		fmt.Fprintf(w, " (%s plan, limit %d/min)", h.ZendeskPlan, h.RateLimit)
-	}
-	fmt.Fprintf(w, "; %d attachment downloads from Kustomer.\n", e.KustomerRequests)
-	if e.Lookups > 0 {
-		fmt.Fprintf(w, "  Of these, %d look for records Zendesk already holds before creating; up to %d more if it does hold some (none for an empty account).\n", e.Lookups, e.LookupsMore)
 	}
 }
 
@@ -268,17 +323,24 @@ func short(s string) string {
 
 // writeSamples renders a few desired records in full, as Zendesk will
 // receive them (references still as Kustomer ids).
-func writeSamples(w io.Writer, samples []engine.Sample) {
+func writeSamples(w io.Writer, pal palette, samples []engine.Sample) {
 	if len(samples) == 0 {
 		return
 	}
 	fmt.Fprintln(w, "\nSample payloads (references are Kustomer ids until apply):")
 	for _, s := range samples {
-		fmt.Fprintf(w, "\n  %s %s  [%s]\n", s.Action, s.Key, s.Pos)
-		writeFields(w, "    ", s.Payload)
+		fmt.Fprintf(w, "\n  %s %s  [%s]\n", pal.action(s.Action, string(s.Action)), s.Key, s.Pos)
+		mark := "  "
+		if s.Action == kind.Create {
+			mark = pal.green("+") + " "
+		} else if s.Changes != nil {
+			writeChanges(w, pal, "    ", planfile.Op{Action: s.Action, Changes: s.Changes})
+			fmt.Fprintln(w, "    as it will be:")
+		}
+		writeFields(w, "  "+mark, s.Payload)
 		for _, c := range s.Comments {
-			fmt.Fprintf(w, "    comment %s\n", c.Key)
-			writeFields(w, "      ", c.Payload)
+			fmt.Fprintf(w, "  %scomment %s\n", mark, c.Key)
+			writeFields(w, "    "+mark, c.Payload)
 		}
 		if s.MoreComments > 0 {
 			fmt.Fprintf(w, "    … and %d more comments\n", s.MoreComments)

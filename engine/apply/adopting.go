@@ -87,7 +87,7 @@ func (ex *executor) adopt(ctx context.Context, items []item) ([]item, error) {
 	if partial > 0 {
 		ex.warn("%d adopted tickets hold fewer comments than the snapshot: the next apply appends the rest (with the time they are appended)", partial)
 	}
-	return rest, ex.complete(b, outs)
+	return rest, ex.complete(b, outs, adopt)
 }
 
 // updateAdopted writes the plan's payload over adopted records, in the

@@ -7,6 +7,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/kzmap/kzmap/engine"
 	"github.com/kzmap/kzmap/engine/checkpoint"
 	"github.com/kzmap/kzmap/engine/kind"
 	"github.com/kzmap/kzmap/engine/render"
@@ -116,18 +117,23 @@ func (ex *executor) runBatch(ctx context.Context, items []item, release func()) 
 		}
 		return fmt.Errorf("%s %s: %w", action, k, err)
 	}
-	return ex.complete(b, outs)
+	return ex.complete(b, outs, items)
 }
 
-// complete writes a batch's outcomes to the checkpoint and counts them.
-func (ex *executor) complete(b checkpoint.Batch, outs []outcome) error {
+// complete writes a batch's outcomes to the checkpoint and counts them;
+// items are what was sent, whose compact form the checkpoint keeps.
+func (ex *executor) complete(b checkpoint.Batch, outs []outcome, items []item) error {
 	if kind.Action(b.Op) == kind.Delete {
 		n, err := forgetDeleted(ex.opts.Store, b, outs)
 		ex.count(kind.Kind(b.Kind), "deleted", n)
 		ex.progress(kind.Kind(b.Kind), len(outs), 0)
 		return err
 	}
-	records, dead := confirm(b, outs, ex.opts.Client.ServerTime())
+	applied := make([]map[string]string, len(items))
+	for i, it := range items {
+		applied[i] = engine.Applied(it.d.Payload)
+	}
+	records, dead := confirm(b, outs, ex.opts.Client.ServerTime(), applied)
 	if err := ex.opts.Store.CompleteBatch(b.ID, records, dead); err != nil {
 		return err
 	}
@@ -146,8 +152,10 @@ func (ex *executor) complete(b checkpoint.Batch, outs []outcome) error {
 }
 
 // confirm turns outcomes into checkpoint records and dead letters.
-// written is when, on Zendesk's clock, the batch's writes were done.
-func confirm(b checkpoint.Batch, outs []outcome, written time.Time) ([]checkpoint.Record, []checkpoint.DeadLetter) {
+// written is when, on Zendesk's clock, the batch's writes were done;
+// applied, when known, the compact payloads written (engine.Applied), in
+// the batch's order.
+func confirm(b checkpoint.Batch, outs []outcome, written time.Time, applied []map[string]string) ([]checkpoint.Record, []checkpoint.DeadLetter) {
 	var records []checkpoint.Record
 	var dead []checkpoint.DeadLetter
 	k := kind.Kind(b.Kind)
@@ -157,6 +165,9 @@ func confirm(b checkpoint.Batch, outs []outcome, written time.Time) ([]checkpoin
 			r := checkpoint.Record{Kind: b.Kind, Key: b.Keys[i], Entry: checkpoint.Entry{ZendeskID: o.id, Hash: b.Hashes[i], Written: written}}
 			if i < len(b.Comments) {
 				r.Entry.Comments = b.Comments[i]
+			}
+			if i < len(applied) {
+				r.Entry.Applied = applied[i]
 			}
 			if k == kind.CustomObjectRecord && i < len(b.ExternalIDs) {
 				r.Entry.Object, _, _ = strings.Cut(b.ExternalIDs[i], "\x00")

@@ -89,7 +89,7 @@ func resolve(ctx context.Context, st *checkpoint.Store, c *zendesk.Client, b che
 					}
 				}
 			}
-			records, dead := confirm(b, outs, c.ServerTime())
+			records, dead := confirm(b, outs, c.ServerTime(), nil)
 			return st.CompleteBatch(b.ID, records, dead)
 		case errors.As(err, &api) && api.Status == 404, errors.Is(err, zendesk.ErrJobGone):
 			// The job status expired: look the records up instead.
@@ -109,7 +109,7 @@ func resolve(ctx context.Context, st *checkpoint.Store, c *zendesk.Client, b che
 	if kind.Action(b.Op) == kind.Create && missing > 0 && now().Sub(b.SentAt) < settle && lookupConfirms(kind.Kind(b.Kind)) {
 		return &UnsettledError{Batch: b.ID, Missing: missing, Total: len(outs), Wait: settle}
 	}
-	records, _ := confirm(b, outs, c.ServerTime())
+	records, _ := confirm(b, outs, c.ServerTime(), nil)
 	return st.CompleteBatch(b.ID, records, nil)
 }
 

@@ -110,7 +110,7 @@ func resolveReplace(ctx context.Context, st *checkpoint.Store, c *zendesk.Client
 	if err := retire(ctx, c, old); err != nil {
 		return err
 	}
-	records, _ := confirm(b, outs, c.ServerTime())
+	records, _ := confirm(b, outs, c.ServerTime(), nil)
 	return st.CompleteBatch(b.ID, records, nil)
 }
 

@@ -49,7 +49,7 @@ func Import(ctx context.Context, st *checkpoint.Store, c *zendesk.Client, d *eng
 	if err := st.BeginBatch(b); err != nil {
 		return run, err
 	}
-	records, _ := confirm(b, []outcome{{id: zendeskID}}, c.ServerTime())
+	records, _ := confirm(b, []outcome{{id: zendeskID}}, c.ServerTime(), nil)
 	if err := st.CompleteBatch(b.ID, records, nil); err != nil {
 		return run, err
 	}

@@ -59,6 +59,10 @@ type Entry struct {
 	// the last refresh found it ("" when it does not): the plan leaves such
 	// a record alone unless the mapping says to overwrite it.
 	Drift string `json:"drift,omitempty"`
+	// Applied is the compact form of the payload last written (engine's
+	// Applied: each field's JSON text, cut short), so a plan can say what
+	// an update changes; nil for records written before it was kept.
+	Applied map[string]string `json:"applied,omitempty"`
 }
 
 // Options configure Open.

@@ -68,6 +68,20 @@ type Op struct {
 	// importing admin, their original time and author in the text (a
 	// ticket changed in Zendesk, or on_change = "append_private").
 	Private bool `json:"private,omitempty"`
+	// Changes are the fields an update, replace or append changes, from
+	// what the checkpoint says was last written to what the mapping gives
+	// now (each value's JSON text, cut at 200 characters). Absent: the
+	// checkpoint holds no earlier values; empty: only comments or text
+	// beyond the cut changed.
+	Changes []FieldChange `json:"changes,omitzero"`
+}
+
+// FieldChange is one field of an update: its JSON text before and after;
+// Old "" is a field added, New "" one removed.
+type FieldChange struct {
+	Field string `json:"field"`
+	Old   string `json:"old,omitempty"`
+	New   string `json:"new,omitempty"`
 }
 
 // Hazard is one kind of risk the plan carries, with a count and examples.
