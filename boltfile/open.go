@@ -47,6 +47,15 @@ type Options struct {
 	// Timeout is how long to wait for another process's lock; 0 means
 	// 200ms, so a second kzmap says who holds the lock instead of hanging.
 	Timeout time.Duration
+	// Publish keeps a copy for readers while the store is open for
+	// writing (readcopy.go); a read-only Open of a store another process
+	// writes opens that copy. Every is how often at most (default 2s).
+	Publish      bool
+	PublishEvery time.Duration
+	// Clock times the copies (default time.Now).
+	Clock func() time.Time
+
+	noCopy bool // opening the copy itself
 }
 
 // DB is an open store: bbolt behind the protections both stores need.
@@ -59,6 +68,10 @@ type DB struct {
 	path     string
 	readOnly bool
 	lineage  string
+
+	pub    *publisher   // the copy kept for readers (Options.Publish)
+	copyOf time.Time    // when opened from a writer's copy: when it was made
+	writer *LockedError // … and who writes
 }
 
 // Open opens the store at path, or creates it (and its directory, 0700)
@@ -98,7 +111,12 @@ func Open(path string, spec Spec, opts Options) (d *DB, err error) {
 	db, err := bolt.Open(path, 0o600, &bolt.Options{Timeout: opts.Timeout, ReadOnly: opts.ReadOnly})
 	if err != nil {
 		if errors.Is(err, bolterrors.ErrTimeout) {
-			return nil, Locked(path)
+			locked := Locked(path)
+			var le *LockedError
+			if opts.ReadOnly && !opts.noCopy && errors.As(locked, &le) {
+				return openReadCopy(path, spec, opts, le)
+			}
+			return nil, locked
 		}
 		return nil, d.damaged(err)
 	}
@@ -148,6 +166,16 @@ func Open(path string, spec Spec, opts Options) (d *DB, err error) {
 	})
 	if err != nil {
 		return fail(err)
+	}
+	if opts.Publish && !opts.ReadOnly {
+		d.pub = &publisher{every: opts.PublishEvery, now: opts.Clock}
+		if d.pub.every <= 0 {
+			d.pub.every = minPublishEvery
+		}
+		if d.pub.now == nil {
+			d.pub.now = time.Now
+		}
+		_ = d.publish(true) // readers find a copy from the start; a failure is retried at the next write
 	}
 	return d, nil
 }
@@ -226,6 +254,7 @@ func (d *DB) Close() error {
 		return nil
 	}
 	if !d.readOnly {
+		d.unpublish()
 		RemoveLockInfo(d.path)
 	}
 	err := d.db.Close()
@@ -263,7 +292,11 @@ func (d *DB) Update(fn func(*bolt.Tx) error) (err error) {
 		return ErrReadOnly
 	}
 	defer d.protect(&err)()
-	return d.db.Update(fn)
+	if err := d.db.Update(fn); err != nil {
+		return err
+	}
+	d.afterWrite()
+	return nil
 }
 
 // Batch runs fn in a write transaction it may share with concurrent
@@ -276,7 +309,11 @@ func (d *DB) Batch(fn func(*bolt.Tx) error) (err error) {
 		return ErrReadOnly
 	}
 	defer d.protect(&err)()
-	return d.db.Batch(fn)
+	if err := d.db.Batch(fn); err != nil {
+		return err
+	}
+	d.afterWrite()
+	return nil
 }
 
 // protect turns a panic or memory fault raised while reading a damaged

@@ -9,6 +9,7 @@ import (
 	"os"
 	"path/filepath"
 	"strings"
+	"time"
 
 	"github.com/hashicorp/hcl/v2"
 	"github.com/urfave/cli/v2"
@@ -48,11 +49,25 @@ func loadValid(c *cli.Context) (*dsl.Config, error) {
 
 // openCheckpointRO opens the checkpoint for reading, or returns nil when
 // nothing was applied yet.
-func openCheckpointRO() (*checkpoint.Store, error) {
+// openCheckpointRO opens the checkpoint to read (nil when nothing was
+// applied yet). While an apply writes it, that is the copy the apply
+// keeps for readers, and stderr says as of when.
+func openCheckpointRO(c *cli.Context) (*checkpoint.Store, error) {
 	if _, err := os.Stat(checkpointPath()); errors.Is(err, os.ErrNotExist) {
 		return nil, nil
 	}
-	return checkpoint.Open(checkpointPath(), checkpoint.Options{ReadOnly: true})
+	s, err := checkpoint.Open(checkpointPath(), checkpoint.Options{ReadOnly: true})
+	if err != nil {
+		return nil, err
+	}
+	if at, writer, ok := s.CopyOf(); ok {
+		who := "another kzmap"
+		if writer != nil && writer.PID != 0 {
+			who = fmt.Sprintf("another kzmap (pid %d)", writer.PID)
+		}
+		fmt.Fprintf(c.App.ErrWriter, "kzmap: %s is writing the checkpoint; reading the copy it keeps for readers, as of %s (%s ago)\n", who, at.UTC().Format(time.RFC3339), humanDuration(time.Since(at)))
+	}
+	return s, nil
 }
 
 var fromExportFlag = &cli.StringFlag{Name: "from-export", Usage: "plan from a Kustomer export `DIR` instead of the extracted snapshot"}
@@ -102,7 +117,7 @@ func planCommand() *cli.Command {
 				}
 				compared = line
 			}
-			cp, err := openCheckpointRO()
+			cp, err := openCheckpointRO(c)
 			if err != nil {
 				return err
 			}

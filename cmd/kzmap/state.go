@@ -16,7 +16,7 @@ import (
 func stateCommand() *cli.Command {
 	withStore := func(fn func(c *cli.Context, s *checkpoint.Store) error) cli.ActionFunc {
 		return func(c *cli.Context) error {
-			s, err := openCheckpointRO()
+			s, err := openCheckpointRO(c)
 			if err != nil {
 				return err
 			}

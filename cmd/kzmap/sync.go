@@ -209,7 +209,7 @@ func recordPass(n int, started, finished time.Time, status string) error {
 // windowReport says what the window changed (the runs since the first
 // apply) and what is left: dead letters and conflicts.
 func windowReport(c *cli.Context) error {
-	st, err := openCheckpointRO()
+	st, err := openCheckpointRO(c)
 	if err != nil || st == nil {
 		return err
 	}

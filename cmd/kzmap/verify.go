@@ -38,7 +38,7 @@ func runVerify(c *cli.Context) error {
 	if err != nil {
 		return err
 	}
-	store, err := openCheckpointRO()
+	store, err := openCheckpointRO(c)
 	if err != nil {
 		return err
 	}

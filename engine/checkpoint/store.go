@@ -105,12 +105,17 @@ var spec = boltfile.Spec{
 // damaged file is an error wrapping ErrCorrupt and is left untouched; a
 // new store is created whole or not at all (boltfile.Open).
 func Open(path string, opts Options) (*Store, error) {
-	db, err := boltfile.Open(path, spec, boltfile.Options{ReadOnly: opts.ReadOnly, Timeout: opts.Timeout})
+	db, err := boltfile.Open(path, spec, boltfile.Options{ReadOnly: opts.ReadOnly, Timeout: opts.Timeout, Publish: !opts.ReadOnly})
 	if err != nil {
 		return nil, err
 	}
 	return &Store{db: db, path: path, readOnly: opts.ReadOnly, lineage: db.Lineage()}, nil
 }
+
+// CopyOf reports whether this read-only store is the copy an apply keeps
+// while it writes (boltfile: readers are not locked out), when the copy
+// was made, and who writes.
+func (s *Store) CopyOf() (time.Time, *boltfile.LockedError, bool) { return s.db.CopyOf() }
 
 // Close releases the store and its lock.
 func (s *Store) Close() error {
