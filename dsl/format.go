@@ -24,14 +24,23 @@ func Format(src []byte, filename string) ([]byte, hcl.Diagnostics) {
 	return out, nil
 }
 
+// lines splits a file after each newline; the end of the file is not a
+// line of its own.
+func lines(b []byte) []string {
+	l := strings.SplitAfter(string(b), "\n")
+	if len(l) > 0 && l[len(l)-1] == "" {
+		l = l[:len(l)-1]
+	}
+	return l
+}
+
 // UnifiedDiff renders a line diff between a and b in unified format, for
 // `kzmap fmt --diff`. Files are small, so a simple LCS is enough.
 func UnifiedDiff(name string, a, b []byte) string {
 	if bytes.Equal(a, b) {
 		return ""
 	}
-	al := strings.SplitAfter(string(a), "\n")
-	bl := strings.SplitAfter(string(b), "\n")
+	al, bl := lines(a), lines(b)
 	n, m := len(al), len(bl)
 	lcs := make([][]int, n+1)
 	for i := range lcs {
