@@ -69,7 +69,7 @@ func Plan(ctx context.Context, opts PlanOptions) (*PlanResult, error) {
 		return nil, err
 	}
 	p := &planner{opts: opts, res: &PlanResult{Header: h}, counts: map[kind.Kind]map[kind.Action]int{},
-		est: newEstimator(), gen: NewGenerator(opts.Config, opts.Snapshot).Known(opts.Checkpoint), sampled: map[kind.Kind]int{}}
+		est: newEstimator(opts.Snapshot, opts.Checkpoint), gen: NewGenerator(opts.Config, opts.Snapshot).Known(opts.Checkpoint), sampled: map[kind.Kind]int{}}
 	if opts.Out != "" {
 		if p.w, err = planfile.Create(opts.Out, h); err != nil {
 			return nil, err
@@ -166,7 +166,7 @@ func (p *planner) add(d *Desired) error {
 	if op.Action == kind.Noop {
 		return nil
 	}
-	p.est.add(op)
+	p.est.add(op, d)
 	if op.Action == kind.Unwritable {
 		p.gen.Hz.Add("unwritable", p.mappingRange(d), d.Key+": "+d.Unwritable)
 	} else if p.sampled[d.Kind] < p.opts.Samples {

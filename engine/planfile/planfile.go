@@ -94,19 +94,49 @@ type Hazard struct {
 	Examples []string `json:"examples,omitempty"`
 }
 
-// Estimate is what applying the plan costs.
+// Estimate is what applying the plan costs (engine/estimate.go says how
+// it is counted and what it assumes).
 type Estimate struct {
 	ZendeskRequests int `json:"zendesk_requests"`
+	// Terms break ZendeskRequests down by what the requests are for, the
+	// largest first.
+	Terms []EstimateTerm `json:"terms,omitempty"`
 	// Lookups are the requests, included in ZendeskRequests, that look
 	// for records Zendesk already holds before creating (counts and
 	// listings); LookupsMore is at most how many more they take when
-	// Zendesk does hold records of the kinds created (users by show_many,
-	// tickets by export or one by one), and none for an empty account.
-	Lookups          int     `json:"lookups"`
-	LookupsMore      int     `json:"lookups_more"`
-	KustomerRequests int     `json:"kustomer_requests"` // attachment downloads still to do
-	Minutes          float64 `json:"minutes"`           // at the configured rate and share
-	RequestsPerMin   float64 `json:"requests_per_minute"`
+	// Zendesk holds records of the kinds created that the checkpoint does
+	// not know (users by show_many, tickets one by one).
+	Lookups     int `json:"lookups"`
+	LookupsMore int `json:"lookups_more"`
+	// KustomerRequests are the requests apply makes to Kustomer: none,
+	// it reads the files from the snapshot (extract downloaded them).
+	KustomerRequests int `json:"kustomer_requests"`
+	// LostFiles are files the tickets refer to that the snapshot does not
+	// hold (not uploaded: the ticket says they are missing).
+	LostFiles int `json:"lost_files,omitempty"`
+	// Seconds is the wall time on Zendesk's real minute: the requests
+	// paced at RequestsPerMin (the plan's share of its tier limit, and the
+	// ticket update and export limits), plus WaitSeconds, the waits for
+	// each kind's last jobs, of JobSeconds each (assumed). Minutes is
+	// Seconds rounded to a tenth of a minute.
+	Minutes        float64 `json:"minutes"`
+	RequestsPerMin float64 `json:"requests_per_minute"`
+	Seconds        float64 `json:"seconds,omitempty"`
+	WaitSeconds    float64 `json:"wait_seconds,omitempty"`
+	JobSeconds     float64 `json:"job_seconds,omitempty"`
+	// RefreshRequests (and RefreshSeconds) are what `kzmap apply` without
+	// a plan file reads back before it plans (what the checkpoint holds),
+	// not included above: a saved plan is applied without it.
+	RefreshRequests int     `json:"refresh_requests,omitempty"`
+	RefreshSeconds  float64 `json:"refresh_seconds,omitempty"`
+}
+
+// EstimateTerm is one part of an estimate: requests sent for one purpose
+// ("attachment uploads", "job polls"), and what they are made of.
+type EstimateTerm struct {
+	Term     string `json:"term"`
+	Requests int    `json:"requests"`
+	Detail   string `json:"detail,omitempty"`
 }
 
 // Summary closes a plan.
