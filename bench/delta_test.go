@@ -4,7 +4,6 @@ import (
 	"context"
 	"flag"
 	"fmt"
-	"os"
 	"path/filepath"
 	"testing"
 	"time"
@@ -12,7 +11,6 @@ import (
 	"github.com/kzmap/kzmap/engine"
 	"github.com/kzmap/kzmap/engine/apply"
 	"github.com/kzmap/kzmap/engine/enginetest"
-	"github.com/kzmap/kzmap/record"
 )
 
 // The delta pass benchmark (bench/RESULTS.md): what one pass of kzmap
@@ -57,7 +55,7 @@ func BenchmarkDeltaPass(b *testing.B) {
 	for _, n := range []int{0, 1, 10, 100} {
 		b.Run(fmt.Sprintf("changed=%d", n), func(b *testing.B) {
 			for range b.N {
-				addReplies(b, r, n, &reply)
+				r.AddReplies(b, n, &reply)
 				requests, changes := pass(b)
 				if changes != n {
 					b.Fatalf("the pass planned %d changes for %d replies", changes, n)
@@ -69,40 +67,5 @@ func BenchmarkDeltaPass(b *testing.B) {
 				b.ReportMetric(float64(tickets), "tickets")
 			}
 		})
-	}
-}
-
-// addReplies appends a reply to each of the first n conversations and
-// reopens the snapshot.
-func addReplies(b *testing.B, r *enginetest.Rig, n int, seq *int) {
-	b.Helper()
-	if n == 0 {
-		return
-	}
-	f, err := os.OpenFile(filepath.Join(r.Export, "messages.ndjson"), os.O_APPEND|os.O_WRONLY, 0)
-	if err != nil {
-		b.Fatal(err)
-	}
-	done := 0
-	at := time.Date(2026, 11, 30, 9, 0, 0, 0, time.UTC)
-	err = r.Snap.ForEach("conversation", func(id string, raw []byte) error {
-		rec, _ := record.DecodeJSON(raw)
-		conv, ok := rec.(*record.Conversation)
-		if !ok || conv.CustomerID == "" || conv.MessageCount == 0 || done == n {
-			return nil
-		}
-		done++
-		*seq++
-		stamp := at.Add(time.Duration(*seq) * time.Minute).Format("2006-01-02T15:04:05.000Z")
-		_, err := fmt.Fprintf(f, `{"type":"message","id":"eeeeeeeeeeeeeeee%08d","attributes":{"direction":"in","channel":"email","body":"Any news?","createdAt":%q,"updatedAt":%q},"relationships":{"conversation":{"data":{"type":"conversation","id":%q}},"customer":{"data":{"type":"customer","id":%q}}}}`+"\n",
-			*seq, stamp, stamp, id, conv.CustomerID)
-		return err
-	})
-	f.Close()
-	if err != nil {
-		b.Fatal(err)
-	}
-	if r.Snap, err = engine.OpenDir(r.Export); err != nil {
-		b.Fatal(err)
 	}
 }

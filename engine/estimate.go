@@ -58,13 +58,15 @@ const JobTime = 6 * time.Second
 // (bench/RESULTS.md §1 and §9), since the limiter paces below the limit.
 const TooManyShare = 0.0
 
-// What the estimate takes from engine/apply and the zendesk client, which
-// it cannot import: apply's default workers (batches in flight) and the
-// client's job poll cadence (zendesk.Config PollMin and PollMax defaults).
+// ApplyWorkers is how many batches apply keeps in flight unless told
+// otherwise (apply.Options.Workers, kzmap apply --workers); the estimate
+// times its rounds of jobs by it.
+const ApplyWorkers = 6
+
+// The client's job poll cadence, which the estimate follows.
 const (
-	applyWorkers = 6
-	pollMin      = time.Second
-	pollMax      = 30 * time.Second
+	pollMin = zendesk.DefaultPollMin
+	pollMax = zendesk.DefaultPollMax
 )
 
 // Estimate terms: what requests are for.
@@ -249,7 +251,7 @@ type phase struct {
 	requests int // paced at the account's share, the two below included
 	updates  int // ticket updates, also paced at their own limit
 	exports  int // export pages, also paced at theirs
-	// rounds of jobs: batches go out applyWorkers at a time, each job of a
+	// rounds of jobs: batches go out ApplyWorkers at a time, each job of a
 	// batch after the one before (chain: a replace imports, deletes, then
 	// purges).
 	batches, chain int
@@ -417,7 +419,7 @@ func (e *estimator) finish(cfg *dsl.Config) planfile.Estimate {
 	for i := range phases {
 		ph := &phases[i]
 		if ph.batches > 0 {
-			rounds := (ph.batches + applyWorkers - 1) / applyWorkers
+			rounds := (ph.batches + ApplyWorkers - 1) / ApplyWorkers
 			n, last := 0, time.Duration(0)
 			for range rounds * ph.chain {
 				m, took := p.round()

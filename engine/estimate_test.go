@@ -2,9 +2,7 @@ package engine_test
 
 import (
 	"context"
-	"fmt"
 	"math"
-	"os"
 	"path/filepath"
 	"testing"
 	"time"
@@ -17,7 +15,6 @@ import (
 	"github.com/kzmap/kzmap/engine/kind"
 	"github.com/kzmap/kzmap/engine/planfile"
 	"github.com/kzmap/kzmap/engine/render"
-	"github.com/kzmap/kzmap/record"
 	"github.com/kzmap/kzmap/throttle"
 	"github.com/kzmap/kzmap/zendesk"
 	"github.com/kzmap/kzmap/zendesk/zendesksim"
@@ -88,7 +85,8 @@ func TestEstimateMatchesApply(t *testing.T) {
 
 	// The export shows a ticket a minute after it changed.
 	clk.Advance(2 * time.Minute)
-	replies(t, r, 10)
+	seq := 0
+	r.AddReplies(t, 10, &seq)
 	pr, err := engine.Plan(ctx, engine.PlanOptions{Config: r.Cfg, Snapshot: r.Snap, Checkpoint: r.Store})
 	if err != nil {
 		t.Fatal(err)
@@ -110,37 +108,6 @@ func within(t *testing.T, what string, est, got int, e planfile.Estimate) {
 		t.Errorf("%s: estimated %d requests, apply used %d (more than 15%% apart); terms %+v", what, est, got, e.Terms)
 	} else {
 		t.Logf("%s: estimated %d requests, used %d", what, est, got)
-	}
-}
-
-// replies appends a reply to each of the first n conversations with a
-// customer and messages, and reopens the snapshot.
-func replies(t *testing.T, r *enginetest.Rig, n int) {
-	t.Helper()
-	f, err := os.OpenFile(filepath.Join(r.Export, "messages.ndjson"), os.O_APPEND|os.O_WRONLY, 0)
-	if err != nil {
-		t.Fatal(err)
-	}
-	done := 0
-	at := time.Date(2026, 11, 30, 9, 0, 0, 0, time.UTC)
-	err = r.Snap.ForEach("conversation", func(id string, raw []byte) error {
-		rec, _ := record.DecodeJSON(raw)
-		conv, ok := rec.(*record.Conversation)
-		if !ok || conv.CustomerID == "" || conv.MessageCount == 0 || done == n {
-			return nil
-		}
-		done++
-		stamp := at.Add(time.Duration(done) * time.Minute).Format("2006-01-02T15:04:05.000Z")
-		_, err := fmt.Fprintf(f, `{"type":"message","id":"eeeeeeeeeeeeeeee%08d","attributes":{"direction":"in","channel":"email","body":"Any news?","createdAt":%q,"updatedAt":%q},"relationships":{"conversation":{"data":{"type":"conversation","id":%q}},"customer":{"data":{"type":"customer","id":%q}}}}`+"\n",
-			done, stamp, stamp, id, conv.CustomerID)
-		return err
-	})
-	f.Close()
-	if err != nil {
-		t.Fatal(err)
-	}
-	if r.Snap, err = engine.OpenDir(r.Export); err != nil {
-		t.Fatal(err)
 	}
 }
 

@@ -65,6 +65,13 @@ func (c *Client) sawDate(h http.Header) {
 	}
 }
 
+// DefaultPollMin and DefaultPollMax bound how often a job is polled
+// (Config.PollMin, PollMax): from the first, doubling, up to the second.
+const (
+	DefaultPollMin = time.Second
+	DefaultPollMax = 30 * time.Second
+)
+
 // New returns a Client for cfg.
 func New(cfg Config) (*Client, error) {
 	var errs []error
@@ -112,13 +119,13 @@ func New(cfg Config) (*Client, error) {
 		cfg.MaxJobs = MaxJobs
 	}
 	if cfg.PollMin <= 0 {
-		cfg.PollMin = time.Second
+		cfg.PollMin = DefaultPollMin
 		if cfg.Window > 0 && cfg.Window < time.Minute {
 			cfg.PollMin = cfg.Window / 10 // a compressed window polls as often, relatively
 		}
 	}
 	if cfg.PollMax < cfg.PollMin {
-		cfg.PollMax = max(30*time.Second, cfg.PollMin)
+		cfg.PollMax = max(DefaultPollMax, cfg.PollMin)
 	}
 	if cfg.MaxUploadSize <= 0 {
 		cfg.MaxUploadSize = MaxUploadBytes

@@ -123,7 +123,7 @@ func applyCommand() *cli.Command {
 			&cli.BoolFlag{Name: "retry-dead-letters", Usage: "send again the records that failed before"},
 			&cli.BoolFlag{Name: "allow-dead-letters", Usage: "exit 0 even when records went to (or stayed in) the dead letters"},
 			&cli.BoolFlag{Name: "refresh", Value: true, Usage: "read back from Zendesk what the checkpoint says it holds before planning (-refresh=false skips it)"},
-			&cli.IntFlag{Name: "workers", Value: 6, Usage: "batches in flight at once"},
+			&cli.IntFlag{Name: "workers", Value: engine.ApplyWorkers, Usage: "batches in flight at once"},
 			&cli.DurationFlag{Name: "settle", Value: apply.DefaultSettle, Usage: "how long a batch whose answer was lost waits for Zendesk before its missing records are sent again"},
 		},
 		Action: runApply,

@@ -25,7 +25,6 @@ type interrupter struct {
 	w      io.Writer
 	cancel context.CancelFunc
 	sigs   chan os.Signal
-	exit   func(int)
 
 	mu       sync.Mutex
 	inFlight func() int // batches in flight, while an apply runs
@@ -45,7 +44,7 @@ func interruptible(c *cli.Context, waiting, hint string) (context.Context, func(
 		return c.Context, func() {}
 	}
 	ctx, cancel := context.WithCancel(c.Context)
-	in := &interrupter{w: c.App.ErrWriter, cancel: cancel, sigs: make(chan os.Signal, 2), exit: os.Exit, waiting: waiting, hint: hint}
+	in := &interrupter{w: c.App.ErrWriter, cancel: cancel, sigs: make(chan os.Signal, 2), waiting: waiting, hint: hint}
 	ctx = context.WithValue(ctx, interrupterKey{}, in)
 	signal.Notify(in.sigs, os.Interrupt, syscall.SIGTERM)
 	done := make(chan struct{})
@@ -119,5 +118,5 @@ func (in *interrupter) interrupt() {
 		return
 	}
 	fmt.Fprintf(in.w, "\nstopped without waiting (%s)\n", hint)
-	in.exit(int(interruptedCode))
+	os.Exit(int(interruptedCode))
 }

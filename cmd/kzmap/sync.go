@@ -10,6 +10,7 @@ import (
 
 	"github.com/urfave/cli/v2"
 
+	"github.com/kzmap/kzmap/engine"
 	"github.com/kzmap/kzmap/engine/apply"
 	"github.com/kzmap/kzmap/engine/checkpoint"
 	"github.com/kzmap/kzmap/engine/kind"
@@ -33,7 +34,7 @@ func passFlags() []cli.Flag {
 		&cli.BoolFlag{Name: "refresh", Value: true, Usage: "read Zendesk back before each plan"},
 		&cli.BoolFlag{Name: "allow-dead-letters", Value: true, Hidden: true},
 		&cli.BoolFlag{Name: "retry-dead-letters", Usage: "send again, on every pass, the records that failed before"},
-		&cli.IntFlag{Name: "workers", Value: 6, Usage: "batches (and extract requests) in flight at once"},
+		&cli.IntFlag{Name: "workers", Value: engine.ApplyWorkers, Usage: "batches (and extract requests) in flight at once"},
 		&cli.DurationFlag{Name: "settle", Value: apply.DefaultSettle, Usage: "how long a batch whose answer was lost waits before its records are sent again"},
 	}
 }

@@ -62,7 +62,8 @@ type Options struct {
 	// RetryDeadLetters sends records that failed before; otherwise they
 	// are skipped and counted.
 	RetryDeadLetters bool
-	// Workers is how many batches may be in flight at once (default 6).
+	// Workers is how many batches may be in flight at once (default
+	// engine.ApplyWorkers).
 	Workers int
 	// OnProgress, when set, is called after each batch.
 	OnProgress func(Progress)
@@ -145,7 +146,7 @@ func CheckPlan(h planfile.Header, cfg *dsl.Config, snap engine.Snapshot, store *
 // have been resolved first (Recover); CheckPlan is part of Apply.
 func Apply(ctx context.Context, opts Options) (*Result, error) {
 	if opts.Workers <= 0 {
-		opts.Workers = 6
+		opts.Workers = engine.ApplyWorkers
 	}
 	if opts.Clock == nil {
 		opts.Clock = time.Now

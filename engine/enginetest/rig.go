@@ -6,7 +6,9 @@ package enginetest
 
 import (
 	"context"
+	"fmt"
 	"net/http/httptest"
+	"os"
 	"path/filepath"
 	"runtime"
 	"sync"
@@ -18,6 +20,7 @@ import (
 	"github.com/kzmap/kzmap/engine"
 	"github.com/kzmap/kzmap/engine/checkpoint"
 	"github.com/kzmap/kzmap/examples/mappings"
+	"github.com/kzmap/kzmap/record"
 	"github.com/kzmap/kzmap/simkit"
 	"github.com/kzmap/kzmap/throttle"
 	"github.com/kzmap/kzmap/zendesk"
@@ -139,4 +142,43 @@ func (c *Clock) Advance(d time.Duration) {
 	c.mu.Lock()
 	defer c.mu.Unlock()
 	c.off += d
+}
+
+// AddReplies appends a customer's reply to each of the first n
+// conversations that have a customer and messages, and reopens the
+// snapshot: a delta for the next plan. seq numbers the replies across
+// calls (their ids and times), so passes never repeat one.
+func (r *Rig) AddReplies(tb testing.TB, n int, seq *int) {
+	tb.Helper()
+	if n == 0 {
+		return
+	}
+	f, err := os.OpenFile(filepath.Join(r.Export, "messages.ndjson"), os.O_APPEND|os.O_WRONLY, 0)
+	if err != nil {
+		tb.Fatal(err)
+	}
+	done := 0
+	at := time.Date(2026, 11, 30, 9, 0, 0, 0, time.UTC)
+	err = r.Snap.ForEach("conversation", func(id string, raw []byte) error {
+		rec, _ := record.DecodeJSON(raw)
+		conv, ok := rec.(*record.Conversation)
+		if !ok || conv.CustomerID == "" || conv.MessageCount == 0 || done == n {
+			return nil
+		}
+		done++
+		*seq++
+		stamp := at.Add(time.Duration(*seq) * time.Minute).Format("2006-01-02T15:04:05.000Z")
+		_, err := fmt.Fprintf(f, `{"type":"message","id":"eeeeeeeeeeeeeeee%08d","attributes":{"direction":"in","channel":"email","body":"Any news?","createdAt":%q,"updatedAt":%q},"relationships":{"conversation":{"data":{"type":"conversation","id":%q}},"customer":{"data":{"type":"customer","id":%q}}}}`+"\n",
+			*seq, stamp, stamp, id, conv.CustomerID)
+		return err
+	})
+	if cerr := f.Close(); err == nil {
+		err = cerr
+	}
+	if err != nil {
+		tb.Fatal(err)
+	}
+	if r.Snap, err = engine.OpenDir(r.Export); err != nil {
+		tb.Fatal(err)
+	}
 }
