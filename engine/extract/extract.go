@@ -31,6 +31,9 @@ type Source interface {
 }
 
 // Options configure a run. Zero values mean the defaults.
+// defaultWorkers is how many requests extract keeps in flight unless told.
+const defaultWorkers = 6
+
 type Options struct {
 	// Since and Until bound the updatedAt of the searchable types
 	// (companies, customers, conversations, messages, notes, kobjects);
@@ -43,8 +46,8 @@ type Options struct {
 	// again (default 5 minutes), so a record written while the previous
 	// run was reading is not missed.
 	Overlap time.Duration
-	// Workers is the number of requests in flight at once (default 6).
-	// The throttle, not this, keeps the budget.
+	// Workers is the number of requests in flight at once (default
+	// defaultWorkers). The throttle, not this, keeps the budget.
 	Workers int
 	// MaxAttachment is the largest file downloaded (default 50 MB);
 	// larger ones are recorded as oversize.
@@ -109,7 +112,7 @@ func Run(ctx context.Context, src Source, store *snapshot.Store, opts Options) (
 		opts.Overlap = 5 * time.Minute
 	}
 	if opts.Workers <= 0 {
-		opts.Workers = 6
+		opts.Workers = defaultWorkers
 	}
 	if opts.MaxAttachment <= 0 {
 		opts.MaxAttachment = snapshot.MaxAttachment
