@@ -7,7 +7,6 @@ import (
 	"time"
 
 	"github.com/kzmap/kzmap/boltfile"
-	bolt "go.etcd.io/bbolt"
 )
 
 // Batch is one request (or one bulk job) to Zendesk. It is written to
@@ -67,12 +66,12 @@ func (s *Store) BeginBatch(b Batch) error {
 	if b.ID == "" {
 		return fmt.Errorf("begin batch: no id")
 	}
-	return s.db.Update(func(tx *bolt.Tx) error {
+	return s.kv.update(func(tx txn) error {
 		v, err := json.Marshal(b)
 		if err != nil {
 			return err
 		}
-		if err := tx.Bucket(bInflight).Put([]byte(b.ID), v); err != nil {
+		if err := tx.put(tInflight, "", b.ID, v); err != nil {
 			return err
 		}
 		return bumpSerial(tx)
@@ -82,10 +81,10 @@ func (s *Store) BeginBatch(b Batch) error {
 // InFlight lists the batches that were begun and not completed.
 func (s *Store) InFlight() ([]Batch, error) {
 	var out []Batch
-	err := s.db.View(func(tx *bolt.Tx) error {
-		return tx.Bucket(bInflight).ForEach(func(k, v []byte) error {
+	err := s.kv.view(func(tx txn) error {
+		return tx.each(tInflight, "", func(k string, v []byte) error {
 			var b Batch
-			if err := decode(v, &b, "inflight", string(k)); err != nil {
+			if err := decode(v, &b, "inflight", k); err != nil {
 				return err
 			}
 			out = append(out, b)
@@ -99,14 +98,9 @@ func (s *Store) InFlight() ([]Batch, error) {
 // SetJob records the Zendesk job id of an in-flight batch, so a crash
 // after the job was queued is resolved by reading the job.
 func (s *Store) SetJob(batchID, jobID string) error {
-	return s.db.Update(func(tx *bolt.Tx) error {
-		bk := tx.Bucket(bInflight)
-		v := bk.Get([]byte(batchID))
-		if v == nil {
-			return fmt.Errorf("batch %s is not in flight", batchID)
-		}
-		var b Batch
-		if err := decode(v, &b, "inflight", batchID); err != nil {
+	return s.kv.update(func(tx txn) error {
+		b, err := inFlight(tx, batchID)
+		if err != nil {
 			return err
 		}
 		b.JobID = jobID
@@ -114,21 +108,29 @@ func (s *Store) SetJob(batchID, jobID string) error {
 		if err != nil {
 			return err
 		}
-		return bk.Put([]byte(batchID), nv)
+		return tx.put(tInflight, "", batchID, nv)
 	})
+}
+
+// inFlight reads an in-flight batch.
+func inFlight(tx txn, batchID string) (Batch, error) {
+	var b Batch
+	v, err := tx.get(tInflight, "", batchID)
+	switch {
+	case err != nil:
+		return b, err
+	case v == nil:
+		return b, fmt.Errorf("batch %s is not in flight", batchID)
+	}
+	return b, decode(v, &b, "inflight", batchID)
 }
 
 // CompleteBatch atomically stores the confirmed records and dead letters
 // of a batch and moves it from inflight/ to batches/.
 func (s *Store) CompleteBatch(batchID string, records []Record, dead []DeadLetter) error {
-	return s.db.Update(func(tx *bolt.Tx) error {
-		inflight := tx.Bucket(bInflight)
-		v := inflight.Get([]byte(batchID))
-		if v == nil {
-			return fmt.Errorf("batch %s is not in flight", batchID)
-		}
-		var b Batch
-		if err := decode(v, &b, "inflight", batchID); err != nil {
+	return s.kv.update(func(tx txn) error {
+		b, err := inFlight(tx, batchID)
+		if err != nil {
 			return err
 		}
 		now := time.Now().UTC()
@@ -138,13 +140,12 @@ func (s *Store) CompleteBatch(batchID string, records []Record, dead []DeadLette
 			}
 			b.Created = append(b.Created, r.Kind+"/"+r.Key+"="+r.Entry.ZendeskID)
 		}
-		deadRoot := tx.Bucket(bDead)
 		for _, d := range dead {
-			kb, err := deadRoot.CreateBucketIfNotExists([]byte(d.Kind))
+			prev, err := tx.get(tDead, d.Kind, d.Key)
 			if err != nil {
 				return err
 			}
-			if prev := kb.Get([]byte(d.Key)); prev != nil {
+			if prev != nil {
 				var p DeadLetter
 				if json.Unmarshal(prev, &p) == nil {
 					d.Attempts += p.Attempts
@@ -158,7 +159,7 @@ func (s *Store) CompleteBatch(batchID string, records []Record, dead []DeadLette
 			if err != nil {
 				return err
 			}
-			if err := kb.Put([]byte(d.Key), dv); err != nil {
+			if err := tx.put(tDead, d.Kind, d.Key, dv); err != nil {
 				return err
 			}
 		}
@@ -167,21 +168,17 @@ func (s *Store) CompleteBatch(batchID string, records []Record, dead []DeadLette
 		if err != nil {
 			return err
 		}
-		if err := tx.Bucket(bBatches).Put([]byte(batchID), bv); err != nil {
+		if err := tx.put(tBatches, "", batchID, bv); err != nil {
 			return err
 		}
-		if err := inflight.Delete([]byte(batchID)); err != nil {
+		if err := tx.del(tInflight, "", batchID); err != nil {
 			return err
 		}
 		return bumpSerial(tx)
 	})
 }
 
-func putRecord(tx *bolt.Tx, r Record, b Batch, now time.Time) error {
-	kb, err := tx.Bucket(bRecords).CreateBucketIfNotExists([]byte(r.Kind))
-	if err != nil {
-		return err
-	}
+func putRecord(tx txn, r Record, b Batch, now time.Time) error {
 	e := r.Entry
 	e.Batch, e.Run = b.ID, b.Run
 	if e.At.IsZero() {
@@ -190,7 +187,11 @@ func putRecord(tx *bolt.Tx, r Record, b Batch, now time.Time) error {
 	if b.Op == "append_comments" && e.Drift == "" {
 		// Appending notes to a ticket changed in Zendesk leaves it
 		// changed: the drift stays until the mapping overwrites it.
-		if old := kb.Get([]byte(r.Key)); old != nil {
+		old, err := tx.get(tRecords, r.Kind, r.Key)
+		if err != nil {
+			return err
+		}
+		if old != nil {
 			var prev Entry
 			if json.Unmarshal(old, &prev) == nil {
 				e.Drift = prev.Drift
@@ -201,21 +202,15 @@ func putRecord(tx *bolt.Tx, r Record, b Batch, now time.Time) error {
 	if err != nil {
 		return err
 	}
-	if err := kb.Put([]byte(r.Key), ev); err != nil {
+	if err := tx.put(tRecords, r.Kind, r.Key, ev); err != nil {
 		return err
 	}
 	// A record that succeeded is no longer dead.
-	if db := tx.Bucket(bDead).Bucket([]byte(r.Kind)); db != nil {
-		if err := db.Delete([]byte(r.Key)); err != nil {
-			return err
-		}
+	if err := tx.del(tDead, r.Kind, r.Key); err != nil {
+		return err
 	}
 	for _, a := range r.Aliases {
-		ab, err := tx.Bucket(bAliases).CreateBucketIfNotExists([]byte(a.SourceType))
-		if err != nil {
-			return err
-		}
-		if err := ab.Put([]byte(a.SourceID), []byte(r.Kind+"\x00"+r.Key)); err != nil {
+		if err := tx.put(tAliases, a.SourceType, a.SourceID, []byte(r.Kind+"\x00"+r.Key)); err != nil {
 			return err
 		}
 	}
@@ -226,11 +221,15 @@ func putRecord(tx *bolt.Tx, r Record, b Batch, now time.Time) error {
 func (s *Store) Batch(id string) (Batch, bool, error) {
 	var b Batch
 	var ok bool
-	err := s.db.View(func(tx *bolt.Tx) error {
-		for _, name := range [][]byte{bBatches, bInflight} {
-			if v := tx.Bucket(name).Get([]byte(id)); v != nil {
+	err := s.kv.view(func(tx txn) error {
+		for _, t := range []table{tBatches, tInflight} {
+			v, err := tx.get(t, "", id)
+			if err != nil {
+				return err
+			}
+			if v != nil {
 				ok = true
-				return decode(v, &b, string(name), id)
+				return decode(v, &b, tables[t].name, id)
 			}
 		}
 		return nil
@@ -241,11 +240,11 @@ func (s *Store) Batch(id string) (Batch, bool, error) {
 // DeadLetters lists the dead letters, by kind and key.
 func (s *Store) DeadLetters() ([]DeadLetter, error) {
 	var out []DeadLetter
-	err := s.db.View(func(tx *bolt.Tx) error {
-		return tx.Bucket(bDead).ForEachBucket(func(kind []byte) error {
-			return tx.Bucket(bDead).Bucket(kind).ForEach(func(k, v []byte) error {
+	err := s.kv.view(func(tx txn) error {
+		return tx.groups(tDead, func(kind string) error {
+			return tx.each(tDead, kind, func(k string, v []byte) error {
 				var d DeadLetter
-				if err := decode(v, &d, "dead/"+string(kind), string(k)); err != nil {
+				if err := decode(v, &d, "dead/"+kind, k); err != nil {
 					return err
 				}
 				out = append(out, d)
@@ -258,22 +257,22 @@ func (s *Store) DeadLetters() ([]DeadLetter, error) {
 
 // PutRun stores a run's state.
 func (s *Store) PutRun(r Run) error {
-	return s.db.Update(func(tx *bolt.Tx) error {
+	return s.kv.update(func(tx txn) error {
 		v, err := json.Marshal(r)
 		if err != nil {
 			return err
 		}
-		return tx.Bucket(bRuns).Put([]byte(r.ID), v)
+		return tx.put(tRuns, "", r.ID, v)
 	})
 }
 
 // Runs lists the runs, oldest first.
 func (s *Store) Runs() ([]Run, error) {
 	var out []Run
-	err := s.db.View(func(tx *bolt.Tx) error {
-		return tx.Bucket(bRuns).ForEach(func(k, v []byte) error {
+	err := s.kv.view(func(tx txn) error {
+		return tx.each(tRuns, "", func(k string, v []byte) error {
 			var r Run
-			if err := decode(v, &r, "runs", string(k)); err != nil {
+			if err := decode(v, &r, "runs", k); err != nil {
 				return err
 			}
 			out = append(out, r)
@@ -288,10 +287,10 @@ func (s *Store) Runs() ([]Run, error) {
 // that run's.
 func (s *Store) Batches(run string) ([]Batch, error) {
 	var out []Batch
-	err := s.db.View(func(tx *bolt.Tx) error {
-		return tx.Bucket(bBatches).ForEach(func(k, v []byte) error {
+	err := s.kv.view(func(tx txn) error {
+		return tx.each(tBatches, "", func(k string, v []byte) error {
 			var b Batch
-			if err := decode(v, &b, "batches", string(k)); err != nil {
+			if err := decode(v, &b, "batches", k); err != nil {
 				return err
 			}
 			if run == "" || b.Run == run {
@@ -315,20 +314,18 @@ type Forgotten struct {
 // transaction, so a later plan creates them again if they are still
 // wanted.
 func (s *Store) Forget(records []Forgotten) error {
-	return s.db.Update(func(tx *bolt.Tx) error {
+	return s.kv.update(func(tx txn) error {
 		for _, r := range records {
-			if kb := tx.Bucket(bRecords).Bucket([]byte(r.Kind)); kb != nil {
-				if err := kb.Delete([]byte(r.Key)); err != nil {
-					return err
-				}
+			if err := tx.del(tRecords, r.Kind, r.Key); err != nil {
+				return err
 			}
 			for _, a := range r.Aliases {
-				ab := tx.Bucket(bAliases).Bucket([]byte(a.SourceType))
-				if ab == nil {
-					continue
+				v, err := tx.get(tAliases, a.SourceType, a.SourceID)
+				if err != nil {
+					return err
 				}
-				if v := ab.Get([]byte(a.SourceID)); string(v) == r.Kind+"\x00"+r.Key {
-					if err := ab.Delete([]byte(a.SourceID)); err != nil {
+				if string(v) == r.Kind+"\x00"+r.Key {
+					if err := tx.del(tAliases, a.SourceType, a.SourceID); err != nil {
 						return err
 					}
 				}
@@ -351,13 +348,12 @@ func (s *Store) Refreshed(drift []Drifted, gone []Forgotten) error {
 	if len(drift) == 0 && len(gone) == 0 {
 		return nil
 	}
-	err := s.db.Update(func(tx *bolt.Tx) error {
+	err := s.kv.update(func(tx txn) error {
 		for _, d := range drift {
-			kb := tx.Bucket(bRecords).Bucket([]byte(d.Kind))
-			if kb == nil {
-				continue
+			v, err := tx.get(tRecords, d.Kind, d.Key)
+			if err != nil {
+				return err
 			}
-			v := kb.Get([]byte(d.Key))
 			if v == nil {
 				continue
 			}
@@ -370,7 +366,7 @@ func (s *Store) Refreshed(drift []Drifted, gone []Forgotten) error {
 			if err != nil {
 				return err
 			}
-			if err := kb.Put([]byte(d.Key), ev); err != nil {
+			if err := tx.put(tRecords, d.Kind, d.Key, ev); err != nil {
 				return err
 			}
 		}
@@ -387,17 +383,17 @@ func (s *Store) Refreshed(drift []Drifted, gone []Forgotten) error {
 // returns how many it found.
 func (s *Store) ForgetKeys(kind string, keys []string) (int, error) {
 	n := 0
-	err := s.db.Update(func(tx *bolt.Tx) error {
-		kb := tx.Bucket(bRecords).Bucket([]byte(kind))
-		if kb == nil {
-			return nil
-		}
+	err := s.kv.update(func(tx txn) error {
 		drop := map[string]bool{}
 		for _, k := range keys {
-			if kb.Get([]byte(k)) == nil {
+			v, err := tx.get(tRecords, kind, k)
+			if err != nil {
+				return err
+			}
+			if v == nil {
 				continue
 			}
-			if err := kb.Delete([]byte(k)); err != nil {
+			if err := tx.del(tRecords, kind, k); err != nil {
 				return err
 			}
 			drop[kind+"\x00"+k] = true
@@ -406,19 +402,18 @@ func (s *Store) ForgetKeys(kind string, keys []string) (int, error) {
 		if n == 0 {
 			return nil
 		}
-		err := tx.Bucket(bAliases).ForEachBucket(func(name []byte) error {
-			ab := tx.Bucket(bAliases).Bucket(name)
-			var dead [][]byte
-			if err := ab.ForEach(func(k, v []byte) error {
+		err := tx.groups(tAliases, func(name string) error {
+			var dead []string
+			if err := tx.each(tAliases, name, func(k string, v []byte) error {
 				if drop[string(v)] {
-					dead = append(dead, append([]byte(nil), k...))
+					dead = append(dead, k)
 				}
 				return nil
 			}); err != nil {
 				return err
 			}
 			for _, k := range dead {
-				if err := ab.Delete(k); err != nil {
+				if err := tx.del(tAliases, name, k); err != nil {
 					return err
 				}
 			}

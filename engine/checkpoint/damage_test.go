@@ -30,7 +30,7 @@ func TestDamagedCheckpointIsRefused(t *testing.T) {
 	// cut it below what its last transaction says it holds, not at a
 	// fraction that may still hold every page.
 	var used int64
-	if err := s.db.View(func(tx *bolt.Tx) error { used = tx.Size(); return nil }); err != nil {
+	if err := s.file.View(func(tx *bolt.Tx) error { used = tx.Size(); return nil }); err != nil {
 		t.Fatal(err)
 	}
 	s.Close()

@@ -26,7 +26,7 @@ var migrations = []migration{
 }
 
 func version(meta *bolt.Bucket) (int, error) {
-	n, err := boltfile.Version(meta, kVersion)
+	n, err := boltfile.Version(meta, []byte(kVersion))
 	if err != nil {
 		return 0, fmt.Errorf("%w: the store is damaged", err)
 	}
@@ -35,5 +35,5 @@ func version(meta *bolt.Bucket) (int, error) {
 
 // migrate runs the steps a store needs (boltfile.Migrate).
 func migrate(tx *bolt.Tx, steps []migration) error {
-	return boltfile.Migrate(tx, bMeta, kVersion, steps, version)
+	return boltfile.Migrate(tx, bMeta, []byte(kVersion), steps, version)
 }

@@ -8,8 +8,6 @@ import (
 	"fmt"
 	"time"
 
-	bolt "go.etcd.io/bbolt"
-
 	"github.com/kzmap/kzmap/boltfile"
 )
 
@@ -24,12 +22,19 @@ var (
 	bBatches  = []byte("batches")
 	bDead     = []byte("dead")
 	bRuns     = []byte("runs")
+)
 
-	kVersion = []byte("schema_version")
-	kLineage = []byte("lineage")
-	kSerial  = []byte("serial")
-	kZendesk = []byte("zendesk_account")
-	kOrg     = []byte("kustomer_org")
+// Keys of the meta table.
+const (
+	kVersion = "schema_version"
+	kLineage = "lineage"
+	kSerial  = "serial"
+	kZendesk = "zendesk_account"
+	kOrg     = "kustomer_org"
+	// kMoved is set on a checkpoint that state migrate copied to another
+	// backend: where it went. A writer refuses it, so two copies never
+	// both go on.
+	kMoved = "moved_to"
 )
 
 // ErrLocked is wrapped by the *LockedError returned when another process
@@ -70,14 +75,20 @@ type Options struct {
 	ReadOnly bool
 	// Timeout is how long to wait for another process's lock; 0 means 200ms.
 	Timeout time.Duration
+
+	// Migrating opens a checkpoint state migrate writes into or reads
+	// from, even one marked as moved to another backend.
+	Migrating bool
 }
 
-// Store is an open checkpoint.db.
+// Store is an open checkpoint, in a bbolt file or a PostgreSQL
+// workspace.
 type Store struct {
-	db       *boltfile.DB
-	path     string
+	kv       backend
+	where    string // the file, or "PostgreSQL workspace NAME"
 	readOnly bool
 	lineage  string
+	file     *boltfile.DB // the local backend's file (nil for pg)
 }
 
 // ErrCorrupt marks a checkpoint file that cannot be read as one: damaged,
@@ -90,7 +101,7 @@ var ErrCorrupt = boltfile.ErrDamaged
 var ErrNoCheckpoint = errors.New("nothing was applied yet")
 
 var spec = boltfile.Spec{
-	Name: "checkpoint", Meta: bMeta, VersionKey: kVersion, Steps: migrations,
+	Name: "checkpoint", Meta: bMeta, VersionKey: []byte(kVersion), Steps: migrations,
 	Buckets: [][]byte{bMeta, bRecords, bAliases, bInflight, bBatches, bDead, bRuns},
 	Damaged: "keep a copy of the file and restore it from a backup; moving it aside starts over, and kzmap then " +
 		"adopts what Zendesk already holds by its source ids",
@@ -98,31 +109,43 @@ var spec = boltfile.Spec{
 		return fmt.Errorf("%w: there is no %s (run kzmap apply first)", ErrNoCheckpoint, path)
 	},
 	Upgrade: "run kzmap apply once",
-	Lineage: kLineage,
+	Lineage: []byte(kLineage),
 }
 
-// Open opens or creates the store at path, migrating an older layout. A
-// damaged file is an error wrapping ErrCorrupt and is left untouched; a
-// new store is created whole or not at all (boltfile.Open).
+// Open opens or creates the local store at path, migrating an older
+// layout. A damaged file is an error wrapping ErrCorrupt and is left
+// untouched; a new store is created whole or not at all (boltfile.Open).
 func Open(path string, opts Options) (*Store, error) {
 	db, err := boltfile.Open(path, spec, boltfile.Options{ReadOnly: opts.ReadOnly, Timeout: opts.Timeout, Publish: !opts.ReadOnly})
 	if err != nil {
 		return nil, err
 	}
-	return &Store{db: db, path: path, readOnly: opts.ReadOnly, lineage: db.Lineage()}, nil
+	s := &Store{kv: boltBackend{db}, where: path, readOnly: opts.ReadOnly, lineage: db.Lineage(), file: db}
+	if !opts.ReadOnly && !opts.Migrating {
+		if err := s.refuseMoved(); err != nil {
+			s.Close()
+			return nil, err
+		}
+	}
+	return s, nil
 }
 
 // CopyOf reports whether this read-only store is the copy an apply keeps
 // while it writes (boltfile: readers are not locked out), when the copy
-// was made, and who writes.
-func (s *Store) CopyOf() (time.Time, *boltfile.LockedError, bool) { return s.db.CopyOf() }
+// was made, and who writes. A PostgreSQL reader reads the live state.
+func (s *Store) CopyOf() (time.Time, *boltfile.LockedError, bool) {
+	if s.file == nil {
+		return time.Time{}, nil, false
+	}
+	return s.file.CopyOf()
+}
 
 // Close releases the store and its lock.
 func (s *Store) Close() error {
 	if s == nil {
 		return nil
 	}
-	return s.db.Close()
+	return s.kv.close()
 }
 
 // Binding is what a checkpoint was written against: the Zendesk account
@@ -139,10 +162,14 @@ var ErrOtherAccount = errors.New("the checkpoint belongs to another account")
 // apply).
 func (s *Store) Binding() (Binding, error) {
 	var b Binding
-	err := s.db.View(func(tx *bolt.Tx) error {
-		meta := tx.Bucket(bMeta)
-		b = Binding{ZendeskAccount: string(meta.Get(kZendesk)), KustomerOrg: string(meta.Get(kOrg))}
-		return nil
+	err := s.kv.view(func(tx txn) error {
+		z, err := tx.get(tMeta, "", kZendesk)
+		if err != nil {
+			return err
+		}
+		o, err := tx.get(tMeta, "", kOrg)
+		b = Binding{ZendeskAccount: string(z), KustomerOrg: string(o)}
+		return err
 	})
 	return b, err
 }
@@ -153,34 +180,37 @@ func (s *Store) Binding() (Binding, error) {
 // overwrite. The error says which differs and how to start a new
 // workspace on purpose.
 func (s *Store) Bind(want Binding) error {
-	return s.db.Update(func(tx *bolt.Tx) error {
-		meta := tx.Bucket(bMeta)
+	return s.kv.update(func(tx txn) error {
 		for _, f := range []struct {
-			key        []byte
+			key        string
 			what, want string
 			env        string
 		}{
 			{kZendesk, "Zendesk account", want.ZendeskAccount, "ZENDESK_SUBDOMAIN or ZENDESK_BASE_URL"},
 			{kOrg, "Kustomer org", want.KustomerOrg, "the snapshot"},
 		} {
-			have := string(meta.Get(f.key))
+			v, err := tx.get(tMeta, "", f.key)
+			if err != nil {
+				return err
+			}
+			have := string(v)
 			switch {
 			case f.want == "" || have == f.want:
 			case have == "":
-				if err := meta.Put(f.key, []byte(f.want)); err != nil {
+				if err := tx.put(tMeta, "", f.key, []byte(f.want)); err != nil {
 					return err
 				}
 			default:
 				return fmt.Errorf("%w: %s was written against %s %q, and %s now says %q. To migrate into %q, start a new workspace on purpose: another mapping directory (kzmap -chdir DIR) or another state directory (kzmap --state DIR); to go on with %q, point %s back at it",
-					ErrOtherAccount, s.path, f.what, have, f.env, f.want, f.want, have, f.env)
+					ErrOtherAccount, s.where, f.what, have, f.env, f.want, f.want, have, f.env)
 			}
 		}
 		return nil
 	})
 }
 
-// Path is the file of the store.
-func (s *Store) Path() string { return s.path }
+// Path is where the store is: its file, or "PostgreSQL workspace NAME".
+func (s *Store) Path() string { return s.where }
 
 // Lineage identifies this store across its life; a plan made against
 // another store is refused.
@@ -189,40 +219,39 @@ func (s *Store) Lineage() string { return s.lineage }
 // Serial counts committed changes; a plan made at another serial is stale.
 func (s *Store) Serial() (uint64, error) {
 	var n uint64
-	err := s.db.View(func(tx *bolt.Tx) error {
-		n = readSerial(tx.Bucket(bMeta))
-		return nil
+	err := s.kv.view(func(tx txn) (err error) {
+		n, err = readSerial(tx)
+		return err
 	})
 	return n, err
 }
 
-func readSerial(meta *bolt.Bucket) uint64 {
-	b := meta.Get(kSerial)
-	if len(b) != 8 {
-		return 0
+func readSerial(tx txn) (uint64, error) {
+	b, err := tx.get(tMeta, "", kSerial)
+	if len(b) != 8 || err != nil {
+		return 0, err
 	}
-	return binary.BigEndian.Uint64(b)
+	return binary.BigEndian.Uint64(b), nil
 }
 
-func bumpSerial(tx *bolt.Tx) error {
-	meta := tx.Bucket(bMeta)
+func bumpSerial(tx txn) error {
+	n, err := readSerial(tx)
+	if err != nil {
+		return err
+	}
 	var b [8]byte
-	binary.BigEndian.PutUint64(b[:], readSerial(meta)+1)
-	return meta.Put(kSerial, b[:])
+	binary.BigEndian.PutUint64(b[:], n+1)
+	return tx.put(tMeta, "", kSerial, b[:])
 }
 
 // Get returns the entry of a target record.
 func (s *Store) Get(kind, key string) (Entry, bool, error) {
 	var e Entry
 	var ok bool
-	err := s.db.View(func(tx *bolt.Tx) error {
-		b := tx.Bucket(bRecords).Bucket([]byte(kind))
-		if b == nil {
-			return nil
-		}
-		v := b.Get([]byte(key))
-		if v == nil {
-			return nil
+	err := s.kv.view(func(tx txn) error {
+		v, err := tx.get(tRecords, kind, key)
+		if v == nil || err != nil {
+			return err
 		}
 		ok = true
 		return decode(v, &e, kind, key)
@@ -239,17 +268,13 @@ func decode(v []byte, dst any, kind, key string) error {
 
 // ForEach calls fn for every entry of a kind, in key order.
 func (s *Store) ForEach(kind string, fn func(key string, e Entry) error) error {
-	return s.db.View(func(tx *bolt.Tx) error {
-		b := tx.Bucket(bRecords).Bucket([]byte(kind))
-		if b == nil {
-			return nil
-		}
-		return b.ForEach(func(k, v []byte) error {
+	return s.kv.view(func(tx txn) error {
+		return tx.each(tRecords, kind, func(k string, v []byte) error {
 			var e Entry
-			if err := decode(v, &e, kind, string(k)); err != nil {
+			if err := decode(v, &e, kind, k); err != nil {
 				return err
 			}
-			return boltfile.Call(func() error { return fn(string(k), e) })
+			return s.kv.call(func() error { return fn(k, e) })
 		})
 	})
 }
@@ -257,11 +282,9 @@ func (s *Store) ForEach(kind string, fn func(key string, e Entry) error) error {
 // Count returns the number of entries of a kind.
 func (s *Store) Count(kind string) (int, error) {
 	n := 0
-	err := s.db.View(func(tx *bolt.Tx) error {
-		if b := tx.Bucket(bRecords).Bucket([]byte(kind)); b != nil {
-			n = b.Stats().KeyN
-		}
-		return nil
+	err := s.kv.view(func(tx txn) (err error) {
+		n, err = tx.count(tRecords, kind)
+		return err
 	})
 	return n, err
 }
@@ -280,14 +303,10 @@ type Alias struct{ SourceType, SourceID string }
 
 // Resolve returns the target record a source record became, if any.
 func (s *Store) Resolve(sourceType, sourceID string) (kind, key string, ok bool, err error) {
-	err = s.db.View(func(tx *bolt.Tx) error {
-		b := tx.Bucket(bAliases).Bucket([]byte(sourceType))
-		if b == nil {
-			return nil
-		}
-		v := b.Get([]byte(sourceID))
-		if v == nil {
-			return nil
+	err = s.kv.view(func(tx txn) error {
+		v, err := tx.get(tAliases, sourceType, sourceID)
+		if v == nil || err != nil {
+			return err
 		}
 		i := bytes.IndexByte(v, 0)
 		if i < 0 {
@@ -297,4 +316,40 @@ func (s *Store) Resolve(sourceType, sourceID string) (kind, key string, ok bool,
 		return nil
 	})
 	return
+}
+
+// ErrMoved is wrapped by the error of a writer's Open of a checkpoint
+// that state migrate copied to another backend.
+var ErrMoved = errors.New("the checkpoint was moved to another backend")
+
+// refuseMoved fails a writer on a checkpoint that was moved away: the
+// copy there is the one that goes on, and writing here too would fork
+// the state and duplicate records.
+func (s *Store) refuseMoved() error {
+	to, err := s.MovedTo()
+	if err != nil || to == "" {
+		return err
+	}
+	return fmt.Errorf("%w: kzmap state migrate copied %s to %s. Point kzmap at it (the mapping's state block, --backend or KZMAP_BACKEND), or bring it back with kzmap state migrate --to %s",
+		ErrMoved, s.where, to, s.kindName())
+}
+
+// MovedTo says where state migrate moved this checkpoint ("" when it
+// was not moved).
+func (s *Store) MovedTo() (string, error) {
+	var to string
+	err := s.kv.view(func(tx txn) error {
+		v, err := tx.get(tMeta, "", kMoved)
+		to = string(v)
+		return err
+	})
+	return to, err
+}
+
+// kindName is the backend's name in settings: local or pg.
+func (s *Store) kindName() string {
+	if s.file != nil {
+		return "local"
+	}
+	return "pg"
 }
