@@ -16,6 +16,7 @@ type Config struct {
 
 	Source SourceSettings
 	Target TargetSettings
+	State  StateSettings
 
 	Variables map[string]*Variable
 	Locals    map[string]cty.Value

@@ -31,6 +31,7 @@ func (l *loader) finish(cfg *Config, root *rawModule) hcl.Diagnostics {
 	}
 	diags = append(diags, decodeSource(cfg, root)...)
 	diags = append(diags, decodeTarget(cfg, root)...)
+	cfg.State = root.stateSet
 
 	env := compileEnv{locals: map[string]bool{}, vars: map[string]bool{}}
 	for k := range root.locals {

@@ -127,6 +127,8 @@ type rawModule struct {
 	target     map[string]attrRef
 	sourceRng  hcl.Range
 	targetRng  hcl.Range
+	state      *hclsyntax.Block
+	stateSet   StateSettings
 	mappings   map[string]*rawMapping
 	tests      []testRef
 	ctx        *hcl.EvalContext
@@ -139,7 +141,7 @@ type testRef struct {
 	src   []byte
 }
 
-var topBlocks = []string{"source", "target", "variable", "locals", "module", "test"}
+var topBlocks = []string{"source", "target", "state", "variable", "locals", "module", "test"}
 
 func (l *loader) loadModule(src moduleSource, inputs map[string]cty.Value, inputRanges map[string]hcl.Range, name string, depth int) (*rawModule, hcl.Diagnostics) {
 	var diags hcl.Diagnostics
@@ -212,6 +214,20 @@ func (l *loader) loadModule(src moduleSource, inputs map[string]cty.Value, input
 				}
 			case "source", "target":
 				diags = append(diags, decodeSettingsBlock(b, m, data)...)
+			case "state":
+				switch {
+				case name != "":
+					diags = append(diags, &hcl.Diagnostic{Severity: hcl.DiagError, Summary: "State block in a module",
+						Detail:  "Where the checkpoint lives is the customer directory's choice, not a template's: move the state block to the directory that uses the module.",
+						Subject: b.DefRange().Ptr()})
+				case m.state != nil:
+					_, d := decodeStateBlock(b)
+					diags = append(append(diags, duplicateState(b, m.state)), d...)
+				default:
+					st, d := decodeStateBlock(b)
+					m.state, m.stateSet = b, st
+					diags = append(diags, d...)
+				}
 			case "module":
 				if d := wantLabels(b, 1, "module \"NAME\""); d != nil {
 					diags = append(diags, d)

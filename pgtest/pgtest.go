@@ -35,28 +35,35 @@ var (
 // the first time when none is named.
 func URL(t testing.TB) string {
 	t.Helper()
-	once.Do(start)
-	if startErr != nil {
-		if os.Getenv("CI") == "true" {
-			t.Fatalf("PostgreSQL is needed in CI: %v", startErr)
+	u, err := Server()
+	if err != nil {
+		if Required() {
+			t.Fatalf("PostgreSQL is needed in CI: %v", err)
 		}
-		t.Skipf("no PostgreSQL server for the pg backend's tests: %v (install Debian's postgresql, or set %s)", startErr, EnvURL)
+		t.Skipf("no PostgreSQL server for the pg backend's tests: %v (install Debian's postgresql, or set %s)", err, EnvURL)
 	}
-	return url
+	return u
 }
 
+// Server is URL for code without a testing.TB (testscript commands).
+func Server() (string, error) {
+	once.Do(start)
+	return url, startErr
+}
+
+// Required says a missing server is a failure, not a skip: in CI.
+func Required() bool { return os.Getenv("CI") == "true" }
+
 // Workspace returns a workspace name no other test uses.
-func Workspace(t testing.TB) string {
+func Workspace() string {
 	var b [6]byte
-	if _, err := rand.Read(b[:]); err != nil {
-		t.Fatal(err)
-	}
+	rand.Read(b[:]) // never fails (crypto/rand)
 	return "t" + hex.EncodeToString(b[:])
 }
 
 // Main runs a package's tests and stops the cluster they started:
 // func TestMain(m *testing.M) { os.Exit(pgtest.Main(m)) }.
-func Main(m *testing.M) int {
+func Main(m interface{ Run() int }) int {
 	code := m.Run()
 	Stop()
 	return code

@@ -64,10 +64,6 @@ func rateWindow() (time.Duration, error) {
 	return d, nil
 }
 
-func openCheckpointRW() (*checkpoint.Store, error) {
-	return checkpoint.Open(checkpointPath(), checkpoint.Options{})
-}
-
 // openForWrite is what a command that writes the checkpoint after asking
 // Zendesk needs: the client, the importing admin, and the checkpoint
 // opened for writing and bound to the accounts before anything is written
@@ -84,7 +80,7 @@ func openForWrite(ctx context.Context, c *cli.Context, cfg *dsl.Config, snap eng
 	if err != nil {
 		return nil, nil, nil, err
 	}
-	store, err := openCheckpointRW()
+	store, err := openCheckpointRW(c)
 	if err != nil {
 		return nil, nil, nil, err
 	}

@@ -105,6 +105,9 @@ func runDemo(c *cli.Context) error {
 		"KUSTOMER_BASE_URL": env.KustomerURL, "KUSTOMER_API_KEY": env.KustomerKey,
 		"ZENDESK_BASE_URL": env.ZendeskURL, "ZENDESK_EMAIL": env.ZendeskEmail, "ZENDESK_API_TOKEN": env.ZendeskToken,
 		"ZENDESK_SUBDOMAIN": "", "KZMAP_RATE_WINDOW": env.Window.String(),
+		// The demo's checkpoint is a file it starts afresh, whatever the
+		// team's backend is.
+		"KZMAP_BACKEND": "local",
 	})
 	defer restore()
 

@@ -29,7 +29,7 @@ func destroyCommand() *cli.Command {
 			if err != nil {
 				return err
 			}
-			store, err := openCheckpointRW()
+			store, err := openCheckpointRW(c)
 			if err != nil {
 				return err
 			}

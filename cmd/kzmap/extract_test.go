@@ -228,7 +228,7 @@ func TestExtractSaysWhoHoldsTheLock(t *testing.T) {
 	}
 	defer st.Close()
 	_, errs, code := kzmap(t, "-chdir", m, "extract")
-	if code != 1 || !strings.Contains(errs, "snapshot.db is locked by another kzmap (pid ") {
+	if code != 1 || !strings.Contains(errs, "snapshot.db is locked by another kzmap (") || !strings.Contains(errs, fmt.Sprintf("pid %d, since", os.Getpid())) {
 		t.Errorf("exit %d: %s", code, errs)
 	}
 }

@@ -65,7 +65,7 @@ func runClock(args []string, stdout, stderr io.Writer, now func() time.Time) int
 
 // globalFlags are the flags of kzmap itself, which users also put after
 // the command (kzmap plan -chdir m): true for those that take a value.
-var globalFlags = map[string]bool{"chdir": true, "state": true, "no-color": false}
+var globalFlags = map[string]bool{"chdir": true, "state": true, "backend": true, "workspace": true, "no-color": false}
 
 // hoistGlobals moves the global flags written after the command to before
 // it, where the flag parser looks for them: kzmap plan -chdir m is kzmap
@@ -123,6 +123,8 @@ func newApp() *cli.App {
 			&cli.StringFlag{Name: "chdir", Usage: "use `DIR` as the mapping directory"},
 			&cli.BoolFlag{Name: "no-color", Usage: "no colour, even on a terminal (NO_COLOR=1 does the same)"},
 			&cli.StringFlag{Name: "state", Value: defaultStateDir, Usage: "keep the snapshot and the checkpoint in `DIR` (relative to the mapping directory): another workspace for the same mapping"},
+			&cli.StringFlag{Name: "backend", Usage: "keep the checkpoint in `BACKEND`: local (a file in the state directory) or pg (PostgreSQL at KZMAP_PG_URL, shared by a team); overrides the mapping's state block (KZMAP_BACKEND does too)"},
+			&cli.StringFlag{Name: "workspace", Usage: "the pg backend's workspace `NAME` (the schema kzmap_NAME); overrides the state block (KZMAP_WORKSPACE does too)"},
 		},
 		Before: func(c *cli.Context) error {
 			stateDir = c.String("state")

@@ -6,17 +6,14 @@ import (
 	"errors"
 	"fmt"
 	"io"
-	"os"
 	"path/filepath"
 	"strings"
-	"time"
 
 	"github.com/hashicorp/hcl/v2"
 	"github.com/urfave/cli/v2"
 
 	"github.com/kzmap/kzmap/dsl"
 	"github.com/kzmap/kzmap/engine"
-	"github.com/kzmap/kzmap/engine/checkpoint"
 	"github.com/kzmap/kzmap/engine/kind"
 	"github.com/kzmap/kzmap/engine/planfile"
 	"github.com/kzmap/kzmap/zendesk"
@@ -45,29 +42,6 @@ func loadValid(c *cli.Context) (*dsl.Config, error) {
 		return nil, exitCode(1)
 	}
 	return cfg, nil
-}
-
-// openCheckpointRO opens the checkpoint for reading, or returns nil when
-// nothing was applied yet.
-// openCheckpointRO opens the checkpoint to read (nil when nothing was
-// applied yet). While an apply writes it, that is the copy the apply
-// keeps for readers, and stderr says as of when.
-func openCheckpointRO(c *cli.Context) (*checkpoint.Store, error) {
-	if _, err := os.Stat(checkpointPath()); errors.Is(err, os.ErrNotExist) {
-		return nil, nil
-	}
-	s, err := checkpoint.Open(checkpointPath(), checkpoint.Options{ReadOnly: true})
-	if err != nil {
-		return nil, err
-	}
-	if at, writer, ok := s.CopyOf(); ok {
-		who := "another kzmap"
-		if writer != nil && writer.PID != 0 {
-			who = fmt.Sprintf("another kzmap (pid %d)", writer.PID)
-		}
-		fmt.Fprintf(c.App.ErrWriter, "kzmap: %s is writing the checkpoint; reading the copy it keeps for readers, as of %s (%s ago)\n", who, at.UTC().Format(time.RFC3339), humanDuration(time.Since(at)))
-	}
-	return s, nil
 }
 
 var fromExportFlag = &cli.StringFlag{Name: "from-export", Usage: "plan from a Kustomer export `DIR` instead of the extracted snapshot"}

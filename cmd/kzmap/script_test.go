@@ -2,6 +2,7 @@ package main
 
 import (
 	"errors"
+	"fmt"
 	"os"
 	"path/filepath"
 	"testing"
@@ -9,24 +10,63 @@ import (
 
 	"github.com/kzmap/kzmap/engine/checkpoint"
 	"github.com/kzmap/kzmap/engine/kind"
+	"github.com/kzmap/kzmap/pgtest"
 	"github.com/rogpeppe/go-internal/testscript"
 )
 
 func TestMain(m *testing.M) {
-	testscript.Main(m, map[string]func(){
+	testscript.Main(pgMain{m}, map[string]func(){
 		"kzmap": func() { os.Exit(run(os.Args)) },
 	})
+}
+
+// pgMain stops the PostgreSQL cluster the tests started, if they did.
+type pgMain struct{ m *testing.M }
+
+func (p pgMain) Run() int { return pgtest.Main(p.m) }
+
+// pgCondition is the script condition [pg]: a PostgreSQL server is
+// there (started on first use). In CI its absence is an error, not a
+// reason to skip.
+func pgCondition(cond string) (bool, error) {
+	if cond != "pg" {
+		return false, fmt.Errorf("unknown condition %q", cond)
+	}
+	_, err := pgtest.Server()
+	if err != nil && pgtest.Required() {
+		return false, fmt.Errorf("PostgreSQL is needed in CI: %v", err)
+	}
+	return err == nil, nil
+}
+
+// pgCmd is the script command `pg`: it points the scenario at the test
+// PostgreSQL server (KZMAP_PG_URL) and a workspace of its own
+// (KZMAP_WORKSPACE, also in $WORKSPACE). Scenarios guard it with
+// [!pg] skip.
+func pgCmd(ts *testscript.TestScript, neg bool, args []string) {
+	if neg || len(args) != 0 {
+		ts.Fatalf("usage: pg")
+	}
+	u, err := pgtest.Server()
+	if err != nil {
+		ts.Fatalf("no PostgreSQL server: %v", err)
+	}
+	ws := pgtest.Workspace()
+	ts.Setenv("KZMAP_PG_URL", u)
+	ts.Setenv("KZMAP_WORKSPACE", ws)
+	ts.Setenv("WORKSPACE", ws)
 }
 
 // TestScripts runs the CLI scenarios in testdata/script: whole workflows
 // through the real binary entry point.
 func TestScripts(t *testing.T) {
-	testscript.Run(t, testscript.Params{Dir: "testdata/script", Cmds: map[string]func(*testscript.TestScript, bool, []string){
+	testscript.Run(t, testscript.Params{Dir: "testdata/script", Condition: pgCondition, Cmds: map[string]func(*testscript.TestScript, bool, []string){
 		"zsim":      simCmd,
 		"sleep":     sleepCmd,
 		"first":     firstCmd,
 		"interrupt": interruptCmd,
 		"pty":       ptyCmd,
+		"pg":        pgCmd,
 	}})
 }
 

@@ -23,7 +23,7 @@ import (
 func scriptEnv(ts *testscript.TestScript) []string {
 	env := []string{}
 	for _, k := range []string{"PATH", "HOME", "WORK", "TMPDIR", "KUSTOMER_BASE_URL", "KUSTOMER_API_KEY", "ZENDESK_BASE_URL", "ZENDESK_SUBDOMAIN",
-		"ZENDESK_EMAIL", "ZENDESK_API_TOKEN", "KZMAP_RATE_WINDOW", "NO_COLOR", "TERM"} {
+		"ZENDESK_EMAIL", "ZENDESK_API_TOKEN", "KZMAP_RATE_WINDOW", "NO_COLOR", "TERM", "KZMAP_PG_URL", "KZMAP_WORKSPACE", "KZMAP_BACKEND"} {
 		if v := ts.Getenv(k); v != "" {
 			env = append(env, k+"="+v)
 		}
@@ -31,18 +31,31 @@ func scriptEnv(ts *testscript.TestScript) []string {
 	return env
 }
 
-// interruptCmd is `interrupt [-twice] PATTERN kzmap ARGS...`: it runs the
-// command, presses Ctrl-C (SIGINT) when a line of its stderr matches
-// PATTERN, and with -twice again when it says it is stopping. Its stdout
-// and stderr go to the files interrupt.stdout and interrupt.stderr, for
-// grep; `! interrupt` expects a non-zero exit.
+// interruptCmd is `interrupt [-twice|-kill [-after D]] PATTERN kzmap
+// ARGS...`: it runs the command, presses Ctrl-C (SIGINT) when a line of
+// its stderr matches PATTERN, and with -twice again when it says it is
+// stopping; -kill sends SIGKILL instead (a machine that dies), -after D
+// that long after the match. Its stdout and stderr go to the files
+// interrupt.stdout and interrupt.stderr, for grep; `! interrupt` expects
+// a non-zero exit.
 func interruptCmd(ts *testscript.TestScript, neg bool, args []string) {
 	twice := len(args) > 0 && args[0] == "-twice"
-	if twice {
+	kill := len(args) > 0 && args[0] == "-kill"
+	if twice || kill {
 		args = args[1:]
 	}
+	var after time.Duration
+	if kill && len(args) > 1 && args[0] == "-after" {
+		d, err := time.ParseDuration(args[1])
+		ts.Check(err)
+		after, args = d, args[2:]
+	}
 	if len(args) < 2 {
-		ts.Fatalf("usage: interrupt [-twice] PATTERN COMMAND ARGS...")
+		ts.Fatalf("usage: interrupt [-twice|-kill] PATTERN COMMAND ARGS...")
+	}
+	press := os.Interrupt
+	if kill {
+		press = os.Kill
 	}
 	re, err := regexp.Compile(args[0])
 	ts.Check(err)
@@ -61,7 +74,8 @@ func interruptCmd(ts *testscript.TestScript, neg bool, args []string) {
 		stderr.WriteString(line + "\n")
 		switch {
 		case presses == 0 && re.MatchString(line):
-			ts.Check(cmd.Process.Signal(os.Interrupt))
+			p := cmd.Process
+			time.AfterFunc(after, func() { p.Signal(press) })
 			presses++
 		case presses == 1 && twice && strings.HasPrefix(line, "stopping:"):
 			ts.Check(cmd.Process.Signal(os.Interrupt))

@@ -21,7 +21,7 @@ func stateCommand() *cli.Command {
 				return err
 			}
 			if s == nil {
-				return fmt.Errorf("nothing was applied yet: there is no %s", checkpointPath())
+				return nothingApplied(c)
 			}
 			defer s.Close()
 			return fn(c, s)
@@ -80,7 +80,7 @@ func stateCommand() *cli.Command {
 						}
 						keys[k] = append(keys[k], key)
 					}
-					s, err := openCheckpointRW()
+					s, err := openCheckpointRW(c)
 					if err != nil {
 						return err
 					}
@@ -113,6 +113,22 @@ func stateCommand() *cli.Command {
 					}
 					return nil
 				}),
+			},
+			{
+				Name:      "unlock",
+				Usage:     "break a lock whose holder is gone but whose PostgreSQL session stayed: kzmap state unlock ID (the id the lock error printed); asks first",
+				ArgsUsage: "ID",
+				Flags:     []cli.Flag{&cli.BoolFlag{Name: "auto-approve", Usage: "break it without asking"}},
+				Action:    stateUnlock,
+			},
+			{
+				Name:  "migrate",
+				Usage: "move the checkpoint to another backend (--to pg or --to local): copied whole, counts and contents checked, the source marked as moved",
+				Flags: []cli.Flag{
+					&cli.StringFlag{Name: "to", Required: true, Usage: "the backend to move to: `pg` or local"},
+					&cli.StringFlag{Name: "from", Usage: "the backend to move from (default: the other one)"},
+				},
+				Action: stateMigrate,
 			},
 			{
 				Name:      "batch",

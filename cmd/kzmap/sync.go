@@ -163,7 +163,7 @@ func pass(c *cli.Context, n int) error {
 	case err != nil:
 		status = "failed"
 	}
-	if rerr := recordPass(n, started, now().UTC(), status); rerr != nil && err == nil {
+	if rerr := recordPass(c, n, started, now().UTC(), status); rerr != nil && err == nil {
 		err = rerr
 	}
 	lag := ""
@@ -197,8 +197,8 @@ func pass(c *cli.Context, n int) error {
 }
 
 // recordPass writes the pass into the checkpoint's history.
-func recordPass(n int, started, finished time.Time, status string) error {
-	st, err := openCheckpointRW()
+func recordPass(c *cli.Context, n int, started, finished time.Time, status string) error {
+	st, err := openCheckpointRW(c)
 	if err != nil {
 		return err
 	}

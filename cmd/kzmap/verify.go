@@ -43,7 +43,7 @@ func runVerify(c *cli.Context) error {
 		return err
 	}
 	if store == nil {
-		return fmt.Errorf("nothing was applied yet: there is no %s (run kzmap apply first)", checkpointPath())
+		return nothingApplied(c)
 	}
 	defer store.Close()
 	snap, closeSnap, err := openSnapshot(c.String("from-export"))

@@ -37,7 +37,7 @@ func openPG(t *testing.T, ws string) (*Store, PG) {
 	t.Helper()
 	loc := PG{URL: pgtest.URL(t), Workspace: ws}
 	if ws == "" {
-		loc.Workspace = pgtest.Workspace(t)
+		loc.Workspace = pgtest.Workspace()
 	}
 	s, err := OpenPG(context.Background(), loc, Options{})
 	if err != nil {
@@ -131,7 +131,7 @@ func TestPGLockFreedWhenTheHolderIsKilled(t *testing.T) {
 		holdForever(t)
 		return
 	}
-	loc := PG{URL: pgtest.URL(t), Workspace: pgtest.Workspace(t)}
+	loc := PG{URL: pgtest.URL(t), Workspace: pgtest.Workspace()}
 	ready := filepath.Join(t.TempDir(), "ready")
 	cmd := exec.Command(os.Args[0], "-test.run=^TestPGLockFreedWhenTheHolderIsKilled$")
 	cmd.Env = append(os.Environ(), "KZ_PG_HOLDER="+loc.Workspace, "KZ_PG_READY="+ready, pgtest.EnvURL+"="+loc.URL)
@@ -218,7 +218,7 @@ func TestPGUnlockEndsTheHoldersSession(t *testing.T) {
 }
 
 func TestPGMigrationsRunInOrderAndRefuseTheFuture(t *testing.T) {
-	loc := PG{URL: pgtest.URL(t), Workspace: pgtest.Workspace(t)}
+	loc := PG{URL: pgtest.URL(t), Workspace: pgtest.Workspace()}
 	cfg, err := connConfig(loc.URL)
 	if err != nil {
 		t.Fatal(err)
@@ -292,7 +292,7 @@ func TestPGSettingsAreChecked(t *testing.T) {
 	if err == nil || !strings.Contains(err.Error(), "cannot reach") || strings.Contains(err.Error(), "s3cret") {
 		t.Errorf("an unreachable server: %v", err)
 	}
-	if loc := (PG{URL: pgtest.URL(t), Workspace: pgtest.Workspace(t)}); true {
+	if loc := (PG{URL: pgtest.URL(t), Workspace: pgtest.Workspace()}); true {
 		_, err := OpenPG(context.Background(), loc, Options{ReadOnly: true})
 		if !errors.Is(err, ErrNoCheckpoint) {
 			t.Errorf("a reader of a workspace never written: %v", err)
