@@ -53,6 +53,11 @@ func TestMappingHashIsWhatEvaluationReads(t *testing.T) {
 		"blank lines":      rewrite("groups.kzmap.hcl", "group \"team\" {", "\n\ngroup \"team\" {"),
 		"a new test file":  func(dir string) { os.WriteFile(filepath.Join(dir, "more.kztest.hcl"), nil, 0o644) },
 		"a block comment":  rewrite("groups.kzmap.hcl", "group \"team\" {", "/* teams */ group \"team\" {"),
+		// Where the checkpoint lives is not what the mapping does.
+		"a state file": func(dir string) {
+			os.WriteFile(filepath.Join(dir, "state.kzmap.hcl"), []byte("# the team's\nstate {\n  backend = \"pg\"\n}\n"), 0o644)
+		},
+		"a state block": rewrite("groups.kzmap.hcl", "group \"team\" {", "state {\n  backend   = \"pg\"\n  workspace = \"acme\"\n}\n\ngroup \"team\" {"),
 	}
 	for name, edit := range same {
 		if got := load(edit); got != base {
