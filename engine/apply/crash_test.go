@@ -17,13 +17,16 @@ import (
 	"github.com/kzmap/kzmap/engine/checkpoint"
 	"github.com/kzmap/kzmap/engine/enginetest"
 	"github.com/kzmap/kzmap/examples/mappings"
+	"github.com/kzmap/kzmap/pgtest"
 	"github.com/kzmap/kzmap/throttle"
 	"github.com/kzmap/kzmap/zendesk"
+	"github.com/kzmap/kzmap/zendesk/zendesksim"
 )
 
 var (
 	crashKills   = flag.Int("crash-kills", 12, "how many times TestApplySurvivesKill9 kills apply")
 	crashProfile = flag.String("crash-profile", "small", "dataset profile of TestApplySurvivesKill9 (edge for the long suite)")
+	crashBackend = flag.String("crash-backend", "local", "where the killed applies keep the checkpoint: local or pg (TestApplySurvivesKill9, TestReplaceSurvivesKill9)")
 )
 
 // TestApplySurvivesKill9 runs apply in a child process and kills it with
@@ -35,7 +38,8 @@ func TestApplySurvivesKill9(t *testing.T) {
 	}
 	// A slow Zendesk (30 requests a second) makes apply long enough to be
 	// killed at many different points.
-	r := newRigLimit(t, *crashProfile, 21, "", 30)
+	r := &rig{Rig: enginetest.New(t, *crashProfile, 21, enginetest.Options{PG: crashPG(t),
+		Tweak: func(o *zendesksim.Options) { o.Limit = 30 }})}
 	kills := killApply(t, r, *crashKills, 21)
 	r.OpenStore()
 	if inflight, _ := r.Store.InFlight(); len(inflight) > 0 {
@@ -77,7 +81,7 @@ func TestApplySurvivesKill9(t *testing.T) {
 	if endUsers != want {
 		t.Errorf("Zendesk has %d users, the checkpoint %d", endUsers, want)
 	}
-	t.Logf("KZSUITE apply_kills=%d records_lost=%d records_duplicated=%d", kills, r.lost, r.dups)
+	t.Logf("KZSUITE %s=%d records_lost=%d records_duplicated=%d", suiteKey("apply_kills"), kills, r.lost, r.dups)
 	t.Logf("%d kills, %d during apply; Zendesk: %d tickets, %d users, %d organizations", kills, interrupted, len(st.Tickets), endUsers, len(st.Organizations))
 }
 
@@ -91,6 +95,9 @@ func killApply(t *testing.T, r *rig, want int, seed uint64) int {
 	rng := rand.New(rand.NewPCG(seed, 1))
 	mark := filepath.Join(r.Dir, "applying")
 	env := append(os.Environ(), "KZ_CRASH_CHILD=1", "KZ_EXPORT="+r.Export, "KZ_DIR="+r.Dir, "KZ_URL="+r.URL, "KZ_MARK="+mark)
+	if r.PG != nil {
+		env = append(env, "KZ_PG_URL="+r.PG.URL, "KZ_PG_WORKSPACE="+r.PG.Workspace)
+	}
 	// run starts a child; with kill > 0 it kills it that long after the
 	// child starts applying (it writes the mark then), so every kill lands
 	// in apply itself, however slow the machine.
@@ -163,7 +170,11 @@ func TestApplyCrashChild(t *testing.T) {
 		t.Fatal(diags)
 	}
 	dir := os.Getenv("KZ_DIR")
-	store, err := checkpoint.Open(filepath.Join(dir, ".kzmap", "checkpoint.db"), checkpoint.Options{Timeout: 5 * time.Second})
+	var pg *checkpoint.PG
+	if u := os.Getenv("KZ_PG_URL"); u != "" {
+		pg = &checkpoint.PG{URL: u, Workspace: os.Getenv("KZ_PG_WORKSPACE")}
+	}
+	store, err := enginetest.OpenCheckpoint(dir, pg, 5*time.Second)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -199,4 +210,27 @@ func TestApplyCrashChild(t *testing.T) {
 		Store: store, Client: c, Plan: out, Settle: time.Second}); err != nil {
 		t.Fatal(err)
 	}
+}
+
+// crashPG is the workspace the kill -9 tests keep the checkpoint in with
+// -crash-backend=pg (nil: the rig's file).
+func crashPG(t *testing.T) *checkpoint.PG {
+	switch *crashBackend {
+	case "local":
+		return nil
+	case "pg":
+		return &checkpoint.PG{URL: pgtest.URL(t), Workspace: pgtest.Workspace()}
+	}
+	t.Fatalf("-crash-backend=%s: local or pg", *crashBackend)
+	return nil
+}
+
+func TestMain(m *testing.M) { os.Exit(pgtest.Main(m)) }
+
+// suiteKey names a kill count in the suites' table by backend.
+func suiteKey(name string) string {
+	if *crashBackend == "pg" {
+		return name + "_pg"
+	}
+	return name
 }

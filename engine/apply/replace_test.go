@@ -339,7 +339,8 @@ func TestReplaceSurvivesKill9(t *testing.T) {
 	if testing.Short() {
 		t.Skip("kills child processes")
 	}
-	r := newRigLimit(t, "small", 22, "", 30)
+	r := &rig{Rig: enginetest.New(t, "small", 22, enginetest.Options{PG: crashPG(t),
+		Tweak: func(o *zendesksim.Options) { o.Limit = 30 }})}
 	ctx := context.Background()
 	if _, _, err := r.planApply(ctx, false); err != nil {
 		t.Fatal(err)
@@ -403,7 +404,7 @@ func TestReplaceSurvivesKill9(t *testing.T) {
 	if err != nil || again.Summary.Changes != 0 {
 		t.Errorf("after %d kills: plan %v, %v", kills, again.Summary.Counts, err)
 	}
-	t.Logf("KZSUITE replace_kills=%d conversations_replaced=%d records_lost=%d records_duplicated=%d", kills, len(changed), r.lost, r.dups)
+	t.Logf("KZSUITE %s=%d conversations_replaced=%d records_lost=%d records_duplicated=%d", suiteKey("replace_kills"), kills, len(changed), r.lost, r.dups)
 }
 
 // TestDeletedConversationIsDeleted: a conversation deleted in Kustomer

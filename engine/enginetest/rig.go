@@ -41,6 +41,9 @@ type Options struct {
 	Tweak func(*zendesksim.Options)
 	// Customers sizes the dataset (0: the profile's).
 	Customers int
+	// PG keeps the checkpoint in a PostgreSQL workspace instead of the
+	// rig's file.
+	PG *checkpoint.PG
 }
 
 // Rig is an organisation, a mapping, a Zendesk simulator and a checkpoint.
@@ -53,6 +56,7 @@ type Rig struct {
 	Sim    *zendesksim.Server
 	URL    string
 	Store  *checkpoint.Store
+	PG     *checkpoint.PG // the checkpoint's workspace, when not the file
 	// Timeout bounds one client request (0: the client's default).
 	Timeout time.Duration
 }
@@ -62,7 +66,7 @@ type Rig struct {
 // fresh checkpoint.
 func New(t testing.TB, profile string, seed int64, opts Options) *Rig {
 	t.Helper()
-	r := &Rig{T: t, Dir: t.TempDir()}
+	r := &Rig{T: t, Dir: t.TempDir(), PG: opts.PG}
 	r.Export = filepath.Join(r.Dir, "export")
 	if _, err := dataset.Generate(context.Background(), dataset.Options{Profile: profile, Seed: seed, Customers: opts.Customers}, r.Export); err != nil {
 		t.Fatal(err)
@@ -105,12 +109,22 @@ func DefaultMapping(t testing.TB) *dsl.Config {
 
 // OpenStore opens the rig's checkpoint (again, after a test closed it).
 func (r *Rig) OpenStore() {
-	s, err := checkpoint.Open(filepath.Join(r.Dir, ".kzmap", "checkpoint.db"), checkpoint.Options{})
+	s, err := OpenCheckpoint(r.Dir, r.PG, 0)
 	if err != nil {
 		r.T.Fatal(err)
 	}
 	r.Store = s
 	r.T.Cleanup(func() { s.Close() })
+}
+
+// OpenCheckpoint opens a rig's checkpoint for writing: the file under
+// dir/.kzmap, or the workspace pg names; timeout is how long to wait for
+// another writer's lock.
+func OpenCheckpoint(dir string, pg *checkpoint.PG, timeout time.Duration) (*checkpoint.Store, error) {
+	if pg != nil {
+		return checkpoint.OpenPG(context.Background(), *pg, checkpoint.Options{Timeout: timeout})
+	}
+	return checkpoint.Open(filepath.Join(dir, ".kzmap", "checkpoint.db"), checkpoint.Options{Timeout: timeout})
 }
 
 // Client is a client of the simulator at test speed: a second window,
