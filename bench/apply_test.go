@@ -9,6 +9,7 @@ import (
 	"io"
 	"net/http"
 	"net/http/httptest"
+	"os"
 	"path/filepath"
 	"sort"
 	"strings"
@@ -22,6 +23,7 @@ import (
 	"github.com/kzmap/kzmap/engine/checkpoint"
 	"github.com/kzmap/kzmap/engine/enginetest"
 	"github.com/kzmap/kzmap/engine/kind"
+	"github.com/kzmap/kzmap/pgtest"
 	"github.com/kzmap/kzmap/throttle"
 	"github.com/kzmap/kzmap/zendesk"
 	"github.com/kzmap/kzmap/zendesk/zendesksim"
@@ -229,11 +231,17 @@ func BenchmarkApplyBudget(b *testing.B) {
 }
 
 func benchKzmapApply(b *testing.B, bc budgetCase) {
+	benchKzmapApplyTo(b, bc, nil)
+}
+
+// benchKzmapApplyTo is benchKzmapApply with the checkpoint in the
+// PostgreSQL workspace pg (nil: the file).
+func benchKzmapApplyTo(b *testing.B, bc budgetCase, pg *checkpoint.PG) {
 	ctx := context.Background()
 	dir := b.TempDir()
 	cfg := enginetest.DefaultMapping(b)
 	snap := &Synth{Conversations: *applyTickets, PerConv: 3, Agents: 50}
-	store, err := checkpoint.Open(filepath.Join(dir, ".kzmap", "checkpoint.db"), checkpoint.Options{})
+	store, err := enginetest.OpenCheckpoint(dir, pg, 0)
 	if err != nil {
 		b.Fatal(err)
 	}
@@ -389,6 +397,37 @@ func peakWindow(reqs []stamp, window time.Duration) int {
 	}
 	return peak
 }
+
+// BenchmarkApplyBackends is the apply budget benchmark's kzmap cases with
+// the checkpoint in a bbolt file and in PostgreSQL, one after the other in
+// one run: the wall-s ratio is the pg backend's cost. Run it against a
+// durable cluster, as bbolt syncs every commit to disk:
+//
+//	PG_DURABLE=1 go test ./bench -run '^$' -bench ApplyBackends -benchtime 1x -timeout 20m
+//
+// (with KZMAP_TEST_PG_URL unset, the benchmark starts its own cluster;
+// PG_DURABLE=1 keeps PostgreSQL's fsync and synchronous commit on).
+func BenchmarkApplyBackends(b *testing.B) {
+	for _, bc := range []budgetCase{{time.Second, 0}, {10 * time.Second, 30}} {
+		workers := "default"
+		if bc.Workers > 0 {
+			workers = fmt.Sprint(bc.Workers)
+		}
+		for _, backend := range []string{"local", "pg"} {
+			b.Run(fmt.Sprintf("window=%v/workers=%s/backend=%s", bc.Window, workers, backend), func(b *testing.B) {
+				for range b.N {
+					var pg *checkpoint.PG
+					if backend == "pg" {
+						pg = &checkpoint.PG{URL: pgtest.URL(b), Workspace: pgtest.Workspace()}
+					}
+					benchKzmapApplyTo(b, bc, pg)
+				}
+			})
+		}
+	}
+}
+
+func TestMain(m *testing.M) { os.Exit(pgtest.Main(m)) }
 
 // benchBaseline is the guide's loader: one POST /api/v2/imports/tickets
 // per ticket, paced by the same limiter (Wait before, Observe after; a 429

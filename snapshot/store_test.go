@@ -414,7 +414,7 @@ func TestSecondOpenSaysWhoHoldsTheLock(t *testing.T) {
 	if !errors.As(err, &le) || !errors.Is(err, ErrLocked) {
 		t.Fatalf("err = %v, want a LockedError", err)
 	}
-	if le.PID != os.Getpid() || le.Since.IsZero() || !strings.Contains(err.Error(), "snapshot.db is locked by another kzmap (pid ") {
+	if le.PID != os.Getpid() || le.Since.IsZero() || !strings.Contains(err.Error(), "snapshot.db is locked by another kzmap (") || !strings.Contains(err.Error(), fmt.Sprintf("pid %d, since", os.Getpid())) {
 		t.Errorf("lock error: %v", err)
 	}
 	if _, err := OpenReadOnly(path); !errors.Is(err, ErrLocked) {

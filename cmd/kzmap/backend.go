@@ -76,9 +76,17 @@ func pick(choices ...[2]string) (value, from string) {
 	return "", ""
 }
 
+// heldCheckpoint is the checkpoint a command that writes it several
+// times keeps open throughout (sync: its passes), so that the state lock
+// is held from the first pass to the last.
+var heldCheckpoint *checkpoint.Store
+
 // openCheckpointRW opens the checkpoint for writing: the state lock is
 // taken here and held until Close.
 func openCheckpointRW(c *cli.Context) (*checkpoint.Store, error) {
+	if heldCheckpoint != nil {
+		return heldCheckpoint.Share(), nil
+	}
 	loc, err := resolveState(c)
 	if err != nil {
 		return nil, err
@@ -100,6 +108,9 @@ func openAt(c *cli.Context, loc stateLoc, opts checkpoint.Options) (*checkpoint.
 // written is read from the copy its writer keeps for readers (stderr says
 // as of when); PostgreSQL serves the last committed state.
 func openCheckpointRO(c *cli.Context) (*checkpoint.Store, error) {
+	if heldCheckpoint != nil { // this command writes it: read what it wrote
+		return heldCheckpoint.Share(), nil
+	}
 	loc, err := resolveState(c)
 	if err != nil {
 		return nil, err
@@ -247,4 +258,18 @@ func stateMigrate(c *cli.Context) error {
 	set += "}"
 	fmt.Fprintf(c.App.Writer, "%s is marked as moved: kzmap refuses to write it. Point every machine at the new one, in the mapping:\n\n%s\n\n(or KZMAP_BACKEND=%s). The snapshot stays where it is.\n", srcLoc.describe(), set, to)
 	return nil
+}
+
+// holdCheckpoint opens the checkpoint for writing for the whole command
+// (heldCheckpoint); the returned function releases it.
+func holdCheckpoint(c *cli.Context) (func(), error) {
+	s, err := openCheckpointRW(c)
+	if err != nil {
+		return nil, err
+	}
+	heldCheckpoint = s
+	return func() {
+		heldCheckpoint = nil
+		s.Close()
+	}, nil
 }

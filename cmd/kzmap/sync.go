@@ -91,6 +91,13 @@ func runSync(c *cli.Context) error {
 	ctx, stop := interruptible(c, "finishing the pass under way", "the snapshot and the checkpoint keep what was done; run the command again")
 	defer stop()
 	c.Context = ctx
+	// One writer from the first pass to the last: another apply between
+	// passes would race the window.
+	release, err := holdCheckpoint(c)
+	if err != nil {
+		return err
+	}
+	defer release()
 	now := machineClock(c)
 	for n := 1; ; n++ {
 		started := now()

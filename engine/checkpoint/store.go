@@ -6,6 +6,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"sync/atomic"
 	"time"
 
 	"github.com/kzmap/kzmap/boltfile"
@@ -89,6 +90,7 @@ type Store struct {
 	readOnly bool
 	lineage  string
 	file     *boltfile.DB // the local backend's file (nil for pg)
+	shares   atomic.Int32 // holders besides the opener (Share)
 }
 
 // ErrCorrupt marks a checkpoint file that cannot be read as one: damaged,
@@ -140,12 +142,24 @@ func (s *Store) CopyOf() (time.Time, *boltfile.LockedError, bool) {
 	return s.file.CopyOf()
 }
 
-// Close releases the store and its lock.
+// Close releases the store and its lock, once every holder Share gave
+// it to has closed it too.
 func (s *Store) Close() error {
 	if s == nil {
 		return nil
 	}
+	if s.shares.Add(-1) >= 0 {
+		return nil
+	}
 	return s.kv.close()
+}
+
+// Share hands the open store to one more holder, which closes it when
+// done; the lock is held until the last holder closes it (kzmap sync keeps
+// the workspace locked between its passes).
+func (s *Store) Share() *Store {
+	s.shares.Add(1)
+	return s
 }
 
 // Binding is what a checkpoint was written against: the Zendesk account
