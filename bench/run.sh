@@ -30,6 +30,9 @@ if [ "${1:-}" != quick ]; then
   row "plan, 1,000,000 conversations x 10 messages" ./bench -run '^$' -bench 'PlanScale/1M$' -benchtime 1x -timeout 60m
 fi
 rows "apply, 20,000 tickets at 400 requests per window" ./bench -run '^$' -bench 'ApplyBudget' -benchtime 1x -timeout 10m
+# The same apply with the checkpoint in a bbolt file and in PostgreSQL (a
+# durable throwaway cluster the benchmark starts; about a minute).
+(unset KZMAP_TEST_PG_URL; PG_DURABLE=1 rows "apply, checkpoint backends" ./bench -run '^$' -bench 'ApplyBackends' -benchtime 1x -timeout 20m)
 # The plan's estimate against the apply that follows (about 3 minutes at a
 # 10 s window; -estimate.window 1m is Zendesk's own pace, about 15 minutes).
 rows "plan estimate vs apply, 10 s window (wall scaled to a minute)" ./bench -run '^$' -bench 'Estimate' -benchtime 1x -estimate.window 10s -timeout 30m

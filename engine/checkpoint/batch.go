@@ -81,7 +81,7 @@ func (s *Store) BeginBatch(b Batch) error {
 // InFlight lists the batches that were begun and not completed.
 func (s *Store) InFlight() ([]Batch, error) {
 	var out []Batch
-	err := s.kv.view(func(tx txn) error {
+	err := s.kv.read(func(tx txn) error {
 		return tx.each(tInflight, "", func(k string, v []byte) error {
 			var b Batch
 			if err := decode(v, &b, "inflight", k); err != nil {
@@ -269,7 +269,7 @@ func (s *Store) PutRun(r Run) error {
 // Runs lists the runs, oldest first.
 func (s *Store) Runs() ([]Run, error) {
 	var out []Run
-	err := s.kv.view(func(tx txn) error {
+	err := s.kv.read(func(tx txn) error {
 		return tx.each(tRuns, "", func(k string, v []byte) error {
 			var r Run
 			if err := decode(v, &r, "runs", k); err != nil {
@@ -287,7 +287,7 @@ func (s *Store) Runs() ([]Run, error) {
 // that run's.
 func (s *Store) Batches(run string) ([]Batch, error) {
 	var out []Batch
-	err := s.kv.view(func(tx txn) error {
+	err := s.kv.read(func(tx txn) error {
 		return tx.each(tBatches, "", func(k string, v []byte) error {
 			var b Batch
 			if err := decode(v, &b, "batches", k); err != nil {

@@ -13,6 +13,8 @@ func (b boltBackend) view(fn func(txn) error) error {
 	return b.db.View(func(tx *bolt.Tx) error { return fn(boltTxn{tx}) })
 }
 
+func (b boltBackend) read(fn func(txn) error) error { return b.view(fn) }
+
 func (b boltBackend) update(fn func(txn) error) error {
 	return b.db.Update(func(tx *bolt.Tx) error { return fn(boltTxn{tx}) })
 }

@@ -58,6 +58,9 @@ type txn interface {
 // backend is where a checkpoint lives.
 type backend interface {
 	view(fn func(txn) error) error
+	// read is a view of one statement: it needs no snapshot of its own
+	// (PostgreSQL: no transaction, one round trip).
+	read(fn func(txn) error) error
 	update(fn func(txn) error) error
 	// call runs a caller's callback from inside a transaction (bbolt marks
 	// its panics as the caller's, not signs of damage).

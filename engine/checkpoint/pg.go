@@ -267,7 +267,10 @@ func (b *pgBackend) holder(ctx context.Context) (*LockedError, error) {
 func (b *pgBackend) migrate(ctx context.Context, steps []string) error {
 	return b.update(func(t txn) error {
 		tx := t.(*pgTxn)
-		v, exists, err := b.version(ctx, tx.tx)
+		if err := tx.begin(); err != nil { // DDL, then writes: one transaction
+			return err
+		}
+		v, exists, err := b.version(ctx, tx.q)
 		if err != nil {
 			return err
 		}
@@ -275,12 +278,12 @@ func (b *pgBackend) migrate(ctx context.Context, steps []string) error {
 			return fmt.Errorf("%s has schema version %d, newer than this kzmap understands (%d); use a newer kzmap", b.where, v, len(steps))
 		}
 		if !exists {
-			if _, err := tx.tx.Exec(ctx, "CREATE SCHEMA IF NOT EXISTS "+pgx.Identifier{b.schema}.Sanitize()); err != nil {
+			if _, err := tx.q.Exec(ctx, "CREATE SCHEMA IF NOT EXISTS "+pgx.Identifier{b.schema}.Sanitize()); err != nil {
 				return err
 			}
 		}
 		for i := v; i < len(steps); i++ {
-			if _, err := tx.tx.Exec(ctx, fmt.Sprintf(steps[i], pgx.Identifier{b.schema}.Sanitize())); err != nil {
+			if _, err := tx.q.Exec(ctx, fmt.Sprintf(steps[i], pgx.Identifier{b.schema}.Sanitize())); err != nil {
 				return fmt.Errorf("%s: schema step %d → %d: %w", b.where, i, i+1, err)
 			}
 		}
@@ -296,7 +299,7 @@ func (b *pgBackend) migrate(ctx context.Context, steps []string) error {
 		}
 		user, host := boltfile.Holder()
 		b.lockID = "pg-" + boltfile.NewID()
-		_, err = tx.tx.Exec(ctx, "INSERT INTO "+pgx.Identifier{b.schema, "writer"}.Sanitize()+
+		_, err = tx.q.Exec(ctx, "INSERT INTO "+pgx.Identifier{b.schema, "writer"}.Sanitize()+
 			` (id, username, host, pid, since, backend_pid) VALUES ($1, $2, $3, $4, now(), pg_backend_pid())
 			ON CONFLICT (one) DO UPDATE SET id = excluded.id, username = excluded.username, host = excluded.host,
 			pid = excluded.pid, since = excluded.since, backend_pid = excluded.backend_pid`,
@@ -361,12 +364,25 @@ func (b *pgBackend) view(fn func(txn) error) error {
 		return b.lost(err)
 	}
 	defer tx.Rollback(context.Background())
-	if err := fn(&pgTxn{ctx: ctx, tx: tx, sql: &b.sql, readOnly: true}); err != nil {
+	if err := fn(&pgTxn{ctx: ctx, q: tx, sql: &b.sql, readOnly: true}); err != nil {
 		return err
 	}
 	return b.lost(tx.Commit(ctx))
 }
 
+func (b *pgBackend) read(fn func(txn) error) error {
+	ctx, cancel := context.WithTimeout(context.Background(), pgTimeout)
+	defer cancel()
+	return fn(&pgTxn{ctx: ctx, q: b.pool, sql: &b.sql, readOnly: true})
+}
+
+// update runs fn on the writer's session. Its reads need no transaction:
+// the workspace lock makes this session the only writer, so what it reads
+// cannot change under it. Its writes are queued and sent at the end in
+// one pipeline, which PostgreSQL runs as one implicit transaction (one
+// round trip, all or nothing). An update that must read its own queued
+// writes through a scan (each, groups, count) or queues more than
+// maxQueued opens an explicit transaction first.
 func (b *pgBackend) update(fn func(txn) error) error {
 	if b.conn == nil {
 		return boltfile.ErrReadOnly
@@ -375,19 +391,24 @@ func (b *pgBackend) update(fn func(txn) error) error {
 	defer b.mu.Unlock()
 	ctx, cancel := context.WithTimeout(context.Background(), pgTimeout)
 	defer cancel()
-	tx, err := b.conn.Begin(ctx)
-	if err != nil {
-		return b.lost(err)
-	}
-	defer tx.Rollback(context.Background())
-	t := &pgTxn{ctx: ctx, tx: tx, sql: &b.sql}
+	t := &pgTxn{ctx: ctx, q: b.conn, conn: b.conn, sql: &b.sql}
+	defer func() {
+		if t.tx != nil {
+			t.tx.Rollback(context.Background())
+		}
+	}()
 	if err := fn(t); err != nil {
 		return err
+	}
+	if t.tx == nil {
+		return b.lost(t.send())
 	}
 	if err := t.flush(); err != nil {
 		return b.lost(err)
 	}
-	return b.lost(tx.Commit(ctx))
+	err := t.tx.Commit(ctx)
+	t.tx = nil
+	return b.lost(err)
 }
 
 // lost says what a failed round trip means for the writer: with its
@@ -427,13 +448,23 @@ func (b *pgBackend) close() error {
 // get sees the queued writes.
 type pgTxn struct {
 	ctx      context.Context
-	tx       pgx.Tx
+	q        querier   // where statements go: the pool, a transaction, the writer's session
+	conn     *pgx.Conn // an update's session (nil in views)
+	tx       pgx.Tx    // an update's explicit transaction, once it needs one
 	sql      *pgSQL
 	readOnly bool
 
 	queue pgx.Batch
 	over  map[pgKey][]byte // queued values; a deleted key maps to nil
 	busy  bool             // inside each: rows are streaming on the connection
+}
+
+// querier is what pgxpool.Pool, pgx.Tx and pgx.Conn have in common.
+type querier interface {
+	QueryRow(context.Context, string, ...any) pgx.Row
+	Query(context.Context, string, ...any) (pgx.Rows, error)
+	SendBatch(context.Context, *pgx.Batch) pgx.BatchResults
+	Exec(context.Context, string, ...any) (pgconn.CommandTag, error)
 }
 
 type pgKey struct {
@@ -452,7 +483,7 @@ func (t *pgTxn) get(tb table, grp, key string) ([]byte, error) {
 		return nil, errNested
 	}
 	var v []byte
-	err := t.tx.QueryRow(t.ctx, t.sql.get[tb], []byte(grp), []byte(key)).Scan(&v)
+	err := t.q.QueryRow(t.ctx, t.sql.get[tb], []byte(grp), []byte(key)).Scan(&v)
 	if errors.Is(err, pgx.ErrNoRows) {
 		return nil, nil
 	}
@@ -487,7 +518,8 @@ func (t *pgTxn) queued(k pgKey, v []byte) error {
 	return nil
 }
 
-// flush sends the queued writes.
+// flush sends the queued writes before the transaction reads them back
+// by a scan; an update opens its explicit transaction for that.
 func (t *pgTxn) flush() error {
 	if t.queue.Len() == 0 {
 		return nil
@@ -495,7 +527,31 @@ func (t *pgTxn) flush() error {
 	if t.busy {
 		return errNested
 	}
-	err := t.tx.SendBatch(t.ctx, &t.queue).Close()
+	if err := t.begin(); err != nil {
+		return err
+	}
+	return t.send()
+}
+
+// begin opens an update's explicit transaction, if it has none yet.
+func (t *pgTxn) begin() error {
+	if t.tx != nil || t.conn == nil {
+		return nil
+	}
+	tx, err := t.conn.Begin(t.ctx)
+	if err != nil {
+		return err
+	}
+	t.tx, t.q = tx, tx
+	return nil
+}
+
+// send sends the queued writes on q in one pipeline.
+func (t *pgTxn) send() error {
+	if t.queue.Len() == 0 {
+		return nil
+	}
+	err := t.q.SendBatch(t.ctx, &t.queue).Close()
 	t.queue = pgx.Batch{}
 	clear(t.over)
 	return err
@@ -505,7 +561,7 @@ func (t *pgTxn) each(tb table, grp string, fn func(string, []byte) error) error 
 	if err := t.flush(); err != nil {
 		return err
 	}
-	rows, err := t.tx.Query(t.ctx, t.sql.each[tb], []byte(grp))
+	rows, err := t.q.Query(t.ctx, t.sql.each[tb], []byte(grp))
 	if err != nil {
 		return err
 	}
@@ -531,7 +587,7 @@ func (t *pgTxn) groups(tb table, fn func(string) error) error {
 	if err := t.flush(); err != nil {
 		return err
 	}
-	rows, err := t.tx.Query(t.ctx, t.sql.groups[tb])
+	rows, err := t.q.Query(t.ctx, t.sql.groups[tb])
 	if err != nil {
 		return err
 	}
@@ -559,7 +615,7 @@ func (t *pgTxn) count(tb table, grp string) (int, error) {
 		return 0, err
 	}
 	var n int64
-	err := t.tx.QueryRow(t.ctx, t.sql.count[tb], []byte(grp)).Scan(&n)
+	err := t.q.QueryRow(t.ctx, t.sql.count[tb], []byte(grp)).Scan(&n)
 	return int(n), err
 }
 

@@ -385,3 +385,33 @@ func fill(t *testing.T, s *Store, n int) {
 		t.Fatal(err)
 	}
 }
+
+// An update's writes go in one pipeline: when one statement fails, none
+// of them is kept.
+func TestPGUpdateIsAllOrNothing(t *testing.T) {
+	s, _ := openPG(t, "")
+	serial, _ := s.Serial()
+	err := s.kv.update(func(tx txn) error {
+		if err := tx.put(tRuns, "", "r1", []byte(`{"id":"r1"}`)); err != nil {
+			return err
+		}
+		if err := bumpSerial(tx); err != nil {
+			return err
+		}
+		tx.(*pgTxn).queue.Queue("SELECT 1/0") // a statement that fails, after the writes
+		return nil
+	})
+	if err == nil {
+		t.Fatal("the failing statement was not reported")
+	}
+	if runs, _ := s.Runs(); len(runs) != 0 {
+		t.Errorf("a write of the failed update was kept: %+v", runs)
+	}
+	if n, _ := s.Serial(); n != serial {
+		t.Errorf("serial %d, was %d", n, serial)
+	}
+	// The session is still good.
+	if err := s.PutRun(Run{ID: "r2"}); err != nil {
+		t.Fatal(err)
+	}
+}

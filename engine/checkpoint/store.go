@@ -233,7 +233,7 @@ func (s *Store) Lineage() string { return s.lineage }
 // Serial counts committed changes; a plan made at another serial is stale.
 func (s *Store) Serial() (uint64, error) {
 	var n uint64
-	err := s.kv.view(func(tx txn) (err error) {
+	err := s.kv.read(func(tx txn) (err error) {
 		n, err = readSerial(tx)
 		return err
 	})
@@ -262,7 +262,7 @@ func bumpSerial(tx txn) error {
 func (s *Store) Get(kind, key string) (Entry, bool, error) {
 	var e Entry
 	var ok bool
-	err := s.kv.view(func(tx txn) error {
+	err := s.kv.read(func(tx txn) error {
 		v, err := tx.get(tRecords, kind, key)
 		if v == nil || err != nil {
 			return err
@@ -282,7 +282,7 @@ func decode(v []byte, dst any, kind, key string) error {
 
 // ForEach calls fn for every entry of a kind, in key order.
 func (s *Store) ForEach(kind string, fn func(key string, e Entry) error) error {
-	return s.kv.view(func(tx txn) error {
+	return s.kv.read(func(tx txn) error {
 		return tx.each(tRecords, kind, func(k string, v []byte) error {
 			var e Entry
 			if err := decode(v, &e, kind, k); err != nil {
@@ -296,7 +296,7 @@ func (s *Store) ForEach(kind string, fn func(key string, e Entry) error) error {
 // Count returns the number of entries of a kind.
 func (s *Store) Count(kind string) (int, error) {
 	n := 0
-	err := s.kv.view(func(tx txn) (err error) {
+	err := s.kv.read(func(tx txn) (err error) {
 		n, err = tx.count(tRecords, kind)
 		return err
 	})
@@ -317,7 +317,7 @@ type Alias struct{ SourceType, SourceID string }
 
 // Resolve returns the target record a source record became, if any.
 func (s *Store) Resolve(sourceType, sourceID string) (kind, key string, ok bool, err error) {
-	err = s.kv.view(func(tx txn) error {
+	err = s.kv.read(func(tx txn) error {
 		v, err := tx.get(tAliases, sourceType, sourceID)
 		if v == nil || err != nil {
 			return err
@@ -352,7 +352,7 @@ func (s *Store) refuseMoved() error {
 // was not moved).
 func (s *Store) MovedTo() (string, error) {
 	var to string
-	err := s.kv.view(func(tx txn) error {
+	err := s.kv.read(func(tx txn) error {
 		v, err := tx.get(tMeta, "", kMoved)
 		to = string(v)
 		return err

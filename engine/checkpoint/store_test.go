@@ -85,6 +85,19 @@ func testBatchLifecycle(t *testing.T, s *Store) {
 	if n, _ := s.Count("organization"); n != 2 {
 		t.Errorf("count %d", n)
 	}
+
+	// state rm: the record and the aliases that resolve to it go, in one
+	// transaction that reads back its own deletes.
+	n, err := s.ForgetKeys("organization", []string{"organization.company:a", "organization.company:zz"})
+	if err != nil || n != 1 {
+		t.Fatalf("forget: %d %v", n, err)
+	}
+	if _, _, ok, _ := s.Resolve("company", "a"); ok {
+		t.Error("the alias of a forgotten record still resolves")
+	}
+	if n, _ := s.Count("organization"); n != 1 {
+		t.Errorf("count after forget %d", n)
+	}
 }
 
 func TestSecondOpenSaysWhoHoldsTheLock(t *testing.T) {
