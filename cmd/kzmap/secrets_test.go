@@ -6,6 +6,7 @@ import (
 	"crypto/rand"
 	"encoding/base64"
 	"encoding/hex"
+	"fmt"
 	"io"
 	"io/fs"
 	"net"
@@ -16,8 +17,12 @@ import (
 	"testing"
 	"time"
 
+	"github.com/jackc/pgx/v5"
+	"github.com/jackc/pgx/v5/pgconn"
+	"github.com/jackc/pgx/v5/pgxpool"
 	"github.com/kzmap/kzmap/dataset"
 	"github.com/kzmap/kzmap/kustomer/kustomersim"
+	"github.com/kzmap/kzmap/pgtest"
 	"github.com/kzmap/kzmap/zendesk/zendesksim"
 )
 
@@ -86,6 +91,66 @@ func TestSecretsNeverWritten(t *testing.T) {
 			t.Fatalf("%v: exit %d\n%s", args, code, out.String())
 		}
 		outs.Write(out.Bytes())
+	}
+	// The pg backend: a password in KZMAP_PG_URL (the test server trusts
+	// its one role, so any password connects) is never printed or stored,
+	// in the workspace or beside it, nor in the errors of a server that
+	// cannot be reached or a URL that does not parse.
+	pgSecret := tok("kzleak-pg-")
+	var pgSchema string
+	if u, err := pgtest.Server(); err == nil {
+		cfg, err := pgconn.ParseConfig(u)
+		if err != nil {
+			t.Fatal(err)
+		}
+		ws := pgtest.Workspace()
+		pgSchema = "kzmap_" + ws
+		withPass := fmt.Sprintf("postgres://%s:%s@%s:%d/%s?sslmode=disable", cfg.User, pgSecret, cfg.Host, cfg.Port, cfg.Database)
+		secrets = append(secrets, pgSecret)
+		for _, c := range []struct {
+			url  string
+			args []string
+			ok   bool
+		}{
+			{withPass, []string{"state", "migrate", "--to", "pg"}, true},
+			{withPass, []string{"--backend", "pg", "state", "list", "--json"}, true},
+			{withPass, []string{"--backend", "pg", "plan"}, true},
+			{withPass, []string{"--backend", "pg", "state", "unlock", "pg-0"}, false},
+			{fmt.Sprintf("postgres://u:%s@127.0.0.1:1/db?connect_timeout=2", pgSecret), []string{"--backend", "pg", "state", "list"}, false},
+			{fmt.Sprintf("postgres://u:%s@127.0.0.1:notaport/db", pgSecret), []string{"--backend", "pg", "state", "list"}, false},
+		} {
+			os.Setenv("KZMAP_PG_URL", c.url)
+			os.Setenv("KZMAP_WORKSPACE", ws)
+			var out bytes.Buffer
+			code := runWith(append([]string{"kzmap", "-chdir", m}, c.args...), &out, &out)
+			if (code == 0) != c.ok {
+				t.Errorf("%v: exit %d\n%s", c.args, code, out.String())
+			}
+			outs.Write(out.Bytes())
+		}
+		os.Unsetenv("KZMAP_PG_URL")
+		os.Unsetenv("KZMAP_WORKSPACE")
+		pool, err := pgxpool.New(t.Context(), u)
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer pool.Close()
+		for _, table := range []string{"meta", "records", "aliases", "inflight", "batches", "dead", "runs"} {
+			var n int
+			err := pool.QueryRow(t.Context(), "SELECT count(*) FROM "+pgx.Identifier{pgSchema, table}.Sanitize()+" WHERE position($1::bytea in val) > 0 OR position($1::bytea in key) > 0", []byte(pgSecret)).Scan(&n)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if n > 0 {
+				t.Errorf("the workspace's %s table holds the password", table)
+			}
+		}
+		var n int
+		if err := pool.QueryRow(t.Context(), "SELECT count(*) FROM "+pgx.Identifier{pgSchema, "writer"}.Sanitize()+" WHERE position($1 in id||username||host) > 0", pgSecret).Scan(&n); err != nil || n > 0 {
+			t.Errorf("the writer table: %d %v", n, err)
+		}
+	} else if pgtest.Required() {
+		t.Fatalf("PostgreSQL is needed in CI: %v", err)
 	}
 	leaked := 0
 	scan := func(what string, data []byte) {
