@@ -36,9 +36,11 @@ func newRig(t testing.TB, profile string, seed int64, faults string) *rig {
 	return newRigWith(t, profile, seed, faults, nil)
 }
 
-// newRigLimit is newRig with a Zendesk rate limit per (one second) window.
-func newRigLimit(t testing.TB, profile string, seed int64, faults string, limit int) *rig {
-	return newRigWith(t, profile, seed, faults, func(o *zendesksim.Options) { o.Limit = limit })
+// newRigLimit is newRig with a Zendesk rate limit per (one second)
+// window and the checkpoint in pg (nil: the rig's file).
+func newRigLimit(t testing.TB, profile string, seed int64, limit int, pg *checkpoint.PG) *rig {
+	t.Helper()
+	return &rig{Rig: enginetest.New(t, profile, seed, enginetest.Options{PG: pg, Tweak: func(o *zendesksim.Options) { o.Limit = limit }})}
 }
 
 // newRigWith is newRig with the simulator's options adjusted.

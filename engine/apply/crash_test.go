@@ -20,7 +20,6 @@ import (
 	"github.com/kzmap/kzmap/pgtest"
 	"github.com/kzmap/kzmap/throttle"
 	"github.com/kzmap/kzmap/zendesk"
-	"github.com/kzmap/kzmap/zendesk/zendesksim"
 )
 
 var (
@@ -38,8 +37,7 @@ func TestApplySurvivesKill9(t *testing.T) {
 	}
 	// A slow Zendesk (30 requests a second) makes apply long enough to be
 	// killed at many different points.
-	r := &rig{Rig: enginetest.New(t, *crashProfile, 21, enginetest.Options{PG: crashPG(t),
-		Tweak: func(o *zendesksim.Options) { o.Limit = 30 }})}
+	r := newRigLimit(t, *crashProfile, 21, 30, crashPG(t))
 	kills := killApply(t, r, *crashKills, 21)
 	r.OpenStore()
 	if inflight, _ := r.Store.InFlight(); len(inflight) > 0 {

@@ -339,8 +339,7 @@ func TestReplaceSurvivesKill9(t *testing.T) {
 	if testing.Short() {
 		t.Skip("kills child processes")
 	}
-	r := &rig{Rig: enginetest.New(t, "small", 22, enginetest.Options{PG: crashPG(t),
-		Tweak: func(o *zendesksim.Options) { o.Limit = 30 }})}
+	r := newRigLimit(t, "small", 22, 30, crashPG(t))
 	ctx := context.Background()
 	if _, _, err := r.planApply(ctx, false); err != nil {
 		t.Fatal(err)
