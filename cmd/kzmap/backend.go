@@ -161,6 +161,9 @@ func stateUnlock(c *cli.Context) error {
 		return err
 	}
 	if loc.backend == "local" {
+		if _, err := os.Stat(loc.path); err != nil {
+			return fmt.Errorf("there is no checkpoint to unlock: %w", err)
+		}
 		s, err := checkpoint.Open(loc.path, checkpoint.Options{})
 		if err == nil {
 			s.Close()
