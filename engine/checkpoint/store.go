@@ -367,3 +367,17 @@ func (s *Store) kindName() string {
 	}
 	return "pg"
 }
+
+// ForEachAlias calls fn for every source record of a type that became a
+// target record, in source id order.
+func (s *Store) ForEachAlias(sourceType string, fn func(sourceID, kind, key string) error) error {
+	return s.kv.read(func(tx txn) error {
+		return tx.each(tAliases, sourceType, func(id string, v []byte) error {
+			i := bytes.IndexByte(v, 0)
+			if i < 0 {
+				return fmt.Errorf("checkpoint alias %s/%s is damaged", sourceType, id)
+			}
+			return s.kv.call(func() error { return fn(id, string(v[:i]), string(v[i+1:])) })
+		})
+	})
+}
