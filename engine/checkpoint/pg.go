@@ -137,6 +137,15 @@ func connConfig(url string) (*pgx.ConnConfig, error) {
 		return nil, fmt.Errorf("KZMAP_PG_URL is not a PostgreSQL connection string (postgres://USER@HOST:PORT/DATABASE): %s", pgParseError(err))
 	}
 	cfg.RuntimeParams["application_name"] = "kzmap"
+	// The server probes a silent client after 30 s and gives up after six
+	// unanswered probes 10 s apart: the session of a writer whose machine
+	// vanished (no FIN, no RST) ends, and its lock with it, in about a
+	// minute and a half, not the system's two hours.
+	for k, v := range map[string]string{"tcp_keepalives_idle": "30", "tcp_keepalives_interval": "10", "tcp_keepalives_count": "6"} {
+		if _, set := cfg.RuntimeParams[k]; !set {
+			cfg.RuntimeParams[k] = v
+		}
+	}
 	if cfg.ConnectTimeout == 0 {
 		cfg.ConnectTimeout = 10 * time.Second
 	}

@@ -415,3 +415,16 @@ func TestPGUpdateIsAllOrNothing(t *testing.T) {
 		t.Fatal(err)
 	}
 }
+
+// The writer's session asks the server to probe a silent client, so the
+// lock of a machine that vanished from the network is not kept for hours.
+func TestPGWriterSessionIsProbed(t *testing.T) {
+	s, _ := openPG(t, "")
+	var idle string
+	if err := s.kv.(*pgBackend).conn.QueryRow(context.Background(), "SHOW tcp_keepalives_idle").Scan(&idle); err != nil {
+		t.Fatal(err)
+	}
+	if idle != "30" {
+		t.Errorf("tcp_keepalives_idle = %s, want 30", idle)
+	}
+}
