@@ -72,7 +72,11 @@ func ReadState(dir string) (StateSettings, hcl.Diagnostics) {
 		if d.HasErrors() {
 			continue // validate and plan say what is wrong; the state block is not in a broken file
 		}
-		for _, b := range f.Body.(*hclsyntax.Body).Blocks {
+		body, ok := f.Body.(*hclsyntax.Body)
+		if !ok {
+			continue
+		}
+		for _, b := range body.Blocks {
 			if b.Type != "state" {
 				continue
 			}
