@@ -22,7 +22,12 @@
 //	                        a disabled klass and a 120-attribute one
 //	  kobjects.ndjson
 //	  attachments.ndjson
-//	  files/<id>            real PNGs, PDF- and CSV-shaped bytes, logs
+//	  kb_categories.ndjson  a hidden root and a tree under it, four deep or more
+//	  kb_articles.ndjson    en_us, es and de versions, drafts, deleted, internal;
+//	                        links between articles, one body over 200 KB
+//	  kb_media.ndjson       the images article bodies embed, one without its file
+//	  files/<id>            real PNGs, PDF- and CSV-shaped bytes, logs; the
+//	                        media's PNG, JPEG and GIF bytes
 //
 // Generation is a function of Options alone: each customer draws from its
 // own PCG stream seeded by (Seed, index), ids are built from timestamps and

@@ -24,6 +24,10 @@ import (
 //     plus a chat of more than 5,000 messages.
 //   - large: 100,000 customers (~1.8 million messages, ~1.8 GB), ugly
 //     cases at realistic rates.
+//
+// Each profile has a knowledge base of its own size, whatever Customers
+// says: small 10 categories and 25 articles, edge 30 and 90 (with its odd
+// cases), large 120 and MaxKBArticles.
 type Options struct {
 	// Profile is "small" (the default), "edge" or "large".
 	Profile string
@@ -90,6 +94,8 @@ type profile struct {
 	// values that do not fit their suffix
 	allSuffixes bool
 	unfitCustom float64
+	// the knowledge base (kb.go), the same whatever the customers
+	kb kbProfile
 }
 
 var profiles = map[string]profile{
@@ -100,6 +106,7 @@ var profiles = map[string]profile{
 		multiAssignee: 0.04, emptyConv: 0.01, oddTag: 0.10,
 		longBody: 0.001, emptyBody: 0.05, previewOnly: 0.005, oddText: 0.01,
 		attach: 0.04, missingFile: 0.03, maxMessages: 60,
+		kb: kbProfile{categories: 10, articles: 25},
 	},
 	"edge": {
 		customers: 300, huge: true, boundary: true,
@@ -109,6 +116,7 @@ var profiles = map[string]profile{
 		longBody: 0.003, emptyBody: 0.08, previewOnly: 0.005, oddText: 0.02,
 		attach: 0.10, missingFile: 0.05, maxMessages: 400,
 		allSuffixes: true, unfitCustom: 0.05,
+		kb: kbProfile{categories: 30, articles: 90, odd: true},
 	},
 	"large": {
 		customers: 100_000,
@@ -117,6 +125,7 @@ var profiles = map[string]profile{
 		multiAssignee: 0.02, emptyConv: 0.005, oddTag: 0.08,
 		longBody: 0.0001, emptyBody: 0.03, previewOnly: 0.002, oddText: 0.005,
 		attach: 0.012, missingFile: 0.005, maxMessages: 400,
+		kb: kbProfile{categories: 120, articles: MaxKBArticles},
 	},
 }
 
@@ -167,10 +176,11 @@ var unicodeEdges = [...]struct {
 }{{fEmoji, EdgeEmoji}, {fRTL, EdgeRTL}, {fCombining, EdgeCombining}, {fZeroWidth, EdgeZeroWidth}}
 
 // Generate writes a synthetic Kustomer export to dir (see NewWriter) and
-// returns what it wrote. Customers are generated one at a time with their
-// conversations, messages, notes, KObjects and attachments, so memory does
-// not grow with the dataset. On error, and when ctx is cancelled, the
-// directory is left without a manifest.
+// returns what it wrote. The org's users, teams, companies, klasses and
+// knowledge base come first; then customers are generated one at a time
+// with their conversations, messages, notes, KObjects and attachments, so
+// memory does not grow with the dataset. On error, and when ctx is
+// cancelled, the directory is left without a manifest.
 func Generate(ctx context.Context, opts Options, dir string) (Summary, error) {
 	g, err := newGen(opts)
 	if err != nil {
@@ -286,6 +296,9 @@ func validOrg(s string) bool {
 func (g *gen) run(ctx context.Context) error {
 	g.makePlan()
 	if err := g.writeOrg(); err != nil {
+		return err
+	}
+	if err := g.writeKB(); err != nil {
 		return err
 	}
 	for i := 0; i < g.n; i++ {

@@ -1,20 +1,27 @@
 package dataset
 
 import (
+	"bufio"
 	"bytes"
 	"context"
 	"errors"
 	"flag"
+	"fmt"
 	"io/fs"
 	"maps"
+	"net/http"
+	"net/url"
 	"os"
 	"path/filepath"
+	"regexp"
 	"slices"
 	"sort"
 	"strings"
 	"testing"
 	"time"
 	"unicode/utf8"
+
+	"github.com/kzmap/kzmap/record"
 )
 
 func generate(t *testing.T, opts Options) (string, Summary) {
@@ -129,7 +136,7 @@ func TestGenerateDeterministic(t *testing.T) {
 
 	c, _ := generate(t, Options{Profile: "edge", Seed: 43})
 	fc := readTree(t, c)
-	for _, name := range []string{"customers.ndjson", "conversations.ndjson", "messages.ndjson"} {
+	for _, name := range []string{"customers.ndjson", "conversations.ndjson", "messages.ndjson", "kb_articles.ndjson"} {
 		if bytes.Equal(fa[name], fc[name]) {
 			t.Errorf("%s is the same for seeds 42 and 43", name)
 		}
@@ -317,4 +324,355 @@ func TestBoundaryBodies(t *testing.T) {
 // edgeOnly says whether only the edge profile makes e.
 func edgeOnly(e Edge) bool {
 	return e == EdgeHugeConv || e == EdgeBoundaryBody || e == EdgeCustomAllSuffixes || e == EdgeUnfitCustom
+}
+
+// TestKnowledgeBase reads the knowledge base of every profile, over two
+// seeds for small and edge, back through the record model (record.Decode)
+// and checks the shapes formats/kustomer-export.md describes and the
+// planted cases: the hidden root and a tree at least four deep, languages
+// and per-version status, scopes, soft deletes, articles in the root and
+// in two categories, embedded media with exactly one missing file, links
+// in both forms that resolve (and, in edge, the ones that do not), and
+// the long article.
+func TestKnowledgeBase(t *testing.T) {
+	for _, tc := range []struct {
+		opts       Options
+		cats, arts int
+	}{
+		{Options{Profile: "small", Seed: 1}, 10, 25},
+		{Options{Profile: "small", Seed: 2}, 10, 25},
+		{Options{Profile: "edge", Seed: 3, Customers: 30}, 30, 90},
+		{Options{Profile: "edge", Seed: 4, Customers: 30}, 30, 90},
+		{Options{Profile: "large", Seed: 5, Customers: 30}, 120, MaxKBArticles},
+	} {
+		t.Run(fmt.Sprintf("%s-%d", tc.opts.Profile, tc.opts.Seed), func(t *testing.T) {
+			checkKB(t, tc.opts, tc.cats, tc.arts)
+		})
+	}
+}
+
+// kbLine is one knowledge base line as decoded by the record model.
+type kbLine struct {
+	rec  any
+	size int
+}
+
+func readKB(t *testing.T, dir, typ string) []kbLine {
+	t.Helper()
+	name, _ := FileName(typ)
+	f, err := os.Open(filepath.Join(dir, name))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer f.Close()
+	var out []kbLine
+	sc := bufio.NewScanner(f)
+	sc.Buffer(make([]byte, 1<<20), 16<<20)
+	for n := 1; sc.Scan(); n++ {
+		rec, err := record.DecodeJSON(sc.Bytes())
+		if err != nil {
+			t.Fatalf("%s:%d: %v", name, n, err)
+		}
+		out = append(out, kbLine{rec, len(sc.Bytes())})
+	}
+	if err := sc.Err(); err != nil {
+		t.Fatal(err)
+	}
+	return out
+}
+
+func checkKB(t *testing.T, opts Options, wantCats, wantArts int) {
+	dir, s := generate(t, opts)
+	ds := load(t, dir)
+	check(t, ds)
+	org := ds.manifest["org"].(string)
+	odd := opts.Profile == "edge"
+	if s.Counts["kb_category"] != wantCats || s.Counts["kb_article"] != wantArts {
+		t.Errorf("%d categories and %d articles, want %d and %d", s.Counts["kb_category"], s.Counts["kb_article"], wantCats, wantArts)
+	}
+	if wantArts > MaxKBArticles {
+		t.Fatalf("the test wants more than MaxKBArticles")
+	}
+
+	// Categories: one hidden root, every other under a known parent, a
+	// chain at least four deep.
+	var cats []*record.KBCategory
+	var root *record.KBCategory
+	byCat := map[string]*record.KBCategory{}
+	for _, l := range readKB(t, dir, "kb_category") {
+		c, ok := l.rec.(*record.KBCategory)
+		if !ok {
+			t.Fatalf("kb_categories.ndjson holds a %T", l.rec)
+		}
+		cats = append(cats, c)
+		byCat[c.ID] = c
+		if c.Root {
+			if root != nil {
+				t.Errorf("two roots: %s and %s", root.ID, c.ID)
+			}
+			root = c
+		}
+		if c.KnowledgeBase == "" || len(c.Langs) == 0 || c.Langs[0].Lang != "en_us" {
+			t.Errorf("category %s: knowledgeBase %q, langs %+v", c.ID, c.KnowledgeBase, c.Langs)
+		}
+	}
+	if root == nil {
+		t.Fatal("no root category")
+	}
+	if root.ParentID != "" {
+		t.Errorf("root %s has parent %s", root.ID, root.ParentID)
+	}
+	placed := map[string]int{}
+	var unicodeTitle bool
+	for _, c := range cats {
+		if c.KnowledgeBase != root.KnowledgeBase {
+			t.Errorf("category %s in knowledge base %s, the root in %s", c.ID, c.KnowledgeBase, root.KnowledgeBase)
+		}
+		if !c.Root && byCat[c.ParentID] == nil {
+			t.Errorf("category %s: parent %q missing", c.ID, c.ParentID)
+		}
+		if strings.ContainsFunc(c.Title, func(r rune) bool { return r >= 0x3000 }) {
+			unicodeTitle = true
+		}
+	}
+	tree := record.NewKBTree(cats, placed)
+	depth := 0
+	for _, c := range cats {
+		tree.Fill(c)
+		depth = max(depth, c.Depth)
+	}
+	if depth < 4 {
+		t.Errorf("categories nest %d deep, want at least 4", depth)
+	}
+	if unicodeTitle != odd {
+		t.Errorf("a category title beyond Latin script: %v, want %v", unicodeTitle, odd)
+	}
+
+	// Media, and the files that hold their bytes.
+	media := map[string]*record.Media{}
+	missing := 0
+	for _, l := range readKB(t, dir, "media") {
+		m, ok := l.rec.(*record.Media)
+		if !ok {
+			t.Fatalf("kb_media.ndjson holds a %T", l.rec)
+		}
+		media[m.ID] = m
+		if want := "https://" + org + ".api.kustomerapp.com/v1/media/" + m.ID + "/download"; m.URL != want {
+			t.Errorf("media %s: url %q, want %q", m.ID, m.URL, want)
+		}
+		if m.Name == "" || m.ContentLength <= 0 {
+			t.Errorf("media %s: name %q, contentLength %d", m.ID, m.Name, m.ContentLength)
+		}
+		data, err := os.ReadFile(filepath.Join(dir, FilesDir, m.ID))
+		switch {
+		case os.IsNotExist(err):
+			missing++
+		case err != nil:
+			t.Fatal(err)
+		case int64(len(data)) != m.ContentLength:
+			t.Errorf("media %s: %d bytes, contentLength %d", m.ID, len(data), m.ContentLength)
+		case http.DetectContentType(data) != m.ContentType:
+			t.Errorf("media %s: bytes of %s, contentType %s", m.ID, http.DetectContentType(data), m.ContentType)
+		}
+	}
+	if missing != 1 {
+		t.Errorf("%d media without their file, want exactly 1", missing)
+	}
+
+	// Articles.
+	var arts []*record.KBArticle
+	byHash, byID := map[string]*record.KBArticle{}, map[string]*record.KBArticle{}
+	type counts struct {
+		langs                                      map[string]int
+		enSource, otherSource                      int
+		publishedWithDraftES, allDraft             int
+		public, internal, deleted, inRoot, twoCats int
+		long                                       int
+	}
+	n := counts{langs: map[string]int{}}
+	for _, l := range readKB(t, dir, "kb_article") {
+		a, ok := l.rec.(*record.KBArticle)
+		if !ok {
+			t.Fatalf("kb_articles.ndjson holds a %T", l.rec)
+		}
+		arts = append(arts, a)
+		byID[a.ID] = a
+		if byHash[a.Hash] != nil {
+			t.Errorf("hash %s on two articles", a.Hash)
+		}
+		byHash[a.Hash] = a
+		if ds.byID["user"][a.AuthorID] == nil {
+			t.Errorf("article %s: createdBy %q is not a user", a.ID, a.AuthorID)
+		}
+		if l.size >= 1<<20 {
+			t.Errorf("article %s: a line of %d bytes", a.ID, l.size)
+		}
+		if len(a.Versions) == 0 || !a.Versions[0].Source || a.Versions[0].Lang != a.Source {
+			t.Fatalf("article %s: versions %+v, source %s", a.ID, a.Versions, a.Source)
+		}
+		src := a.Versions[0]
+		if a.Title != src.Title || a.Status != src.Status || a.Scope != src.Scope {
+			t.Errorf("article %s: title/status/scope %q %s %s, its source version's %q %s %s", a.ID, a.Title, a.Status, a.Scope, src.Title, src.Status, src.Scope)
+		}
+		drafts := 0
+		for _, v := range a.Versions {
+			n.langs[v.Lang]++
+			if !v.Populated || v.ID == "" || v.Slug == "" || v.Body == "" {
+				t.Errorf("article %s %s: version not whole: %+v", a.ID, v.Lang, v)
+			}
+			switch {
+			case v.Status == "draft" && v.PublishedAt.IsZero():
+				drafts++
+			case v.Status == "published" && !v.PublishedAt.Before(v.CreatedAt) && !v.PublishedAt.After(v.UpdatedAt):
+			default:
+				t.Errorf("article %s %s: status %q published at %v (created %v, updated %v)", a.ID, v.Lang, v.Status, v.PublishedAt, v.CreatedAt, v.UpdatedAt)
+			}
+			if v.UpdatedAt.After(ds.now) || v.UpdatedAt.Before(v.CreatedAt) || v.CreatedAt.Before(a.CreatedAt) {
+				t.Errorf("article %s %s: created %v, updated %v", a.ID, v.Lang, v.CreatedAt, v.UpdatedAt)
+			}
+			if len(v.Body) > LongKBArticleBytes {
+				n.long++
+			}
+		}
+		if a.Source == "en_us" {
+			n.enSource++
+		} else {
+			n.otherSource++
+		}
+		en, _ := a.Version("en_us")
+		if es, ok := a.Version("es"); ok && en.Status == "published" && es.Status == "draft" {
+			n.publishedWithDraftES++
+		}
+		if drafts == len(a.Versions) {
+			n.allDraft++
+		}
+		switch a.Scope {
+		case "public":
+			n.public++
+		case "internal":
+			n.internal++
+		default:
+			t.Errorf("article %s: scope %q", a.ID, a.Scope)
+		}
+		if a.Deleted {
+			n.deleted++
+		}
+		if len(a.Categories) == 1 && a.Categories[0] == root.ID {
+			n.inRoot++
+		}
+		if len(a.Categories) >= 2 {
+			n.twoCats++
+		}
+		for _, c := range a.Categories {
+			if byCat[c] == nil {
+				t.Errorf("article %s: category %s missing", a.ID, c)
+			}
+		}
+	}
+	for _, l := range []string{"en_us", "es", "de"} {
+		if n.langs[l] == 0 {
+			t.Errorf("no version in %s", l)
+		}
+	}
+	for _, c := range []struct {
+		what string
+		n    int
+	}{
+		{"an article whose source is not en_us", n.otherSource},
+		{"an article published in en_us with a draft es version", n.publishedWithDraftES},
+		{"an article with every version a draft", n.allDraft},
+		{"a public article", n.public},
+		{"an internal article", n.internal},
+		{"a deleted article", n.deleted},
+		{"an article placed directly in the root", n.inRoot},
+		{"an article in two categories", n.twoCats},
+	} {
+		if c.n == 0 {
+			t.Errorf("no %s", c.what)
+		}
+	}
+	if n.enSource <= n.otherSource {
+		t.Errorf("%d articles from en_us, %d from other languages: want most from en_us", n.enSource, n.otherSource)
+	}
+	if n.long != 1 {
+		t.Errorf("%d versions over %d bytes, want 1", n.long, LongKBArticleBytes)
+	}
+
+	// What the bodies embed and link to.
+	img := regexp.MustCompile(`<img src="([^"]*)"`)
+	href := regexp.MustCompile(`<a href="([^"]*)"`)
+	mediaURL := regexp.MustCompile(`^https://` + regexp.QuoteMeta(org) + `\.api\.kustomerapp\.com/v1/media/([0-9a-f]{24})/download$`)
+	helpURL := regexp.MustCompile(`^https://` + regexp.QuoteMeta(org) + `\.kustomer\.help/([a-z_]+)/([^#]+)-([A-Za-z0-9]+)(?:#(.+))?$`)
+	appURL := regexp.MustCompile(`^https://` + regexp.QuoteMeta(org) + `\.kustomerapp\.com/app/settings/kb/articles/([0-9a-f]{24})/edit$`)
+	var help, app, fragments, escaped, toDeleted, dangling int
+	embedded := map[string]bool{}
+	for _, a := range arts {
+		for _, v := range a.Versions {
+			for _, m := range img.FindAllStringSubmatch(v.Body, -1) {
+				sub := mediaURL.FindStringSubmatch(m[1])
+				if sub == nil {
+					t.Errorf("article %s %s: image %q is not a media download URL", a.ID, v.Lang, m[1])
+					continue
+				}
+				if media[sub[1]] == nil {
+					t.Errorf("article %s %s: media %s has no record", a.ID, v.Lang, sub[1])
+				}
+				embedded[sub[1]] = true
+			}
+			for _, m := range href.FindAllStringSubmatch(v.Body, -1) {
+				var target *record.KBArticle
+				if sub := helpURL.FindStringSubmatch(m[1]); sub != nil {
+					help++
+					slug, err := url.PathUnescape(sub[2])
+					if err != nil {
+						t.Errorf("article %s: link %q: %v", a.ID, m[1], err)
+					}
+					if slug != sub[2] {
+						escaped++
+					}
+					target = byHash[sub[3]]
+					if target != nil && !target.Deleted {
+						tv, ok := target.Version(sub[1])
+						if !ok || tv.Slug != slug {
+							t.Errorf("article %s: link %q names no version of %s (%+v)", a.ID, m[1], target.ID, tv)
+						}
+						if frag := sub[4]; frag != "" {
+							fragments++
+							if !strings.Contains(tv.Body, `id="`+frag+`"`) {
+								t.Errorf("article %s: link %q: no #%s in the target", a.ID, m[1], frag)
+							}
+						}
+					}
+				} else if sub := appURL.FindStringSubmatch(m[1]); sub != nil {
+					app++
+					target = byID[sub[1]]
+				} else {
+					t.Errorf("article %s %s: link %q in neither form", a.ID, v.Lang, m[1])
+					continue
+				}
+				switch {
+				case target == nil:
+					dangling++
+				case target.Deleted:
+					toDeleted++
+				}
+			}
+		}
+	}
+	if len(embedded) != len(media) {
+		t.Errorf("bodies embed %d media, kb_media.ndjson has %d", len(embedded), len(media))
+	}
+	for what, n := range map[string]int{"help center": help, "agent app": app, "#fragment": fragments, "percent-encoded slug": escaped} {
+		if n == 0 {
+			t.Errorf("no %s link", what)
+		}
+	}
+	if odd && (toDeleted < 2 || dangling < 2) {
+		t.Errorf("edge: %d links to deleted articles and %d to none, want 2 of each (both forms)", toDeleted, dangling)
+	}
+	if !odd && (toDeleted > 0 || dangling > 0) {
+		t.Errorf("%s: %d links to deleted articles and %d to none, want none", opts.Profile, toDeleted, dangling)
+	}
+	t.Logf("%s seed %d: %d categories (depth %d), %d articles (%d versions by language %v), %d media, links: %d help center (%d #fragment, %d percent-encoded), %d agent app",
+		opts.Profile, opts.Seed, len(cats), depth, len(arts), n.langs["en_us"]+n.langs["es"]+n.langs["de"], n.langs, len(media), help, fragments, escaped, app)
 }

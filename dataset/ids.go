@@ -20,6 +20,11 @@ const (
 	kindKlass
 	kindKObject
 	kindAttachment
+	kindKB // the knowledge base the KB categories and articles name
+	kindKBCategory
+	kindKBArticle
+	kindKBVersion
+	kindMedia
 )
 
 func makeID(createdMs int64, kind byte, owner uint32, seq uint32) oid {

@@ -468,8 +468,8 @@ func check(t *testing.T, ds *loaded) map[Edge]int {
 		}
 	}
 	for id := range ds.files {
-		if ds.byID["attachment"][id] == nil {
-			t.Errorf("files/%s belongs to no attachment", id)
+		if ds.byID["attachment"][id] == nil && ds.byID["media"][id] == nil {
+			t.Errorf("files/%s belongs to no attachment or media", id)
 		}
 	}
 

@@ -22,7 +22,8 @@ const (
 // ManifestFile is the name of the manifest inside a dataset directory.
 const ManifestFile = "manifest.json"
 
-// FilesDir is the directory, inside a dataset, that holds attachment bytes.
+// FilesDir is the directory, inside a dataset, that holds the bytes of
+// attachments and of knowledge base media.
 const FilesDir = "files"
 
 // ErrDirNotEmpty is returned by NewWriter for a directory that already
@@ -45,6 +46,9 @@ var types = [...]struct{ name, file string }{
 	{"klass", "klasses.ndjson"},
 	{"kobject", "kobjects.ndjson"},
 	{"attachment", "attachments.ndjson"},
+	{"kb_category", "kb_categories.ndjson"},
+	{"kb_article", "kb_articles.ndjson"},
+	{"media", "kb_media.ndjson"},
 }
 
 // Types returns the resource types of the format, in the order the format
@@ -86,6 +90,9 @@ const (
 	tKlass
 	tKObject
 	tAttachment
+	tKBCategory
+	tKBArticle
+	tMedia
 	numTypes
 )
 
@@ -245,15 +252,15 @@ func (w *Writer) writeLine(t int, line []byte) error {
 	return nil
 }
 
-// WriteFile stores the bytes of one attachment as files/<attachmentID>.
-// It copies data and returns before the file is written; an error in
-// writing it is returned by a later call or by Close.
+// WriteFile stores the bytes of one attachment (or knowledge base media)
+// as files/<id>. It copies data and returns before the file is written;
+// an error in writing it is returned by a later call or by Close.
 func (w *Writer) WriteFile(attachmentID string, data []byte) error {
 	if err := w.check(); err != nil {
 		return err
 	}
 	if !validID(attachmentID) {
-		return fmt.Errorf("dataset: attachment id %q is not 24 lowercase hex digits", attachmentID)
+		return fmt.Errorf("dataset: file id %q is not 24 lowercase hex digits", attachmentID)
 	}
 	if w.jobs == nil {
 		if err := os.Mkdir(filepath.Join(w.dir, FilesDir), 0o755); err != nil {

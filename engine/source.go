@@ -168,6 +168,10 @@ func exportFile(typ string) string {
 		return "companies.ndjson"
 	case "klass":
 		return "klasses.ndjson"
+	case "kb_category":
+		return "kb_categories.ndjson"
+	case "media":
+		return "kb_media.ndjson"
 	}
 	return typ + "s.ndjson"
 }

@@ -14,6 +14,7 @@ import (
 var Types = []string{
 	"company", "customer", "user", "team", "klass",
 	"conversation", "message", "note", "kobject", "attachment",
+	"kb_category", "kb_article", "media",
 }
 
 // Resource is the JSON:API envelope of one Kustomer resource.

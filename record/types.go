@@ -323,6 +323,12 @@ func Decode(r *Resource) (any, error) {
 		a.ContentLength = int64(d.integer("contentLength"))
 		a.Extra = d.extra()
 		out = a
+	case "kb_category":
+		out = decodeKBCategory(r, d)
+	case "kb_article":
+		out = decodeKBArticle(r, d)
+	case "media":
+		out = decodeMedia(r, d)
 	default:
 		return nil, &DecodeError{Type: r.Type, ID: r.ID, Err: fmt.Errorf("unknown resource type")}
 	}
@@ -358,6 +364,9 @@ var goTypes = map[string]reflect.Type{
 	"klass":        reflect.TypeFor[Klass](),
 	"kobject":      reflect.TypeFor[KObject](),
 	"attachment":   reflect.TypeFor[Attachment](),
+	"kb_category":  reflect.TypeFor[KBCategory](),
+	"kb_article":   reflect.TypeFor[KBArticle](),
+	"media":        reflect.TypeFor[Media](),
 
 	"conversation_attribute": reflect.TypeFor[Attribute](),
 	"customer_attribute":     reflect.TypeFor[Attribute](),

@@ -11,7 +11,7 @@ import (
 )
 
 // SchemaVersion is the bucket layout this build writes.
-const SchemaVersion = 2
+const SchemaVersion = 3
 
 // A migration brings the layout from version i to i+1; migrations[i] is
 // that step. Steps run in order inside one transaction, so a snapshot is
@@ -45,6 +45,16 @@ var migrations = []migration{
 	func(tx *bolt.Tx) error {
 		_, err := tx.CreateBucketIfNotExists(bMetadata)
 		return err
+	},
+	// 2 → 3: the knowledge base's types.
+	func(tx *bolt.Tx) error {
+		res := tx.Bucket(bResources)
+		for _, typ := range []string{"kb_category", "kb_article", "media"} {
+			if _, err := res.CreateBucketIfNotExists([]byte(typ)); err != nil {
+				return err
+			}
+		}
+		return nil
 	},
 }
 

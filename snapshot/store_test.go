@@ -177,7 +177,8 @@ func TestConformance(t *testing.T) {
 					t.Fatal(err)
 				}
 				want := map[string]int{"company": 1, "customer": 1, "user": 1, "team": 1, "klass": 1,
-					"conversation": 2, "message": 4, "note": 1, "kobject": 2, "attachment": 1}
+					"conversation": 2, "message": 4, "note": 1, "kobject": 2, "attachment": 1,
+					"kb_category": 0, "kb_article": 0, "media": 0}
 				if diff := cmp.Diff(want, got); diff != "" {
 					t.Error(diff)
 				}

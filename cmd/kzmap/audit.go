@@ -139,6 +139,8 @@ func writeAudit(w io.Writer, a *audit.Audit) {
 	fmt.Fprintf(w, "\nAttachments: %d (%s announced); %d files staged (%s), %d missing in Kustomer, %d oversize, %d refused, %d failed, %d not fetched yet.\n",
 		f.Attachments, humanBytes(f.MetadataBytes), f.Staged, humanBytes(f.Bytes), f.Missing, f.Oversize, f.Refused, f.Failed, f.Pending)
 
+	writeKB(w, &a.KB)
+
 	if len(a.Reconcile) > 0 {
 		var bad []string
 		for _, r := range a.Reconcile {
@@ -185,4 +187,36 @@ func writeAttributes(w io.Writer, a *audit.Audit) {
 		}
 	}
 	tw.Flush()
+}
+
+// writeKB is the knowledge base: what Help Center's two levels make of the
+// tree, the articles by language and state, and what their bodies embed.
+func writeKB(w io.Writer, k *audit.KBAudit) {
+	if k.Categories == 0 && k.Articles == 0 && k.Deleted == 0 {
+		fmt.Fprintln(w, "\nKnowledge base: none.")
+		return
+	}
+	fmt.Fprintf(w, "\nKnowledge base: %s, %s (%d deleted, not migrated).\n",
+		plural(k.Categories, "category"), plural(k.Articles, "article"), k.Deleted)
+	if k.Folded > 0 {
+		fmt.Fprintf(w, "  The tree is %d levels deep; Help Center has categories and sections, so the articles of %s below the second level go to their second-level ancestor's section.\n",
+			k.Deepest, plural(k.Folded, "category"))
+	} else {
+		fmt.Fprintf(w, "  The tree is %d levels deep: it fits Help Center's categories and sections.\n", k.Deepest)
+	}
+	if k.InRoot+k.MultiCategory+k.Internal > 0 {
+		fmt.Fprintf(w, "  %d in no category (a section of their own), %d in several (Help Center keeps the first), %d internal (agents only).\n",
+			k.InRoot, k.MultiCategory, k.Internal)
+	}
+	tw := tabwriter.NewWriter(w, 0, 0, 2, ' ', 0)
+	fmt.Fprintln(tw, "  language\tpublished\tdraft\tsource of")
+	for _, l := range k.Languages {
+		fmt.Fprintf(tw, "  %s\t%d\t%d\t%d\n", l.Lang, l.Published, l.Draft, l.Source)
+	}
+	tw.Flush()
+	fmt.Fprintf(w, "  Bodies: the longest has %d characters; %s embedded (%s without a media record); media: %d, %d staged (%s), %d missing in Kustomer, %d not fetched yet.\n",
+		k.Longest, plural(k.Images, "image"), plural(k.Unknown, "reference"), k.Media.Attachments, k.Media.Staged, humanBytes(k.Media.Bytes), k.Media.Missing, k.Media.Pending)
+	l := k.Links
+	fmt.Fprintf(w, "  Links to articles: %d help center, %d agent app; %d to deleted articles and %d to none the knowledge base has (they cannot be rewritten).\n",
+		l.Help, l.App, l.ToDeleted, l.Missing)
 }

@@ -17,6 +17,7 @@ import (
 	"github.com/google/go-cmp/cmp"
 
 	"github.com/kzmap/kzmap/dataset"
+	"github.com/kzmap/kzmap/engine/audit"
 	"github.com/kzmap/kzmap/kustomer/kustomersim"
 	"github.com/kzmap/kzmap/snapshot"
 )
@@ -95,7 +96,7 @@ func TestExtractThenAudit(t *testing.T) {
 	if err := json.Unmarshal([]byte(out), &res); err != nil {
 		t.Fatalf("--json is not one document: %v\n%s", err, out)
 	}
-	if res.FormatVersion != formatVersion || res.Mode != "full" || len(res.Checks) != 10 || res.Requests.Total == 0 {
+	if res.FormatVersion != formatVersion || res.Mode != "full" || len(res.Checks) != 12 || res.Requests.Total == 0 {
 		t.Errorf("extract --json: %+v", res)
 	}
 	for _, c := range res.Checks {
@@ -251,5 +252,57 @@ func TestExtractAndAuditMistakes(t *testing.T) {
 		if code != 1 || !strings.Contains(errs, c.want) {
 			t.Errorf("%v: exit %d, stderr %q; want %q", c.args, code, errs, c.want)
 		}
+	}
+}
+
+// TestAuditKnowledgeBase extracts only the knowledge base of edge orgs
+// (several seeds) and reads the audit's account of it: the tree deeper
+// than Help Center's two levels, three languages, the one media whose
+// file is gone, and the links that cannot be rewritten.
+func TestAuditKnowledgeBase(t *testing.T) {
+	for _, seed := range []int64{3, 8} {
+		t.Run(fmt.Sprint(seed), func(t *testing.T) {
+			kustomerSim(t, "edge", seed)
+			m := mappingDir(t)
+			if _, errs, code := kzmap(t, "-chdir", m, "extract", "--only", "kb"); code != 0 {
+				t.Fatalf("extract --only kb: exit %d: %s", code, errs)
+			}
+			out, errs, code := kzmap(t, "-chdir", m, "audit", "--json")
+			if code != 0 {
+				t.Fatalf("audit: exit %d: %s", code, errs)
+			}
+			var a struct {
+				Counts map[string]int `json:"counts"`
+				KB     audit.KBAudit  `json:"knowledge_base"`
+			}
+			if err := json.Unmarshal([]byte(out), &a); err != nil {
+				t.Fatal(err)
+			}
+			k := a.KB
+			if k.Articles+k.Deleted != a.Counts["kb_article"] || k.Deleted == 0 {
+				t.Errorf("articles %d + deleted %d, snapshot %d", k.Articles, k.Deleted, a.Counts["kb_article"])
+			}
+			if k.Deepest < 3 || k.Folded == 0 || k.Categories != a.Counts["kb_category"]-1 {
+				t.Errorf("tree: %d categories (snapshot %d), deepest %d, folded %d", k.Categories, a.Counts["kb_category"], k.Deepest, k.Folded)
+			}
+			langs := map[string]bool{}
+			versions := 0
+			for _, l := range k.Languages {
+				langs[l.Lang] = true
+				versions += l.Published + l.Draft
+			}
+			if !langs["en_us"] || !langs["es"] || !langs["de"] || versions < k.Articles {
+				t.Errorf("languages: %+v", k.Languages)
+			}
+			if k.Media.Missing != 1 || k.Media.Staged != k.Media.Attachments-1 || k.Unknown != 0 || k.Images == 0 {
+				t.Errorf("media: %d images, %d unknown, %+v", k.Images, k.Unknown, k.Media)
+			}
+			if l := k.Links; l.Help == 0 || l.App == 0 || l.ToDeleted == 0 || l.Missing == 0 {
+				t.Errorf("links: %+v", l)
+			}
+			if k.Longest < 200_000 || k.MultiCategory == 0 || k.InRoot == 0 {
+				t.Errorf("longest %d, in several %d, in none %d", k.Longest, k.MultiCategory, k.InRoot)
+			}
+		})
 	}
 }

@@ -37,6 +37,7 @@ type Audit struct {
 	Conversations ConversationAudit           `json:"conversations"`
 	Bodies        BodyAudit                   `json:"bodies"`
 	Attachments   AttachmentAudit             `json:"attachments"`
+	KB            KBAudit                     `json:"knowledge_base"`
 	Reconcile     []extract.Check             `json:"reconciliation,omitempty"` // from the last complete extract
 	Snapshot      SnapshotProperties          `json:"snapshot"`
 }
@@ -224,6 +225,7 @@ func Run(s *snapshot.Store, splitAt int) (*Audit, error) {
 		},
 		func() error { return auditAttachments(s, a) },
 		func() error { return auditAttributes(s, a) },
+		func() error { return auditKB(s, a) },
 	}
 	for _, step := range steps {
 		if err := step(); err != nil {

@@ -174,6 +174,9 @@ func Scope(only []string) (map[string]bool, error) {
 				t = "klass"
 			case name == "agents":
 				t = "user"
+			case name == "kb":
+				scope["kb_category"], scope["media"] = true, true
+				t = "kb_article"
 			case strings.HasSuffix(name, "s") && record.KnownType(strings.TrimSuffix(name, "s")):
 				t = strings.TrimSuffix(name, "s")
 			default:
@@ -232,6 +235,7 @@ func (e *engine) do(ctx context.Context) (res *Result, err error) {
 		{"messages and notes", e.phaseThreads},
 		{"threads checked", e.phaseRepair},
 		{"attachment files", e.phaseFiles},
+		{"knowledge base", e.phaseKB},
 	}
 	for i, ph := range phases {
 		key := fmt.Sprintf("%sphase/%d", runPrefix, i)

@@ -30,6 +30,13 @@ func TestFullExtractEqualsTheDataset(t *testing.T) {
 			compare(t, expected(t, dir, s.srv.URL), snapshotted(t, st))
 			checkFiles(t, st, dir)
 			checkReconciled(t, res)
+			// The knowledge base is in it (compare checked it record by
+			// record, checkFiles its media's bytes).
+			for _, typ := range []string{"kb_category", "kb_article", "media"} {
+				if res.Counts[typ] == 0 {
+					t.Errorf("no %s extracted", typ)
+				}
+			}
 			// Kustomer's attribute metadata, for the three resources.
 			for _, r := range record.AttributeResources {
 				raw, ok, err := st.Metadata(r)

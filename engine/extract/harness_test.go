@@ -176,6 +176,7 @@ func expected(t testing.TB, dir, baseURL string) map[string]string {
 	}
 	h := kustomersim.New(ds, kustomersim.Options{Limit: -1, SearchLimit: -1, BaseURL: baseURL})
 	orgURL := "https://" + ds.Org() + ".api.kustomerapp.com/v1/attachments/"
+	mediaURL := "https://" + ds.Org() + ".api.kustomerapp.com/v1/media/"
 	out := map[string]string{}
 	for _, typ := range record.Types {
 		name, _ := dataset.FileName(typ)
@@ -210,6 +211,9 @@ func expected(t testing.TB, dir, baseURL string) map[string]string {
 			case "message":
 				// Inline images point at the server's own base URL.
 				raw = strings.ReplaceAll(raw, orgURL, baseURL+"/v1/attachments/")
+			case "kb_article", "media":
+				// Embedded images and media urls too.
+				raw = strings.ReplaceAll(raw, mediaURL, baseURL+"/v1/media/")
 			case "attachment":
 				// Links are the server's: ask it.
 				raw = serve(t, h, "/v1/messages/"+head.Relationships.Message.Data.ID+"/attachments/"+head.ID)

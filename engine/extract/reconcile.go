@@ -62,6 +62,16 @@ func (e *engine) reconcile(ctx context.Context) ([]Check, error) {
 			add("klass", n, "GET /v1/klasses for each status", false)
 		}
 	}
+	for _, kb := range []struct{ typ, path string }{{"kb_category", "GET /v1/kb/categories"}, {"kb_article", "GET /v1/kb/articles"}} {
+		if !e.scope[kb.typ] {
+			continue
+		}
+		if n, ok, err := listRead(kb.typ); err != nil {
+			return nil, err
+		} else if ok {
+			add(kb.typ, n, kb.path+" (at least)", false)
+		}
+	}
 	for _, typ := range []string{"company", "customer", "conversation", "kobject"} {
 		if !e.scope[typ] {
 			continue

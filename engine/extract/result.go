@@ -158,14 +158,46 @@ func (e *engine) result(ctx context.Context, before kustomer.Stats, start time.T
 
 // FileSummary counts attachments and the states of their bytes.
 func FileSummary(s *snapshot.Store) (Files, error) {
+	media, err := mediaIDs(s)
+	if err != nil {
+		return Files{}, err
+	}
+	return summary(s, "attachment", func(id string) bool { return !media[id] })
+}
+
+// MediaSummary counts the knowledge base's media and the states of their
+// bytes (staged beside the attachments').
+func MediaSummary(s *snapshot.Store) (Files, error) {
+	media, err := mediaIDs(s)
+	if err != nil {
+		return Files{}, err
+	}
+	return summary(s, "media", func(id string) bool { return media[id] })
+}
+
+// mediaIDs are the media the snapshot holds: a knowledge base's few
+// hundred, held in memory to tell their files from attachments'.
+func mediaIDs(s *snapshot.Store) (map[string]bool, error) {
+	ids := map[string]bool{}
+	err := s.ForEach("media", func(id string, _ []byte) error {
+		ids[id] = true
+		return nil
+	})
+	return ids, err
+}
+
+func summary(s *snapshot.Store, typ string, mine func(id string) bool) (Files, error) {
 	var f Files
-	n, err := s.Count("attachment")
+	n, err := s.Count(typ)
 	if err != nil {
 		return f, err
 	}
 	f.Attachments = n
 	states := 0
 	err = s.ForEachFile(func(id string, st snapshot.File) error {
+		if !mine(id) {
+			return nil
+		}
 		states++
 		switch st.State {
 		case snapshot.FileOK:

@@ -24,6 +24,9 @@ const (
 	kKlass
 	kKObject
 	kAttachment
+	kKBCategory
+	kKBArticle
+	kMedia
 	numKinds
 )
 
@@ -51,6 +54,11 @@ var kinds = [numKinds]kindSpec{
 	kKlass:        {name: "klass", file: "klasses.ndjson"},
 	kKObject:      {name: "kobject", file: "kobjects.ndjson", parents: []parentRel{{"klass", kKlass}, {"customer", kCustomer}, {"company", kCompany}}},
 	kAttachment:   {name: "attachment", file: "attachments.ndjson", parents: []parentRel{{"message", kMessage}}},
+	// The knowledge base: a category's parent is another category, which
+	// may come later in its file, so the tree is not indexed here.
+	kKBCategory: {name: "kb_category", file: "kb_categories.ndjson"},
+	kKBArticle:  {name: "kb_article", file: "kb_articles.ndjson"},
+	kMedia:      {name: "media", file: "kb_media.ndjson"},
 }
 
 func kindByName(name string) (kind, bool) {
@@ -78,8 +86,9 @@ const (
 )
 
 const (
-	flagDeleted uint8 = 1 << iota // attributes.deleted is true
-	flagOrgURL                    // the line mentions https://<org>.api.kustomerapp.com/v1/attachments/
+	flagDeleted  uint8 = 1 << iota // attributes.deleted is true
+	flagOrgURL                     // the line mentions https://<org>.api.kustomerapp.com/v1/attachments/
+	flagMediaURL                   // the line mentions https://<org>.api.kustomerapp.com/v1/media/
 )
 
 // rec is one resource: its line as read plus the fields the server indexes.
@@ -186,6 +195,8 @@ type Dataset struct {
 	userEmail   []string
 	userTeams   [][]int32 // teams whose members include the user
 	attType     []string  // contentType per attachment record
+	mediaType   []string  // contentType per media record
+	kbArticles  []*kbArticle
 	custByEmail map[string][]int32
 	custByPhone map[string][]int32
 }

@@ -17,6 +17,8 @@
 //	GET  /v1/companies/{id}/klasses/{name}, /v1/users/{id}/teams, /v1/users/current
 //	GET  /v1/klasses/{name} (its kobjects), /v1/klasses/{name}/{id|externalId=}
 //	GET  /v1/messages/{id}/attachments/{id}, /v1/attachments/{id} (the bytes)
+//	GET  /v1/kb/categories[/{id}], /v1/kb/articles[/{id}] with includeLang=
+//	     and includeBody=true, /v1/media/{id}, /v1/media/{id}/download
 //	POST /v1/customers/search, /v1/customers/archive/search
 //
 // Faithful, not friendly:
@@ -32,6 +34,11 @@
 //     (Unix seconds, rounded up). On searches these headers describe the
 //     search window, and on everything else the org window. A request over a
 //     limit gets a 429 in Kustomer's error shape.
+//
+// Knowledge base articles are stored with every language version whole
+// and served as the live API answers: a version is populated only for the
+// languages includeLang names, with htmlBody only when includeBody=true,
+// and is its id alone otherwise (kb.go, spec/kustomer-kb.md).
 //
 // Where the API notes say [GUESS] or [NOT FOUND], the simulator picks one
 // reading and says so where it does it.

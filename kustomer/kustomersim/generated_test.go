@@ -4,9 +4,12 @@ import (
 	"context"
 	"encoding/json"
 	"net/http/httptest"
+	"regexp"
+	"strings"
 	"testing"
 
 	"github.com/kzmap/kzmap/dataset"
+	"github.com/kzmap/kzmap/record"
 )
 
 // TestGeneratedDataset serves what the dataset generator writes, so the two
@@ -106,3 +109,102 @@ func TestGeneratedDataset(t *testing.T) {
 		t.Errorf("no conversation carries messageCount")
 	}
 }
+
+// TestGeneratedKB serves the knowledge base the generator writes: every
+// category and article lists, every article decodes with the record
+// model with each version populated and its body, and every media an
+// article embeds downloads with its declared length, but for the one
+// whose file the generator leaves out.
+func TestGeneratedKB(t *testing.T) {
+	for _, profile := range []string{"small", "edge"} {
+		t.Run(profile, func(t *testing.T) {
+			dir := t.TempDir()
+			if _, err := dataset.Generate(context.Background(), dataset.Options{Profile: profile, Seed: 11, Customers: 25}, dir); err != nil {
+				t.Fatal(err)
+			}
+			ds, err := Load(dir)
+			if err != nil {
+				t.Fatal(err)
+			}
+			srv := New(ds, Options{APIKey: testKey, Limit: -1, SearchLimit: -1})
+			ts := httptest.NewServer(srv)
+			defer ts.Close()
+			h := &harness{t: t, srv: srv, ts: ts}
+
+			walk := func(path string) []json.RawMessage {
+				var out []json.RawMessage
+				for next := path; next != ""; {
+					r := h.get(next)
+					if r.status != 200 {
+						t.Fatalf("%s: %d %s", next, r.status, r.body)
+					}
+					var p struct {
+						Data  []json.RawMessage
+						Links map[string]*string
+					}
+					must(t, json.Unmarshal(r.body, &p))
+					out = append(out, p.Data...)
+					next = ""
+					if p.Links["next"] != nil {
+						next = *p.Links["next"]
+					}
+				}
+				return out
+			}
+			cats := walk("/v1/kb/categories?pageSize=7")
+			if len(cats) != ds.Counts()["kb_category"] || len(cats) == 0 {
+				t.Errorf("listed %d categories, the dataset has %d", len(cats), ds.Counts()["kb_category"])
+			}
+			arts := walk("/v1/kb/articles?pageSize=10&includeLang=en_us,es,de&includeBody=true")
+			if len(arts) != ds.Counts()["kb_article"] || len(arts) == 0 {
+				t.Errorf("listed %d articles, the dataset has %d", len(arts), ds.Counts()["kb_article"])
+			}
+			embedded := map[string]bool{}
+			for _, raw := range arts {
+				rec, err := record.DecodeJSON(raw)
+				if err != nil {
+					t.Fatalf("record.DecodeJSON: %v", err)
+				}
+				a := rec.(*record.KBArticle)
+				for _, v := range a.Versions {
+					if !v.Populated || v.Body == "" {
+						t.Errorf("article %s %s: populated %v, %d bytes of body", a.ID, v.Lang, v.Populated, len(v.Body))
+					}
+					if strings.Contains(v.Body, ".api.kustomerapp.com/v1/media/") {
+						t.Errorf("article %s %s: media URL not pointed at the simulator", a.ID, v.Lang)
+					}
+					for _, m := range mediaSrc.FindAllStringSubmatch(v.Body, -1) {
+						if m[1] != ts.URL {
+							t.Errorf("article %s: image on %s", a.ID, m[1])
+						}
+						embedded[m[2]] = true
+					}
+				}
+			}
+			missing := 0
+			for mid := range embedded {
+				var m struct {
+					Data struct {
+						Attributes struct {
+							ContentType   string `json:"contentType"`
+							ContentLength int    `json:"contentLength"`
+						} `json:"attributes"`
+					} `json:"data"`
+				}
+				must(t, json.Unmarshal(h.get("/v1/media/"+mid).body, &m))
+				r := h.get("/v1/media/" + mid + "/download")
+				switch {
+				case r.status == 404:
+					missing++
+				case r.status != 200 || len(r.body) != m.Data.Attributes.ContentLength || r.header.Get("Content-Type") != m.Data.Attributes.ContentType:
+					t.Errorf("media %s: %d, %d bytes of %s; record says %d of %s", mid, r.status, len(r.body), r.header.Get("Content-Type"), m.Data.Attributes.ContentLength, m.Data.Attributes.ContentType)
+				}
+			}
+			if missing != 1 || len(embedded) != ds.Counts()["media"] {
+				t.Errorf("%d embedded media of %d, %d without their file; want all embedded, 1 missing", len(embedded), ds.Counts()["media"], missing)
+			}
+		})
+	}
+}
+
+var mediaSrc = regexp.MustCompile(`<img src="([^"]*)/v1/media/([0-9a-f]{24})/download"`)

@@ -186,12 +186,22 @@ func (rq *request) includes(what string) bool {
 }
 
 // appendRecord writes record i as served: the line as read, with inline
-// attachment URLs pointed at this server and attachment links filled in.
+// attachment and media URLs pointed at this server, attachment links
+// filled in, and article versions populated as the request asks (kb.go).
 func (rq *request) appendRecord(b *bytes.Buffer, t *table, i int32) {
 	r := &t.recs[i]
 	switch {
 	case t.kind == kAttachment:
 		b.Write(rq.attachmentJSON(t, i))
+	case t.kind == kKBArticle && r.flags&flagMediaURL != 0:
+		tmp := getBuf()
+		rq.appendKBArticle(tmp, i)
+		b.Write(rq.mediaURLs(tmp.Bytes()))
+		putBuf(tmp)
+	case t.kind == kKBArticle:
+		rq.appendKBArticle(b, i)
+	case r.flags&flagMediaURL != 0:
+		b.Write(rq.mediaURLs(r.raw))
 	case r.flags&flagOrgURL != 0:
 		org := "https://" + rq.s.ds.org + ".api.kustomerapp.com/v1/attachments/"
 		b.Write(bytes.ReplaceAll(r.raw, []byte(org), []byte(rq.s.baseURL(rq.r)+"/v1/attachments/")))
@@ -734,15 +744,20 @@ func (rq *request) download() *apiError {
 	if !ok {
 		return rq.notFoundErr(kAttachment, id)
 	}
-	f, err := os.Open(filepath.Join(ds.dir, "files", id))
+	return rq.serveFile("attachment", id, ds.attType[i])
+}
+
+// serveFile answers with files/<id>, the bytes of an attachment or a
+// media (what names which), or a 404 when the file is missing.
+func (rq *request) serveFile(what, id, ct string) *apiError {
+	f, err := os.Open(filepath.Join(rq.s.ds.dir, "files", id))
 	if errors.Is(err, fs.ErrNotExist) {
-		return notFound("attachment " + id + " has no content")
+		return notFound(what + " " + id + " has no content")
 	}
 	if err != nil {
-		return &apiError{http.StatusInternalServerError, "internal_server_error", "reading attachment " + id + ": " + err.Error()}
+		return &apiError{http.StatusInternalServerError, "internal_server_error", "reading " + what + " " + id + ": " + err.Error()}
 	}
 	defer f.Close()
-	ct := ds.attType[i]
 	if ct == "" {
 		ct = "application/octet-stream"
 	}

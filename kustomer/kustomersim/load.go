@@ -70,6 +70,7 @@ type loader struct {
 	firstLine   [numKinds][]int32
 	teamMembers [][]string // per team record, resolved in index
 	orgURL      []byte
+	mediaURL    []byte
 }
 
 func (l *loader) report(p Problem) {
@@ -101,6 +102,7 @@ func Load(dir string) (*Dataset, error) {
 	l.readManifest()
 	if l.ds.org != "" {
 		l.orgURL = []byte("https://" + l.ds.org + ".api.kustomerapp.com/v1/attachments/")
+		l.mediaURL = []byte("https://" + l.ds.org + ".api.kustomerapp.com/v1/media/")
 	}
 	for k := range numKinds {
 		l.readKind(k)
@@ -210,7 +212,7 @@ type decoded struct {
 	typ, id string
 	base    baseAttrs
 	rels    relationships
-	extra   any // *customerAttrs, *userAttrs, *teamAttrs, *klassAttrs, *attachmentAttrs
+	extra   any // *customerAttrs, *userAttrs, *teamAttrs, *klassAttrs, *attachmentAttrs (also of media)
 }
 
 func decodeAs[A any](b []byte, base func(*A) baseAttrs) (decoded, error) {
@@ -231,7 +233,7 @@ func decodeLine(k kind, b []byte) (decoded, error) {
 		return decodeAs(b, func(a *teamAttrs) baseAttrs { return a.baseAttrs })
 	case kKlass:
 		return decodeAs(b, func(a *klassAttrs) baseAttrs { return a.baseAttrs })
-	case kAttachment:
+	case kAttachment, kMedia:
 		return decodeAs(b, func(a *attachmentAttrs) baseAttrs { return a.baseAttrs })
 	default:
 		return decodeAs(b, func(a *baseAttrs) baseAttrs { return *a })
@@ -384,6 +386,17 @@ func (l *loader) addLine(t *table, path string, lineNo int, b []byte) {
 	if k == kMessage && l.orgURL != nil && bytes.Contains(b, l.orgURL) {
 		r.flags |= flagOrgURL
 	}
+	if (k == kKBArticle || k == kMedia) && l.mediaURL != nil && bytes.Contains(b, l.mediaURL) {
+		r.flags |= flagMediaURL
+	}
+	var art *kbArticle
+	if k == kKBArticle {
+		var msg string
+		if art, msg = parseKBArticle(b); art == nil {
+			bad("%s", msg)
+			ok = false
+		}
+	}
 	i := int32(len(t.recs))
 	r.parent = [3]int32{noParent, noParent, noParent}
 	var danglingIDs [3]string
@@ -483,7 +496,14 @@ func (l *loader) addLine(t *table, path string, lineNo int, b []byte) {
 		l.ds.klassStatus = append(l.ds.klassStatus, a.Status)
 		l.ds.klassByName[a.Name] = i
 	case *attachmentAttrs:
-		l.ds.attType = append(l.ds.attType, a.ContentType)
+		if k == kMedia {
+			l.ds.mediaType = append(l.ds.mediaType, a.ContentType)
+		} else {
+			l.ds.attType = append(l.ds.attType, a.ContentType)
+		}
+	}
+	if k == kKBArticle {
+		l.ds.kbArticles = append(l.ds.kbArticles, art)
 	}
 }
 

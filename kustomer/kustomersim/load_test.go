@@ -15,7 +15,8 @@ func TestLoadSmall(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	want := map[string]int{"company": 1, "customer": 3, "user": 2, "team": 1, "conversation": 4, "message": 3, "note": 1, "klass": 2, "kobject": 2, "attachment": 3}
+	want := map[string]int{"company": 1, "customer": 3, "user": 2, "team": 1, "conversation": 4, "message": 3, "note": 1, "klass": 2, "kobject": 2, "attachment": 3,
+		"kb_category": 0, "kb_article": 0, "media": 0} // no knowledge base files: an empty one
 	if diff := cmp.Diff(want, ds.Counts()); diff != "" {
 		t.Errorf("Counts() (-want +got):\n%s", diff)
 	}
@@ -130,6 +131,7 @@ func FuzzLoadLine(f *testing.F) {
 	f.Add([]byte(`{"type":"customer","id":"` + id(tCustomer, 1) + `","attributes":{"emails":[{"email":"a@b"}]}}`))
 	f.Add([]byte(`{"type":"customer","id":"` + id(tCustomer, 1) + `","relationships":{"company":{"data":[]}}}`))
 	f.Add([]byte(`{"type":"kobject"}`))
+	f.Add([]byte(`{"type":"kb_article","id":"` + id(tKBArticle, 1) + `","attributes":{"langVersions":{"es":{"currentVersion":{"id":{"_id":"v1","htmlBody":"<p>"}}},"de":{"currentVersion":{"id":"v2"}}}}}`))
 	f.Add([]byte(`[1,2]`))
 	f.Fuzz(func(t *testing.T, line []byte) {
 		for k := range numKinds {

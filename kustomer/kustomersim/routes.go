@@ -69,6 +69,14 @@ func init() {
 	add("GET", "klasses/{name}/{id}", (*request).getKObject)
 
 	add("GET", "attachments/{id}", (*request).download)
+
+	add("GET", "kb/categories", func(rq *request) *apiError { return rq.listAll(kKBCategory, listOpts{}) })
+	add("GET", "kb/categories/{id}", func(rq *request) *apiError { return rq.getOne(kKBCategory, rq.args[0]) })
+	add("GET", "kb/articles", (*request).listKBArticles)
+	add("GET", "kb/articles/{id}", (*request).getKBArticle)
+	add("GET", "media/{id}", func(rq *request) *apiError { return rq.getOne(kMedia, rq.args[0]) })
+	add("GET", "media/{id}/download", (*request).downloadMedia)
+
 	add("GET", "auth/tokens/current", (*request).currentToken)
 	add("GET", "metadata/{resource}", (*request).metadata)
 }

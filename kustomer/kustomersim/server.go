@@ -313,6 +313,7 @@ type request struct {
 	r    *http.Request
 	args []string // the path's wildcard segments, in order
 	q    url.Values
+	kb   *kbQuery // what article versions to populate; nil outside the knowledge base
 }
 
 var bufPool = sync.Pool{New: func() any { return new(bytes.Buffer) }}
