@@ -62,8 +62,8 @@ func auditKB(s *snapshot.Store, a *Audit) error {
 	k := &a.KB
 	var cats []*record.KBCategory
 	err := s.ForEach("kb_category", func(id string, raw []byte) error {
-		if rec, err := record.DecodeJSON(raw); err == nil {
-			cats = append(cats, rec.(*record.KBCategory))
+		if c, ok := decodeAs[*record.KBCategory](raw); ok {
+			cats = append(cats, c)
 		}
 		return nil
 	})
@@ -96,8 +96,7 @@ func auditKB(s *snapshot.Store, a *Audit) error {
 	// link can name, the second follows the links.
 	byHash, byID := map[string]bool{}, map[string]bool{}
 	if err := s.ForEach("kb_article", func(id string, raw []byte) error {
-		if rec, err := record.DecodeJSON(raw); err == nil {
-			art := rec.(*record.KBArticle)
+		if art, ok := decodeAs[*record.KBArticle](raw); ok {
 			byID[art.ID] = !art.Deleted
 			if art.Hash != "" {
 				byHash[art.Hash] = !art.Deleted
@@ -109,11 +108,10 @@ func auditKB(s *snapshot.Store, a *Audit) error {
 	}
 	langs := map[string]*KBLanguage{}
 	err = s.ForEach("kb_article", func(id string, raw []byte) error {
-		rec, err := record.DecodeJSON(raw)
-		if err != nil {
+		art, ok := decodeAs[*record.KBArticle](raw)
+		if !ok {
 			return nil
 		}
-		art := rec.(*record.KBArticle)
 		if art.Deleted {
 			k.Deleted++
 			return nil
@@ -184,4 +182,17 @@ func auditKB(s *snapshot.Store, a *Audit) error {
 		return li.Lang < lj.Lang
 	})
 	return nil
+}
+
+// decodeAs decodes a stored record as the type its bucket holds; a record
+// that does not decode, or decodes as another type, is skipped (extract's
+// reconciliation and the plan report it).
+func decodeAs[T any](raw []byte) (T, bool) {
+	rec, err := record.DecodeJSON(raw)
+	if err != nil {
+		var zero T
+		return zero, false
+	}
+	v, ok := rec.(T)
+	return v, ok
 }
