@@ -31,6 +31,7 @@ type Client struct {
 	auth    func() string
 	hc      *http.Client
 	lim     *throttle.Limiter
+	hcLim   *throttle.Limiter // the Help Center's own budget
 	cfg     Config
 	jobs    *jobTracker
 	jitter  func() float64
@@ -103,6 +104,9 @@ func New(cfg Config) (*Client, error) {
 			Endpoints: map[string]int{"tickets-update": TicketUpdatesPerMinute, "incremental-exports": ExportsPerMinute},
 		})
 	}
+	if cfg.HelpCenterLimiter == nil {
+		cfg.HelpCenterLimiter = throttle.New(throttle.Options{Limit: cfg.RateLimit, Share: cfg.Share, Window: cfg.Window})
+	}
 	if cfg.MaxAttempts <= 0 {
 		cfg.MaxAttempts = 6
 	}
@@ -139,6 +143,7 @@ func New(cfg Config) (*Client, error) {
 		auth:    basicAuth(cfg.Email, cfg.Token),
 		hc:      cfg.HTTPClient,
 		lim:     cfg.Limiter,
+		hcLim:   cfg.HelpCenterLimiter,
 		cfg:     cfg,
 		jitter:  rand.Float64,
 		userAgt: cfg.UserAgent,
@@ -162,8 +167,11 @@ func (c *Client) String() string {
 // GoString is String.
 func (c *Client) GoString() string { return c.String() }
 
-// Limiter returns the limiter the client waits on.
+// Limiter returns the limiter the client's Support requests wait on.
 func (c *Client) Limiter() *throttle.Limiter { return c.lim }
+
+// HelpCenterLimiter returns the limiter the Help Center requests wait on.
+func (c *Client) HelpCenterLimiter() *throttle.Limiter { return c.hcLim }
 
 // Account names the account the client writes to (Config.Account).
 func (c *Client) Account() string { return c.cfg.Account() }
@@ -207,7 +215,10 @@ func (c *Client) do(ctx context.Context, req *request, out any) (*response, erro
 		}
 	}
 	lim := c.lim
-	if req.endpoint != "" {
+	switch {
+	case isHelpCenterPath(req.path):
+		lim = c.hcLim
+	case req.endpoint != "":
 		lim = c.lim.Endpoint(req.endpoint)
 	}
 	retryable := req.safe || req.idempotencyKey != ""

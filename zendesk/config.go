@@ -91,6 +91,13 @@ type Config struct {
 	RateLimit int
 	Share     float64
 	Window    time.Duration
+	// HelpCenterLimiter paces the Help Center requests (/api/v2/
+	// help_center/…, /api/v2/guide/…), which Zendesk counts apart from
+	// Support's: the same figure per minute, a budget of its own
+	// (spec/zendesk.md, Help Center). Share it like Limiter. Default: one
+	// built from RateLimit, Share and Window; a caller that gives Limiter
+	// for a compressed window gives this one too.
+	HelpCenterLimiter *throttle.Limiter
 
 	// MaxAttempts is how many times a request that is safe to repeat is
 	// sent before its error is returned (default 6).

@@ -19,6 +19,7 @@ import (
 //	{"error":"RecordInvalid","description":"…","details":{"email":[{"description":"…","error":"DuplicateValue"}]}}
 //	{"error":"RecordNotFound","description":"Not found"}
 //	{"errors":[{"code":"TooManyRequests","title":"…"}]}
+//	{"errors":{"locale":["has already been taken"]}} (the Help Center's 400s)
 //	{"error":"Couldn't authenticate you"}
 //	plain text (API-level errors such as a 500)
 type APIError struct {
@@ -98,6 +99,8 @@ func (e *APIError) Is(target error) bool {
 		return e.Code == "RecordInvalid"
 	case ErrTooManyJobs:
 		return e.Code == "TooManyJobs"
+	case ErrTranslationExists:
+		return localeTaken(e)
 	}
 	return false
 }
@@ -153,12 +156,14 @@ func decodeError(method, path string, status int, h http.Header, body []byte) *A
 		Description   string                   `json:"description"`
 		Details       map[string][]ErrorDetail `json:"details"`
 		CurrentJobIDs []string                 `json:"current_job_ids"`
-		Errors        []struct {
-			Code   string `json:"code"`
-			Title  string `json:"title"`
-			Detail string `json:"detail"`
-		} `json:"errors"`
+		Errors        json.RawMessage          `json:"errors"`
 	}
+	var list []struct {
+		Code   string `json:"code"`
+		Title  string `json:"title"`
+		Detail string `json:"detail"`
+	}
+	var byField map[string][]string
 	trimmed := bytes.TrimSpace(body)
 	if len(trimmed) > 0 && trimmed[0] == '{' && json.Unmarshal(trimmed, &shape) == nil {
 		e.Description = shape.Description
@@ -180,8 +185,16 @@ func decodeError(method, path string, status int, h http.Header, body []byte) *A
 				e.Description = obj.Message
 			}
 		}
-		if len(shape.Errors) > 0 {
-			first := shape.Errors[0]
+		if json.Unmarshal(shape.Errors, &byField) == nil && len(byField) > 0 && e.Details == nil {
+			e.Details = map[string][]ErrorDetail{}
+			for field, msgs := range byField {
+				for _, m := range msgs {
+					e.Details[field] = append(e.Details[field], ErrorDetail{Description: m})
+				}
+			}
+		}
+		if json.Unmarshal(shape.Errors, &list) == nil && len(list) > 0 {
+			first := list[0]
 			if e.Code == "" {
 				e.Code = first.Code
 			}

@@ -104,6 +104,8 @@ func startEnv(t testing.TB, opts zendesksim.Options, tweak func(*Config), check 
 			Endpoints: map[string]int{"tickets-update": 100}}),
 		RetryBase: time.Millisecond, RetryMax: 20 * time.Millisecond,
 		PollMin: 2 * time.Millisecond, PollMax: 50 * time.Millisecond,
+		// The Help Center's budget is its own, of the same size.
+		HelpCenterLimiter: throttle.New(throttle.Options{Limit: opts.Limit, Window: opts.Window}),
 	}
 	if tweak != nil {
 		tweak(&cfg)

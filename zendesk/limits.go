@@ -14,6 +14,9 @@ const (
 	MaxJobs = 30
 	// MaxUploadBytes is the largest file an upload takes (50 MB).
 	MaxUploadBytes = 50 << 20
+	// MaxArticleAttachmentBytes is the largest Help Center article
+	// attachment (20 MB).
+	MaxArticleAttachmentBytes = 20 << 20
 	// MaxCommentsPerTicket counts public and private comments together.
 	MaxCommentsPerTicket = 5000
 	// MaxCommentChars is the most characters a comment's body or

@@ -132,7 +132,8 @@ func OpenCheckpoint(dir string, pg *checkpoint.PG, timeout time.Duration) (*chec
 func (r *Rig) Client() *zendesk.Client {
 	c, err := zendesk.New(zendesk.Config{BaseURL: r.URL, Email: Email, Token: zendesk.NewSecret(Token),
 		Limiter: throttle.New(throttle.Options{Limit: 4000, Window: time.Second, Share: 0.8}), RateLimit: 4000,
-		PollMin: 5 * time.Millisecond, PollMax: 100 * time.Millisecond, RetryBase: 5 * time.Millisecond, RetryMax: 50 * time.Millisecond,
+		HelpCenterLimiter: throttle.New(throttle.Options{Limit: 4000, Window: time.Second, Share: 0.8}),
+		PollMin:           5 * time.Millisecond, PollMax: 100 * time.Millisecond, RetryBase: 5 * time.Millisecond, RetryMax: 50 * time.Millisecond,
 		RequestTimeout: r.Timeout})
 	if err != nil {
 		r.T.Fatal(err)

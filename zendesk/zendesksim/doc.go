@@ -1,5 +1,6 @@
-// Package zendesksim is an in-memory Zendesk Support API server for tests
-// and migration rehearsals. It is faithful rather than friendly: the caps,
+// Package zendesksim is an in-memory Zendesk Support API server, with the
+// Help Center's knowledge base and its public pages, for tests and
+// migration rehearsals. It is faithful rather than friendly: the caps,
 // rate limits, headers, error shapes and asynchronous job statuses written
 // down in spec/zendesk.md are enforced, and faults from simkit can be
 // switched on.

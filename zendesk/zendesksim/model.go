@@ -302,6 +302,7 @@ type State struct {
 	Uploads            []Upload            `json:"uploads"`
 	CustomObjects      []CustomObjectState `json:"custom_objects"`
 	Jobs               []JobStatus         `json:"jobs"`
+	HelpCenter         HelpCenterState     `json:"help_center"`
 	// Emails are the notifications the standard triggers would have sent.
 	Emails []Email `json:"emails"`
 	// Flags are the rules of a faithful migration that requests broke
@@ -331,6 +332,11 @@ const (
 	// FlagUploadName: an upload whose file name's extension does not
 	// match its Content-Type (or that has none) [upload names].
 	FlagUploadName = "upload_name_mismatch"
+	// FlagHCIgnored: a Help Center write sent a field its endpoint does
+	// not change (an article's title, body or draft on PUT article, a
+	// category's name on PUT category, read-only dates). Zendesk answers
+	// 200 and keeps what it had.
+	FlagHCIgnored = "help_center_field_ignored"
 )
 
 // set copies a field a request gave (src not nil) into dst: an absent

@@ -81,6 +81,8 @@ func (s *Server) routes() {
 	h("DELETE /api/v2/custom_objects/{key}/records/{id}", s.deleteRecord)
 	h("POST /api/v2/custom_objects/{key}/jobs", s.recordJob)
 
+	s.helpCenterRoutes(h)
+
 	s.mux.HandleFunc("/", func(w http.ResponseWriter, r *http.Request) {
 		writeJSON(w, http.StatusNotFound, apiError("InvalidEndpoint", "Not found"))
 	})

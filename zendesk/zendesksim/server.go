@@ -114,8 +114,25 @@ type Options struct {
 	BaseURL string
 
 	// ValidateRequests, when set, checks every JSON request body against
-	// the OpenAPI file and answers 400 when it does not match.
+	// the OpenAPI file and answers 400 when it does not match. The file
+	// describes the Support API only: Help Center requests are not
+	// checked.
 	ValidateRequests *Spec
+
+	// HelpCenterLocales are the locales the Help Center has enabled
+	// (default DefaultHelpCenterLocales: en-us, es, de), and
+	// HelpCenterDefaultLocale its default one (default en-us, enabled
+	// with the others).
+	HelpCenterLocales       []string
+	HelpCenterDefaultLocale string
+	// HelpCenterLimit is the Help Center's requests per Window. It is a
+	// budget of its own: "The Help Center API follows the Support API's
+	// requests-per-minute limits … Requests in one API don't count
+	// against the rate limit of the other API" [HC-INTRO]. Default Limit.
+	HelpCenterLimit int
+	// MaxArticleAttachmentSize caps one article attachment (default
+	// 20 MB [HC-ATT-DOC]).
+	MaxArticleAttachmentSize int64
 }
 
 // Server is a simulated Zendesk Support account. It is safe for
@@ -128,6 +145,7 @@ type Server struct {
 	stats   *simkit.Stats
 	faults  simkit.Faults
 	limit   *simkit.Window
+	hcLimit *simkit.Window // the Help Center's own
 
 	mu sync.Mutex // guards everything below and all of st
 	st *store
@@ -169,6 +187,12 @@ func New(opts Options) *Server {
 	if opts.IdempotencyTTL <= 0 {
 		opts.IdempotencyTTL = 2 * time.Hour
 	}
+	if opts.HelpCenterLimit <= 0 {
+		opts.HelpCenterLimit = opts.Limit
+	}
+	if opts.MaxArticleAttachmentSize <= 0 {
+		opts.MaxArticleAttachmentSize = DefaultMaxArticleAttachmentSize
+	}
 	s := &Server{
 		opts:     opts,
 		now:      func() time.Time { return opts.Now().UTC() },
@@ -177,14 +201,17 @@ func New(opts Options) *Server {
 	}
 	s.stats = simkit.NewStats(s.now)
 	s.limit = simkit.NewWindow(opts.Limit, opts.Window, s.now)
+	s.hcLimit = simkit.NewWindow(opts.HelpCenterLimit, opts.Window, s.now)
 	s.st = newStore(opts.Email, s.now())
+	s.st.hc = newHelpCenter(s.st, opts, s.now())
 	s.routes()
 	s.faults = opts.Faults
 	s.faults.Render = s.renderFault
-	inner := s.stats.Wrap(clientKey, s.routeName, s.faults.Wrap(http.HandlerFunc(s.serve)))
+	inner := s.stats.Wrap(statsKey, s.routeName, s.faults.Wrap(http.HandlerFunc(s.serve)))
 	s.handler = simkit.DateHeader(s.now, http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		// Zendesk accepts a .json suffix on every path.
-		if strings.HasSuffix(r.URL.Path, ".json") {
+		// Zendesk accepts a .json suffix on every API path; a public
+		// page's file name keeps its own.
+		if strings.HasSuffix(r.URL.Path, ".json") && !isPublicPage(r.URL.Path) {
 			r2 := *r
 			u := *r.URL
 			u.Path = strings.TrimSuffix(u.Path, ".json")
@@ -192,7 +219,7 @@ func New(opts Options) *Server {
 			r2.URL = &u
 			r = &r2
 		}
-		inner.ServeHTTP(w, r)
+		inner.ServeHTTP(w, withPathLocale(r))
 	}))
 	return s
 }
@@ -225,6 +252,24 @@ func clientKey(r *http.Request) string {
 	return strings.TrimSuffix(user, "/token")
 }
 
+// statsKey is clientKey per rate limit, so that a Retry-After from one
+// budget does not count the other's requests as early.
+func statsKey(r *http.Request) string {
+	if isHelpCenter(r.URL.Path) {
+		return clientKey(r) + " (help center)"
+	}
+	return clientKey(r)
+}
+
+// window is the rate limit a request spends: the Help Center's or the
+// account's.
+func (s *Server) window(r *http.Request) *simkit.Window {
+	if isHelpCenter(r.URL.Path) {
+		return s.hcLimit
+	}
+	return s.limit
+}
+
 func (s *Server) routeName(r *http.Request) string {
 	_, p := s.mux.Handler(r)
 	if p == "/" || p == "" {
@@ -247,9 +292,9 @@ func (s *Server) authorized(r *http.Request) bool {
 	return subtle.ConstantTimeCompare(got, []byte(want)) == 1
 }
 
-// setRateHeaders writes the account rate limit headers [RL-DOC].
-func (s *Server) setRateHeaders(h http.Header, remaining int, reset time.Time) {
-	limit := strconv.Itoa(s.limit.Limit())
+// setRateHeaders writes the rate limit headers of win [RL-DOC].
+func (s *Server) setRateHeaders(h http.Header, win *simkit.Window, remaining int, reset time.Time) {
+	limit := strconv.Itoa(win.Limit())
 	rem := strconv.Itoa(remaining)
 	h.Set("X-Rate-Limit", limit)
 	h.Set("X-Rate-Limit-Remaining", rem)
@@ -258,17 +303,24 @@ func (s *Server) setRateHeaders(h http.Header, remaining int, reset time.Time) {
 	h.Set("ratelimit-reset", strconv.Itoa(simkit.RetryAfterSeconds(reset.Sub(s.now()))))
 }
 
-// serve is the part behind the fault switch: authentication, the account
-// rate limit, the request body, optional OpenAPI validation, routing.
+// serve is the part behind the fault switch: authentication, the rate
+// limit (the Help Center's or the account's), the request body, optional
+// OpenAPI validation, routing. The Help Center's public pages need none
+// of it.
 func (s *Server) serve(w http.ResponseWriter, r *http.Request) {
+	if isPublicPage(r.URL.Path) {
+		s.mux.ServeHTTP(w, r)
+		return
+	}
+	win := s.window(r)
 	if !s.authorized(r) {
-		rem, reset := s.limit.Peek()
-		s.setRateHeaders(w.Header(), rem, reset)
+		rem, reset := win.Peek()
+		s.setRateHeaders(w.Header(), win, rem, reset)
 		writeJSON(w, http.StatusUnauthorized, map[string]string{"error": "Couldn't authenticate you"})
 		return
 	}
-	ok, rem, reset := s.limit.Take()
-	s.setRateHeaders(w.Header(), rem, reset)
+	ok, rem, reset := win.Take()
+	s.setRateHeaders(w.Header(), win, rem, reset)
 	if !ok {
 		w.Header().Set("Retry-After", strconv.Itoa(simkit.RetryAfterSeconds(reset.Sub(s.now()))))
 		writeJSON(w, http.StatusTooManyRequests, tooManyRequests("Too many requests"))
@@ -290,7 +342,7 @@ func (s *Server) serve(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	r.Body = io.NopCloser(bytes.NewReader(body))
-	if spec := s.opts.ValidateRequests; spec != nil && len(body) > 0 {
+	if spec := s.opts.ValidateRequests; spec != nil && len(body) > 0 && !isHelpCenter(r.URL.Path) {
 		if err := spec.ValidateRequest(r, body); err != nil {
 			writeJSON(w, http.StatusBadRequest, apiError("OpenAPIMismatch", err.Error()))
 			return
@@ -303,8 +355,9 @@ func (s *Server) serve(w http.ResponseWriter, r *http.Request) {
 // renderFault writes the responses of the fault switch: 429s look like the
 // rate limiter's, 5xx come as text/plain, as API-level errors may [REQ-DOC].
 func (s *Server) renderFault(w http.ResponseWriter, r *http.Request, status int) {
-	rem, reset := s.limit.Peek()
-	s.setRateHeaders(w.Header(), rem, reset)
+	win := s.window(r)
+	rem, reset := win.Peek()
+	s.setRateHeaders(w.Header(), win, rem, reset)
 	if status == http.StatusTooManyRequests {
 		writeJSON(w, status, tooManyRequests("Too many requests"))
 		return

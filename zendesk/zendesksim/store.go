@@ -60,6 +60,8 @@ type store struct {
 
 	emails     []Email   // notifications the triggers would have sent
 	automation time.Time // when automations last ran (hourly)
+
+	hc *helpCenter // the knowledge base (helpcenter.go)
 }
 
 // maxFlags bounds the flags kept, so a long rehearsal that breaks a rule
@@ -117,6 +119,14 @@ var idBase = map[string]int64{
 	"record":     0,
 	"upload":     0,
 	"audit":      9_000_000_000,
+
+	"hc_category":         10_000_000_000,
+	"hc_section":          11_000_000_000,
+	"hc_article":          12_000_000_000,
+	"hc_translation":      13_000_000_000,
+	"hc_attachment":       14_000_000_000,
+	"hc_permission_group": 15_000_000_000,
+	"hc_segment":          16_000_000_000,
 }
 
 func newStore(ownerEmail string, now time.Time) *store {
@@ -282,6 +292,7 @@ func (st *store) dump() State {
 	for _, j := range jobs {
 		s.Jobs = append(s.Jobs, j.render())
 	}
+	s.HelpCenter = st.hc.dump()
 	return s
 }
 
