@@ -63,6 +63,18 @@ type (
 		*record.Attribute
 		Scope
 	}
+	kbCategoryEnv struct {
+		*record.KBCategory
+		Scope
+	}
+	kbArticleEnv struct {
+		*record.KBArticle
+		Scope
+	}
+	mediaEnv struct {
+		*record.Media
+		Scope
+	}
 )
 
 // envPrototype returns the zero environment of a record type, for
@@ -91,6 +103,12 @@ func envPrototype(from string) (any, bool) {
 		return attachmentEnv{}, true
 	case "conversation_attribute", "customer_attribute", "company_attribute":
 		return attributeEnv{}, true
+	case "kb_category":
+		return kbCategoryEnv{}, true
+	case "kb_article":
+		return kbArticleEnv{}, true
+	case "media":
+		return mediaEnv{}, true
 	}
 	return nil, false
 }
@@ -110,6 +128,9 @@ type envSet struct {
 	kobject      kobjectEnv
 	attachment   attachmentEnv
 	attribute    attributeEnv
+	kbCategory   kbCategoryEnv
+	kbArticle    kbArticleEnv
+	media        mediaEnv
 }
 
 // env points the environment of rec's type at rec and returns it. rec is a
@@ -150,6 +171,15 @@ func (s *envSet) env(rec any, sc Scope) (any, *Scope, error) {
 	case *record.Attribute:
 		s.attribute = attributeEnv{r, sc}
 		return &s.attribute, &s.attribute.Scope, nil
+	case *record.KBCategory:
+		s.kbCategory = kbCategoryEnv{r, sc}
+		return &s.kbCategory, &s.kbCategory.Scope, nil
+	case *record.KBArticle:
+		s.kbArticle = kbArticleEnv{r, sc}
+		return &s.kbArticle, &s.kbArticle.Scope, nil
+	case *record.Media:
+		s.media = mediaEnv{r, sc}
+		return &s.media, &s.media.Scope, nil
 	}
 	return nil, nil, fmt.Errorf("no expression environment for %T", rec)
 }

@@ -221,6 +221,54 @@ var Kinds = []*KindSpec{
 				Doc: "a record still over Zendesk's 32 KB in its own object is reported and not written, or has its longest text fields shortened to fit (the cut reported)"},
 		},
 	},
+	{
+		Kind: "hc_category", From: []string{"kb_category"},
+		Doc: "A Help Center category, made from a knowledge base category (the default template: each top-level one, and the hidden root when articles sit directly in it).",
+		Attrs: append([]AttrSpec{
+			{Name: "name", Type: TString, Required: true},
+			{Name: "description", Type: TString},
+			{Name: "locale", Type: TString, Required: true, Doc: "a locale the Help Center has enabled (en-us, de…)"},
+			{Name: "position", Type: TNumber},
+		}, common...),
+	},
+	{
+		Kind: "hc_section", From: []string{"kb_category"},
+		Doc: "A Help Center section, made from a knowledge base category. Help Center has categories → sections → articles: the default template makes a section of each second-level category and folds deeper ones into it (their articles go to that section, the deeper category's title a label).",
+		Attrs: append([]AttrSpec{
+			{Name: "category", Type: TRef, Required: true, Doc: "the Kustomer category id whose hc_category holds the section"},
+			{Name: "name", Type: TString, Required: true},
+			{Name: "description", Type: TString},
+			{Name: "locale", Type: TString, Required: true},
+			{Name: "position", Type: TNumber},
+		}, common...),
+	},
+	{
+		Kind: "hc_article", From: []string{"kb_article"},
+		Doc: "A Help Center article, one per Kustomer article; its text is in its hc_translation blocks. Soft-deleted articles are not migrated (one already in Zendesk is archived).",
+		Attrs: append([]AttrSpec{
+			{Name: "section", Type: TRef, Required: true, Doc: "the Kustomer category id whose hc_section holds the article (record: section)"},
+			{Name: "locale", Type: TString, Required: true, Doc: "the source locale: the translation the article is created with"},
+			{Name: "title", Type: TString, Required: true, Doc: "the source locale's title, sent on create"},
+			{Name: "permission_group", Type: TString, Required: true, Doc: "the name of the Guide permission group that may edit it"},
+			{Name: "user_segment", Type: TString, Doc: "the name of the user segment that may read it; null: everyone"},
+			{Name: "draft", Type: TBool, Doc: "created as a draft (Zendesk sets it only on create; later, each translation's draft)"},
+			{Name: "label_names", Type: TStringList},
+			{Name: "author", Type: TRef, Doc: "the Kustomer user id of the author (an agent)"},
+			{Name: "promoted", Type: TBool},
+			{Name: "position", Type: TNumber},
+		}, common...),
+	},
+	{
+		Kind: "hc_translation", From: []string{"kb_article"},
+		Doc: "The translations of a Help Center article, one per element of for_each (the article's language versions). Images the body embeds are re-hosted as article attachments and links to other articles point at their Help Center articles, at apply.",
+		Attrs: append([]AttrSpec{
+			{Name: "for_each", Type: TList, Required: true, Doc: "one translation per element, available as each (record: versions)"},
+			{Name: "locale", Type: TString, Required: true},
+			{Name: "title", Type: TString, Required: true},
+			{Name: "body", Type: TString, Doc: "HTML body"},
+			{Name: "draft", Type: TBool},
+		}, common...),
+	},
 }
 
 // The Zendesk field types of each resource (spec/zendesk.md §11).

@@ -103,6 +103,8 @@ type Generator struct {
 	// a member it already holds (a customer who joins a merged user in a
 	// delta pass does not change the user's key).
 	known Checkpoint
+	// kb is the knowledge base, read by the first Help Center block.
+	kb *kbIndex
 }
 
 // Known makes merged records keep the key of a member cp holds; plan,
@@ -141,6 +143,11 @@ func (g *Generator) Run(ctx context.Context, emit func(*Desired) error) error {
 		kind.CustomObject:       g.customObjects,
 		kind.Ticket:             g.tickets,
 		kind.CustomObjectRecord: g.records,
+		kind.HCCategory:         g.kbStep(g.hcTree(kind.HCCategory)),
+		kind.HCSection:          g.kbStep(g.hcTree(kind.HCSection)),
+		kind.HCArticle:          g.kbStep(g.hcArticles),
+		kind.HCAttachment:       g.kbStep(g.hcAttachments),
+		kind.HCTranslation:      g.kbStep(g.hcTranslations),
 	}
 	out := func(d *Desired) error {
 		g.fieldValues(d)

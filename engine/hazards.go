@@ -79,7 +79,17 @@ var catalog = map[string]hazardSpec{
 	"bodies_split":          {SevInfo, "bodies over 65,535 characters (inline images counted as re-hosted) are split into consecutive comments, HTML cut between elements (the full text survives)"},
 	"bodies_split_as_text":  {SevWarning, "HTML bodies over 65,535 characters that cannot be cut between elements are split as plain text (the text survives, the formatting does not)"},
 	"bodies_attached":       {SevInfo, "bodies over 65,535 characters are attached as a file, with the start of the text in the comment"},
-	"attachments_renamed":   {SevInfo, "attachments whose name lacks the extension of their type get it added (the comment keeps the original name)"},
+	// Knowledge base.
+	"hc_not_applied":                  {SevError, "Help Center blocks: this version of kzmap plans the knowledge base but cannot apply it yet (apply refuses the plan before sending anything)"},
+	"hc_dates_not_kept":               {SevInfo, "articles whose original dates Help Center cannot keep (created_at and updated_at are read-only): the template writes them where a reader sees them"},
+	"hc_articles_archived":            {SevWarning, "articles deleted in Kustomer: archived in the Help Center"},
+	"hc_articles_without_section":     {SevError, "articles whose section no hc_section block makes (not written)"},
+	"hc_sections_without_category":    {SevError, "sections whose category no hc_category block makes (not written)"},
+	"hc_translations_without_article": {SevWarning, "translations of articles no hc_article block writes (not written)"},
+	"hc_translations_twice":           {SevWarning, "translations of an article in a locale it already has (the first is kept)"},
+	"kb_missing_media":                {SevWarning, "images and files an article embeds whose file is not in the snapshot (missing in Kustomer): removed from the body"},
+	"kb_links_unresolved":             {SevWarning, "links to articles that are deleted or not in the knowledge base: the text stays, the link goes (it would point at Kustomer)"},
+	"attachments_renamed":             {SevInfo, "attachments whose name lacks the extension of their type get it added (the comment keeps the original name)"},
 }
 
 // maxExamples bounds the examples kept per hazard, so a plan over millions

@@ -14,9 +14,11 @@ import (
 	"path/filepath"
 	"slices"
 	"sort"
+	"strings"
 
 	"github.com/kzmap/kzmap/engine/checkpoint"
 	"github.com/kzmap/kzmap/record"
+	"github.com/kzmap/kzmap/snapshot"
 )
 
 // Snapshot is what the planner reads Kustomer data from: the extraction
@@ -54,6 +56,7 @@ type DirSnapshot struct {
 	children map[string][]string // "parentType/parentID/childType" → ids in order
 	digest   string
 	org      string
+	dir      string
 }
 
 var childOf = map[string]struct{ parentType, rel string }{
@@ -66,7 +69,7 @@ var childOf = map[string]struct{ parentType, rel string }{
 // OpenDir reads an export directory. A malformed line is an error that
 // names the file and line.
 func OpenDir(dir string) (*DirSnapshot, error) {
-	s := &DirSnapshot{byType: map[string]map[string][]byte{}, ids: map[string][]string{}, children: map[string][]string{}}
+	s := &DirSnapshot{byType: map[string]map[string][]byte{}, ids: map[string][]string{}, children: map[string][]string{}, dir: dir}
 	h := sha256.New()
 	var kids []child
 	for _, typ := range record.Types {
@@ -207,3 +210,16 @@ func (s *DirSnapshot) Get(typ, id string) ([]byte, bool, error) {
 
 // Org implements Snapshot: the manifest's org.
 func (s *DirSnapshot) Org() (string, error) { return s.org, nil }
+
+// File says whether the export holds a file's bytes (files/<id>), as the
+// snapshot's file states do.
+func (s *DirSnapshot) File(id string) (snapshot.File, bool, error) {
+	if strings.ContainsAny(id, `/\`) || id == "" || id[0] == '.' {
+		return snapshot.File{State: snapshot.FileMissing}, true, nil
+	}
+	st, err := os.Stat(filepath.Join(s.dir, "files", id))
+	if err != nil {
+		return snapshot.File{State: snapshot.FileMissing}, true, nil
+	}
+	return snapshot.File{State: snapshot.FileOK, Size: st.Size()}, true, nil
+}

@@ -43,7 +43,9 @@ type KBCategory struct {
 	// Path lists the ancestors' ids from the top-level category down,
 	// without the root and without the category itself.
 	Path []string `expr:"path"`
-	// Articles counts the articles (not deleted) placed directly in it.
+	// Articles counts the articles (not deleted) its Help Center section
+	// would hold: those placed in it, and those folded into it from
+	// deeper categories (KBTree.SectionOf).
 	Articles int            `expr:"articles"`
 	Extra    map[string]any `expr:"attributes"`
 }
@@ -235,7 +237,7 @@ type KBTree struct {
 }
 
 // NewKBTree indexes categories; articles counts, by category id, the
-// articles placed directly in it.
+// articles its section holds (nil: none counted yet).
 func NewKBTree(cats []*KBCategory, articles map[string]int) *KBTree {
 	t := &KBTree{cats: map[string]*KBCategory{}, articles: articles}
 	for _, c := range cats {

@@ -22,6 +22,12 @@ const (
 	TicketField        Kind = "ticket_field"
 	Ticket             Kind = "ticket"
 	CustomObjectRecord Kind = "custom_object_record"
+	// The Help Center's: they refer to users (authors) only.
+	HCCategory    Kind = "hc_category"
+	HCSection     Kind = "hc_section"
+	HCArticle     Kind = "hc_article"
+	HCAttachment  Kind = "hc_attachment" // an image an article embeds, re-hosted
+	HCTranslation Kind = "hc_translation"
 )
 
 // Comment is the mapping kind of a ticket's comments: not a Kind, since
@@ -30,7 +36,19 @@ const Comment = "comment"
 
 // All lists the kinds in the order they are written: a kind refers only to
 // kinds before it. Plan, apply, verify and destroy (in reverse) use it.
-var All = []Kind{OrganizationField, Organization, UserField, User, Group, GroupMembership, CustomObject, TicketField, Ticket, CustomObjectRecord}
+var All = []Kind{OrganizationField, Organization, UserField, User, Group, GroupMembership, CustomObject, TicketField, Ticket, CustomObjectRecord,
+	HCCategory, HCSection, HCArticle, HCAttachment, HCTranslation}
+
+// Engine says whether the engine makes records of the kind on its own,
+// with no block of their own: an article's attachments come from the
+// images its translations embed.
+func (k Kind) Engine() bool { return k == HCAttachment }
+
+// HelpCenter says whether the kind is the Help Center's (its own API and
+// rate limit).
+func (k Kind) HelpCenter() bool {
+	return k == HCCategory || k == HCSection || k == HCArticle || k == HCAttachment || k == HCTranslation
+}
 
 // Fields are the custom field kinds, each with the Kustomer resource whose
 // custom attributes it describes and the kind whose records carry them.
@@ -101,17 +119,17 @@ func (k Kind) Index() int {
 // Updatable says whether apply can change a record of the kind once it
 // exists. A plan offers an update only where it is; a group membership is
 // only a pair of ids, which a change of makes another membership.
-func (k Kind) Updatable() bool { return k != GroupMembership }
+func (k Kind) Updatable() bool { return k != GroupMembership && k != HCAttachment }
 
 // Deletable says whether destroy deletes records of the kind: Zendesk's
 // bulk deletes exist for tickets and custom object records; users,
 // organizations, groups and custom objects are left to the admin (users
 // with tickets cannot be deleted, and a deleted user is only suspended).
-func (k Kind) Deletable() bool { return k == Ticket || k == CustomObjectRecord }
+func (k Kind) Deletable() bool { return k == Ticket || k == CustomObjectRecord || k.HelpCenter() }
 
 // Aliased says whether the Kustomer records a record of the kind came from
 // resolve to it (a team to its group, not to the group's memberships).
-func (k Kind) Aliased() bool { return k != GroupMembership }
+func (k Kind) Aliased() bool { return k != GroupMembership && k != HCAttachment && k != HCTranslation }
 
 // Action is what a plan does with one desired record.
 type Action string

@@ -304,7 +304,9 @@ func newRunner(opts Options) *runner {
 	r.refs = newRefs(opts.Store, r.snap)
 	r.smp = newSampler(opts.Sample, opts.Seed, r.snap)
 	for _, k := range kind.All { // comments are checked with their tickets
-		r.counts[k] = &KindCount{Kind: k}
+		if !k.HelpCenter() { // counted when the mapping has them
+			r.counts[k] = &KindCount{Kind: k}
+		}
 	}
 	return r
 }
