@@ -72,6 +72,7 @@ const (
 // Estimate terms: what requests are for.
 const (
 	termUploads     = "attachment uploads"
+	termHelpCenter  = "help center writes"
 	termObjects     = "custom object schemas"
 	termFields      = "fields"
 	termGroups      = "groups"
@@ -388,6 +389,19 @@ func (e *estimator) finish(cfg *dsl.Config) planfile.Estimate {
 			req(termUpdates, u, "one request each")
 			req(termAppends, e.comments+e.notes, "one ticket update each, and a note on %s with files missing", plural(e.notes, "ticket"))
 			ph.updates += u + e.comments + e.notes
+		case kind.HCCategory, kind.HCSection, kind.HCArticle, kind.HCAttachment, kind.HCTranslation:
+			// One request a record: the Help Center has no bulk writes. A
+			// category's update is two (its position, then its name in
+			// its translation).
+			c, u, d := count(k, kind.Create), count(k, kind.Update), count(k, kind.Delete)
+			if k == kind.HCArticle && c+u > 0 {
+				look(2, "the permission groups and user segments, once")
+			}
+			perUpdate := 1
+			if k == kind.HCCategory {
+				perUpdate = 2
+			}
+			req(termHelpCenter, c+perUpdate*u+d, "%s: %d created, %d updated, %d deleted", noun(k), c, u, d)
 		case kind.CustomObjectRecord:
 			for _, obj := range sortedKeys(e.records) {
 				if b := batches(e.records[obj]); b > 0 {

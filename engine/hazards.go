@@ -80,7 +80,6 @@ var catalog = map[string]hazardSpec{
 	"bodies_split_as_text":  {SevWarning, "HTML bodies over 65,535 characters that cannot be cut between elements are split as plain text (the text survives, the formatting does not)"},
 	"bodies_attached":       {SevInfo, "bodies over 65,535 characters are attached as a file, with the start of the text in the comment"},
 	// Knowledge base.
-	"hc_not_applied":                  {SevError, "Help Center blocks: this version of kzmap plans the knowledge base but cannot apply it yet (apply refuses the plan before sending anything)"},
 	"hc_dates_not_kept":               {SevInfo, "articles whose original dates Help Center cannot keep (created_at and updated_at are read-only): the template writes them where a reader sees them"},
 	"hc_articles_archived":            {SevWarning, "articles deleted in Kustomer: archived in the Help Center"},
 	"hc_articles_without_section":     {SevError, "articles whose section no hc_section block makes (not written)"},

@@ -137,12 +137,6 @@ func (g *Generator) loadKB() error {
 		return err
 	}
 	g.kb = kb
-	for _, m := range g.cfg.Mappings {
-		if k, _ := kind.Parse(m.Kind); k.HelpCenter() {
-			g.Hz.Add("hc_not_applied", m.DeclRange, m.Address())
-			break
-		}
-	}
 	return nil
 }
 
@@ -305,6 +299,9 @@ func (g *Generator) hcAttachments(ctx context.Context, emit func(*Desired) error
 					Sources: []string{"kb_article/" + id, "media/" + mid},
 					Payload: dsl.Payload{"article": id, "media": mid, "file_name": UploadName(med.name, med.contentType, mid),
 						"content_type": med.contentType, "inline": true}}
+				if med.size > 0 {
+					d.Payload["size"] = float64(med.size)
+				}
 				if err := emit(d); err != nil {
 					return err
 				}

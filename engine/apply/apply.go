@@ -178,9 +178,6 @@ func Apply(ctx context.Context, opts Options) (*Result, error) {
 		}
 		summary = &s
 	}
-	if err := helpCenterWrites(summary); err != nil {
-		return nil, err
-	}
 	res := &Result{RunID: checkpoint.NewRunID(), Counts: map[kind.Kind]map[string]int{}}
 	run, err := beginRun(opts, res.RunID)
 	if err != nil {
@@ -217,29 +214,6 @@ func ready(opts Options, h planfile.Header) error {
 		return err
 	}
 	return opts.Store.Bind(checkpoint.Binding{ZendeskAccount: opts.Account, KustomerOrg: org})
-}
-
-// helpCenterWrites refuses a plan that writes the Help Center before
-// anything is sent: plan maps the knowledge base (hc_* blocks), but this
-// kzmap has no Help Center writer yet, and a run that stopped at its first
-// category would leave the account half migrated.
-func helpCenterWrites(s *planfile.Summary) error {
-	var kinds []string
-	for _, k := range kind.All {
-		if !k.HelpCenter() {
-			continue
-		}
-		for a, n := range s.Counts[k] {
-			if a != kind.Noop && n > 0 {
-				kinds = append(kinds, string(k))
-				break
-			}
-		}
-	}
-	if len(kinds) == 0 {
-		return nil
-	}
-	return fmt.Errorf("the plan writes the Help Center (%s), which this version of kzmap plans but cannot apply yet: nothing was sent. Leave the hc_* blocks out of the mapping (or in a directory of their own) and plan again", strings.Join(kinds, ", "))
 }
 
 // deadLetters are the records to skip (none with RetryDeadLetters).

@@ -27,10 +27,14 @@ type outcome struct {
 	// create-or-update by external id that updated, an object that
 	// existed): counted as adopted, not created.
 	adopted bool
+	url     string // where Zendesk serves it (Entry.URL), when known
 }
 
 func externalID(it item) string {
 	p := it.d.Payload
+	if it.op.Kind.HelpCenter() {
+		return hcExternalID(it)
+	}
 	switch it.op.Kind {
 	case kind.Group:
 		return str(p, "name")
@@ -104,7 +108,17 @@ func (ex *executor) runBatch(ctx context.Context, items []item, release func()) 
 			return gerr
 		}
 		ex.count(k, "answers_lost", 1)
-		if err := resolve(ctx, ex.opts.Store, ex.opts.Client, b2, ex.opts.Settle, ex.opts.Clock); err != nil {
+		settle := ex.opts.Settle
+		if k.HelpCenter() {
+			// A Help Center write is done when Zendesk answers, not by a
+			// job: a moment for a request still on its way, then Zendesk
+			// says whether it was.
+			if err := sleep(ctx, hcSettle); err != nil {
+				return err
+			}
+			settle = -1
+		}
+		if err := resolve(ctx, ex.opts.Store, ex.opts.Client, b2, settle, ex.opts.Clock); err != nil {
 			return err
 		}
 		ex.progress(k, len(items), 0)
@@ -162,7 +176,7 @@ func confirm(b checkpoint.Batch, outs []outcome, written time.Time, applied []ma
 	for i, o := range outs {
 		switch {
 		case o.id != "":
-			r := checkpoint.Record{Kind: b.Kind, Key: b.Keys[i], Entry: checkpoint.Entry{ZendeskID: o.id, Hash: b.Hashes[i], Written: written}}
+			r := checkpoint.Record{Kind: b.Kind, Key: b.Keys[i], Entry: checkpoint.Entry{ZendeskID: o.id, Hash: b.Hashes[i], Written: written, URL: o.url}}
 			if i < len(b.Comments) {
 				r.Entry.Comments = b.Comments[i]
 			}

@@ -96,6 +96,9 @@ func killApply(t *testing.T, r *rig, want int, seed uint64) int {
 	if r.PG != nil {
 		env = append(env, "KZ_PG_URL="+r.PG.URL, "KZ_PG_WORKSPACE="+r.PG.Workspace)
 	}
+	if r.mapping != "" {
+		env = append(env, "KZ_MAPPING="+r.mapping)
+	}
 	// run starts a child; with kill > 0 it kills it that long after the
 	// child starts applying (it writes the mark then), so every kill lands
 	// in apply itself, however slow the machine.
@@ -163,7 +166,11 @@ func TestApplyCrashChild(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	cfg, diags := dsl.Load(filepath.Join("..", "..", "examples", "mappings", "default"), dsl.LoadOptions{Templates: mappings.FS()})
+	mapping := filepath.Join("..", "..", "examples", "mappings", "default")
+	if m := os.Getenv("KZ_MAPPING"); m != "" {
+		mapping = m
+	}
+	cfg, diags := dsl.Load(mapping, dsl.LoadOptions{Templates: mappings.FS()})
 	if diags.HasErrors() {
 		t.Fatal(diags)
 	}
@@ -179,7 +186,8 @@ func TestApplyCrashChild(t *testing.T) {
 	defer store.Close()
 	c, err := zendesk.New(zendesk.Config{BaseURL: os.Getenv("KZ_URL"), Email: enginetest.Email, Token: zendesk.NewSecret(enginetest.Token),
 		Limiter: throttle.New(throttle.Options{Limit: 30, Window: time.Second}), RateLimit: 30,
-		PollMin: 5 * time.Millisecond, PollMax: 100 * time.Millisecond})
+		HelpCenterLimiter: throttle.New(throttle.Options{Limit: 30, Window: time.Second}),
+		PollMin:           5 * time.Millisecond, PollMax: 100 * time.Millisecond})
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -74,8 +74,8 @@ type Destroyed struct {
 }
 
 // Destroy deletes the deletable targets from Zendesk, 100 at a time
-// through bulk jobs, and removes from the checkpoint what Zendesk
-// confirmed deleted.
+// through bulk jobs (the Help Center's one at a time, destroyHC), and
+// removes from the checkpoint what Zendesk confirmed deleted.
 func Destroy(ctx context.Context, st *checkpoint.Store, c *zendesk.Client, targets []Target) (Destroyed, error) {
 	var tickets []Target
 	records := map[string][]Target{}
@@ -88,6 +88,9 @@ func Destroy(ctx context.Context, st *checkpoint.Store, c *zendesk.Client, targe
 		}
 	}
 	var out Destroyed
+	if err := destroyHC(ctx, st, c, targets, &out); err != nil {
+		return out, err
+	}
 	err := inJobs(ctx, st, &out, tickets, func(batch []Target) (*zendesk.Job, error) {
 		ids := make([]int64, 0, len(batch))
 		for _, t := range batch {

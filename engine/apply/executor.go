@@ -28,7 +28,11 @@ type executor struct {
 	orgsMu   sync.Mutex
 	orgs     *orgIndex // what Zendesk held before the first organization was created
 	lookups  lookups
-	totals   map[kind.Kind]int
+	hc       hcAccount
+	// translations says whether the mapping writes Help Center
+	// translations (articles are then created as drafts).
+	translations bool
+	totals       map[kind.Kind]int
 
 	pending map[string][]item // batch group → items
 	order   []string
@@ -72,7 +76,7 @@ func (ex *executor) add(ctx context.Context, it item) error {
 
 func singleGroup(it item) bool {
 	_, field := kind.Fields[it.op.Kind]
-	return field || it.op.Kind == kind.Group || it.op.Kind == kind.CustomObject || (it.op.Kind == kind.Ticket && it.op.Action != kind.Create && it.op.Action != kind.Replace && it.op.Action != kind.Delete)
+	return field || it.op.Kind.HelpCenter() || it.op.Kind == kind.Group || it.op.Kind == kind.CustomObject || (it.op.Kind == kind.Ticket && it.op.Action != kind.Create && it.op.Action != kind.Replace && it.op.Action != kind.Delete)
 }
 
 // dispatch sends one group's pending items as a batch, in the background.
@@ -188,5 +192,5 @@ func newExecutor(opts Options, res *Result, summary *planfile.Summary) *executor
 		}
 	}
 	return &executor{opts: opts, res: res, refs: newRefs(opts.Store), sem: make(chan struct{}, opts.Workers),
-		importer: opts.Importer, archive: archiveImmediately(opts.Config), totals: totals}
+		importer: opts.Importer, archive: archiveImmediately(opts.Config), totals: totals, translations: hcWritesTranslations(opts.Config)}
 }

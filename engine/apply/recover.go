@@ -64,14 +64,18 @@ func Recover(ctx context.Context, st *checkpoint.Store, c *zendesk.Client, settl
 }
 
 // resolve settles one in-flight batch.
+// A negative settle says the caller has waited already.
 func resolve(ctx context.Context, st *checkpoint.Store, c *zendesk.Client, b checkpoint.Batch, settle time.Duration, now func() time.Time) error {
-	if settle <= 0 {
+	if settle == 0 {
 		settle = DefaultSettle
 	}
 	switch kind.Action(b.Op) {
 	case kind.Replace:
 		return resolveReplace(ctx, st, c, b, settle, now)
 	case kind.Delete:
+		if kind.Kind(b.Kind).HelpCenter() {
+			return resolveHCDelete(ctx, st, c, b)
+		}
 		return resolveDelete(ctx, st, c, b)
 	}
 	outs := make([]outcome, len(b.Keys))
@@ -114,10 +118,10 @@ func resolve(ctx context.Context, st *checkpoint.Store, c *zendesk.Client, b che
 }
 
 // lookupConfirms says whether lookup can see a kind's records; for the
-// others (custom objects, finished idempotently by the next apply) waiting
-// gains nothing.
+// others (custom objects and Help Center translations, finished
+// idempotently by the next apply) waiting gains nothing.
 func lookupConfirms(k kind.Kind) bool {
-	return k != kind.CustomObject
+	return k != kind.CustomObject && k != kind.HCTranslation
 }
 
 // lookup asks Zendesk which records of a batch exist. Updates and

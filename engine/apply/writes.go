@@ -17,6 +17,9 @@ import (
 // apply cannot take.
 func (ex *executor) write(ctx context.Context, b *batchState, items []item) ([]outcome, error) {
 	k, action := items[0].op.Kind, items[0].op.Action
+	if k.HelpCenter() {
+		return ex.writeHC(ctx, items[0])
+	}
 	switch k {
 	case kind.TicketField, kind.UserField, kind.OrganizationField:
 		return ex.writeField(ctx, items[0], action), nil

@@ -69,6 +69,10 @@ type Entry struct {
 	// Applied: each field's JSON text, cut short), so a plan can say what
 	// an update changes; nil for records written before it was kept.
 	Applied map[string]string `json:"applied,omitempty"`
+	// URL is where Zendesk serves the record, when a later record links to
+	// it: a Help Center article attachment's content_url, an article's
+	// html_url.
+	URL string `json:"url,omitempty"`
 }
 
 // Options configure Open.

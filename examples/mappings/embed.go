@@ -9,7 +9,7 @@ import (
 	"io/fs"
 )
 
-//go:embed all:default all:ecommerce all:acme
+//go:embed all:default all:ecommerce all:acme all:helpcenter
 var files embed.FS
 
 // FS returns the templates, one directory per template.

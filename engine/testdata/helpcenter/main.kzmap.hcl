@@ -1,7 +1,9 @@
-# The default template, and the knowledge base moved to the Help Center
-# beside it (helpcenter.kzmap.hcl): the blocks the engine plans today.
-# Apply does not write the Help Center yet, so the default template does
-# not carry them.
+# The default template with the knowledge base moved to the Help Center
+# beside it.
 module "base" {
   source = "template:default"
+}
+
+module "kb" {
+  source = "template:helpcenter"
 }
