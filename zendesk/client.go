@@ -173,6 +173,10 @@ func (c *Client) Limiter() *throttle.Limiter { return c.lim }
 // HelpCenterLimiter returns the limiter the Help Center requests wait on.
 func (c *Client) HelpCenterLimiter() *throttle.Limiter { return c.hcLim }
 
+// BaseURL returns the base URL the client was configured with
+// (Config.BaseURL), without a trailing slash: "https://acme.zendesk.com".
+func (c *Client) BaseURL() string { return strings.TrimRight(c.base.String(), "/") }
+
 // Account names the account the client writes to (Config.Account).
 func (c *Client) Account() string { return c.cfg.Account() }
 

@@ -424,3 +424,132 @@ var quoteEscaper = strings.NewReplacer(`\`, `\\`, `"`, `\"`)
 func (c *Client) HCDeleteAttachment(ctx context.Context, id int64) error {
 	return c.hcDelete(ctx, hcPath("", "articles", "attachments", id))
 }
+
+// ErrOtherHost is HCPublicGet's answer to a URL on another host than the
+// client's base URL (errors.Is): nothing was sent.
+var ErrOtherHost = errors.New("zendesk: the URL is not on the Zendesk host")
+
+// HCPublicGet reads a public Help Center page or file, such as an
+// article's html_url or an attachment's content_url, as an anonymous
+// reader's browser does: without credentials, waiting on the Help Center
+// limiter. url must be an absolute http or https URL on the base URL's
+// host and port (a scheme's default port may be left out), without user
+// info; any other is refused before anything is sent (ErrOtherHost for
+// another host). Redirects are followed as the HTTP client does.
+//
+// Every answer is a result, a 404 included, with its status, body and
+// Content-Type. 429s, 5xx and dropped connections are tried again, up to
+// Config.MaxAttempts; when those run out the last answer's status, body
+// and type come back with an error. A body over
+// MaxArticleAttachmentBytes is an error.
+func (c *Client) HCPublicGet(ctx context.Context, url string) (status int, body []byte, contentType string, err error) {
+	u, err := c.publicURL(url)
+	if err != nil {
+		return 0, nil, "", err
+	}
+	where := &request{method: http.MethodGet, path: u.String()} // names the request in retry messages
+	var lastErr error
+	for attempt := 0; attempt < c.cfg.MaxAttempts; attempt++ {
+		if err := c.hcLim.Wait(ctx); err != nil {
+			return 0, nil, "", err
+		}
+		res, data, err := c.getPublic(ctx, u)
+		if res != nil {
+			c.sawDate(res.Header)
+			c.hcLim.Observe(res)
+		} else {
+			c.hcLim.Observe(nil)
+		}
+		last := attempt == c.cfg.MaxAttempts-1
+		switch {
+		case err != nil && ctx.Err() != nil:
+			return 0, nil, "", ctx.Err()
+		case errors.Is(err, errPublicTooLong):
+			return res.StatusCode, nil, res.Header.Get("Content-Type"), fmt.Errorf("zendesk: GET %s: %w", u, err)
+		case err != nil && !retriableNetError(err):
+			return 0, nil, "", fmt.Errorf("zendesk: %w", err)
+		case err != nil:
+			status, body, contentType, lastErr = 0, nil, "", err
+			if notSent(err) {
+				lastErr = c.unreachable(err)
+			}
+			if !last {
+				if err := c.retry(ctx, where, attempt, lastErr); err != nil {
+					return 0, nil, "", err
+				}
+			}
+			continue
+		}
+		status, body, contentType = res.StatusCode, data, res.Header.Get("Content-Type")
+		if status != http.StatusTooManyRequests && status < 500 {
+			return status, body, contentType, nil
+		}
+		lastErr = fmt.Errorf("answered %d %s", status, http.StatusText(status))
+		// A Retry-After is the limiter's to wait out; without one, back off.
+		if !last && res.Header.Get("Retry-After") == "" {
+			if err := c.retry(ctx, where, attempt, lastErr); err != nil {
+				return 0, nil, "", err
+			}
+		}
+	}
+	return status, body, contentType, fmt.Errorf("zendesk: GET %s: giving up after %d attempts: %w", u, c.cfg.MaxAttempts, lastErr)
+}
+
+var errPublicTooLong = fmt.Errorf("the answer is over %d MB, the most a public page or file is read", MaxArticleAttachmentBytes>>20)
+
+// publicURL checks HCPublicGet's URL: absolute, http or https, no user
+// info, on the base URL's host.
+func (c *Client) publicURL(raw string) (*url.URL, error) {
+	u, err := url.Parse(raw)
+	if err != nil {
+		var ue *url.Error
+		if errors.As(err, &ue) {
+			err = ue.Err // without the URL, which may hold credentials
+		}
+		return nil, fmt.Errorf("zendesk: public Help Center URL: not a URL: %w", err)
+	}
+	switch {
+	case (u.Scheme != "http" && u.Scheme != "https") || u.Host == "":
+		return nil, fmt.Errorf("zendesk: public Help Center URL %s: not an absolute http or https URL", u.Redacted())
+	case u.User != nil:
+		return nil, fmt.Errorf("zendesk: public Help Center URL %s: carries user info; public pages are read without credentials", u.Redacted())
+	case hostPort(u) != hostPort(c.base):
+		return nil, fmt.Errorf("%w: %s is not on %s (the base URL's host)", ErrOtherHost, u.Redacted(), c.base.Host)
+	}
+	u.Fragment, u.RawFragment = "", "" // the browser's, never sent
+	return u, nil
+}
+
+// hostPort is u's host, lower-cased, with its port unless it is the
+// scheme's default.
+func hostPort(u *url.URL) string {
+	host, port := strings.ToLower(strings.TrimSuffix(u.Hostname(), ".")), u.Port()
+	if port == "" || (u.Scheme == "http" && port == "80") || (u.Scheme == "https" && port == "443") {
+		return host
+	}
+	return host + ":" + port
+}
+
+// getPublic makes one anonymous GET and reads the answer whole.
+func (c *Client) getPublic(ctx context.Context, u *url.URL) (*http.Response, []byte, error) {
+	actx, cancel := context.WithTimeout(ctx, c.cfg.RequestTimeout)
+	defer cancel()
+	hr, err := http.NewRequestWithContext(actx, http.MethodGet, u.String(), nil)
+	if err != nil {
+		return nil, nil, fmt.Errorf("zendesk: building GET %s: %w", u, err)
+	}
+	hr.Header.Set("User-Agent", c.userAgt)
+	res, err := c.hc.Do(hr)
+	if err != nil {
+		return nil, nil, cleanNetError(http.MethodGet, u.String(), err)
+	}
+	defer res.Body.Close()
+	data, err := io.ReadAll(io.LimitReader(res.Body, MaxArticleAttachmentBytes+1))
+	switch {
+	case err != nil:
+		return res, nil, cleanNetError(http.MethodGet, u.String(), err)
+	case len(data) > MaxArticleAttachmentBytes:
+		return res, nil, errPublicTooLong
+	}
+	return res, data, nil
+}

@@ -6,7 +6,12 @@ import (
 	"fmt"
 	"io"
 	"net/http"
+	"net/http/httptest"
+	"net/url"
 	"slices"
+	"strings"
+	"sync"
+	"sync/atomic"
 	"testing"
 
 	"github.com/google/go-cmp/cmp"
@@ -258,5 +263,164 @@ func TestDecodeHelpCenterErrors(t *testing.T) {
 		if tc.name == "another field" && e.DetailText() != "title: can't be blank" {
 			t.Errorf("%s: details = %q", tc.name, e.DetailText())
 		}
+	}
+}
+
+// authRecorder notes the Authorization header of every request.
+type authRecorder struct {
+	mu   sync.Mutex
+	seen map[string]string // path → Authorization
+}
+
+func (a *authRecorder) RoundTrip(r *http.Request) (*http.Response, error) {
+	a.mu.Lock()
+	a.seen[r.URL.Path] = r.Header.Get("Authorization")
+	a.mu.Unlock()
+	return http.DefaultTransport.RoundTrip(r)
+}
+
+func TestClientBaseURL(t *testing.T) {
+	for _, raw := range []string{"https://acme.zendesk.com", "https://acme.zendesk.com/", "https://acme.zendesk.com//"} {
+		c, err := New(Config{BaseURL: raw, Email: testEmail, Token: NewSecret("t")})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if got := c.BaseURL(); got != "https://acme.zendesk.com" {
+			t.Errorf("BaseURL() of %q = %q", raw, got)
+		}
+	}
+}
+
+// TestHCPublicGet: the public pages and files are read without
+// credentials, on the Help Center's limiter; a 404 is an answer, not an
+// error; another host is refused before anything is sent.
+func TestHCPublicGet(t *testing.T) {
+	t.Parallel()
+	rec := &authRecorder{seen: map[string]string{}}
+	e := newEnv(t, zendesksim.Options{}, func(cfg *Config) { cfg.HTTPClient = &http.Client{Transport: rec} })
+	c := ctx(t)
+	if e.c.BaseURL() != e.srv.URL {
+		t.Fatalf("BaseURL() = %q, want %q", e.c.BaseURL(), e.srv.URL)
+	}
+	sec, group := hcBase(t, e)
+	a, err := e.c.HCCreateArticle(c, HCArticle{SectionID: sec.ID, Title: "How to pay", Body: "<p>By card.</p>", Locale: "en-us", PermissionGroupID: group.ID})
+	if err != nil {
+		t.Fatal(err)
+	}
+	es, err := e.c.HCCreateTranslation(c, a.ID, HCTranslation{Locale: "es", Title: "Cómo pagar", Draft: true})
+	if err != nil {
+		t.Fatal(err)
+	}
+	png := append([]byte("\x89PNG\r\n\x1a\n"), bytes.Repeat([]byte{0, 255, '\r', '\n'}, 64)...)
+	att, err := e.c.HCCreateAttachment(c, a.ID, "logo main.png", "image/png", png, true)
+	if err != nil {
+		t.Fatal(err)
+	}
+
+	hcBefore, supBefore := e.c.HelpCenterLimiter().Stats().Requests, e.c.Limiter().Stats().Requests
+	for _, tc := range []struct {
+		url, contentType, holds string
+		status                  int
+	}{
+		{att.ContentURL, "image/png", string(png), 200},
+		{fmt.Sprintf("%s/hc/article_attachments/%d", e.c.BaseURL(), att.ID), "image/png", string(png), 200},
+		{a.HTMLURL, "text/html; charset=utf-8", "<p>By card.</p>", 200},
+		{a.HTMLURL + "#pay", "text/html; charset=utf-8", "<h1>How to pay</h1>", 200},
+		{es.HTMLURL, "text/html; charset=utf-8", "", 404}, // a draft
+		{fmt.Sprintf("%s/hc/article_attachments/%d/x.png", e.c.BaseURL(), att.ID+1000), "text/html; charset=utf-8", "", 404},
+	} {
+		status, body, ct, err := e.c.HCPublicGet(c, tc.url)
+		if err != nil || status != tc.status || ct != tc.contentType || !bytes.Contains(body, []byte(tc.holds)) ||
+			(tc.contentType == "image/png" && !bytes.Equal(body, png)) {
+			t.Errorf("HCPublicGet(%s) = %d %q %d bytes, %v; want %d %q holding %q", tc.url, status, ct, len(body), err, tc.status, tc.contentType, tc.holds)
+		}
+	}
+	if hc, sup := e.c.HelpCenterLimiter().Stats().Requests-hcBefore, e.c.Limiter().Stats().Requests-supBefore; hc != 6 || sup != 0 {
+		t.Errorf("public GETs waited on the Help Center limiter %d times and on Support's %d, want 6 and 0", hc, sup)
+	}
+	rec.mu.Lock()
+	for path, auth := range rec.seen {
+		if public := strings.HasPrefix(path, "/hc/"); public != (auth == "") {
+			t.Errorf("%s sent with Authorization %q", path, auth)
+		}
+	}
+	rec.mu.Unlock()
+
+	// Refused before anything is sent.
+	sent := settledTotal(e.sim)
+	other := strings.Replace(e.srv.URL, "127.0.0.1", "localhost", 1)
+	u, _ := url.Parse(e.srv.URL)
+	for _, tc := range []struct {
+		url       string
+		otherHost bool
+	}{
+		{"https://example.com/hc/en-us/articles/1", true},
+		{other + "/hc/en-us/articles/1", true},
+		{"http://" + u.Hostname() + ":1/hc/en-us/articles/1", true},
+		{"/hc/en-us/articles/1", false},
+		{"ftp://" + u.Host + "/hc/x", false},
+		{"http://admin:hunter2@" + u.Host + "/hc/x", false},
+		{"http://" + u.Host + "/%zz", false},
+	} {
+		status, body, _, err := e.c.HCPublicGet(c, tc.url)
+		switch {
+		case err == nil || status != 0 || body != nil:
+			t.Errorf("HCPublicGet(%s) = %d, %v; want it refused", tc.url, status, err)
+		case errors.Is(err, ErrOtherHost) != tc.otherHost:
+			t.Errorf("HCPublicGet(%s): err = %v, ErrOtherHost %v", tc.url, err, tc.otherHost)
+		case strings.Contains(err.Error(), "hunter2"):
+			t.Errorf("the error shows the URL's password: %v", err)
+		}
+	}
+	if n := settledTotal(e.sim); n != sent {
+		t.Errorf("%d requests sent for refused URLs", n-sent)
+	}
+}
+
+// TestHCPublicGetRetries: a 5xx is tried again, and after the last
+// attempt comes back with its status and an error.
+func TestHCPublicGetRetries(t *testing.T) {
+	t.Parallel()
+	e := newEnv(t, zendesksim.Options{}, nil)
+	var fail atomic.Int32
+	front := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if strings.HasPrefix(r.URL.Path, "/hc/") && fail.Add(-1) >= 0 {
+			http.Error(w, "down", http.StatusBadGateway)
+			return
+		}
+		e.sim.ServeHTTP(w, r)
+	}))
+	t.Cleanup(front.Close)
+	var retries []string
+	var mu sync.Mutex
+	cfg := e.cfg
+	cfg.BaseURL, cfg.MaxAttempts = front.URL, 3
+	cfg.OnRetry = func(msg string) { mu.Lock(); retries = append(retries, msg); mu.Unlock() }
+	c, err := New(cfg)
+	if err != nil {
+		t.Fatal(err)
+	}
+	sec, group := hcBase(t, &env{t: t, sim: e.sim, srv: front, c: c, cfg: cfg})
+	a, err := c.HCCreateArticle(ctx(t), HCArticle{SectionID: sec.ID, Title: "Refunds", Body: "<p>Ask.</p>", Locale: "en-us", PermissionGroupID: group.ID})
+	if err != nil {
+		t.Fatal(err)
+	}
+
+	fail.Store(2)
+	status, body, _, err := c.HCPublicGet(ctx(t), a.HTMLURL)
+	if err != nil || status != 200 || !bytes.Contains(body, []byte("<p>Ask.</p>")) {
+		t.Errorf("after two 502s = %d %q, %v", status, body, err)
+	}
+	mu.Lock()
+	if len(retries) != 2 || !strings.Contains(retries[0], "GET "+a.HTMLURL) || !strings.Contains(retries[0], "502") {
+		t.Errorf("retries = %q", retries)
+	}
+	mu.Unlock()
+
+	fail.Store(10)
+	status, body, ct, err := c.HCPublicGet(ctx(t), a.HTMLURL)
+	if err == nil || status != 502 || !strings.Contains(string(body), "down") || !strings.HasPrefix(ct, "text/plain") ||
+		!strings.Contains(err.Error(), "giving up after 3 attempts") || !strings.Contains(err.Error(), a.HTMLURL) {
+		t.Errorf("always 502 = %d %q %q, %v", status, body, ct, err)
 	}
 }

@@ -24,8 +24,8 @@ import (
 // with its name and type) [HC-OAS ArticleAttachmentObject.file], is at
 // most 20 MB [HC-ATT-DOC], and is served to anyone at its content_url,
 // /hc/article_attachments/{id}/{file name} [HC-OAS example]. The pages
-// /hc/{locale}/articles/{id}-{slug} show a live article's translation;
-// verify reads them to check that links resolve.
+// /hc/{locale}/articles/{id}-{slug} show a live article's published
+// translation; verify reads them to check that links resolve.
 
 // DefaultMaxArticleAttachmentSize is "The file size limit is 20 MB per
 // attachment" [HC-ATT-DOC].
@@ -152,11 +152,12 @@ func (s *Server) hcDeleteAttachment(c *call) reply {
 }
 
 // servePublic answers GET /hc/…: an article attachment's bytes, or an
-// article's page. Anyone may read them; they spend no API limit
-// ("anonymous requests … do not consume any API rate limit", support.
-// zendesk.com article 6354548103578). A draft or a segment-restricted
-// article is shown too, as to a signed-in agent (a simplification: Guide
-// shows them to anonymous readers as a sign-in page).
+// article's page, and 404 for anything else. Anyone may read them; they
+// spend no API limit ("anonymous requests … do not consume any API rate
+// limit", support.zendesk.com article 6354548103578). The reader is
+// anonymous: a draft translation is 404, as Guide shows drafts only to
+// signed-in agents. A segment-restricted article is shown (a
+// simplification: Guide asks an anonymous reader to sign in).
 func (s *Server) servePublic(w http.ResponseWriter, r *http.Request) {
 	segs := strings.Split(strings.Trim(r.URL.Path, "/"), "/")
 	s.mu.Lock()
@@ -170,7 +171,7 @@ func (s *Server) servePublic(w http.ResponseWriter, r *http.Request) {
 	case len(segs) >= 3 && len(segs) <= 4 && segs[1] == "article_attachments":
 		// /hc/article_attachments/{id}[/{name}]; the name is not checked
 		// (inferred: the id alone finds the file).
-		if x := s.st.hc.attachments[parseLeadingID(segs[2])]; x != nil {
+		if x := s.st.hc.attachments[parseID(segs[2])]; x != nil {
 			status, contentType, body = http.StatusOK, x.ContentType, x.data
 		}
 	case len(segs) == 4 && segs[2] == "articles":
@@ -187,14 +188,19 @@ func (s *Server) servePublic(w http.ResponseWriter, r *http.Request) {
 	w.Write(body)
 }
 
-// articlePage renders the page of a live article in locale. Caller holds
-// s.mu.
+// articlePage renders the page of a live article in locale: false when
+// the article is unknown or archived, or its translation in locale is
+// missing or a draft. The body is the translation's HTML as stored.
+// Caller holds s.mu.
 func (s *Server) articlePage(locale string, id int64) ([]byte, bool) {
 	a := s.st.hc.articles[id]
-	if a == nil || a.archived || a.translations[locale] == nil {
+	if a == nil || a.archived {
 		return nil, false
 	}
 	t := a.translations[locale]
+	if t == nil || t.Draft {
+		return nil, false
+	}
 	title := html.EscapeString(t.Title)
 	return fmt.Appendf(nil, "<!DOCTYPE html>\n<html lang=%q>\n<head><meta charset=\"utf-8\"><title>%s</title></head>\n<body>\n<article>\n<h1>%s</h1>\n%s\n</article>\n</body>\n</html>\n",
 		locale, title, title, t.Body), true
@@ -204,8 +210,14 @@ func (s *Server) articlePage(locale string, id int64) ([]byte, bool) {
 // anything else is -1.
 func parseLeadingID(seg string) int64 {
 	head, _, _ := strings.Cut(seg, "-")
-	n, err := strconv.ParseInt(head, 10, 64)
-	if err != nil {
+	return parseID(head)
+}
+
+// parseID reads a path segment that is an id and nothing else; anything
+// else is -1.
+func parseID(seg string) int64 {
+	n, err := strconv.ParseInt(seg, 10, 64)
+	if err != nil || n <= 0 {
 		return -1
 	}
 	return n

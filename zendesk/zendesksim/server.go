@@ -109,8 +109,8 @@ type Options struct {
 	// ticket creation (default two hours).
 	IdempotencyTTL time.Duration
 
-	// BaseURL prefixes the url fields of objects; empty means
-	// "http://" + the request's Host.
+	// BaseURL prefixes the url fields of objects (a trailing slash is
+	// dropped); empty means "http://" + the request's Host.
 	BaseURL string
 
 	// ValidateRequests, when set, checks every JSON request body against
@@ -193,6 +193,9 @@ func New(opts Options) *Server {
 	if opts.MaxArticleAttachmentSize <= 0 {
 		opts.MaxArticleAttachmentSize = DefaultMaxArticleAttachmentSize
 	}
+	// "https://x/" would make every url field, content_url and html_url
+	// included, "https://x//…".
+	opts.BaseURL = strings.TrimRight(opts.BaseURL, "/")
 	s := &Server{
 		opts:     opts,
 		now:      func() time.Time { return opts.Now().UTC() },
@@ -354,7 +357,16 @@ func (s *Server) serve(w http.ResponseWriter, r *http.Request) {
 
 // renderFault writes the responses of the fault switch: 429s look like the
 // rate limiter's, 5xx come as text/plain, as API-level errors may [REQ-DOC].
+// A public page's fault is plain text without rate limit headers: those
+// pages spend no API budget, and a client pacing on the headers must not
+// read the account's budget off them.
 func (s *Server) renderFault(w http.ResponseWriter, r *http.Request, status int) {
+	if isPublicPage(r.URL.Path) {
+		w.Header().Set("Content-Type", "text/plain; charset=utf-8")
+		w.WriteHeader(status)
+		fmt.Fprintln(w, http.StatusText(status))
+		return
+	}
 	win := s.window(r)
 	rem, reset := win.Peek()
 	s.setRateHeaders(w.Header(), win, rem, reset)
