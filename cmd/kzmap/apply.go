@@ -372,9 +372,14 @@ func (p *progressView) describe() string {
 	if p.dead > 0 {
 		parts = append(parts, fmt.Sprintf("%s dead", thousands(p.dead)))
 	}
-	if lim := p.client.Limiter(); lim != nil {
+	lim, what := p.client.Limiter(), ""
+	if p.cur.Kind.HelpCenter() {
+		// The Help Center's requests count against a limit of their own.
+		lim, what = p.client.HelpCenterLimiter(), "Help Center "
+	}
+	if lim != nil {
 		st := lim.Stats()
-		req := plural(int(st.Requests), "request")
+		req := what + plural(int(st.Requests), "request")
 		if st.Remaining >= 0 {
 			req += fmt.Sprintf(", %s left in the window", thousands(st.Remaining))
 		}

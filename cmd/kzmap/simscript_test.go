@@ -44,6 +44,10 @@ func (s *swap) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 //	zsim jobfail P        the share of job items Zendesk fails from now on
 //	zsim field RESOURCE TYPE KEY TITLE [OPTION…]  make a field by hand
 //	zsim fields RESOURCE N  Zendesk holds N fields of the resource, none twice
+//	zsim helpcenter EXPORT  the Help Center holds EXPORT's knowledge base: every
+//	                      live article once with a translation per version, drafts
+//	                      drafts, images served by Zendesk, links to migrated
+//	                      articles, nothing pointing at Kustomer
 //
 // zsim start takes latency=DURATION after EXPORT to slow every request.
 func simCmd(ts *testscript.TestScript, neg bool, args []string) {
@@ -110,6 +114,8 @@ func simCmd(ts *testscript.TestScript, neg bool, args []string) {
 		addMessage(ts, dir)
 	case "window":
 		windowChanges(ts, dir)
+	case "helpcenter":
+		helpCenterHolds(ts, neg, dir)
 	default:
 		ts.Fatalf("unknown zsim command %q", args[0])
 	}

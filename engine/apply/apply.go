@@ -44,7 +44,7 @@ type Progress struct {
 	Kind         kind.Kind
 	Done, Total  int
 	Dead         int
-	RequestsUsed int
+	RequestsUsed int // on the kind's limiter: Support's, or the Help Center's
 }
 
 // Options configure Apply.

@@ -160,7 +160,11 @@ func (ex *executor) progress(k kind.Kind, n, dead int) {
 	ex.done[k] += n
 	p := Progress{Kind: k, Done: ex.done[k], Total: ex.totals[k], Dead: dead}
 	ex.mu.Unlock()
-	if lim := ex.opts.Client.Limiter(); lim != nil {
+	lim := ex.opts.Client.Limiter()
+	if k.HelpCenter() {
+		lim = ex.opts.Client.HelpCenterLimiter()
+	}
+	if lim != nil {
 		p.RequestsUsed = int(lim.Stats().Requests)
 	}
 	if ex.opts.OnProgress != nil {
