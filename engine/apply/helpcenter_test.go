@@ -10,12 +10,15 @@ import (
 	"slices"
 	"strconv"
 	"strings"
+	"sync/atomic"
 	"testing"
+	"time"
 
 	"github.com/kzmap/kzmap/dsl"
 	"github.com/kzmap/kzmap/engine"
 	"github.com/kzmap/kzmap/engine/kind"
 	"github.com/kzmap/kzmap/examples/mappings"
+	"github.com/kzmap/kzmap/zendesk"
 	"github.com/kzmap/kzmap/zendesk/zendesksim"
 )
 
@@ -479,4 +482,92 @@ func editNDJSON(t *testing.T, path string, edit func(map[string]any) bool) {
 	if err := os.WriteFile(path, []byte(strings.Join(lines, "\n")+"\n"), 0o644); err != nil {
 		t.Fatal(err)
 	}
+}
+
+// TestHelpCenterRefresh reads the Help Center back after an apply: no
+// drift (writing translations moves an article's updated_at, which is not
+// someone else's change); an article archived and a translation edited by
+// hand are found, the archived one planned again.
+func TestHelpCenterRefresh(t *testing.T) {
+	var ahead atomic.Int64 // how far Zendesk's clock is moved on
+	r := newRigWith(t, "small", 33, "", func(o *zendesksim.Options) {
+		o.Now = func() time.Time { return time.Now().Add(time.Duration(ahead.Load())) }
+	})
+	cfg, diags := dsl.Load(filepath.Join("..", "testdata", "kbonly"), dsl.LoadOptions{Templates: mappings.FS()})
+	if diags.HasErrors() {
+		t.Fatal(diags)
+	}
+	r.Cfg = cfg
+	ctx := context.Background()
+	if _, _, err := r.planApply(ctx, false); err != nil {
+		t.Fatal(err)
+	}
+	d, err := Refresh(ctx, r.Store, r.Client())
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(d.Gone)+len(d.Changed) != 0 || d.Read[kind.HCTranslation] == 0 || d.Read[kind.HCArticle] == 0 {
+		t.Fatalf("refresh after a clean apply: read %v, gone %v, changed %v", d.Read, d.Gone, d.Changed)
+	}
+	t.Logf("refresh: read %v in %d requests", d.Read, d.Requests)
+	hc := r.Sim.Dump().HelpCenter
+	c := r.Client()
+	archived, edited := hc.Articles[0].Article.ID, hc.Articles[1]
+	ahead.Store(int64(time.Minute)) // a person's edits, a minute after the import
+	if err := c.HCDeleteArticle(ctx, archived); err != nil {
+		t.Fatal(err)
+	}
+	tr := edited.Translations[0]
+	tr.Body = "<p>Edited by hand.</p>"
+	if _, err := c.HCUpdateTranslation(ctx, edited.Article.ID, zendesk.HCTranslation{Locale: tr.Locale, Title: tr.Title, Body: tr.Body, Draft: tr.Draft}); err != nil {
+		t.Fatal(err)
+	}
+	if d, err = Refresh(ctx, r.Store, r.Client()); err != nil {
+		t.Fatal(err)
+	}
+	gone := map[kind.Kind]int{}
+	for _, g := range d.Gone {
+		gone[g.Kind]++
+	}
+	changed := map[kind.Kind]int{}
+	for _, ch := range d.Changed {
+		changed[ch.Kind]++
+	}
+	if gone[kind.HCArticle] != 1 || changed[kind.HCTranslation] != 1 {
+		t.Errorf("refresh after the hand edits: gone %v, changed %v", d.Gone, d.Changed)
+	}
+	again, err := engine.Plan(ctx, engine.PlanOptions{Config: r.Cfg, Snapshot: r.Snap, Checkpoint: r.Store})
+	if err != nil {
+		t.Fatal(err)
+	}
+	// The archived article is created again with its translations and
+	// images; the edited translation is left alone (drift).
+	cs := again.Summary.Counts
+	if cs[kind.HCArticle][kind.Create] != 1 || cs[kind.HCTranslation][kind.Create] != len(hc.Articles[0].Translations) ||
+		cs[kind.HCTranslation][kind.Update] != 0 {
+		t.Errorf("plan after the refresh: %v (the archived article had %d translations)", cs, len(hc.Articles[0].Translations))
+	}
+	if _, _, err := r.planApply(ctx, false); err != nil {
+		t.Fatal(err)
+	}
+	if n := len(byLabelOf(r.Sim.Dump().HelpCenter, hc.Articles[0].Article.LabelNames)); n != 1 {
+		t.Errorf("%d live articles for the archived one after the next apply", n)
+	}
+}
+
+// byLabelOf lists the live articles carrying the kz- label among labels.
+func byLabelOf(hc zendesksim.HelpCenterState, labels []string) []zendesksim.HCArticleState {
+	var kz string
+	for _, l := range labels {
+		if strings.HasPrefix(l, "kz-") {
+			kz = l
+		}
+	}
+	var out []zendesksim.HCArticleState
+	for _, a := range hc.Articles {
+		if !a.Archived && slices.Contains(a.Article.LabelNames, kz) {
+			out = append(out, a)
+		}
+	}
+	return out
 }

@@ -2,13 +2,17 @@ package apply
 
 import (
 	"context"
+	"errors"
 	"fmt"
+	"maps"
+	"slices"
 	"strconv"
 	"time"
 
 	"github.com/kzmap/kzmap/engine/checkpoint"
 	"github.com/kzmap/kzmap/engine/kind"
 	"github.com/kzmap/kzmap/engine/readback"
+	"github.com/kzmap/kzmap/throttle"
 	"github.com/kzmap/kzmap/zendesk"
 )
 
@@ -24,7 +28,9 @@ import (
 // Reads are bulk: show_many (100 records a request) for users and
 // organizations, one listing for groups and memberships, and tickets
 // through engine/readback (the incremental export when cheaper), as
-// verify reads them. Custom objects and records are not read back.
+// verify reads them; the Help Center's categories, sections and articles
+// from their lists, attachments and translations from their article's.
+// Custom objects and records are not read back.
 func Refresh(ctx context.Context, st *checkpoint.Store, c *zendesk.Client) (*Drift, error) {
 	return RefreshBy(ctx, st, c, readback.Auto)
 }
@@ -34,7 +40,18 @@ func Refresh(ctx context.Context, st *checkpoint.Store, c *zendesk.Client) (*Dri
 func RefreshBy(ctx context.Context, st *checkpoint.Store, c *zendesk.Client, mode readback.Mode) (*Drift, error) {
 	r := &refresher{mode: mode, st: st, c: c, d: &Drift{Read: map[kind.Kind]int{}}}
 	start := requests(c)
-	for _, k := range []kind.Kind{kind.Organization, kind.User, kind.Group, kind.GroupMembership, kind.Ticket} {
+	kinds := []kind.Kind{kind.Organization, kind.User, kind.Group, kind.GroupMembership, kind.Ticket}
+	for _, k := range kind.All {
+		if k.HelpCenter() {
+			kinds = append(kinds, k)
+		}
+	}
+	for _, k := range kinds {
+		if k == kind.HCArticle {
+			if err := r.articleWrites(); err != nil {
+				return nil, err
+			}
+		}
 		if err := r.kind(ctx, k); err != nil {
 			return nil, fmt.Errorf("refreshing %ss from Zendesk: %w", k, err)
 		}
@@ -63,11 +80,15 @@ type Drifted struct {
 	Detail    string
 }
 
+// requests counts the requests sent, Support's and the Help Center's.
 func requests(c *zendesk.Client) int {
-	if lim := c.Limiter(); lim != nil {
-		return int(lim.Stats().Requests)
+	n := 0
+	for _, lim := range []*throttle.Limiter{c.Limiter(), c.HelpCenterLimiter()} {
+		if lim != nil {
+			n += int(lim.Stats().Requests)
+		}
 	}
-	return 0
+	return n
 }
 
 type refresher struct {
@@ -77,6 +98,10 @@ type refresher struct {
 	d     *Drift
 	drift []checkpoint.Drifted
 	gone  []checkpoint.Forgotten
+	// written is, for a Help Center article, when kzmap last wrote it or
+	// one of its translations: writing a translation moves the article's
+	// updated_at.
+	written map[string]time.Time
 }
 
 // entry is a checkpoint record being compared.
@@ -118,8 +143,12 @@ func (r *refresher) kind(ctx context.Context, k kind.Kind) error {
 			r.d.Gone = append(r.d.Gone, Drifted{Kind: k, Key: x.key, ZendeskID: x.e.ZendeskID, Detail: "not in Zendesk"})
 			continue
 		}
+		written := x.e.Written
+		if w, ok := r.written[x.key]; ok && w.After(written) {
+			written = w
+		}
 		switch {
-		case x.e.Written.IsZero() || !z.updated.Truncate(time.Second).After(x.e.Written):
+		case written.IsZero() || !z.updated.Truncate(time.Second).After(written):
 			// Zendesk's times are whole seconds: a change in the second
 			// of the write itself cannot be told from it. Drift found
 			// before stays: only a write of the mapping over it (a
@@ -127,7 +156,7 @@ func (r *refresher) kind(ctx context.Context, k kind.Kind) error {
 		case k == kind.Ticket && z.status == "closed":
 			r.d.Closed++
 		default:
-			why := fmt.Sprintf("changed in Zendesk at %s, after kzmap wrote it at %s", z.updated.UTC().Format(time.RFC3339), x.e.Written.UTC().Format(time.RFC3339))
+			why := fmt.Sprintf("changed in Zendesk at %s, after kzmap wrote it at %s", z.updated.UTC().Format(time.RFC3339), written.UTC().Format(time.RFC3339))
 			r.drift = append(r.drift, checkpoint.Drifted{Kind: string(k), Key: x.key, Drift: why})
 			r.d.Changed = append(r.d.Changed, Drifted{Kind: k, Key: x.key, ZendeskID: x.e.ZendeskID, Detail: why})
 		}
@@ -155,6 +184,8 @@ func (r *refresher) read(ctx context.Context, k kind.Kind, es []entry) (map[int6
 		return out, err
 	case kind.Ticket:
 		return r.tickets(ctx, es)
+	case kind.HCCategory, kind.HCSection, kind.HCArticle, kind.HCAttachment, kind.HCTranslation:
+		return r.helpCenter(ctx, k, es)
 	}
 	for i := 0; i < len(es); i += zendesk.MaxBatch {
 		ids := idsOf(es[i:min(i+zendesk.MaxBatch, len(es))])
@@ -206,4 +237,82 @@ func (r *refresher) tickets(ctx context.Context, es []entry) (map[int64]seen, er
 		return nil
 	})
 	return out, err
+}
+
+// articleWrites notes, for each article, the last write of its
+// translations.
+func (r *refresher) articleWrites() error {
+	r.written = map[string]time.Time{}
+	return r.st.ForEach(string(kind.HCTranslation), func(key string, e checkpoint.Entry) error {
+		art := articleKeyOf(key)
+		if e.Written.After(r.written[art]) {
+			r.written[art] = e.Written
+		}
+		return nil
+	})
+}
+
+// helpCenter reads back Help Center records: categories, sections and
+// articles from their lists, attachments and translations from their
+// article's (an archived article's are gone with it).
+func (r *refresher) helpCenter(ctx context.Context, k kind.Kind, es []entry) (map[int64]seen, error) {
+	out := map[int64]seen{}
+	switch k {
+	case kind.HCCategory:
+		cats, err := r.c.HCCategories(ctx)
+		for _, c := range cats {
+			out[c.ID] = seen{updated: c.UpdatedAt}
+		}
+		return out, err
+	case kind.HCSection:
+		secs, err := r.c.HCSections(ctx)
+		for _, s := range secs {
+			out[s.ID] = seen{updated: s.UpdatedAt}
+		}
+		return out, err
+	case kind.HCArticle:
+		arts, err := r.c.HCArticles(ctx, nil)
+		for _, a := range arts {
+			out[a.ID] = seen{updated: a.UpdatedAt}
+		}
+		return out, err
+	}
+	articles := map[string]bool{}
+	for _, x := range es {
+		articles[articleKeyOf(x.key)] = true
+	}
+	for _, key := range slices.Sorted(maps.Keys(articles)) {
+		e, ok, err := r.st.Get(string(kind.HCArticle), key)
+		if err != nil {
+			return nil, err
+		}
+		id, perr := strconv.ParseInt(e.ZendeskID, 10, 64)
+		if !ok || perr != nil {
+			continue
+		}
+		if k == kind.HCTranslation {
+			ts, err := r.c.HCTranslations(ctx, id)
+			if errors.Is(err, zendesk.ErrNotFound) {
+				continue
+			}
+			if err != nil {
+				return nil, err
+			}
+			for _, t := range ts {
+				out[t.ID] = seen{updated: t.UpdatedAt}
+			}
+			continue
+		}
+		as, err := r.c.HCAttachments(ctx, id)
+		if errors.Is(err, zendesk.ErrNotFound) {
+			continue
+		}
+		if err != nil {
+			return nil, err
+		}
+		for _, a := range as {
+			out[a.ID] = seen{updated: a.CreatedAt}
+		}
+	}
+	return out, nil
 }
