@@ -20,8 +20,10 @@ func verifyCommand() *cli.Command {
 		Usage: "read Zendesk back and compare it with the mapping and the checkpoint: counts per kind, sampled records field by field",
 		Description: "verify counts every kind three ways (made by the mapping from the snapshot, recorded in the checkpoint,\n" +
 			"found in Zendesk), then compares random records and the ugliest ones (longest, oldest, most assignees,\n" +
-			"most attachments, split, merged, largest) field by field and comment by comment. It exits 1 when\n" +
-			"anything differs.",
+			"most attachments, split, merged, largest) field by field and comment by comment. With the Help Center\n" +
+			"blocks it counts the articles per locale too, and checks sampled article bodies: their text, their images\n" +
+			"(their article's attachments, read as a visitor reads them) and their links (to live migrated articles,\n" +
+			"in a locale they have). It exits 1 when anything differs.",
 		Flags: []cli.Flag{
 			&cli.BoolFlag{Name: "json", Usage: "print one JSON document"},
 			&cli.StringFlag{Name: "report", Usage: "also write a self-contained HTML report to `FILE`"},
@@ -131,6 +133,16 @@ func writeVerify(w io.Writer, rep *verify.Report, reportPath string) {
 		row(k)
 	}
 	row(rep.Total())
+	if len(rep.HelpCenterLocales) > 0 {
+		fmt.Fprintf(w, "\n%-22s %8s %8s\n", "Help Center locale", "mapping", "Zendesk")
+		for _, l := range rep.HelpCenterLocales {
+			mark := ""
+			if l.Desired != l.Zendesk {
+				mark = "  ≠"
+			}
+			fmt.Fprintf(w, "%-22s %8d %8d%s\n", l.Locale, l.Desired, l.Zendesk, mark)
+		}
+	}
 	fmt.Fprintf(w, "\n%s\n", rep.Summary())
 	fmt.Fprintf(w, "Seed %d: %d random records of each kind, plus the ugliest, were compared field by field.\n", rep.Seed, rep.Sample)
 	if len(rep.Differences) > 0 {

@@ -13,6 +13,7 @@ import (
 
 	"github.com/kzmap/kzmap/dataset"
 	"github.com/kzmap/kzmap/engine/kind"
+	"github.com/kzmap/kzmap/engine/verify"
 	"github.com/kzmap/kzmap/zendesk"
 	"github.com/kzmap/kzmap/zendesk/zendesksim"
 )
@@ -125,5 +126,26 @@ func TestVerifyCommand(t *testing.T) {
 	}
 	if !strings.Contains(string(page), fmt.Sprintf(`href="%s/agent/tickets/%d"`, os.Getenv("ZENDESK_BASE_URL"), id)) {
 		t.Error("the report does not link to the ticket")
+	}
+}
+
+// TestVerifyTextHelpCenterLocales prints the articles per locale under
+// the kinds when the report has them, marking a locale that disagrees,
+// and prints nothing of them when it has none.
+func TestVerifyTextHelpCenterLocales(t *testing.T) {
+	rep := &verify.Report{Seed: 4, Kinds: []verify.KindCount{{Kind: kind.HCArticle, Desired: 3, Checkpoint: 3, Zendesk: 3}},
+		HelpCenterLocales: []verify.LocaleCount{{Locale: "de", Desired: 1, Zendesk: 0}, {Locale: "en-us", Desired: 3, Zendesk: 3}}}
+	var out strings.Builder
+	writeVerify(&out, rep, "")
+	for _, want := range []string{"hc_article ", "\nHelp Center locale      mapping  Zendesk\n", "\nde                            1        0  ≠\n", "\nen-us                         3        3\n"} {
+		if !strings.Contains(out.String(), want) {
+			t.Errorf("output lacks %q:\n%s", want, out.String())
+		}
+	}
+	rep.HelpCenterLocales = nil
+	out.Reset()
+	writeVerify(&out, rep, "")
+	if strings.Contains(out.String(), "Help Center locale") {
+		t.Errorf("locales printed for a report without them:\n%s", out.String())
 	}
 }

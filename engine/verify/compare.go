@@ -68,6 +68,21 @@ func (r *runner) compareSamples(ctx context.Context) error {
 			err = k.ticket(ctx, x)
 		case zendesk.CustomObjectRecord:
 			k.record(x)
+		case zendesk.HCCategory:
+			k.url = x.HTMLURL
+			k.hcCategory(x)
+		case zendesk.HCSection:
+			k.url = x.HTMLURL
+			err = k.hcSection(x)
+		case zendesk.HCArticle:
+			k.url = x.HTMLURL
+			err = k.hcArticle(x)
+		case zendesk.HCAttachment:
+			k.url = x.ContentURL
+			err = k.hcAttachment(x)
+		case zendesk.HCTranslation:
+			k.url = x.HTMLURL
+			err = k.hcTranslation(ctx, x)
 		}
 		if err != nil {
 			return fmt.Errorf("comparing %s: %w", c.d.Key, err)

@@ -272,7 +272,43 @@ func widestReport() *Report {
 	}
 	r.Differences = append(r.Differences, Difference{Kind: kind.Ticket, What: "unlisted", Message: "… and 999999 more field differences of kind ticket, not listed"})
 	r.Unlisted = 999_999
+	r.HelpCenterLocales = []LocaleCount{{Locale: "zh-hant-tw", Desired: 999_999, Zendesk: 999_998}, {Locale: "en-us", Desired: 1_000_000, Zendesk: 1_000_000}}
 	return r
+}
+
+// TestWriteHTMLLocales shows the Help Center's articles per locale when
+// the report has them, a locale that disagrees marked, and no table
+// otherwise.
+func TestWriteHTMLLocales(t *testing.T) {
+	rep := sampleReport()
+	rep.HelpCenterLocales = []LocaleCount{{Locale: "de", Desired: 4, Zendesk: 3}, {Locale: "en-us", Desired: 22, Zendesk: 22}}
+	var buf bytes.Buffer
+	if err := rep.WriteHTML(&buf, time.Date(2026, 1, 2, 3, 4, 5, 0, time.UTC)); err != nil {
+		t.Fatal(err)
+	}
+	table := parseHTML(t, buf.Bytes()).byID("locales")
+	if table == nil {
+		t.Fatal("no locales table")
+	}
+	var rows []string
+	for _, tr := range table.all("tr")[1:] {
+		var cells []string
+		for _, td := range tr.all("td") {
+			cells = append(cells, td.textAll()+"|"+td.attr["class"])
+		}
+		rows = append(rows, strings.Join(cells, " "))
+	}
+	want := []string{"de|first 4|n 3|n bad", "en-us|first 22|n 22|n"}
+	if diff := cmp.Diff(want, rows); diff != "" {
+		t.Errorf("locale rows (-want +got):\n%s", diff)
+	}
+	buf.Reset()
+	if err := sampleReport().WriteHTML(&buf, time.Now()); err != nil {
+		t.Fatal(err)
+	}
+	if parseHTML(t, buf.Bytes()).byID("locales") != nil {
+		t.Error("a locales table in a report without the Help Center")
+	}
 }
 
 // chromium runs headless Chromium, when installed, with a fresh profile

@@ -23,7 +23,8 @@ import (
 // at a time;
 // groups, memberships and custom objects by listing them (there are few);
 // custom object records by external id, per object, during the pass,
-// because the checkpoint keeps their Zendesk ids but not their objects.
+// because the checkpoint keeps their Zendesk ids but not their objects;
+// the Help Center by listing it (helpcenter.go).
 
 // pendingRecord is a custom object record waiting for its lookup.
 type pendingRecord struct {
@@ -159,6 +160,10 @@ func (r *runner) readBack(ctx context.Context) error {
 					m[o.Key] = o
 				}
 				err = r.fromListing(k, m)
+			}
+		case kind.HCCategory, kind.HCSection, kind.HCArticle, kind.HCAttachment, kind.HCTranslation:
+			if r.hc != nil {
+				err = r.hcReadBack(ctx, k)
 			}
 		}
 		if err != nil {

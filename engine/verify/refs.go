@@ -105,7 +105,8 @@ func (r *refs) name(typ, id string) string {
 
 // title names a desired record for a reader, next to its key: a ticket's
 // subject and its requester, a user's or an organization's name, a field's
-// or an object's title, a membership's agent and team.
+// or an object's title, a membership's agent and team, an article's or a
+// translation's title, an attachment's file name.
 func (r *refs) title(d *engine.Desired) (name, requester string) {
 	p := d.Payload
 	switch d.Kind {
@@ -118,7 +119,7 @@ func (r *refs) title(d *engine.Desired) (name, requester string) {
 		}
 		return user + " in " + team, ""
 	}
-	for _, f := range []string{"name", "title", "key"} {
+	for _, f := range []string{"name", "title", "key", "file_name"} {
 		if s := strings.TrimSpace(str(p, f)); s != "" {
 			return s, ""
 		}

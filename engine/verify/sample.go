@@ -76,6 +76,19 @@ var uglies = []ugly{
 	}, bytesLabel("largest")},
 	{kind.CustomObjectRecord, "split", splitScore, func(int64) string { return "part of a split record" }},
 	{kind.CustomObjectRecord, "largest", payloadScore, bytesLabel("largest")},
+	// A translation's images and links are what apply rewrote.
+	{kind.HCTranslation, "images", func(_ *sampler, d *engine.Desired) (int64, bool) {
+		n := strings.Count(str(d.Payload, "body"), engine.MediaPlaceholder)
+		return int64(n), n > 0
+	}, countLabel("most images (%d)")},
+	{kind.HCTranslation, "links", func(_ *sampler, d *engine.Desired) (int64, bool) {
+		n := strings.Count(str(d.Payload, "body"), engine.ArticlePlaceholder)
+		return int64(n), n > 0
+	}, countLabel("most links to articles (%d)")},
+	{kind.HCTranslation, "longest_body", func(_ *sampler, d *engine.Desired) (int64, bool) {
+		n := utf8.RuneCountInString(str(d.Payload, "body"))
+		return int64(n), n > 0
+	}, countLabel("longest body (%d characters)")},
 }
 
 func payloadScore(_ *sampler, d *engine.Desired) (int64, bool) {

@@ -61,6 +61,9 @@ type Report struct {
 	// ZendeskURL is the account's address (links are made from it).
 	ZendeskURL string      `json:"zendesk_url,omitempty"`
 	Kinds      []KindCount `json:"kinds"`
+	// HelpCenterLocales counts the migrated articles per locale, when
+	// the mapping writes the Help Center (helpcenter.go).
+	HelpCenterLocales []LocaleCount `json:"help_center_locales,omitempty"`
 	// Compared lists the records compared field by field, and why each
 	// was chosen.
 	Compared []Compared `json:"compared"`
@@ -132,7 +135,8 @@ type Difference struct {
 	// Name is the record's subject or name, when verify read it.
 	Name string `json:"name,omitempty"`
 	// What is the category: missing_in_zendesk, not_in_checkpoint,
-	// dead_letter, outdated, field, comment, attachment, unlisted; for
+	// dead_letter, outdated, field, comment, attachment, unlisted; for a
+	// Help Center translation also body (its text), image and link; for
 	// notes: unwritable, attachment_missing, not_desired, not_checked.
 	What string `json:"what"`
 	// Field names what differs: "subject", "comment 4 author", ...
@@ -209,6 +213,9 @@ func (r *Report) Hints() []string {
 	}
 	if seen["field"] || seen["comment"] || seen["attachment"] {
 		out = append(out, "Field, comment and attachment differences: open the record in Zendesk (the HTML report links to it); it may have been edited there after import. kzmap state show KIND KEY says when kzmap wrote it, and in which batch.")
+	}
+	if seen["body"] || seen["image"] || seen["link"] {
+		out = append(out, "Help Center body, image and link differences: open the article in Guide (the HTML report links to its page); it may have been edited there after apply, or what it shows or links to deleted or archived since. kzmap state show hc_translation KEY says when kzmap wrote it.")
 	}
 	if r.Unlisted > 0 {
 		out = append(out, fmt.Sprintf("%d differences are not listed (at most %d per kind and category); the counts include them.", r.Unlisted, r.MaxListed))
@@ -290,6 +297,7 @@ type runner struct {
 	losses    map[string]*lossTicket // ticket key → what it says was lost
 	batchOps  map[string]string      // batch id → op
 	me        int64                  // the importing admin: the credentials' user
+	hc        *hcState               // what was read of the Help Center; nil when the mapping writes none
 }
 
 // getter reads one raw resource; both snapshots have it.
@@ -303,8 +311,12 @@ func newRunner(opts Options) *runner {
 	r.snap, _ = opts.Snapshot.(getter)
 	r.refs = newRefs(opts.Store, r.snap)
 	r.smp = newSampler(opts.Sample, opts.Seed, r.snap)
+	hc := writesHelpCenter(opts.Config)
+	if hc {
+		r.hc = newHCState()
+	}
 	for _, k := range kind.All { // comments are checked with their tickets
-		if !k.HelpCenter() { // counted when the mapping has them
+		if !k.HelpCenter() || hc { // the Help Center's when the mapping has it
 			r.counts[k] = &KindCount{Kind: k}
 		}
 	}
@@ -341,12 +353,16 @@ func (r *runner) pass(ctx context.Context) error {
 	gen := engine.NewGenerator(r.opts.Config, r.opts.Snapshot).Known(r.opts.Store)
 	err := gen.Run(ctx, func(d *engine.Desired) error {
 		kc := r.count(d.Kind)
+		if d.Deleted != "" {
+			return r.deletedInKustomer(d)
+		}
 		if d.Unwritable != "" {
 			kc.Unwritable++
 			r.note(Difference{Kind: d.Kind, Key: d.Key, What: "unwritable", Message: fmt.Sprintf("%s: cannot be written to Zendesk: %s", d.Key, d.Unwritable)})
 			return nil
 		}
 		kc.Desired++
+		r.desiredHC(d)
 		e, ok, err := r.opts.Store.Get(string(d.Kind), d.Key)
 		if err != nil {
 			return err
@@ -440,6 +456,8 @@ func (r *runner) label(k kind.Kind, key, zid string) string {
 		return fmt.Sprintf("%s (Zendesk object %s)", key, zid)
 	case kind.CustomObjectRecord:
 		return fmt.Sprintf("%s (Zendesk record %s)", key, zid)
+	case kind.HCCategory, kind.HCSection, kind.HCArticle, kind.HCAttachment, kind.HCTranslation:
+		return fmt.Sprintf("%s (Help Center %s %s)", key, strings.TrimPrefix(string(k), "hc_"), zid)
 	}
 	return fmt.Sprintf("%s (Zendesk %s %s)", key, k, zid)
 }
@@ -477,6 +495,7 @@ func (r *runner) finish() *Report {
 	for _, k := range kinds {
 		rep.Kinds = append(rep.Kinds, *r.counts[k])
 	}
+	rep.HelpCenterLocales = r.hcLocales()
 	for _, k := range slices.Sorted(maps.Keys(r.unlisted)) {
 		kn, what, _ := strings.Cut(k, "\x00")
 		n := r.unlisted[k]

@@ -226,18 +226,7 @@ func TestVerifyFindsChanges(t *testing.T) {
 		user.Key: {fmt.Sprintf(`%s (Zendesk user %s): name is "Renamed In Zendesk", expected "`, user.Key, user.ZendeskID)},
 		rec.Key:  {fmt.Sprintf(`%s (Zendesk record %s): name is "Renamed record", expected "`, rec.Key, rec.ZendeskID)},
 	}
-	for key, msgs := range want {
-		ds := differencesOf(after, key)
-		for _, m := range msgs {
-			found := false
-			for _, d := range ds {
-				found = found || strings.Contains(d.Message, m)
-			}
-			if !found {
-				t.Errorf("%s: no difference saying %q; got %+v", key, m, ds)
-			}
-		}
-	}
+	wantDifferences(t, after, want)
 	for _, d := range after.Differences {
 		if want[d.Key] == nil {
 			t.Errorf("unexpected difference: %s", d.Message)
@@ -388,6 +377,24 @@ func TestVerifyPartialApply(t *testing.T) {
 	for _, h := range []string{"kzmap apply --retry-dead-letters", "kzmap plan shows these records as creates", "are not listed"} {
 		if !strings.Contains(hints, h) {
 			t.Errorf("hints lack %q:\n%s", h, hints)
+		}
+	}
+}
+
+// wantDifferences checks that the report has, for each key, a difference
+// saying each message.
+func wantDifferences(t *testing.T, rep *Report, want map[string][]string) {
+	t.Helper()
+	for key, msgs := range want {
+		ds := differencesOf(rep, key)
+		for _, m := range msgs {
+			found := false
+			for _, d := range ds {
+				found = found || strings.Contains(d.Message, m)
+			}
+			if !found {
+				t.Errorf("%s: no difference saying %q; got %+v", key, m, ds)
+			}
 		}
 	}
 }
