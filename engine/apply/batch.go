@@ -139,6 +139,9 @@ func (ex *executor) runBatch(ctx context.Context, items []item, release func()) 
 func (ex *executor) complete(b checkpoint.Batch, outs []outcome, items []item) error {
 	if kind.Action(b.Op) == kind.Delete {
 		n, err := forgetDeleted(ex.opts.Store, b, outs)
+		if err == nil && kind.Kind(b.Kind) == kind.HCArticle {
+			err = forgetArticleParts(ex.opts.Store, b, outs)
+		}
 		ex.count(kind.Kind(b.Kind), "deleted", n)
 		ex.progress(kind.Kind(b.Kind), len(outs), 0)
 		return err

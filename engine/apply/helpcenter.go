@@ -592,7 +592,41 @@ func resolveHCDelete(ctx context.Context, st *checkpoint.Store, c *zendesk.Clien
 		}
 	}
 	_, err := forgetDeleted(st, b, outs)
+	if err == nil && kind.Kind(b.Kind) == kind.HCArticle {
+		err = forgetArticleParts(st, b, outs)
+	}
 	return err
+}
+
+// forgetArticleParts forgets the translations and attachments of the
+// articles a delete archived: they went with their article, and a plan
+// that wants the article again makes them again.
+func forgetArticleParts(st *checkpoint.Store, b checkpoint.Batch, outs []outcome) error {
+	archived := map[string]bool{}
+	for i, o := range outs {
+		if o.id != "" && i < len(b.Keys) {
+			archived[b.Keys[i]] = true
+		}
+	}
+	if len(archived) == 0 {
+		return nil
+	}
+	for _, k := range []kind.Kind{kind.HCTranslation, kind.HCAttachment} {
+		var keys []string
+		err := st.ForEach(string(k), func(key string, _ checkpoint.Entry) error {
+			if archived[articleKeyOf(key)] {
+				keys = append(keys, key)
+			}
+			return nil
+		})
+		if err != nil {
+			return err
+		}
+		if _, err := st.ForgetKeys(string(k), keys); err != nil {
+			return err
+		}
+	}
+	return nil
 }
 
 // destroyHC deletes the Help Center records of targets, the last written

@@ -16,6 +16,7 @@ import (
 
 	"github.com/kzmap/kzmap/dsl"
 	"github.com/kzmap/kzmap/engine"
+	"github.com/kzmap/kzmap/engine/checkpoint"
 	"github.com/kzmap/kzmap/engine/kind"
 	"github.com/kzmap/kzmap/examples/mappings"
 	"github.com/kzmap/kzmap/zendesk"
@@ -454,6 +455,15 @@ func TestHelpCenterDelta(t *testing.T) {
 		if slices.Contains(a.Article.LabelNames, engine.ArticleLabel(changed)) && !slices.Contains(a.Article.LabelNames, "changed") {
 			t.Errorf("article %s lacks its new tag: %v", changed, a.Article.LabelNames)
 		}
+	}
+	// The archived article's translations and images went with it.
+	for _, k := range []kind.Kind{kind.HCTranslation, kind.HCAttachment} {
+		r.Store.ForEach(string(k), func(key string, _ checkpoint.Entry) error {
+			if strings.Contains(key, ":"+deleted+"/") {
+				t.Errorf("the checkpoint still holds %s %s of the archived article", k, key)
+			}
+			return nil
+		})
 	}
 	again, err := engine.Plan(ctx, engine.PlanOptions{Config: r.Cfg, Snapshot: r.Snap, Checkpoint: r.Store})
 	if err != nil || again.Summary.Changes != 0 {
