@@ -9,6 +9,7 @@ import (
 
 	"github.com/kzmap/kzmap/builtin"
 	"github.com/kzmap/kzmap/dsl"
+	"github.com/kzmap/kzmap/engine/checkpoint"
 	"github.com/kzmap/kzmap/engine/kind"
 	"github.com/kzmap/kzmap/engine/planfile"
 	"github.com/kzmap/kzmap/zendesk"
@@ -394,6 +395,9 @@ func (e *estimator) finish(cfg *dsl.Config) planfile.Estimate {
 			// category's update is two (its position, then its name in
 			// its translation).
 			c, u, d := count(k, kind.Create), count(k, kind.Update), count(k, kind.Delete)
+			if k == kind.HCCategory && c > 0 {
+				look(1, "the Help Center's categories listed once (is there anything to adopt?)")
+			}
 			if k == kind.HCArticle && c+u > 0 {
 				look(2, "the permission groups and user segments, once")
 			}
@@ -479,7 +483,7 @@ func (e *estimator) finish(cfg *dsl.Config) planfile.Estimate {
 		}
 		return strings.Compare(a.Term, b.Term)
 	})
-	est.RefreshRequests, est.RefreshSeconds = refreshCost(held, cfg)
+	est.RefreshRequests, est.RefreshSeconds = refreshCost(held, e.articlesWithAttachments(), cfg)
 	est.RefreshSeconds = tenths(est.RefreshSeconds)
 	return est
 }
@@ -488,8 +492,42 @@ func (e *estimator) finish(cfg *dsl.Config) planfile.Estimate {
 // plans: users and organizations by show_many (100 a request), groups and
 // memberships listed, tickets through engine/readback (a count, then the
 // export when its pages are fewer than show_many's, else show_many).
-func refreshCost(held map[kind.Kind]int, cfg *dsl.Config) (int, float64) {
+// hcListPage is how many records a Help Center list page holds (the
+// client asks for the most).
+const hcListPage = 100
+
+// articlesWithAttachments counts the Help Center articles the checkpoint
+// holds attachments of: a refresh lists each one's attachments.
+func (e *estimator) articlesWithAttachments() int {
+	l, ok := e.cp.(interface {
+		ForEach(kind string, fn func(key string, e checkpoint.Entry) error) error
+	})
+	if !ok || e.cp == nil {
+		return 0
+	}
+	arts := map[string]bool{}
+	l.ForEach(string(kind.HCAttachment), func(key string, _ checkpoint.Entry) error {
+		if i := strings.LastIndexByte(key, '/'); i > 0 {
+			arts[key[:i]] = true
+		}
+		return nil
+	})
+	return len(arts)
+}
+
+func refreshCost(held map[kind.Kind]int, attArticles int, cfg *dsl.Config) (int, float64) {
 	n, exports := 0, 0
+	// The Help Center: its lists, and each article's translations and
+	// attachments.
+	for _, k := range []kind.Kind{kind.HCCategory, kind.HCSection, kind.HCArticle} {
+		if h := held[k]; h > 0 {
+			n += (h + hcListPage - 1) / hcListPage
+		}
+	}
+	if held[kind.HCTranslation] > 0 {
+		n += held[kind.HCArticle]
+	}
+	n += attArticles
 	n += batches(held[kind.Organization]) + batches(held[kind.User])
 	if g := held[kind.Group]; g > 0 {
 		n += 1 + (g+1)/zendesk.MaxBatch

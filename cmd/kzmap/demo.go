@@ -147,7 +147,7 @@ func runDemo(c *cli.Context) error {
 		{name: "extract", args: []string{"-chdir", mapping, "extract"}, optional: true, show: lines("Extracted", "extracted", "Requests", "requests")},
 		{name: "audit", args: []string{"-chdir", mapping, "audit"}, optional: true, show: lines("Customers", "customers", "Conversations", "conversations", "Attachments", "attachments")},
 		{name: "plan", args: append([]string{"-chdir", mapping, "plan", "-out", "plan.kzplan"}, source...), show: lines("Plan:", "No changes", "Estimate:", "error ", "warning ")},
-		{name: "apply", args: append([]string{"-chdir", mapping, "apply"}, append(source, "plan.kzplan")...), show: lines("organization", "user ", "user_field", "group", "ticket", "custom_object", "records went")},
+		{name: "apply", args: append([]string{"-chdir", mapping, "apply"}, append(source, "plan.kzplan")...), show: lines("organization", "user ", "user_field", "group", "ticket", "custom_object", "hc_article", "hc_translation", "records went")},
 		{name: "verify", args: append([]string{"-chdir", mapping, "verify", "--report", "verify.html"}, source...), optional: true, show: lines("Verified", "verified", "difference", "Differences", "No differences")},
 		{name: "plan", args: append([]string{"-chdir", mapping, "plan", "-refresh", "-detailed-exitcode"}, source...), show: lines("Plan:", "No changes", "Refresh:", "Zendesk holds", "no longer in", "changed in")},
 	}

@@ -133,6 +133,8 @@ func writeVerify(w io.Writer, rep *verify.Report, reportPath string) {
 		row(k)
 	}
 	row(rep.Total())
+	fmt.Fprintf(w, "\n%s\n", rep.Summary())
+	fmt.Fprintf(w, "Seed %d: %d random records of each kind, plus the ugliest, were compared field by field.\n", rep.Seed, rep.Sample)
 	if len(rep.HelpCenterLocales) > 0 {
 		fmt.Fprintf(w, "\n%-22s %8s %8s\n", "Help Center locale", "mapping", "Zendesk")
 		for _, l := range rep.HelpCenterLocales {
@@ -143,8 +145,6 @@ func writeVerify(w io.Writer, rep *verify.Report, reportPath string) {
 			fmt.Fprintf(w, "%-22s %8d %8d%s\n", l.Locale, l.Desired, l.Zendesk, mark)
 		}
 	}
-	fmt.Fprintf(w, "\n%s\n", rep.Summary())
-	fmt.Fprintf(w, "Seed %d: %d random records of each kind, plus the ugliest, were compared field by field.\n", rep.Seed, rep.Sample)
 	if len(rep.Differences) > 0 {
 		fmt.Fprintln(w, "\nDifferences:")
 		for _, d := range rep.Differences {

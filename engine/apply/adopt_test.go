@@ -88,6 +88,11 @@ func TestLostCheckpointAdoptsEverything(t *testing.T) {
 					len(before.Tickets), len(after.Tickets), len(before.Users), len(after.Users), len(before.Groups), len(after.Groups),
 					len(before.GroupMemberships), len(after.GroupMemberships), len(before.Organizations), len(after.Organizations))
 			}
+			if bh, ah := before.HelpCenter, after.HelpCenter; !tc.partial && (len(ah.Categories) != len(bh.Categories) || len(ah.Sections) != len(bh.Sections) ||
+				len(ah.Articles) != len(bh.Articles) || len(ah.Attachments) != len(bh.Attachments) || len(bh.Articles) == 0) {
+				t.Errorf("the Help Center grew: categories %d→%d, sections %d→%d, articles %d→%d, attachments %d→%d",
+					len(bh.Categories), len(ah.Categories), len(bh.Sections), len(ah.Sections), len(bh.Articles), len(ah.Articles), len(bh.Attachments), len(ah.Attachments))
+			}
 			r.checkLanded()
 			again, err := engine.Plan(ctx, engine.PlanOptions{Config: r.Cfg, Snapshot: r.Snap, Checkpoint: r.Store})
 			if err != nil {

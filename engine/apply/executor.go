@@ -29,6 +29,7 @@ type executor struct {
 	orgs     *orgIndex // what Zendesk held before the first organization was created
 	lookups  lookups
 	hc       hcAccount
+	held     hcHeld // what the Help Center held before the run
 	// translations says whether the mapping writes Help Center
 	// translations (articles are then created as drafts).
 	translations bool

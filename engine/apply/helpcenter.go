@@ -7,6 +7,7 @@ import (
 	"html"
 	"io"
 	"regexp"
+	"slices"
 	"strconv"
 	"strings"
 	"sync"
@@ -724,3 +725,160 @@ func destroyHC(ctx context.Context, st *checkpoint.Store, c *zendesk.Client, tar
 	}
 	return nil
 }
+
+// hcHeld is what the Help Center held before a run's first create, read
+// once, to adopt what an earlier run wrote but the checkpoint lost. A Help
+// Center with no category holds nothing kzmap wrote: nothing more is read.
+type hcHeld struct {
+	once     sync.Once
+	err      error
+	empty    bool
+	cats     []zendesk.HCCategory
+	secs     []zendesk.HCSection
+	articles map[string]zendesk.HCArticle // kz-<id> label → article
+	// adopted are the article keys this run adopted: their attachments
+	// and translations are looked for too.
+	mu      sync.Mutex
+	adopted map[string]int64
+	parts   map[int64]*articleParts
+}
+
+// articleParts are an adopted article's attachments and translations.
+type articleParts struct {
+	attachments  []zendesk.HCAttachment
+	translations []zendesk.HCTranslation
+}
+
+func (h *hcHeld) load(ctx context.Context, c *zendesk.Client) error {
+	h.once.Do(func() {
+		h.adopted, h.parts = map[string]int64{}, map[int64]*articleParts{}
+		if h.cats, h.err = c.HCCategories(ctx); h.err != nil {
+			h.err = fmt.Errorf("listing the Help Center's categories before creating any: %w", h.err)
+			return
+		}
+		if h.empty = len(h.cats) == 0; h.empty {
+			return
+		}
+		if h.secs, h.err = c.HCSections(ctx); h.err != nil {
+			h.err = fmt.Errorf("listing the Help Center's sections: %w", h.err)
+			return
+		}
+		arts, err := c.HCArticles(ctx, nil)
+		if err != nil {
+			h.err = fmt.Errorf("listing the Help Center's articles: %w", err)
+			return
+		}
+		h.articles = map[string]zendesk.HCArticle{}
+		for _, a := range arts {
+			for _, l := range a.LabelNames {
+				if strings.HasPrefix(l, "kz-") {
+					h.articles[l] = a
+				}
+			}
+		}
+	})
+	return h.err
+}
+
+// lookHC finds what the Help Center already holds for a create: a
+// category by name, a section by name in its category, an article by its
+// kz- label; an adopted article's attachments by file name and size and
+// its translations by locale.
+func (ex *executor) lookHC(ctx context.Context, items []item) ([]*held, error) {
+	h := &ex.held
+	if err := h.load(ctx, ex.opts.Client); err != nil {
+		return nil, err
+	}
+	out := make([]*held, len(items))
+	if h.empty {
+		return out, nil
+	}
+	for i, it := range items {
+		p := it.d.Payload
+		var err error
+		switch it.op.Kind {
+		case kind.HCCategory:
+			for _, c := range h.cats {
+				if c.Name == str(p, "name") {
+					out[i] = &held{id: c.ID, same: c.Description == str(p, "description") && c.Position == num(p, "position")}
+				}
+			}
+		case kind.HCSection:
+			var cat int64
+			if cat, err = ex.refs.ID(record.KBCategoryAlias, str(p, "category")); err != nil {
+				return nil, err
+			}
+			for _, s := range h.secs {
+				if s.CategoryID == cat && cat != 0 && s.Name == str(p, "name") {
+					out[i] = &held{id: s.ID, same: s.Description == str(p, "description") && s.Position == num(p, "position")}
+				}
+			}
+		case kind.HCArticle:
+			a, ok := h.articles[hcExternalID(it)]
+			if !ok {
+				continue
+			}
+			want, o, err := ex.hcArticle(ctx, it)
+			if err != nil {
+				return nil, err
+			}
+			same := o.err == "" && a.SectionID == want.SectionID && a.PermissionGroupID == want.PermissionGroupID &&
+				ptrEqual(a.UserSegmentID, want.UserSegmentID) && slices.Equal(sorted(a.LabelNames), sorted(want.LabelNames))
+			out[i] = &held{id: a.ID, same: same}
+			h.mu.Lock()
+			h.adopted[it.op.Key] = a.ID
+			h.mu.Unlock()
+		case kind.HCAttachment, kind.HCTranslation:
+			parts, err := ex.adoptedParts(ctx, articleKeyOf(it.op.Key))
+			if err != nil || parts == nil {
+				return nil, err
+			}
+			if it.op.Kind == kind.HCAttachment {
+				ext := strings.Split(hcExternalID(it), "\x00")
+				for _, a := range parts.attachments {
+					if a.FileName == ext[1] && (ext[2] == "-1" || ext[2] == strconv.FormatInt(a.Size, 10)) {
+						out[i] = &held{id: a.ID, same: true}
+					}
+				}
+				continue
+			}
+			for _, t := range parts.translations {
+				if strings.EqualFold(t.Locale, locale(p)) {
+					// Its body is written again: the links and images in it
+					// point at this run's records.
+					out[i] = &held{id: t.ID}
+				}
+			}
+		}
+	}
+	return out, nil
+}
+
+// adoptedParts lists, once, the attachments and translations of an
+// article this run adopted (nil for one it created).
+func (ex *executor) adoptedParts(ctx context.Context, articleKey string) (*articleParts, error) {
+	h := &ex.held
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	id, ok := h.adopted[articleKey]
+	if !ok {
+		return nil, nil
+	}
+	if p, ok := h.parts[id]; ok {
+		return p, nil
+	}
+	p := &articleParts{}
+	var err error
+	if p.attachments, err = ex.opts.Client.HCAttachments(ctx, id); err != nil {
+		return nil, fmt.Errorf("listing the attachments of adopted article %d: %w", id, err)
+	}
+	if p.translations, err = ex.opts.Client.HCTranslations(ctx, id); err != nil {
+		return nil, fmt.Errorf("listing the translations of adopted article %d: %w", id, err)
+	}
+	h.parts[id] = p
+	return p, nil
+}
+
+func ptrEqual(a, b *int64) bool { return (a == nil) == (b == nil) && (a == nil || *a == *b) }
+
+func sorted(s []string) []string { return slices.Sorted(slices.Values(s)) }

@@ -44,6 +44,8 @@ func (ex *executor) look(ctx context.Context, items []item) ([]*held, error) {
 		return ex.lookTickets(ctx, items)
 	case kind.TicketField, kind.UserField, kind.OrganizationField:
 		return ex.lookFields(ctx, items)
+	case kind.HCCategory, kind.HCSection, kind.HCArticle, kind.HCAttachment, kind.HCTranslation:
+		return ex.lookHC(ctx, items)
 	}
 	// Custom objects are created idempotently by key, and records by
 	// external id with create-or-update: repeating them adopts.

@@ -1,9 +1,5 @@
-# The default template with the knowledge base moved to the Help Center
-# beside it.
+# The default template as a customer directory uses it: it carries the
+# knowledge base (its module kb, the helpcenter template) beside the rest.
 module "base" {
   source = "template:default"
-}
-
-module "kb" {
-  source = "template:helpcenter"
 }
