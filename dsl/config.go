@@ -25,6 +25,8 @@ type Config struct {
 
 	// Scope is the Go form of locals and variables handed to expressions.
 	Scope Scope
+	// Modules are the git modules loaded, at the commits the lock pins.
+	Modules []ModuleVersion
 }
 
 // Variable is a declared input variable and its value.

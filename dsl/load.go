@@ -15,6 +15,8 @@ import (
 	"github.com/hashicorp/hcl/v2/hclsyntax"
 	"github.com/zclconf/go-cty/cty"
 	"github.com/zclconf/go-cty/cty/convert"
+
+	"github.com/kzmap/kzmap/dsl/modsrc"
 )
 
 // File name patterns read from a mapping directory.
@@ -33,19 +35,29 @@ type LoadOptions struct {
 	Templates fs.FS
 	// Vars sets the directory's own input variables.
 	Vars map[string]cty.Value
+	// Modules finds the copies of git modules (git::URL//DIR?ref=REF);
+	// nil reads the directory's kzmap.lock.hcl and .kzmap/modules
+	// (LockResolver). kzmap init passes one that fetches.
+	Modules ModuleResolver
+	// KzmapVersion is this kzmap's version, which a module's kzmap {
+	// required_version = "…" } must admit ("" admits every one).
+	KzmapVersion string
 }
 
 // Load reads, merges and compiles the mapping directory dir. It returns
 // every problem it finds, not only the first; the Config is nil when there
 // are errors.
 func Load(dir string, opts LoadOptions) (*Config, hcl.Diagnostics) {
-	return load(moduleSource{fsys: os.DirFS(dir), dir: ".", display: displayDir(dir)}, dir, opts)
+	if opts.Modules == nil {
+		opts.Modules = &LockResolver{Root: dir}
+	}
+	return load(moduleSource{fsys: os.DirFS(dir), dir: ".", display: displayDir(dir), rootDisplay: displayDir(dir)}, dir, opts)
 }
 
 func load(src moduleSource, dir string, opts LoadOptions) (*Config, hcl.Diagnostics) {
 	l := &loader{opts: opts, files: map[string]*hcl.File{}}
 	root, diags := l.loadModule(src, opts.Vars, nil, "", 0)
-	cfg := &Config{Dir: dir, Files: l.files}
+	cfg := &Config{Dir: dir, Files: l.files, Modules: l.versions}
 	// After a syntax error the structure is a guess: compiling it would only
 	// add noise to the one message that matters.
 	if root == nil || l.syntaxErrors {
@@ -66,6 +78,10 @@ type moduleSource struct {
 	fsys    fs.FS
 	dir     string // inside fsys
 	display string // prefix of file names in diagnostics
+	addr    string // the module's names from the root, joined by dots ("" the root)
+	// rootDisplay is the display of the mapping directory the tree starts
+	// in.
+	rootDisplay string
 }
 
 func (s moduleSource) name(file string) string {
@@ -82,6 +98,7 @@ type loader struct {
 	opts         LoadOptions
 	files        map[string]*hcl.File
 	syntaxErrors bool
+	versions     []ModuleVersion // the git modules loaded
 }
 
 // sortDiags orders diagnostics by file and position, errors without a
@@ -141,7 +158,7 @@ type testRef struct {
 	src   []byte
 }
 
-var topBlocks = []string{"source", "target", "state", "variable", "locals", "module", "test"}
+var topBlocks = []string{"source", "target", "state", "variable", "locals", "module", "test", "kzmap"}
 
 func (l *loader) loadModule(src moduleSource, inputs map[string]cty.Value, inputRanges map[string]hcl.Range, name string, depth int) (*rawModule, hcl.Diagnostics) {
 	var diags hcl.Diagnostics
@@ -228,6 +245,8 @@ func (l *loader) loadModule(src moduleSource, inputs map[string]cty.Value, input
 					m.state, m.stateSet = b, st
 					diags = append(diags, d...)
 				}
+			case "kzmap":
+				diags = append(diags, decodeKzmapBlock(b, l.opts.KzmapVersion)...)
 			case "module":
 				if d := wantLabels(b, 1, "module \"NAME\""); d != nil {
 					diags = append(diags, d)
@@ -572,7 +591,7 @@ func (l *loader) loadChild(parent moduleSource, b *hclsyntax.Block, ctx *hcl.Eva
 	srcAttr, ok := b.Body.Attributes["source"]
 	if !ok {
 		return nil, append(diags, &hcl.Diagnostic{Severity: hcl.DiagError, Summary: "Missing module source",
-			Detail: `A module needs source = "template:NAME" (a template shipped with kzmap) or a relative path such as "../templates/default".`, Subject: b.DefRange().Ptr()})
+			Detail: `A module needs source = "template:NAME" (a template shipped with kzmap), a relative path such as "../templates/default", or a git repository: "git::URL//DIR?ref=TAG".`, Subject: b.DefRange().Ptr()})
 	}
 	sv, d := srcAttr.Expr.Value(ctx)
 	diags = append(diags, d...)
@@ -593,7 +612,28 @@ func (l *loader) loadChild(parent moduleSource, b *hclsyntax.Block, ctx *hcl.Eva
 		ranges[a.Name] = a.NameRange
 	}
 	var child moduleSource
+	addr := name
+	if parent.addr != "" {
+		addr = parent.addr + "." + name
+	}
 	switch {
+	case strings.HasPrefix(source, modsrc.GitPrefix):
+		if _, _, err := modsrc.ParseGit(source); err != nil {
+			return nil, append(diags, &hcl.Diagnostic{Severity: hcl.DiagError, Summary: "Invalid git module source",
+				Detail: err.Error(), Subject: srcAttr.Expr.Range().Ptr()})
+		}
+		if l.opts.Modules == nil {
+			return nil, append(diags, &hcl.Diagnostic{Severity: hcl.DiagError, Summary: "Git modules unavailable",
+				Detail: "This mapping is loaded without a mapping directory to keep git modules in.", Subject: srcAttr.Expr.Range().Ptr()})
+		}
+		dir, commit, err := l.opts.Modules.Module(addr, source)
+		if err != nil {
+			return nil, append(diags, &hcl.Diagnostic{Severity: hcl.DiagError, Summary: "Module not ready",
+				Detail: err.Error(), Subject: srcAttr.Expr.Range().Ptr()})
+		}
+		l.versions = append(l.versions, ModuleVersion{Address: addr, Source: source, Commit: commit})
+		rel := filepath.ToSlash(filepath.Join(modsrc.ModulesDir, addr))
+		child = moduleSource{fsys: os.DirFS(dir), dir: ".", display: joinDisplay(parent.rootDisplay, rel)}
 	case strings.HasPrefix(source, TemplatePrefix):
 		tmpl := strings.TrimPrefix(source, TemplatePrefix)
 		if l.opts.Templates == nil {
@@ -627,6 +667,7 @@ func (l *loader) loadChild(parent moduleSource, b *hclsyntax.Block, ctx *hcl.Eva
 		return nil, append(diags, &hcl.Diagnostic{Severity: hcl.DiagError, Summary: "Module not found",
 			Detail: fmt.Sprintf("The module directory %q does not exist: %v.", source, err), Subject: srcAttr.Expr.Range().Ptr()})
 	}
+	child.addr, child.rootDisplay = addr, parent.rootDisplay
 	m, d := l.loadModule(child, inputs, ranges, name, depth+1)
 	return m, append(diags, d...)
 }

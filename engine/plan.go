@@ -112,6 +112,9 @@ func header(opts PlanOptions) (planfile.Header, error) {
 	if h.KustomerOrg, err = opts.Snapshot.Org(); err != nil {
 		return h, fmt.Errorf("snapshot: %w", err)
 	}
+	for _, m := range cfg.Modules {
+		h.Modules = append(h.Modules, planfile.Module{Address: m.Address, Source: m.Source, Commit: m.Commit})
+	}
 	if opts.Checkpoint != nil {
 		h.Lineage = opts.Checkpoint.Lineage()
 		if h.Serial, err = opts.Checkpoint.Serial(); err != nil {

@@ -16,6 +16,7 @@ import (
 	"github.com/urfave/cli/v2"
 
 	"github.com/kzmap/kzmap/dsl"
+	"github.com/kzmap/kzmap/dsl/modsrc"
 	"github.com/kzmap/kzmap/examples/mappings"
 )
 
@@ -23,7 +24,7 @@ import (
 const formatVersion = "1"
 
 func loadConfig(dir string) (*dsl.Config, hcl.Diagnostics) {
-	return dsl.Load(dir, dsl.LoadOptions{Templates: mappings.FS()})
+	return dsl.Load(dir, dsl.LoadOptions{Templates: mappings.FS(), KzmapVersion: Version})
 }
 
 func printJSON(w io.Writer, v any) error {
@@ -35,16 +36,26 @@ func printJSON(w io.Writer, v any) error {
 func initCommand() *cli.Command {
 	return &cli.Command{
 		Name:      "init",
-		Usage:     "start a mapping directory from a template",
-		ArgsUsage: "DIR",
+		Usage:     "start a mapping directory from a template (init DIR), or fetch and lock its git modules (init, in the directory)",
+		ArgsUsage: "[DIR]",
+		Description: "kzmap init DIR writes a new mapping directory from a template.\n\n" +
+			"kzmap init, in a mapping directory, fetches the modules whose source is a git repository\n" +
+			"(source = \"git::URL//DIR?ref=TAG\") into .kzmap/modules and pins each commit and the hash of its\n" +
+			"files in kzmap.lock.hcl, to commit with the mapping. Every other command then uses the pinned\n" +
+			"copies, offline. init keeps the pinned commits; init -upgrade moves each module to the newest\n" +
+			"commit its ref names and shows what changed.",
 		Flags: []cli.Flag{
 			&cli.StringFlag{Name: "template", Value: "default", Usage: "template `NAME` (" + strings.Join(mappings.Names(), ", ") + ")"},
 			&cli.BoolFlag{Name: "use", Usage: "write a thin directory that uses the template as a module instead of copying it"},
 			&cli.BoolFlag{Name: "force", Usage: "overwrite existing files"},
+			&cli.BoolFlag{Name: "upgrade", Usage: "move every git module to the newest commit its ref names (in a mapping directory)"},
 		},
 		Action: func(c *cli.Context) error {
+			if c.NArg() == 0 {
+				return initModules(c, c.Bool("upgrade"))
+			}
 			if c.NArg() != 1 {
-				return fmt.Errorf("init takes one directory: kzmap init [--template NAME] DIR")
+				return fmt.Errorf("init takes one directory: kzmap init [--template NAME] DIR (or no argument, in a mapping directory, to fetch its git modules)")
 			}
 			dir, name := c.Args().First(), c.String("template")
 			written, err := initDir(dir, name, c.Bool("use"), c.Bool("force"))
@@ -190,7 +201,7 @@ func writeFileKeepMode(name string, data []byte) error {
 func mappingFiles(paths []string, recursive bool) ([]string, error) {
 	var out []string
 	isMapping := func(n string) bool {
-		return strings.HasSuffix(n, dsl.MappingSuffix) || strings.HasSuffix(n, dsl.TestSuffix)
+		return strings.HasSuffix(n, dsl.MappingSuffix) || strings.HasSuffix(n, dsl.TestSuffix) || n == modsrc.LockFile
 	}
 	for _, p := range paths {
 		st, err := os.Stat(p)
@@ -306,13 +317,7 @@ func testCommand() *cli.Command {
 			}
 			cfg, diags := loadConfig(".")
 			if diags.HasErrors() {
-				files := map[string]*hcl.File{}
-				if cfg != nil {
-					files = cfg.Files
-				}
-				dsl.WriteDiagnostics(c.App.ErrWriter, diags, files)
-				fmt.Fprintf(c.App.ErrWriter, "%d error(s): fix the mapping before its tests can run (kzmap validate).\n", len(diags.Errs()))
-				return exitCode(1)
+				return loadFailed(c, cfg, diags, "fix the mapping before its tests can run (kzmap validate)")
 			}
 			results := dsl.RunTests(cfg, run)
 			r := testReport{FormatVersion: formatVersion, Results: results}

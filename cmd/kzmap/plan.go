@@ -33,15 +33,21 @@ func checkpointPath() string { return filepath.Join(stateDir, "checkpoint.db") }
 func loadValid(c *cli.Context) (*dsl.Config, error) {
 	cfg, diags := loadConfig(".")
 	if diags.HasErrors() {
-		files := map[string]*hcl.File{}
-		if cfg != nil {
-			files = cfg.Files
-		}
-		dsl.WriteDiagnostics(c.App.ErrWriter, diags, files)
-		fmt.Fprintf(c.App.ErrWriter, "%d error(s): fix the mapping first (kzmap validate).\n", len(diags.Errs()))
-		return nil, exitCode(1)
+		return nil, loadFailed(c, cfg, diags, "fix the mapping first (kzmap validate)")
 	}
 	return cfg, nil
+}
+
+// loadFailed prints a mapping's load errors and what to do, and returns
+// the exit code.
+func loadFailed(c *cli.Context, cfg *dsl.Config, diags hcl.Diagnostics, todo string) error {
+	files := map[string]*hcl.File{}
+	if cfg != nil {
+		files = cfg.Files
+	}
+	dsl.WriteDiagnostics(c.App.ErrWriter, diags, files)
+	fmt.Fprintf(c.App.ErrWriter, "%d error(s): %s.\n", len(diags.Errs()), todo)
+	return exitCode(1)
 }
 
 var fromExportFlag = &cli.StringFlag{Name: "from-export", Usage: "plan from a Kustomer export `DIR` instead of the extracted snapshot"}
@@ -213,7 +219,11 @@ func writePlan(w io.Writer, look planLook, h planfile.Header, s planfile.Summary
 	} else {
 		fmt.Fprintf(w, "%s %s.\n", pal.bold("Plan:"), plural(s.Changes, "change"))
 	}
-	fmt.Fprintf(w, "  snapshot %s, mapping %s, checkpoint serial %d\n\n", short(h.SnapshotDigest), short(h.MappingHash), h.Serial)
+	fmt.Fprintf(w, "  snapshot %s, mapping %s, checkpoint serial %d\n", short(h.SnapshotDigest), short(h.MappingHash), h.Serial)
+	for _, m := range h.Modules {
+		fmt.Fprintf(w, "  module %s: %s at %s\n", m.Address, m.Source, shortCommit(m.Commit))
+	}
+	fmt.Fprintln(w)
 	writeCounts(w, pal, s)
 	writeHazards(w, pal, s.Hazards)
 	if len(ops) > 0 && s.Changes > 0 {

@@ -129,7 +129,7 @@ func CheckPlan(h planfile.Header, cfg *dsl.Config, snap engine.Snapshot, store *
 		why = append(why, fmt.Sprintf("the checkpoint changed since (serial %d, now %d)", h.Serial, serial))
 	}
 	if engine.MappingHash(cfg) != h.MappingHash {
-		why = append(why, "the mapping files changed since")
+		why = append(why, "the mapping files changed since"+movedModules(h.Modules, cfg.Modules))
 	}
 	if d, err := snap.Digest(); err != nil {
 		return err
@@ -331,4 +331,23 @@ func archiveImmediately(cfg *dsl.Config) bool {
 		}
 	}
 	return false
+}
+
+// movedModules names the git modules whose pinned commit moved since a
+// plan was made (kzmap init -upgrade, or a changed source).
+func movedModules(planned []planfile.Module, now []dsl.ModuleVersion) string {
+	was := map[string]string{}
+	for _, m := range planned {
+		was[m.Address] = m.Commit
+	}
+	var moved []string
+	for _, m := range now {
+		if c, ok := was[m.Address]; ok && c != m.Commit {
+			moved = append(moved, fmt.Sprintf("module %s moved from %.12s to %.12s", m.Address, c, m.Commit))
+		}
+	}
+	if len(moved) == 0 {
+		return ""
+	}
+	return " (" + strings.Join(moved, ", ") + ")"
 }

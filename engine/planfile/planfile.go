@@ -45,6 +45,16 @@ type Header struct {
 	// was made for; apply refuses it against others.
 	ZendeskAccount string `json:"zendesk_account,omitempty"`
 	KustomerOrg    string `json:"kustomer_org,omitempty"`
+	// Modules are the git modules of the mapping at the commits their lock
+	// pins (the mapping hash covers their files).
+	Modules []Module `json:"modules,omitempty"`
+}
+
+// Module is a git module a plan was made with.
+type Module struct {
+	Address string `json:"address"`
+	Source  string `json:"source"`
+	Commit  string `json:"commit"`
 }
 
 // Op is one planned write.
