@@ -12,13 +12,32 @@ import (
 // the mapping block and the source id, ticket.conversation["<id>"]. The
 // checkpoint's key is the same thing as block:id.
 
+// A Help Center translation or attachment is keyed under its article
+// (hc_article.kb:<id>/<locale or media>); its address names its own kind
+// with the article's block name: hc_translation.kb["<id>/en-us"].
+
+// articleParts are the kinds keyed under their article.
+var articleParts = map[kind.Kind]bool{kind.HCTranslation: true, kind.HCAttachment: true}
+
 // address is a checkpoint key as an address.
 func address(k kind.Kind, key string) string {
 	block, id, ok := strings.Cut(key, ":")
 	if !ok {
 		return string(k) + "[" + strconv.Quote(key) + "]"
 	}
+	if name, ok := strings.CutPrefix(block, string(kind.HCArticle)+"."); ok && articleParts[k] {
+		block = string(k) + "." + name
+	}
 	return block + "[" + strconv.Quote(id) + "]"
+}
+
+// shownKey is a checkpoint key as plans print it (block:id), a Help
+// Center translation or attachment under its own kind.
+func shownKey(k kind.Kind, key string) string {
+	if name, ok := strings.CutPrefix(key, string(kind.HCArticle)+"."); ok && articleParts[k] {
+		return string(k) + "." + name
+	}
+	return key
 }
 
 // parseAddress reads an address, or a checkpoint key (block:id), into a
@@ -40,6 +59,9 @@ func parseAddress(s string) (kind.Kind, string, error) {
 	k, ok := kind.Of(name)
 	if !ok || !strings.Contains(block, ".") {
 		return "", "", fmt.Errorf("address %s: %q is not a mapping block (KIND.NAME, kinds: %s)", s, block, strings.Join(kind.Names(), ", "))
+	}
+	if articleParts[k] {
+		block = string(kind.HCArticle) + strings.TrimPrefix(block, string(k))
 	}
 	return k, block + ":" + id, nil
 }

@@ -284,7 +284,7 @@ func writeOp(w io.Writer, pal palette, op planfile.Op) {
 	case op.Comments > 0:
 		extra = fmt.Sprintf(" (%s, %s)", plural(op.Comments, "comment"), plural(op.Attachments, "attachment"))
 	}
-	fmt.Fprintf(w, "  %s %s  [%s]%s\n", pal.action(op.Action, fmt.Sprintf("%-15s", op.Action)), op.Key, op.Pos, extra)
+	fmt.Fprintf(w, "  %s %s  [%s]%s\n", pal.action(op.Action, fmt.Sprintf("%-15s", op.Action)), shownKey(op.Kind, op.Key), op.Pos, extra)
 	writeChanges(w, pal, "      ", op)
 }
 
@@ -328,7 +328,7 @@ func writeSamples(w io.Writer, pal palette, samples []engine.Sample) {
 	}
 	fmt.Fprintln(w, "\nSample payloads (references are Kustomer ids until apply):")
 	for _, s := range samples {
-		fmt.Fprintf(w, "\n  %s %s  [%s]\n", pal.action(s.Action, string(s.Action)), s.Key, s.Pos)
+		fmt.Fprintf(w, "\n  %s %s  [%s]\n", pal.action(s.Action, string(s.Action)), shownKey(s.Kind, s.Key), s.Pos)
 		mark := "  "
 		if s.Action == kind.Create {
 			mark = pal.green("+") + " "
