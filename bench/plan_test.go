@@ -12,15 +12,15 @@ import (
 	"github.com/kzmap/kzmap/engine/enginetest"
 )
 
-// BenchmarkPlanScale plans the default mapping over 250,000 and 1,000,000
-// conversations of 10 messages, writing the plan file, and reports time
+// BenchmarkPlanScale plans the default mapping over 250,000, 1,000,000
+// and 10,000,000 conversations of 10 messages, writing the plan file, and reports time
 // per conversation and the process's peak resident memory. Run each size
 // in its own process (run.sh does) so the peak is that size's alone.
 func BenchmarkPlanScale(b *testing.B) {
 	for _, n := range []struct {
 		name string
 		n    int
-	}{{"10k", 10_000}, {"250k", 250_000}, {"1M", 1_000_000}} {
+	}{{"10k", 10_000}, {"250k", 250_000}, {"1M", 1_000_000}, {"10M", 10_000_000}} {
 		b.Run(n.name, func(b *testing.B) {
 			cfg := enginetest.DefaultMapping(b)
 			snap := &Synth{Conversations: n.n, PerConv: 10, Agents: 50}
