@@ -197,29 +197,7 @@ func TestApplyUnderFaults(t *testing.T) {
 	// concurrency; this test holds the client to zero early requests.
 	r.workers = 1
 	ctx := context.Background()
-	_, res, err := r.planApply(ctx, false)
-	if err != nil {
-		t.Fatalf("apply under faults: %v", err)
-	}
-	dead, _ := r.Store.DeadLetters()
-	for _, d := range dead {
-		if d.Error == "" {
-			t.Errorf("dead letter without a reason: %+v", d)
-		}
-	}
-	t.Logf("first run: %v, %d dead letters", res.Counts, len(dead))
-	firstDead := len(dead)
-	for round := 0; round < 5; round++ {
-		if dead, _ = r.Store.DeadLetters(); len(dead) == 0 {
-			break
-		}
-		if _, _, err := r.planApply(ctx, true); err != nil {
-			t.Fatalf("retry %d: %v", round, err)
-		}
-	}
-	if dead, _ = r.Store.DeadLetters(); len(dead) > 0 {
-		t.Errorf("%d dead letters after retries; first: %+v", len(dead), dead[0])
-	}
+	firstDead := applyRetrying(t, r)
 	r.checkLanded()
 	stats := r.Sim.Stats()
 	injected := stats.TooMany + stats.Resets
@@ -454,4 +432,36 @@ func TestUpdatesGroupsAndObjects(t *testing.T) {
 	if again.Summary.Changes != 0 {
 		t.Errorf("plan after the updates: %d changes", again.Summary.Changes)
 	}
+}
+
+// applyRetrying applies under faults, checks every dead letter says why,
+// and retries them (up to five rounds) until none is left; it returns how
+// many the first run left.
+func applyRetrying(t *testing.T, r *rig) int {
+	t.Helper()
+	ctx := context.Background()
+	_, res, err := r.planApply(ctx, false)
+	if err != nil {
+		t.Fatalf("apply under faults: %v", err)
+	}
+	dead, _ := r.Store.DeadLetters()
+	for _, d := range dead {
+		if d.Error == "" {
+			t.Errorf("dead letter without a reason: %+v", d)
+		}
+	}
+	t.Logf("first run: %v, %d dead letters", res.Counts, len(dead))
+	firstDead := len(dead)
+	for round := 0; round < 5; round++ {
+		if dead, _ = r.Store.DeadLetters(); len(dead) == 0 {
+			break
+		}
+		if _, _, err := r.planApply(ctx, true); err != nil {
+			t.Fatalf("retry %d: %v", round, err)
+		}
+	}
+	if dead, _ = r.Store.DeadLetters(); len(dead) > 0 {
+		t.Errorf("%d dead letters after retries; first: %+v", len(dead), dead[0])
+	}
+	return firstDead
 }

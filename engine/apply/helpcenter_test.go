@@ -279,26 +279,7 @@ func TestHelpCenterUnderFaults(t *testing.T) {
 		t.Fatal(diags)
 	}
 	r.Cfg, r.workers = cfg, 1
-	ctx := context.Background()
-	_, res, err := r.planApply(ctx, false)
-	if err != nil {
-		t.Fatalf("apply under faults: %v", err)
-	}
-	dead, _ := r.Store.DeadLetters()
-	for _, d := range dead {
-		if d.Error == "" {
-			t.Errorf("dead letter without a reason: %+v", d)
-		}
-	}
-	t.Logf("first run: %v, %d dead letters", res.Counts, len(dead))
-	for round := 0; round < 5; round++ {
-		if dead, _ = r.Store.DeadLetters(); len(dead) == 0 {
-			break
-		}
-		if _, _, err := r.planApply(ctx, true); err != nil {
-			t.Fatalf("retry %d: %v", round, err)
-		}
-	}
+	applyRetrying(t, r)
 	hc := checkHelpCenter(t, r)
 	seen := map[string]int{}
 	for _, c := range hc.Categories {
