@@ -109,3 +109,18 @@ func (s *Synth) Get(typ, id string) ([]byte, bool, error) { return nil, false, n
 
 // Org implements engine.Snapshot.
 func (s *Synth) Org() (string, error) { return "synth", nil }
+
+// Count implements engine.Counter, as the snapshot store does.
+func (s *Synth) Count(typ string) (int, error) {
+	switch typ {
+	case "user":
+		return s.Agents, nil
+	case "team":
+		return 1, nil
+	case "customer":
+		return s.customers(), nil
+	case "conversation":
+		return s.Conversations, nil
+	}
+	return 0, nil
+}

@@ -3,6 +3,7 @@ package engine
 import (
 	"bytes"
 	"encoding/hex"
+	"slices"
 	"sort"
 )
 
@@ -25,6 +26,15 @@ func packID(id string) ([12]byte, bool) {
 		return b, false
 	}
 	return b, true
+}
+
+// grow makes room for n more ids, so a set whose size is known (a
+// snapshot counts its records) is one allocation, never copied as it
+// grows: at ten million conversations the copy was the plan's peak.
+func (s *idSet) grow(n int) {
+	if n > 0 {
+		s.packed = slices.Grow(s.packed, n)
+	}
 }
 
 func (s *idSet) add(id string) {

@@ -44,6 +44,7 @@ func (g *Generator) users(ctx context.Context, emit func(*Desired) error) error 
 		if m.From != "customer" {
 			continue
 		}
+		g.customers.grow(count(g.snap, m.From))
 		err := g.merged(ctx, kind.User, m, func(id string) { g.customers.add(id) }, mergeUser, func(k string, d *Desired) {
 			g.Hz.Add("users_merged", m.DeclRange, fmt.Sprintf("%s ← %s", k, strings.Join(d.Sources, ", ")))
 		}, emit)
@@ -96,16 +97,20 @@ func (g *Generator) uniqueNames(ctx context.Context, m *dsl.Mapping, emit func(*
 
 // merged maps the records of m in two passes, making one Zendesk record
 // of those that share a merge key (merge_by, trimmed and lowercased). The
-// first pass counts the records behind each key, by a 64-bit hash of the
-// key so memory stays small (each also goes to seen, when set); the second
-// emits singletons at once and holds a merged record only until its last
-// member is seen, folding each into the first (the lowest source id keys
-// it). A hash collision can only make a group look larger than it is:
-// such groups are emitted when the pass ends. merge names each merge in
-// the plan.
+// first pass collects a 64-bit hash of each record's key (each record also
+// goes to seen, when set) and keeps, of those, the keys behind more than
+// one record with their counts, so memory after it holds only the groups;
+// the second emits singletons at once and holds a merged record only until
+// its last member is seen, folding each into the first (the lowest source
+// id keys it). A hash collision can only make a group look larger than it
+// is: such groups are emitted when the pass ends. merge names each merge
+// in the plan.
 func (g *Generator) merged(ctx context.Context, k kind.Kind, m *dsl.Mapping, seen func(id string), fold func(a, b *Desired), merge func(key string, d *Desired), emit func(*Desired) error) error {
-	counts := map[uint64]uint32{}
 	_, merging := m.Exprs["merge_by"]
+	var hashes []uint64
+	if merging {
+		hashes = make([]uint64, 0, count(g.snap, m.From))
+	}
 	err := g.snap.ForEach(m.From, func(id string, raw []byte) error {
 		if seen != nil {
 			seen(id)
@@ -122,13 +127,15 @@ func (g *Generator) merged(ctx context.Context, k kind.Kind, m *dsl.Mapping, see
 			return nil
 		}
 		if k := mergeKey(str(outs[0], "merge_by")); k != "" {
-			counts[keyHash(k)]++
+			hashes = append(hashes, keyHash(k))
 		}
 		return ctx.Err()
 	})
 	if err != nil {
 		return err
 	}
+	counts := groupSizes(hashes)
+	hashes = nil
 	pending := map[string]*pendingGroup{}
 	emitMerged := func(k string, d *Desired) error {
 		delete(d.Payload, "merge_by")
@@ -148,7 +155,7 @@ func (g *Generator) merged(ctx context.Context, k kind.Kind, m *dsl.Mapping, see
 		d.Payload = outs[0]
 		key := mergeKey(str(d.Payload, "merge_by"))
 		size := counts[keyHash(key)]
-		if key == "" || size <= 1 {
+		if key == "" || size == 0 {
 			delete(d.Payload, "merge_by")
 			return emit(d)
 		}
@@ -175,6 +182,26 @@ func (g *Generator) merged(ctx context.Context, k kind.Kind, m *dsl.Mapping, see
 		}
 	}
 	return nil
+}
+
+// groupSizes counts the hashes that occur more than once (sorting them in
+// place): a table of the groups alone, which at millions of customers with
+// a few shared emails is a few entries where a count per key was a hash
+// table of millions.
+func groupSizes(hashes []uint64) map[uint64]uint32 {
+	slices.Sort(hashes)
+	sizes := map[uint64]uint32{}
+	for i := 0; i < len(hashes); {
+		j := i + 1
+		for j < len(hashes) && hashes[j] == hashes[i] {
+			j++
+		}
+		if j-i > 1 {
+			sizes[hashes[i]] = uint32(j - i)
+		}
+		i = j
+	}
+	return sizes
 }
 
 // pendingGroup is a merged record waiting for the rest of its members.

@@ -38,6 +38,26 @@ type Snapshot interface {
 	Org() (string, error)
 }
 
+// Counter is a Snapshot that knows how many resources of a type it holds
+// (the snapshot store keeps the counts); the planner sizes its tables by
+// it so they are allocated once.
+type Counter interface {
+	Count(typ string) (int, error)
+}
+
+// count is how many resources of typ snap holds, or 0 when it cannot say.
+func count(snap Snapshot, typ string) int {
+	c, ok := snap.(Counter)
+	if !ok {
+		return 0
+	}
+	n, err := c.Count(typ)
+	if err != nil {
+		return 0
+	}
+	return n
+}
+
 // Checkpoint is what the planner reads of the checkpoint store.
 type Checkpoint interface {
 	Get(kind, key string) (checkpoint.Entry, bool, error)
