@@ -71,7 +71,7 @@ func (g *gen) identity(i int) identity {
 		id.contact = contactNone
 	case planned&fPhoneOnly != 0:
 		id.contact = contactPhone
-	case planned&(fShared|fCase|fMultiEmail|fInline|fExternal|fBoundary) != 0:
+	case planned&(fShared|fCase|fMultiEmail|fInline|fExternal|fBoundary|fSharedOther) != 0:
 		id.contact = contactEmail
 	case u < g.p.noContact:
 		id.contact = contactNone
@@ -201,6 +201,13 @@ func (g *gen) customer(i int) error {
 				alt := emailLocal(firstNames[g.r.IntN(len(firstNames))]) + strconv.Itoa(g.r.IntN(9000)+100) + "@" + g.pick(freeMailDomains)
 				g.contact(e, "email", alt, "other")
 				emails++
+			}
+		}
+		if planned&fSharedOther != 0 {
+			if other, d := g.primaryEmail(i, identity{contact: contactEmail, dup: dupExact}); d == dupExact && !strings.EqualFold(other, email) {
+				g.contact(e, "email", other, "other")
+				emails++
+				g.edge(EdgeSharedOther, 1)
 			}
 		}
 		if emails > 1 {

@@ -9,6 +9,11 @@ const (
 	// Customers and their identities.
 	EdgeSharedEmail   Edge = "shared-email"       // two customers with the same email
 	EdgeCaseEmail     Edge = "case-variant-email" // Bob@X.com on one customer, bob@x.com on another
+	// EdgeSharedOther is a customer listing, besides its own email, the
+	// primary email of another customer (Kustomer allows it; Zendesk keeps
+	// an email on one user, and merging by the primary email does not
+	// group them).
+	EdgeSharedOther Edge = "shared-other-email"
 	EdgeMultiEmail    Edge = "multi-email"        // a customer with several emails
 	EdgeMultiPhone    Edge = "multi-phone"        // a customer with several phones
 	EdgePhoneOnly     Edge = "phone-only"         // phones but no email

@@ -16,7 +16,7 @@ import (
 // The profiles differ in size and in how often the ugly cases occur on
 // their own; each of them also plants every edge case but the huge
 // conversation on a customer of its own, so with enough customers (one
-// per planted case, 23) every Edge is present:
+// per planted case, 24) every Edge is present:
 //
 //   - small: 50 customers (~1,000 messages, ~1.3 MB, well under a second),
 //     for unit tests; ugly cases rare beyond the planted ones.
@@ -159,6 +159,7 @@ const (
 	fZeroWidth
 	fLargeKObject
 	fBoundary
+	fSharedOther
 )
 
 // planted lists the cases every profile plants on a customer of its own,
@@ -167,7 +168,7 @@ var planted = []feat{
 	fShared, fCase, fMultiEmail, fMultiPhone, fPhoneOnly, fNoContact,
 	fMultiAssignee, fDeletedAgent, fEmptyConv, fTags, fLongBody, fEmptyBody,
 	fPreviewOnly, fInline, fExternal, fAttach, fMissing, fEmoji, fRTL,
-	fCombining, fZeroWidth, fLargeKObject,
+	fCombining, fZeroWidth, fLargeKObject, fSharedOther,
 }
 
 var unicodeEdges = [...]struct {

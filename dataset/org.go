@@ -98,6 +98,7 @@ func (g *gen) writeUsers() error {
 	nAgents := min(max(g.n/250, 6), 400)
 	nFormer := max(2, nAgents/4)
 	seq := uint32(0)
+	used := map[string]bool{} // Kustomer keeps a user's email unique in the org
 	for k := 0; k < nAgents+nFormer; k++ {
 		first, last := g.pick(firstNames), g.pick(lastNames)
 		created := g.between(g.importAt-30*day, g.now-60*day)
@@ -116,7 +117,12 @@ func (g *gen) writeUsers() error {
 		case k == nAgents-1:
 			userType, roles = "limited", []string{"org.user.limited"}
 		}
-		email := emailLocal(first) + "." + emailLocal(last) + "@" + g.org + ".example"
+		local := emailLocal(first) + "." + emailLocal(last)
+		email := local + "@" + g.org + ".example"
+		for n := 2; used[email]; n++ {
+			email = local + strconv.Itoa(n) + "@" + g.org + ".example"
+		}
+		used[email] = true
 		if err := g.writeUser(a, first, email, userType, roles, created); err != nil {
 			return err
 		}

@@ -34,6 +34,8 @@ var catalog = map[string]hazardSpec{
 
 	// People and organizations.
 	"users_merged":             {SevInfo, "customers sharing an email become one Zendesk user (every customer id maps to it)"},
+	"user_emails_taken":        {SevWarning, "emails that another customer or agent holds already (Zendesk keeps an email on one user; merge_by groups by the primary email only): the later customer is written without it"},
+	"agent_emails_taken":       {SevError, "Kustomer users whose email another user holds already: Zendesk keeps an email on one user, so they are not written"},
 	"organizations_merged":     {SevInfo, "companies whose names differ only in case or surrounding space become one Zendesk organization (Zendesk keeps names unique; every company id maps to it)"},
 	"organization_names_taken": {SevError, "companies named like another (ignoring case and surrounding space): Zendesk would refuse them as taken (merge them with merge_by)"},
 	"cannot_update":            {SevWarning, "records that changed where Zendesk allows no change (a group membership is its two ids): left as they are"},

@@ -20,6 +20,7 @@ import (
 // users maps agents first (tickets and memberships need to know who is an
 // agent), then customers, merging customers that share a merge key.
 func (g *Generator) users(ctx context.Context, emit func(*Desired) error) error {
+	claims := newEmailClaims()
 	for _, m := range g.mappings(kind.User) {
 		if m.From != "user" {
 			continue
@@ -32,8 +33,13 @@ func (g *Generator) users(ctx context.Context, emit func(*Desired) error) error 
 			if len(outs) == 0 {
 				return nil
 			}
-			g.agents[id] = struct{}{}
 			d.Payload = outs[0]
+			if taken := claims.claimAgent(d); taken != "" {
+				d.Unwritable = fmt.Sprintf("Zendesk keeps an email on one user, and %s has %s already: two Kustomer users share it; give one of them another email in Kustomer, or leave one out with when", taken, str(d.Payload, "email"))
+				g.Hz.Add("agent_emails_taken", m.DeclRange, d.Sources[0]+": "+str(d.Payload, "email"))
+				return emit(d)
+			}
+			g.agents[id] = struct{}{}
 			return emit(d)
 		})
 		if err != nil {
@@ -47,7 +53,14 @@ func (g *Generator) users(ctx context.Context, emit func(*Desired) error) error 
 		g.customers.grow(count(g.snap, m.From))
 		err := g.merged(ctx, kind.User, m, func(id string) { g.customers.add(id) }, mergeUser, func(k string, d *Desired) {
 			g.Hz.Add("users_merged", m.DeclRange, fmt.Sprintf("%s ← %s", k, strings.Join(d.Sources, ", ")))
-		}, emit)
+		}, func(d *Desired) error {
+			if d.Unwritable == "" {
+				for _, e := range claims.claimCustomer(d) {
+					g.Hz.Add("user_emails_taken", m.DeclRange, fmt.Sprintf("%s: %s (%s)", d.Sources[0], e.email, e.by))
+				}
+			}
+			return emit(d)
+		}, claims)
 		if err != nil {
 			return err
 		}
@@ -69,7 +82,7 @@ func (g *Generator) organizations(ctx context.Context, emit func(*Desired) error
 		}
 		err := g.merged(ctx, kind.Organization, m, nil, mergeOrganization, func(k string, d *Desired) {
 			g.Hz.Add("organizations_merged", m.DeclRange, fmt.Sprintf("%q ← %s", k, strings.Join(d.Sources, ", ")))
-		}, emit)
+		}, emit, nil)
 		if err != nil {
 			return err
 		}
@@ -105,17 +118,22 @@ func (g *Generator) uniqueNames(ctx context.Context, m *dsl.Mapping, emit func(*
 // id keys it). A hash collision can only make a group look larger than it
 // is: such groups are emitted when the pass ends. merge names each merge
 // in the plan.
-func (g *Generator) merged(ctx context.Context, k kind.Kind, m *dsl.Mapping, seen func(id string), fold func(a, b *Desired), merge func(key string, d *Desired), emit func(*Desired) error) error {
+func (g *Generator) merged(ctx context.Context, k kind.Kind, m *dsl.Mapping, seen func(id string), fold func(a, b *Desired), merge func(key string, d *Desired), emit func(*Desired) error, claims *emailClaims) error {
 	_, merging := m.Exprs["merge_by"]
 	var hashes []uint64
+	var emails []uint32
+	n := count(g.snap, m.From)
 	if merging {
-		hashes = make([]uint64, 0, count(g.snap, m.From))
+		hashes = make([]uint64, 0, n)
+	}
+	if claims != nil {
+		emails = make([]uint32, 0, n)
 	}
 	err := g.snap.ForEach(m.From, func(id string, raw []byte) error {
 		if seen != nil {
 			seen(id)
 		}
-		if !merging {
+		if !merging && claims == nil {
 			return nil
 		}
 		rec, err := record.DecodeJSON(raw)
@@ -126,8 +144,11 @@ func (g *Generator) merged(ctx context.Context, k kind.Kind, m *dsl.Mapping, see
 		if err != nil || len(outs) == 0 {
 			return nil
 		}
-		if k := mergeKey(str(outs[0], "merge_by")); k != "" {
+		if k := mergeKey(str(outs[0], "merge_by")); merging && k != "" {
 			hashes = append(hashes, keyHash(k))
+		}
+		if claims != nil {
+			emails = appendEmailHashes(emails, outs[0])
 		}
 		return ctx.Err()
 	})
@@ -136,6 +157,10 @@ func (g *Generator) merged(ctx context.Context, k kind.Kind, m *dsl.Mapping, see
 	}
 	counts := groupSizes(hashes)
 	hashes = nil
+	if claims != nil {
+		claims.watch(emails)
+		emails = nil
+	}
 	pending := map[string]*pendingGroup{}
 	emitMerged := func(k string, d *Desired) error {
 		delete(d.Payload, "merge_by")
@@ -202,6 +227,128 @@ func groupSizes(hashes []uint64) map[uint64]uint32 {
 		i = j
 	}
 	return sizes
+}
+
+// emailClaims keeps Zendesk's rule that an email belongs to one user
+// account-wide (Kustomer lets two customers list the same address): the
+// first user written with an email holds it, and a later user loses it.
+// It watches only the emails that can collide — every agent's, and those
+// that more than one customer lists, found in the merge pass by sorting
+// 32-bit hashes of every customer's emails (4 bytes an email while the
+// pass runs; a collision of those only watches an email more) — so what
+// it keeps is the shared emails, not every one.
+type emailClaims struct {
+	watched map[uint32]struct{}
+	by      map[uint64]string // email hash → the key of the user holding it
+}
+
+func newEmailClaims() *emailClaims {
+	return &emailClaims{watched: map[uint32]struct{}{}, by: map[uint64]string{}}
+}
+
+func emailHash(e string) uint64 { return keyHash(strings.ToLower(strings.TrimSpace(e))) }
+
+// watch adds the hashes that occur more than once (sorting them).
+func (c *emailClaims) watch(hashes []uint32) {
+	slices.Sort(hashes)
+	for i := 1; i < len(hashes); i++ {
+		if hashes[i] == hashes[i-1] {
+			c.watched[hashes[i]] = struct{}{}
+		}
+	}
+}
+
+// appendEmailHashes appends the short hashes of a user payload's emails,
+// each once.
+func appendEmailHashes(hashes []uint32, p map[string]any) []uint32 {
+	start := len(hashes)
+	for _, e := range userEmails(p) {
+		h := uint32(emailHash(e))
+		if !slices.Contains(hashes[start:], h) {
+			hashes = append(hashes, h)
+		}
+	}
+	return hashes
+}
+
+// userEmails are a user payload's primary email and its email identities.
+func userEmails(p map[string]any) []string {
+	var out []string
+	if e := strings.TrimSpace(str(p, "email")); e != "" {
+		out = append(out, e)
+	}
+	for _, v := range dsl.Strings(p["identities"]) {
+		if strings.Contains(v, "@") {
+			out = append(out, strings.TrimSpace(v))
+		}
+	}
+	return out
+}
+
+type lostEmail struct{ email, by string }
+
+// claimAgent claims every email of agent d; when one is held already it
+// claims none and names the holder.
+func (c *emailClaims) claimAgent(d *Desired) (holder string) {
+	emails := userEmails(d.Payload)
+	for _, e := range emails {
+		if by := c.by[emailHash(e)]; by != "" && by != d.Key {
+			return by
+		}
+	}
+	for _, e := range emails {
+		h := emailHash(e)
+		c.by[h] = d.Key
+		c.watched[uint32(h)] = struct{}{}
+	}
+	return ""
+}
+
+// claimCustomer claims the watched emails customer d lists and takes from
+// it those another user holds, returning them; when it loses its primary
+// email, its first email identity left becomes the primary.
+func (c *emailClaims) claimCustomer(d *Desired) []lostEmail {
+	var lost []lostEmail
+	held := func(e string) bool {
+		h := emailHash(e)
+		if _, ok := c.watched[uint32(h)]; !ok {
+			return false
+		}
+		if by := c.by[h]; by != "" && by != d.Key {
+			lost = append(lost, lostEmail{e, by})
+			return true
+		}
+		c.by[h] = d.Key
+		return false
+	}
+	primary := strings.TrimSpace(str(d.Payload, "email"))
+	primaryLost := primary != "" && held(primary)
+	var ids []string
+	for _, v := range dsl.Strings(d.Payload["identities"]) {
+		if strings.Contains(v, "@") && held(strings.TrimSpace(v)) {
+			continue
+		}
+		ids = append(ids, v)
+	}
+	if len(lost) == 0 {
+		return nil
+	}
+	if primaryLost {
+		delete(d.Payload, "email")
+		for i, v := range ids {
+			if strings.Contains(v, "@") {
+				d.Payload["email"] = v
+				ids = slices.Delete(ids, i, i+1)
+				break
+			}
+		}
+	}
+	if len(ids) > 0 {
+		d.Payload["identities"] = ids
+	} else {
+		delete(d.Payload, "identities")
+	}
+	return lost
 }
 
 // pendingGroup is a merged record waiting for the rest of its members.

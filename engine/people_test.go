@@ -1,13 +1,18 @@
 package engine
 
 import (
+	"context"
+	"fmt"
+	"path/filepath"
 	"strings"
 	"testing"
 
 	"github.com/google/go-cmp/cmp"
 	"github.com/hashicorp/hcl/v2"
 
+	"github.com/kzmap/kzmap/dataset"
 	"github.com/kzmap/kzmap/dsl"
+	"github.com/kzmap/kzmap/engine/kind"
 )
 
 func TestMergeUser(t *testing.T) {
@@ -93,5 +98,67 @@ func TestTruncateRecord(t *testing.T) {
 	}
 	if truncateRecord(dsl.Payload{"fields": map[string]any{"a": "short"}}, 10) != "" {
 		t.Error("made room out of nothing")
+	}
+}
+
+// TestEveryEmailOnOneUser is Zendesk's rule that an email belongs to one
+// user account-wide: over generated organisations (with a customer listing
+// another's primary email as its own other email, and, by chance, other
+// emails that two customers list), no two writable users share one, and
+// what a customer lost is said in the plan.
+func TestEveryEmailOnOneUser(t *testing.T) {
+	cases := []struct {
+		profile   string
+		seed      int64
+		customers int
+	}{{"small", 1, 0}, {"small", 7, 0}, {"large", 3, 3000}}
+	if testing.Short() {
+		cases = cases[:2]
+	}
+	for _, tc := range cases {
+		t.Run(fmt.Sprintf("%s-%d", tc.profile, tc.seed), func(t *testing.T) {
+			dir := filepath.Join(t.TempDir(), "export")
+			sum, err := dataset.Generate(context.Background(), dataset.Options{Profile: tc.profile, Seed: tc.seed, Customers: tc.customers}, dir)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if !sum.Has(dataset.EdgeSharedOther) {
+				t.Fatalf("the dataset has no %s case", dataset.EdgeSharedOther)
+			}
+			snap, err := OpenDir(dir)
+			if err != nil {
+				t.Fatal(err)
+			}
+			g := NewGenerator(defaultConfig(t), snap)
+			holder := map[string]string{}
+			users := 0
+			err = g.Run(context.Background(), func(d *Desired) error {
+				if d.Kind != kind.User || d.Unwritable != "" {
+					return nil
+				}
+				users++
+				for _, e := range userEmails(d.Payload) {
+					e = strings.ToLower(e)
+					if h, ok := holder[e]; ok && h != d.Key {
+						t.Errorf("%s is on %s and on %s", e, h, d.Key)
+					}
+					holder[e] = d.Key
+				}
+				return nil
+			})
+			if err != nil {
+				t.Fatal(err)
+			}
+			taken := 0
+			for _, hz := range g.Hz.List() {
+				if hz.Code == "user_emails_taken" {
+					taken += hz.Count
+				}
+			}
+			if users == 0 || taken == 0 {
+				t.Fatalf("%d users, %d emails, %d taken: the planted email was not seen as taken", users, len(holder), taken)
+			}
+			t.Logf("%d users, %d emails; %d taken", users, len(holder), taken)
+		})
 	}
 }

@@ -45,6 +45,11 @@ type Progress struct {
 	Done, Total  int
 	Dead         int
 	RequestsUsed int // on the kind's limiter: Support's, or the Help Center's
+	// Batch is how many records the batch just done held, and Latency how
+	// long it took from being begun in the checkpoint to being completed
+	// there (waits for the budget and for Zendesk's job included).
+	Batch   int
+	Latency time.Duration
 }
 
 // Options configure Apply.

@@ -121,7 +121,7 @@ func (ex *executor) runBatch(ctx context.Context, items []item, release func()) 
 		if err := resolve(ctx, ex.opts.Store, ex.opts.Client, b2, settle, ex.opts.Clock); err != nil {
 			return err
 		}
-		ex.progress(k, len(items), 0)
+		ex.progress(k, len(items), 0, b.SentAt)
 		return nil
 	}
 	if err != nil {
@@ -143,7 +143,7 @@ func (ex *executor) complete(b checkpoint.Batch, outs []outcome, items []item) e
 			err = forgetArticleParts(ex.opts.Store, b, outs)
 		}
 		ex.count(kind.Kind(b.Kind), "deleted", n)
-		ex.progress(kind.Kind(b.Kind), len(outs), 0)
+		ex.progress(kind.Kind(b.Kind), len(outs), 0, b.SentAt)
 		return err
 	}
 	applied := make([]map[string]string, len(items))
@@ -164,7 +164,7 @@ func (ex *executor) complete(b checkpoint.Batch, outs []outcome, items []item) e
 	ex.count(k, done[kind.Action(b.Op)], len(records)-adopted)
 	ex.count(k, done[kind.Adopt], adopted)
 	ex.count(k, "dead", len(dead))
-	ex.progress(k, len(outs), len(dead))
+	ex.progress(k, len(outs), len(dead), b.SentAt)
 	return nil
 }
 

@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"sync"
+	"time"
 
 	"github.com/kzmap/kzmap/engine"
 	"github.com/kzmap/kzmap/engine/kind"
@@ -153,14 +154,18 @@ func (ex *executor) barrier(ctx context.Context) error {
 	return ctx.Err()
 }
 
-func (ex *executor) progress(k kind.Kind, n, dead int) {
+// progress counts n records of kind k done by the batch sent at sent.
+func (ex *executor) progress(k kind.Kind, n, dead int, sent time.Time) {
 	ex.mu.Lock()
 	if ex.done == nil {
 		ex.done = map[kind.Kind]int{}
 	}
 	ex.done[k] += n
-	p := Progress{Kind: k, Done: ex.done[k], Total: ex.totals[k], Dead: dead}
+	p := Progress{Kind: k, Done: ex.done[k], Total: ex.totals[k], Dead: dead, Batch: n}
 	ex.mu.Unlock()
+	if !sent.IsZero() {
+		p.Latency = ex.opts.Clock().Sub(sent)
+	}
 	lim := ex.opts.Client.Limiter()
 	if k.HelpCenter() {
 		lim = ex.opts.Client.HelpCenterLimiter()

@@ -164,6 +164,10 @@ func (s *Store) CompleteBatch(batchID string, records []Record, dead []DeadLette
 			}
 		}
 		b.DoneAt = now
+		// What only resolving the batch in flight needed goes: the
+		// records now hold their hashes and comments, and Zendesk's ids
+		// replace the external ids (half a completed batch's bytes).
+		b.Hashes, b.ExternalIDs, b.Comments = nil, nil, nil
 		bv, err := json.Marshal(b)
 		if err != nil {
 			return err

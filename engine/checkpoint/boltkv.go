@@ -51,6 +51,9 @@ func (t boltTxn) put(tb table, grp, key string, v []byte) error {
 	if err != nil {
 		return err
 	}
+	if tables[tb].inOrder {
+		b.FillPercent = 0.95
+	}
 	return b.Put([]byte(key), v)
 }
 

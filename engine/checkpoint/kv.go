@@ -29,14 +29,19 @@ const (
 var tables = []struct {
 	name    string
 	grouped bool
+	// inOrder marks the tables apply writes nearly in key order (a
+	// plan's records come sorted by key), whose bbolt pages can be left
+	// full when they split (bench/RESULTS.md §13); batch and run ids are
+	// random, so their tables keep bbolt's default.
+	inOrder bool
 }{
-	tMeta:     {"meta", false},
-	tRecords:  {"records", true},
-	tAliases:  {"aliases", true},
-	tInflight: {"inflight", false},
-	tBatches:  {"batches", false},
-	tDead:     {"dead", true},
-	tRuns:     {"runs", false},
+	tMeta:     {"meta", false, false},
+	tRecords:  {"records", true, true},
+	tAliases:  {"aliases", true, true},
+	tInflight: {"inflight", false, false},
+	tBatches:  {"batches", false, false},
+	tDead:     {"dead", true, false},
+	tRuns:     {"runs", false, false},
 }
 
 // txn is one transaction of a backend. A value handed out by get or each
