@@ -7,20 +7,20 @@ type Edge string
 // The edge cases, from the migration guide and the format document.
 const (
 	// Customers and their identities.
-	EdgeSharedEmail   Edge = "shared-email"       // two customers with the same email
-	EdgeCaseEmail     Edge = "case-variant-email" // Bob@X.com on one customer, bob@x.com on another
+	EdgeSharedEmail Edge = "shared-email"       // two customers with the same email
+	EdgeCaseEmail   Edge = "case-variant-email" // Bob@X.com on one customer, bob@x.com on another
 	// EdgeSharedOther is a customer listing, besides its own email, the
 	// primary email of another customer (Kustomer allows it; Zendesk keeps
 	// an email on one user, and merging by the primary email does not
 	// group them).
-	EdgeSharedOther Edge = "shared-other-email"
-	EdgeMultiEmail    Edge = "multi-email"        // a customer with several emails
-	EdgeMultiPhone    Edge = "multi-phone"        // a customer with several phones
-	EdgePhoneOnly     Edge = "phone-only"         // phones but no email
-	EdgeNoContact     Edge = "no-contact"         // neither email nor phone
-	EdgeMachineUser   Edge = "machine-user"       // a user of userType machine
-	EdgeTeamMembers   Edge = "team-members"       // a team with members
-	EdgeCompanyCustom Edge = "company-custom"     // a company with custom attributes
+	EdgeSharedOther   Edge = "shared-other-email"
+	EdgeMultiEmail    Edge = "multi-email"    // a customer with several emails
+	EdgeMultiPhone    Edge = "multi-phone"    // a customer with several phones
+	EdgePhoneOnly     Edge = "phone-only"     // phones but no email
+	EdgeNoContact     Edge = "no-contact"     // neither email nor phone
+	EdgeMachineUser   Edge = "machine-user"   // a user of userType machine
+	EdgeTeamMembers   Edge = "team-members"   // a team with members
+	EdgeCompanyCustom Edge = "company-custom" // a company with custom attributes
 	// Companies whose names differ only in case or surrounding space
 	// ("Acme Corp", "ACME CORP", "Acme Corp "): one organization to Zendesk.
 	EdgeCompanyNameVariant Edge = "company-name-variant"
