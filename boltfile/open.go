@@ -72,6 +72,7 @@ type DB struct {
 	pub    *publisher   // the copy kept for readers (Options.Publish)
 	copyOf time.Time    // when opened from a writer's copy: when it was made
 	writer *LockedError // … and who writes
+	rel    *releaser    // drops the pages a large store has mapped (release.go)
 }
 
 // Open opens the store at path, or creates it (and its directory, 0700)
@@ -177,6 +178,7 @@ func Open(path string, spec Spec, opts Options) (d *DB, err error) {
 		}
 		_ = d.publish(true) // readers find a copy from the start; a failure is retried at the next write
 	}
+	d.startRelease()
 	return d, nil
 }
 
@@ -253,6 +255,7 @@ func (d *DB) Close() error {
 	if d == nil || d.db == nil {
 		return nil
 	}
+	d.stopRelease()
 	if !d.readOnly {
 		d.unpublish()
 		RemoveLockInfo(d.path)
