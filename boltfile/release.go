@@ -12,12 +12,13 @@ import (
 // none of it is the process's own memory (it is the kernel's page cache,
 // taken back under pressure, but counted against the process and its
 // container). So once a store is larger than releaseAbove, the pages it
-// has mapped are dropped from the process every releaseEvery: the file's
+// has mapped are dropped from the process every releaseEvery (a plan touches
+// some 100 MB of pages a second): the file's
 // pages stay in the page cache, and a page read again is mapped again on
 // its next touch. bbolt never writes through the map, so nothing is lost;
 // the drop runs inside a read transaction, which holds off a remap while
 // it runs (bench/RESULTS.md §13).
-const releaseEvery = time.Second
+const releaseEvery = 250 * time.Millisecond
 
 var releaseAbove int64 = 64 << 20 // a variable for tests
 

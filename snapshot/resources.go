@@ -243,6 +243,13 @@ func (t *Tx) Put(raw []byte) (changed bool, err error) {
 	if err != nil {
 		return false, err
 	}
+	return t.PutParsed(m, raw)
+}
+
+// PutParsed is Put for a caller that has parsed raw already (m is
+// ParseMeta(raw)): an extract reads every record's meta for itself, and
+// parsing it twice was a seventh of its time (bench/RESULTS.md §13).
+func (t *Tx) PutParsed(m Meta, raw []byte) (changed bool, err error) {
 	b := t.tx.Bucket(bResources).Bucket([]byte(m.Type))
 	if b == nil {
 		return false, fmt.Errorf("%w: bucket resources/%s is missing", ErrCorrupt, m.Type)

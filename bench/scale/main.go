@@ -31,6 +31,7 @@ import (
 	"os/exec"
 	"path/filepath"
 	"runtime"
+	"runtime/pprof"
 	"slices"
 	"strconv"
 	"strings"
@@ -61,6 +62,7 @@ func main() {
 		svg           = flag.String("svg", "", "draw apply's curves to this SVG file")
 		jsonOut       = flag.String("json", "", "write the figures as JSON to this file")
 		plot          = flag.String("plot", "", "only redraw -svg from this progress log (JSON lines)")
+		profile       = flag.Bool("cpuprofile", false, "write each phase's CPU profile to PHASE.pprof in the work directory")
 	)
 	if len(os.Args) > 2 && os.Args[1] == measureArg {
 		os.Exit(measured(os.Args[2:]))
@@ -72,7 +74,7 @@ func main() {
 		}
 		return
 	}
-	r := &run{conversations: *conversations, seed: *seed, window: *window, zLimit: *zLimit, kLimit: *kLimit, sample: *sample}
+	r := &run{conversations: *conversations, seed: *seed, window: *window, zLimit: *zLimit, kLimit: *kLimit, sample: *sample, profile: *profile}
 	if err := r.setup(*dir); err != nil {
 		fatal(err)
 	}
@@ -113,6 +115,7 @@ type run struct {
 	zLimit        int
 	kLimit        int
 	sample        int
+	profile       bool
 
 	root, bin, export, mapping string
 	env                        []string
@@ -129,6 +132,7 @@ type run struct {
 	Checks    []check           `json:"checks"`
 	Total     float64           `json:"total_s"`
 	LoadS     float64           `json:"simulator_load_s"` // kustomersim loading the export
+	SimHeapMB float64           `json:"simulators_heap_mb"` // both simulators' live heap after apply
 	CurveFile string            `json:"progress_log"`
 	curve     []point
 }
@@ -208,6 +212,13 @@ func (r *run) all() error {
 		}
 	}
 	r.Census = r.zsrv.Census()
+	r.SimHeapMB = simHeap()
+	if r.profile {
+		if f, err := os.Create(filepath.Join(r.root, "simulators.heap.pprof")); err == nil {
+			pprof.WriteHeapProfile(f)
+			f.Close()
+		}
+	}
 	r.Stores = append(r.Stores, r.storeSizes()...)
 	if err := r.plannedTickets(); err != nil {
 		return err
@@ -268,6 +279,12 @@ func (r *run) phase(name string, args ...string) error {
 	if r.ksrv != nil {
 		k0, z0 = r.ksrv.Stats().Total, r.zsrv.Stats().Total
 	}
+	logPath := filepath.Join(r.root, strings.ReplaceAll(name, " ", "-")+".log")
+	logf, err := os.Create(logPath)
+	if err != nil {
+		return err
+	}
+	defer logf.Close()
 	self, err := os.Executable()
 	if err != nil {
 		return err
@@ -279,13 +296,11 @@ func (r *run) phase(name string, args ...string) error {
 	defer rd.Close()
 	cmd := exec.Command(self, append([]string{measureArg, r.bin}, args...)...)
 	cmd.Env = r.env
-	cmd.ExtraFiles = []*os.File{wr}
-	logPath := filepath.Join(r.root, strings.ReplaceAll(name, " ", "-")+".log")
-	logf, err := os.Create(logPath)
-	if err != nil {
-		return err
+	if r.profile {
+		cmd.Env = append(cmd.Env[:len(cmd.Env):len(cmd.Env)], "KZMAP_CPUPROFILE="+strings.TrimSuffix(logPath, ".log")+".pprof")
 	}
-	defer logf.Close()
+	cmd.ExtraFiles = []*os.File{wr}
+
 	cmd.Stdout, cmd.Stderr = logf, logf
 	fmt.Fprintf(os.Stderr, "%s  %-10s kzmap %s\n", time.Now().Format("15:04:05"), name, strings.Join(args, " "))
 	t0 := time.Now()
@@ -439,6 +454,15 @@ func (r *run) checkCurves() {
 	}
 }
 
+// simHeap is this process's live heap after a collection: the two
+// simulators' state.
+func simHeap() float64 {
+	runtime.GC()
+	var ms runtime.MemStats
+	runtime.ReadMemStats(&ms)
+	return float64(ms.HeapAlloc) / 1e6
+}
+
 func median(v []float64) float64 {
 	s := slices.Sorted(slices.Values(v))
 	return s[len(s)/2]
@@ -477,7 +501,7 @@ func (r *run) report(w io.Writer) {
 		}
 		fmt.Fprintln(w)
 	}
-	fmt.Fprintf(w, "\nZendesk holds %d tickets, %d comments, %d users, %d organizations\n\n", r.Census.Tickets, r.Census.Comments, r.Census.Users, r.Census.Organizations)
+	fmt.Fprintf(w, "\nZendesk holds %d tickets, %d comments, %d users, %d organizations (the simulators' live heap after apply: %.0f MB)\n\n", r.Census.Tickets, r.Census.Comments, r.Census.Users, r.Census.Organizations, r.SimHeapMB)
 	for _, c := range r.Checks {
 		mark := "FAIL"
 		if c.OK {

@@ -9,6 +9,7 @@ import (
 	"fmt"
 	"io"
 	"os"
+	"runtime/pprof"
 	"strings"
 	"time"
 
@@ -25,7 +26,31 @@ type exitCode int
 func (e exitCode) Error() string { return fmt.Sprintf("exit status %d", int(e)) }
 
 func main() {
+	if path := os.Getenv("KZMAP_CPUPROFILE"); path != "" {
+		// For a slow run's report: a CPU profile of the whole command
+		// (go tool pprof reads it).
+		stop, err := startCPUProfile(path)
+		if err != nil {
+			fmt.Fprintln(os.Stderr, "kzmap: KZMAP_CPUPROFILE:", err)
+			os.Exit(1)
+		}
+		code := run(os.Args)
+		stop()
+		os.Exit(code)
+	}
 	os.Exit(run(os.Args))
+}
+
+func startCPUProfile(path string) (stop func(), err error) {
+	f, err := os.Create(path)
+	if err != nil {
+		return nil, err
+	}
+	if err := pprof.StartCPUProfile(f); err != nil {
+		f.Close()
+		return nil, err
+	}
+	return func() { pprof.StopCPUProfile(); f.Close() }, nil
 }
 
 func run(args []string) int { return runWith(args, os.Stdout, os.Stderr) }

@@ -66,7 +66,7 @@ func (e *engine) put(tx *snapshot.Tx, raws []json.RawMessage, p *written, mark b
 		if err != nil {
 			return fmt.Errorf("the API sent a resource kzmap cannot store: %w", err)
 		}
-		ch, err := tx.Put(raw)
+		ch, err := tx.PutParsed(m, raw)
 		if err != nil {
 			return err
 		}
