@@ -131,7 +131,7 @@ type run struct {
 	Planned   int               `json:"tickets_planned"`
 	Checks    []check           `json:"checks"`
 	Total     float64           `json:"total_s"`
-	LoadS     float64           `json:"simulator_load_s"` // kustomersim loading the export
+	LoadS     float64           `json:"simulator_load_s"`   // kustomersim loading the export
 	SimHeapMB float64           `json:"simulators_heap_mb"` // both simulators' live heap after apply
 	CurveFile string            `json:"progress_log"`
 	curve     []point
