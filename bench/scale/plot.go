@@ -11,15 +11,21 @@ import (
 // mean batch latency against tickets applied, one panel each.
 func writeSVG(path string, curve []point, title string) error {
 	const w, panelH, left, right, top, gap = 760, 220, 70, 20, 40, 60
-	h := top + 2*panelH + gap + 40
+	h := top + 2*panelH + gap + 60
 	var b strings.Builder
 	fmt.Fprintf(&b, `<svg xmlns="http://www.w3.org/2000/svg" width="%d" height="%d" font-family="sans-serif" font-size="12">`+"\n", w, h)
 	fmt.Fprintf(&b, `<rect width="100%%" height="100%%" fill="white"/><text x="%d" y="22" font-size="14">kzmap apply: %s, every 10,000 tickets</text>`+"\n", left, esc(title))
 	maxX := float64(curve[len(curve)-1].Done)
-	panel := func(y0 int, label, color string, val func(p point) float64) {
+	type series struct {
+		name, color string
+		val         func(p point) float64
+	}
+	panel := func(y0 int, label string, lines ...series) {
 		maxY := 0.0
 		for _, p := range curve {
-			maxY = math.Max(maxY, val(p))
+			for _, l := range lines {
+				maxY = math.Max(maxY, l.val(p))
+			}
 		}
 		maxY = niceCeil(maxY * 1.1)
 		x := func(v float64) float64 { return left + v/maxX*float64(w-left-right) }
@@ -35,15 +41,23 @@ func writeSVG(path string, curve []point, title string) error {
 			fmt.Fprintf(&b, `<text x="%.1f" y="%d" text-anchor="middle">%s</text>`+"\n", x(v), y0+panelH+16, trim(v))
 		}
 		fmt.Fprintf(&b, `<text x="%d" y="%d">%s</text>`+"\n", left, y0-8, esc(label))
-		var pts []string
-		for _, p := range curve {
-			pts = append(pts, fmt.Sprintf("%.1f,%.1f", x(float64(p.Done)), y(val(p))))
+		for i, l := range lines {
+			var pts []string
+			for _, p := range curve {
+				pts = append(pts, fmt.Sprintf("%.1f,%.1f", x(float64(p.Done)), y(l.val(p))))
+			}
+			fmt.Fprintf(&b, `<polyline fill="none" stroke="%s" stroke-width="1.5" points="%s"/>`+"\n", l.color, strings.Join(pts, " "))
+			if len(lines) > 1 {
+				lx := w - right - 260 + 130*i
+				fmt.Fprintf(&b, `<line x1="%d" x2="%d" y1="%d" y2="%d" stroke="%s" stroke-width="3"/><text x="%d" y="%d">%s</text>`+"\n",
+					lx, lx+18, y0-12, y0-12, l.color, lx+22, y0-8, esc(l.name))
+			}
 		}
-		fmt.Fprintf(&b, `<polyline fill="none" stroke="%s" stroke-width="1.5" points="%s"/>`+"\n", color, strings.Join(pts, " "))
 	}
-	panel(top+10, "resident memory (MB)", "#1f77b4", func(p point) float64 { return p.RSSMB })
-	panel(top+10+panelH+gap, "mean batch latency (ms), begun to checkpointed", "#d62728", func(p point) float64 { return p.LatencyMS })
-	fmt.Fprintf(&b, `<text x="%d" y="%d" text-anchor="middle">tickets applied</text>`+"\n", (w+left)/2, h-8)
+	panel(top+10, "memory (MB)", series{"resident", "#1f77b4", func(p point) float64 { return p.RSSMB }},
+		series{"of it private", "#9467bd", func(p point) float64 { return p.AnonMB }})
+	panel(top+10+panelH+gap, "mean batch latency (ms), begun to checkpointed", series{"latency", "#d62728", func(p point) float64 { return p.LatencyMS }})
+	fmt.Fprintf(&b, `<text x="%d" y="%d" text-anchor="middle">tickets applied</text>`+"\n", (w+left)/2, h-12)
 	b.WriteString("</svg>\n")
 	return os.WriteFile(path, []byte(b.String()), 0o644)
 }
