@@ -110,21 +110,23 @@ func (g *Generator) uniqueNames(ctx context.Context, m *dsl.Mapping, emit func(*
 
 // merged maps the records of m in two passes, making one Zendesk record
 // of those that share a merge key (merge_by, trimmed and lowercased). The
-// first pass collects a 64-bit hash of each record's key (each record also
+// first pass collects a 32-bit hash of each record's key (each record also
 // goes to seen, when set) and keeps, of those, the keys behind more than
 // one record with their counts, so memory after it holds only the groups;
 // the second emits singletons at once and holds a merged record only until
 // its last member is seen, folding each into the first (the lowest source
 // id keys it). A hash collision can only make a group look larger than it
-// is: such groups are emitted when the pass ends. merge names each merge
-// in the plan.
+// is: such groups are emitted when the pass ends (at ten million keys,
+// some ten thousand records held to the end: 4 bytes a key were the
+// difference between a plan under 256 MB and over). merge names each
+// merge in the plan.
 func (g *Generator) merged(ctx context.Context, k kind.Kind, m *dsl.Mapping, seen func(id string), fold func(a, b *Desired), merge func(key string, d *Desired), emit func(*Desired) error, claims *emailClaims) error {
 	_, merging := m.Exprs["merge_by"]
-	var hashes []uint64
+	var hashes []uint32
 	var emails []uint32
 	n := count(g.snap, m.From)
 	if merging {
-		hashes = make([]uint64, 0, n)
+		hashes = make([]uint32, 0, n)
 	}
 	if claims != nil {
 		emails = make([]uint32, 0, n)
@@ -144,23 +146,24 @@ func (g *Generator) merged(ctx context.Context, k kind.Kind, m *dsl.Mapping, see
 		if err != nil || len(outs) == 0 {
 			return nil
 		}
+		mh, keyed := uint32(0), false
 		if k := mergeKey(str(outs[0], "merge_by")); merging && k != "" {
-			hashes = append(hashes, keyHash(k))
+			mh, keyed = uint32(keyHash(k)), true
+			hashes = append(hashes, mh)
 		}
 		if claims != nil {
-			emails = appendEmailHashes(emails, outs[0])
+			emails = appendEmailHashes(emails, outs[0], mh, keyed)
 		}
 		return ctx.Err()
 	})
 	if err != nil {
 		return err
 	}
-	counts := groupSizes(hashes)
-	hashes = nil
+	counts := groupSizes(hashes) // sorts hashes
 	if claims != nil {
-		claims.watch(emails)
-		emails = nil
+		claims.watch(hashes, emails)
 	}
+	hashes, emails = nil, nil
 	pending := map[string]*pendingGroup{}
 	emitMerged := func(k string, d *Desired) error {
 		delete(d.Payload, "merge_by")
@@ -179,7 +182,7 @@ func (g *Generator) merged(ctx context.Context, k kind.Kind, m *dsl.Mapping, see
 		}
 		d.Payload = outs[0]
 		key := mergeKey(str(d.Payload, "merge_by"))
-		size := counts[keyHash(key)]
+		size := counts[uint32(keyHash(key))]
 		if key == "" || size == 0 {
 			delete(d.Payload, "merge_by")
 			return emit(d)
@@ -213,9 +216,9 @@ func (g *Generator) merged(ctx context.Context, k kind.Kind, m *dsl.Mapping, see
 // place): a table of the groups alone, which at millions of customers with
 // a few shared emails is a few entries where a count per key was a hash
 // table of millions.
-func groupSizes(hashes []uint64) map[uint64]uint32 {
+func groupSizes(hashes []uint32) map[uint32]uint32 {
 	slices.Sort(hashes)
-	sizes := map[uint64]uint32{}
+	sizes := map[uint32]uint32{}
 	for i := 0; i < len(hashes); {
 		j := i + 1
 		for j < len(hashes) && hashes[j] == hashes[i] {
@@ -248,23 +251,37 @@ func newEmailClaims() *emailClaims {
 
 func emailHash(e string) uint64 { return keyHash(strings.ToLower(strings.TrimSpace(e))) }
 
-// watch adds the hashes that occur more than once (sorting them).
-func (c *emailClaims) watch(hashes []uint32) {
-	slices.Sort(hashes)
-	for i := 1; i < len(hashes); i++ {
-		if hashes[i] == hashes[i-1] {
-			c.watched[hashes[i]] = struct{}{}
+// watch adds the email hashes that occur more than once among the merge
+// keys (sorted) and the other emails. A record's email that is its merge
+// key (the default mapping merges by the primary email) is counted once,
+// as its key: the same string has the same hash.
+func (c *emailClaims) watch(keys, emails []uint32) {
+	slices.Sort(emails)
+	i, j := 0, 0
+	var last uint32
+	seen := 0
+	for i < len(keys) || j < len(emails) {
+		var h uint32
+		if j >= len(emails) || i < len(keys) && keys[i] <= emails[j] {
+			h, i = keys[i], i+1
+		} else {
+			h, j = emails[j], j+1
 		}
+		if seen > 0 && h == last {
+			c.watched[h] = struct{}{}
+		}
+		last, seen = h, seen+1
 	}
 }
 
 // appendEmailHashes appends the short hashes of a user payload's emails,
-// each once.
-func appendEmailHashes(hashes []uint32, p map[string]any) []uint32 {
+// each once, but for key (when keyed): the record's merge key, counted
+// already.
+func appendEmailHashes(hashes []uint32, p map[string]any, key uint32, keyed bool) []uint32 {
 	start := len(hashes)
 	for _, e := range userEmails(p) {
 		h := uint32(emailHash(e))
-		if !slices.Contains(hashes[start:], h) {
+		if !(keyed && h == key) && !slices.Contains(hashes[start:], h) {
 			hashes = append(hashes, h)
 		}
 	}
