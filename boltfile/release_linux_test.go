@@ -44,6 +44,7 @@ func TestReleaseDropsMappedPages(t *testing.T) {
 		t.Fatal(err)
 	}
 	defer d.Close()
+	d.stopRelease() // the test releases by hand; the ticker would race its figures
 	const n, size = 3000, 8 << 10 // 24 MB of values
 	value := func(i int) []byte { return bytes.Repeat([]byte(fmt.Sprintf("%07d|", i)), size/8) }
 	if err := d.Update(func(tx *bolt.Tx) error {
@@ -67,14 +68,20 @@ func TestReleaseDropsMappedPages(t *testing.T) {
 			return nil
 		})
 	}
+	releasePages(d.Bolt()) // what writing mapped
+	base := rssFile(t)
 	if err := readAll(); err != nil {
 		t.Fatal(err)
 	}
 	before := rssFile(t)
+	read := before - base
+	if read < n*size/4 {
+		t.Skipf("reading %d bytes mapped only %d (the kernel is short of memory): nothing to measure", n*size, read)
+	}
 	releasePages(d.Bolt())
 	after := rssFile(t)
-	if dropped := before - after; dropped < n*size/2 {
-		t.Errorf("release dropped %d bytes of mapped pages (%d → %d), want at least %d", dropped, before, after, n*size/2)
+	if dropped := before - after; dropped < read/2 {
+		t.Errorf("release dropped %d of the %d bytes the reads mapped (%d → %d)", dropped, read, before, after)
 	}
 	// Releases racing reads lose nothing.
 	var wg sync.WaitGroup
