@@ -44,7 +44,7 @@ func TestReleaseDropsMappedPages(t *testing.T) {
 		t.Fatal(err)
 	}
 	defer d.Close()
-	d.stopRelease() // the test releases by hand; the ticker would race its figures
+	d.stopRelease()               // the test releases by hand; the ticker would race its figures
 	const n, size = 3000, 8 << 10 // 24 MB of values
 	value := func(i int) []byte { return bytes.Repeat([]byte(fmt.Sprintf("%07d|", i)), size/8) }
 	if err := d.Update(func(tx *bolt.Tx) error {
