@@ -50,7 +50,20 @@ func Recover(ctx context.Context, st *checkpoint.Store, c *zendesk.Client, settl
 	}
 	var unsettled error
 	for _, b := range batches {
-		err := resolve(ctx, st, c, b, settle, now)
+		s := settle
+		if kind.Kind(b.Kind).HelpCenter() {
+			// A Help Center write is done when Zendesk answers, not by a
+			// job (as in runBatch): past a moment for a request still on
+			// its way, Zendesk says whether it was, and what it lacks is
+			// sent again rather than waited for.
+			if wait := hcSettle - now().Sub(b.SentAt); wait > 0 {
+				if err := sleep(ctx, wait); err != nil {
+					return 0, err
+				}
+			}
+			s = -1
+		}
+		err := resolve(ctx, st, c, b, s, now)
 		var ue *UnsettledError
 		if errors.As(err, &ue) {
 			unsettled = errors.Join(unsettled, err)
