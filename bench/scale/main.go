@@ -126,6 +126,8 @@ type run struct {
 	root, bin, export, mapping string
 	env                        []string
 	ksrv                       *kustomersim.Server
+	khttp                      *http.Server
+	kustomerDone               int64 // requests kustomersim answered before it stopped
 	zsrv                       *zendesksim.Server
 
 	Started   string            `json:"started"`
@@ -216,6 +218,9 @@ func (r *run) all() error {
 		if err := r.phase(s[0], append([]string{"-chdir", r.mapping}, s[1:]...)...); err != nil {
 			return err
 		}
+		if s[0] == "extract" {
+			r.stopKustomer()
+		}
 	}
 	r.Census = r.zsrv.Census()
 	r.SimHeapMB = simHeap()
@@ -276,7 +281,8 @@ func (r *run) serve() error {
 	r.zsrv = zendesksim.New(zendesksim.Options{Email: zEmail, Token: zToken, Limit: r.zLimit, Window: r.window, BulkImportEnabled: true,
 		PlanTier: zendesksim.PlanEnterprisePlus, BaseURL: zURL, JobDelay: scaled(3 * time.Second), JobTTL: scaled(24 * time.Hour),
 		IdempotencyTTL: scaled(2 * time.Hour), Now: simkit.Anchored(anchor, time.Now)})
-	go (&http.Server{Handler: r.ksrv}).Serve(kl)
+	r.khttp = &http.Server{Handler: r.ksrv}
+	go r.khttp.Serve(kl)
 	go (&http.Server{Handler: r.zsrv}).Serve(zl)
 	r.env = append(os.Environ(),
 		"KUSTOMER_BASE_URL="+kURL, "KUSTOMER_API_KEY="+kKey,
@@ -285,12 +291,31 @@ func (r *run) serve() error {
 	return nil
 }
 
+// stopKustomer shuts kustomersim down once extract is done: nothing after
+// it reads Kustomer (plan and verify read the snapshot), and its indexes
+// over the export would otherwise share this process's heap with the
+// million tickets zendesksim is about to hold.
+func (r *run) stopKustomer() {
+	r.kustomerDone = r.ksrv.Stats().Total
+	r.khttp.Close()
+	r.ksrv, r.khttp = nil, nil
+	runtime.GC()
+	debug.FreeOSMemory()
+}
+
+func (r *run) kustomerRequests() int64 {
+	if r.ksrv == nil {
+		return r.kustomerDone
+	}
+	return r.ksrv.Stats().Total
+}
+
 // phase runs the kzmap binary once, recording its wall time, its peak
 // resident memory and the requests each simulator answered meanwhile.
 func (r *run) phase(name string, args ...string) error {
 	var k0, z0 int64
-	if r.ksrv != nil {
-		k0, z0 = r.ksrv.Stats().Total, r.zsrv.Stats().Total
+	if r.zsrv != nil {
+		k0, z0 = r.kustomerRequests(), r.zsrv.Stats().Total
 	}
 	logPath := filepath.Join(r.root, strings.ReplaceAll(name, " ", "-")+".log")
 	logf, err := os.Create(logPath)
@@ -329,8 +354,8 @@ func (r *run) phase(name string, args ...string) error {
 	if _, perr := fmt.Sscan(string(peak), &rssKB, &anonKB); perr == nil {
 		p.PeakRSSMB, p.PeakAnonMB = rssKB*1024/1e6, anonKB*1024/1e6
 	}
-	if r.ksrv != nil {
-		p.Kustomer, p.Zendesk = r.ksrv.Stats().Total-k0, r.zsrv.Stats().Total-z0
+	if r.zsrv != nil {
+		p.Kustomer, p.Zendesk = r.kustomerRequests()-k0, r.zsrv.Stats().Total-z0
 	}
 	r.Phases = append(r.Phases, p)
 	fmt.Fprintf(os.Stderr, "          %.1f s, peak RSS %.1f MB (private %.1f MB), requests Kustomer %d, Zendesk %d\n", p.WallS, p.PeakRSSMB, p.PeakAnonMB, p.Kustomer, p.Zendesk)

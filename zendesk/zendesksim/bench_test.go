@@ -5,6 +5,8 @@ import (
 	"fmt"
 	"io"
 	"net/http"
+	"runtime"
+	"strings"
 	"sync/atomic"
 	"testing"
 	"time"
@@ -74,5 +76,53 @@ func BenchmarkThroughput(b *testing.B) {
 			})
 			b.ReportMetric(float64(b.N)/time.Since(start).Seconds(), "req/s")
 		})
+	}
+}
+
+// BenchmarkHeldState measures what the simulator's heap holds per imported
+// ticket and comment, after a collection: a million-ticket rehearsal keeps
+// all of it, and the collector's work grows with it (bench/scale).
+func BenchmarkHeldState(b *testing.B) {
+	const tickets, comments = 2_000, 10
+	for b.Loop() {
+		b.StopTimer()
+		runtime.GC()
+		var before runtime.MemStats
+		runtime.ReadMemStats(&before)
+		b.StartTimer()
+		h := newHarness(b, Options{Limit: 1 << 30, Now: time.Now})
+		req := h.user("Req", "req@example.test", "end-user")
+		agent := h.user("Agent", "agent@example.test", "agent")
+		body := strings.Repeat("A customer wrote this line of text. ", 6)
+		for i := range tickets / 100 {
+			var batch []map[string]any
+			for j := range 100 {
+				var cs []map[string]any
+				for k := range comments {
+					c := map[string]any{"author_id": req, "created_at": fmt.Sprintf("2020-01-01T00:%02d:00Z", k)}
+					if k%2 == 0 {
+						c["value"] = body
+					} else {
+						c["author_id"], c["html_body"], c["public"] = agent, "<p>"+body+"</p>", false
+					}
+					cs = append(cs, c)
+				}
+				batch = append(batch, map[string]any{"requester_id": req, "assignee_id": agent, "subject": "s",
+					"external_id": fmt.Sprintf("conv-%d-%d", i, j), "tags": []string{"kustomer-import"}, "comments": cs})
+			}
+			h.runJob(200, "POST", "/api/v2/imports/tickets/create_many", map[string]any{"tickets": batch})
+		}
+		if c := h.srv.Census(); c.Tickets != tickets || c.Comments != tickets*comments {
+			b.Fatalf("census %+v, want %d tickets with %d comments", c, tickets, tickets*comments)
+		}
+		b.StopTimer()
+		runtime.GC()
+		var after runtime.MemStats
+		runtime.ReadMemStats(&after)
+		held := float64(after.HeapAlloc) - float64(before.HeapAlloc)
+		b.ReportMetric(held/tickets, "heap-B/ticket")
+		b.ReportMetric(held/(tickets*comments), "heap-B/comment")
+		runtime.KeepAlive(h)
+		b.StartTimer()
 	}
 }

@@ -4,6 +4,7 @@ import (
 	"crypto/sha256"
 	"encoding/hex"
 	"fmt"
+	"html"
 	"maps"
 	"slices"
 	"sort"
@@ -248,8 +249,7 @@ func (st *store) dump() State {
 		t := st.tickets[id]
 		ts := TicketState{Ticket: t.render(), Comments: make([]Comment, len(t.comments)), Archived: t.archived}
 		for i, c := range t.comments {
-			c.Attachments = slices.Clone(c.Attachments)
-			ts.Comments[i] = c
+			ts.Comments[i] = c.render()
 		}
 		s.Tickets = append(s.Tickets, ts)
 	}
@@ -305,7 +305,43 @@ func (t *ticket) render() Ticket {
 	out.FollowerIDs = slices.Clone(t.FollowerIDs)
 	out.EmailCCIDs = slices.Clone(t.EmailCCIDs)
 	out.SharingAgreementIDs = slices.Clone(t.SharingAgreementIDs)
+	out.Via = t.Via.render()
 	return out
+}
+
+// render is a stored comment as the API shows it. A comment is stored
+// without what is the same on every comment or follows from its body (a
+// million tickets' ten million comments would otherwise hold some 700
+// bytes each of empty maps and repeated text): its plain body is its body,
+// its HTML the body wrapped and escaped unless it came as HTML, its
+// metadata and via source empty objects.
+func (c Comment) render() Comment {
+	if c.HTMLBody == "" {
+		c.HTMLBody = `<div class="zd-comment" dir="auto"><p>` + html.EscapeString(c.Body) + "</p></div>"
+	}
+	if c.PlainBody == "" {
+		c.PlainBody = c.Body
+	}
+	if c.Metadata == nil {
+		c.Metadata = map[string]any{"system": map[string]any{}, "custom": map[string]any{}}
+	}
+	c.Attachments = slices.Clone(c.Attachments)
+	if c.Attachments == nil {
+		c.Attachments = []Attachment{}
+	}
+	c.Via = c.Via.render()
+	return c
+}
+
+// render gives a via its empty from and to objects when it has none.
+func (v Via) render() Via {
+	if v.Source.From == nil {
+		v.Source.From = map[string]any{}
+	}
+	if v.Source.To == nil {
+		v.Source.To = map[string]any{}
+	}
+	return v
 }
 
 func ptr[T any](v T) *T { return &v }

@@ -374,3 +374,54 @@ func TestUploadNameMustMatchType(t *testing.T) {
 		}
 	}
 }
+
+// A comment reads back whole over HTTP however compactly the simulator
+// keeps it: plain and HTML bodies, empty metadata and via objects, an
+// empty attachment list; HTML given is kept as given.
+func TestCommentReadsBackWhole(t *testing.T) {
+	h := newHarness(t, Options{})
+	req := h.user("Req", "req@example.test", "end-user")
+	r := h.must(201, "POST", "/api/v2/imports/tickets", map[string]any{"ticket": map[string]any{
+		"requester_id": req, "subject": "s", "comments": []any{
+			map[string]any{"author_id": req, "value": "a < b"},
+			map[string]any{"author_id": req, "html_body": "<p>kept <b>as</b> given</p>"},
+		}}})
+	id := num(r.get("ticket", "id"))
+	if via := r.get("ticket", "via", "source", "from"); via == nil {
+		t.Errorf("ticket via.source.from = %v, want {}", r.get("ticket", "via"))
+	}
+	for _, path := range []string{fmt.Sprintf("/api/v2/tickets/%d/comments", id), fmt.Sprintf("/api/v2/tickets/%d/comments?sort_order=desc", id)} {
+		cs, _ := h.must(200, "GET", path, nil).get("comments").([]any)
+		if len(cs) != 2 {
+			t.Fatalf("%s: %d comments, want 2", path, len(cs))
+		}
+		if strings.Contains(path, "desc") {
+			cs[0], cs[1] = cs[1], cs[0]
+		}
+		for i, want := range []struct{ body, html string }{
+			{"a < b", `<div class="zd-comment" dir="auto"><p>a &lt; b</p></div>`},
+			{"kept as given", "<p>kept <b>as</b> given</p>"},
+		} {
+			c := resp{body: cs[i].(map[string]any)}
+			if c.str("body") != want.body || c.str("plain_body") != want.body || c.str("html_body") != want.html {
+				t.Errorf("comment %d: body %q plain %q html %q, want %q and %q", i, c.str("body"), c.str("plain_body"), c.str("html_body"), want.body, want.html)
+			}
+			if m, ok := c.get("metadata", "system").(map[string]any); !ok || len(m) != 0 {
+				t.Errorf("comment %d: metadata %v, want {system:{}, custom:{}}", i, c.get("metadata"))
+			}
+			if _, ok := c.get("metadata", "custom").(map[string]any); !ok {
+				t.Errorf("comment %d: metadata %v, want {system:{}, custom:{}}", i, c.get("metadata"))
+			}
+			if _, ok := c.get("via", "source", "to").(map[string]any); !ok {
+				t.Errorf("comment %d: via %v, want source from/to {}", i, c.get("via"))
+			}
+			if a, ok := c.get("attachments").([]any); !ok || len(a) != 0 {
+				t.Errorf("comment %d: attachments %v, want []", i, c.get("attachments"))
+			}
+		}
+	}
+	st := h.srv.Dump()
+	if len(st.Tickets) != 1 || st.Tickets[0].Comments[1].HTMLBody != "<p>kept <b>as</b> given</p>" || st.Tickets[0].Comments[0].PlainBody != "a < b" {
+		t.Errorf("State() comments %+v", st.Tickets[0].Comments)
+	}
+}
