@@ -65,6 +65,7 @@ func main() {
 		plot          = flag.String("plot", "", "only redraw -svg from this progress log (JSON lines)")
 		simMemory     = flag.Int64("sim-memory", 16, "soft memory limit of this process, which holds the simulators, in GiB")
 		profile       = flag.Bool("cpuprofile", false, "write each phase's CPU profile to PHASE.pprof in the work directory")
+		heapProfile   = flag.Bool("heapprofile", false, "write each phase's live heap (every 20 s) to PHASE.heap.pprof in the work directory")
 	)
 	if len(os.Args) > 2 && os.Args[1] == measureArg {
 		os.Exit(measured(os.Args[2:]))
@@ -80,7 +81,7 @@ func main() {
 		}
 		return
 	}
-	r := &run{conversations: *conversations, seed: *seed, window: *window, zLimit: *zLimit, kLimit: *kLimit, sample: *sample, profile: *profile}
+	r := &run{conversations: *conversations, seed: *seed, window: *window, zLimit: *zLimit, kLimit: *kLimit, sample: *sample, profile: *profile, heapProfile: *heapProfile}
 	if err := r.setup(*dir); err != nil {
 		fatal(err)
 	}
@@ -122,6 +123,7 @@ type run struct {
 	kLimit        int
 	sample        int
 	profile       bool
+	heapProfile   bool
 
 	root, bin, export, mapping string
 	env                        []string
@@ -336,6 +338,9 @@ func (r *run) phase(name string, args ...string) error {
 	cmd.Env = r.env
 	if r.profile {
 		cmd.Env = append(cmd.Env[:len(cmd.Env):len(cmd.Env)], "KZMAP_CPUPROFILE="+strings.TrimSuffix(logPath, ".log")+".pprof")
+	}
+	if r.heapProfile {
+		cmd.Env = append(cmd.Env[:len(cmd.Env):len(cmd.Env)], "KZMAP_HEAPPROFILE="+strings.TrimSuffix(logPath, ".log")+".heap.pprof")
 	}
 	cmd.ExtraFiles = []*os.File{wr}
 

@@ -9,6 +9,7 @@ import (
 	"fmt"
 	"io"
 	"os"
+	"path/filepath"
 	"runtime/pprof"
 	"strings"
 	"time"
@@ -26,6 +27,12 @@ type exitCode int
 func (e exitCode) Error() string { return fmt.Sprintf("exit status %d", int(e)) }
 
 func main() {
+	if path := os.Getenv("KZMAP_HEAPPROFILE"); path != "" {
+		// For a run whose memory grows: the live heap, rewritten every
+		// 20 seconds while the command works, so the file left holds
+		// what the command kept near its end.
+		go heapProfiles(path, 20*time.Second)
+	}
 	if path := os.Getenv("KZMAP_CPUPROFILE"); path != "" {
 		// For a slow run's report: a CPU profile of the whole command
 		// (go tool pprof reads it).
@@ -51,6 +58,28 @@ func startCPUProfile(path string) (stop func(), err error) {
 		return nil, err
 	}
 	return func() { pprof.StopCPUProfile(); f.Close() }, nil
+}
+
+func heapProfiles(path string, every time.Duration) {
+	for range time.Tick(every) {
+		f, err := os.CreateTemp(filepath.Dir(path), ".heap-*")
+		if err != nil {
+			fmt.Fprintln(os.Stderr, "kzmap: KZMAP_HEAPPROFILE:", err)
+			return
+		}
+		err = pprof.Lookup("heap").WriteTo(f, 0)
+		if cerr := f.Close(); err == nil {
+			err = cerr
+		}
+		if err == nil {
+			err = os.Rename(f.Name(), path)
+		}
+		if err != nil {
+			os.Remove(f.Name())
+			fmt.Fprintln(os.Stderr, "kzmap: KZMAP_HEAPPROFILE:", err)
+			return
+		}
+	}
 }
 
 func run(args []string) int { return runWith(args, os.Stdout, os.Stderr) }
