@@ -40,6 +40,7 @@ import (
 	"syscall"
 	"time"
 
+	"github.com/kzmap/kzmap/internal/procstatus"
 	"github.com/kzmap/kzmap/kustomer/kustomersim"
 	"github.com/kzmap/kzmap/simkit"
 	"github.com/kzmap/kzmap/zendesk/zendesksim"
@@ -389,10 +390,10 @@ func measured(args []string) int {
 	var anon atomic.Int64
 	stop := make(chan struct{})
 	go func() {
-		status := fmt.Sprintf("/proc/%d/status", cmd.Process.Pid)
+		pid := strconv.Itoa(cmd.Process.Pid)
 		for {
-			if kb := statusKB(status, "RssAnon:"); kb > anon.Load() {
-				anon.Store(kb)
+			if kb, _ := procstatus.KB(pid, "RssAnon"); kb[0] > anon.Load() {
+				anon.Store(kb[0])
 			}
 			select {
 			case <-stop:
@@ -415,23 +416,6 @@ func measured(args []string) int {
 	case err != nil:
 		fmt.Fprintln(os.Stderr, err)
 		return 1
-	}
-	return 0
-}
-
-// statusKB reads one kB figure of a /proc status file (0 when absent).
-func statusKB(path, field string) int64 {
-	b, err := os.ReadFile(path)
-	if err != nil {
-		return 0
-	}
-	for _, line := range strings.Split(string(b), "\n") {
-		if rest, ok := strings.CutPrefix(line, field); ok {
-			if f := strings.Fields(rest); len(f) > 0 {
-				n, _ := strconv.ParseInt(f[0], 10, 64)
-				return n
-			}
-		}
 	}
 	return 0
 }

@@ -2,17 +2,16 @@ package main
 
 import (
 	"bufio"
-	"bytes"
 	"encoding/json"
 	"fmt"
 	"os"
 	"runtime"
-	"strconv"
 	"sync"
 	"time"
 
 	"github.com/kzmap/kzmap/engine/apply"
 	"github.com/kzmap/kzmap/engine/kind"
+	"github.com/kzmap/kzmap/internal/procstatus"
 )
 
 // progressLog writes apply's progress as JSON lines, one each time a kind
@@ -124,21 +123,9 @@ func (l *progressLog) close() error {
 // /proc (Linux); where there is none, what the Go runtime holds from the
 // system, for both.
 func resident(sys uint64) (rss, anon float64) {
-	rss, anon = float64(sys)/1e6, float64(sys)/1e6
-	b, err := os.ReadFile("/proc/self/status")
-	if err != nil {
-		return rss, anon
+	kb, ok := procstatus.KB(procstatus.Self, "VmRSS", "RssAnon")
+	if !ok {
+		return float64(sys) / 1e6, float64(sys) / 1e6
 	}
-	for _, line := range bytes.Split(b, []byte("\n")) {
-		for name, v := range map[string]*float64{"VmRSS:": &rss, "RssAnon:": &anon} {
-			if rest, ok := bytes.CutPrefix(line, []byte(name)); ok {
-				if f := bytes.Fields(rest); len(f) > 0 {
-					if kb, err := strconv.ParseFloat(string(f[0]), 64); err == nil {
-						*v = kb * 1024 / 1e6
-					}
-				}
-			}
-		}
-	}
-	return rss, anon
+	return float64(kb[0]) * 1024 / 1e6, float64(kb[1]) * 1024 / 1e6
 }
