@@ -66,7 +66,7 @@ func main() {
 		plot          = flag.String("plot", "", "only redraw -svg from this progress log (JSON lines)")
 		simMemory     = flag.Int64("sim-memory", 16, "soft memory limit of this process, which holds the simulators, in GiB")
 		profile       = flag.Bool("cpuprofile", false, "write each phase's CPU profile to PHASE.pprof in the work directory")
-		heapProfile   = flag.Bool("heapprofile", false, "write each phase's live heap (every 20 s) to PHASE.heap.pprof in the work directory")
+		heapProfile   = flag.Bool("heapprofile", false, "write the heap profile of each phase at its highest live heap to PHASE.heap.pprof in the work directory")
 	)
 	if len(os.Args) > 2 && os.Args[1] == measureArg {
 		os.Exit(measured(os.Args[2:]))

@@ -10,6 +10,7 @@ import (
 	"io"
 	"os"
 	"path/filepath"
+	"runtime/metrics"
 	"runtime/pprof"
 	"strings"
 	"time"
@@ -28,10 +29,9 @@ func (e exitCode) Error() string { return fmt.Sprintf("exit status %d", int(e)) 
 
 func main() {
 	if path := os.Getenv("KZMAP_HEAPPROFILE"); path != "" {
-		// For a run whose memory grows: the live heap, rewritten every
-		// 20 seconds while the command works, so the file left holds
-		// what the command kept near its end.
-		go heapProfiles(path, 20*time.Second)
+		// For a run whose memory grows: the heap profile at the
+		// highest live heap seen, checked every second.
+		go heapProfiles(path, time.Second)
 	}
 	if path := os.Getenv("KZMAP_CPUPROFILE"); path != "" {
 		// For a slow run's report: a CPU profile of the whole command
@@ -60,26 +60,42 @@ func startCPUProfile(path string) (stop func(), err error) {
 	return func() { pprof.StopCPUProfile(); f.Close() }, nil
 }
 
+// heapProfiles writes the heap profile to path each time the live heap
+// (as of the last collection) is a tenth above what it was at the last
+// write: the file left holds what the command kept at its highest.
 func heapProfiles(path string, every time.Duration) {
+	sample := []metrics.Sample{{Name: "/gc/heap/live:bytes"}}
+	var written uint64
 	for range time.Tick(every) {
-		f, err := os.CreateTemp(filepath.Dir(path), ".heap-*")
-		if err != nil {
+		metrics.Read(sample)
+		live := sample[0].Value.Uint64()
+		if live <= written+written/10 {
+			continue
+		}
+		if err := writeHeapProfile(path); err != nil {
 			fmt.Fprintln(os.Stderr, "kzmap: KZMAP_HEAPPROFILE:", err)
 			return
 		}
-		err = pprof.Lookup("heap").WriteTo(f, 0)
-		if cerr := f.Close(); err == nil {
-			err = cerr
-		}
-		if err == nil {
-			err = os.Rename(f.Name(), path)
-		}
-		if err != nil {
-			os.Remove(f.Name())
-			fmt.Fprintln(os.Stderr, "kzmap: KZMAP_HEAPPROFILE:", err)
-			return
-		}
+		written = live
 	}
+}
+
+func writeHeapProfile(path string) error {
+	f, err := os.CreateTemp(filepath.Dir(path), ".heap-*")
+	if err != nil {
+		return err
+	}
+	err = pprof.Lookup("heap").WriteTo(f, 0)
+	if cerr := f.Close(); err == nil {
+		err = cerr
+	}
+	if err == nil {
+		err = os.Rename(f.Name(), path)
+	}
+	if err != nil {
+		os.Remove(f.Name())
+	}
+	return err
 }
 
 func run(args []string) int { return runWith(args, os.Stdout, os.Stderr) }
