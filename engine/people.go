@@ -113,13 +113,13 @@ func (g *Generator) uniqueNames(ctx context.Context, m *dsl.Mapping, emit func(*
 // first pass collects a 32-bit hash of each record's key (each record also
 // goes to seen, when set) and keeps, of those, the keys behind more than
 // one record with their counts, so memory after it holds only the groups;
-// the second emits singletons at once and holds a merged record only until
-// its last member is seen, folding each into the first (the lowest source
-// id keys it). A hash collision can only make a group look larger than it
-// is: such groups are emitted when the pass ends (at ten million keys,
-// some ten thousand records held to the end: 4 bytes a key were the
-// difference between a plan under 256 MB and over). merge names each
-// merge in the plan.
+// the second emits singletons at once and holds a group's member ids
+// until its last member is seen, then maps the members again and folds
+// each into the first (the lowest source id keys it). A hash collision can
+// only make a group look larger than it is: such groups are emitted when
+// the pass ends (at ten million keys, some ten thousand held to the end:
+// 4 bytes a key were the difference between a plan under 256 MB and
+// over). merge names each merge in the plan.
 func (g *Generator) merged(ctx context.Context, k kind.Kind, m *dsl.Mapping, seen func(id string), fold func(a, b *Desired), merge func(key string, d *Desired), emit func(*Desired) error, claims *emailClaims) error {
 	_, merging := m.Exprs["merge_by"]
 	var hashes []uint32
@@ -189,27 +189,68 @@ func (g *Generator) merged(ctx context.Context, k kind.Kind, m *dsl.Mapping, see
 		}
 		grp := pending[key]
 		if grp == nil {
-			grp = &pendingGroup{d: d}
+			grp = &pendingGroup{}
 			pending[key] = grp
-		} else {
-			g.join(grp, d, fold)
 		}
-		grp.seen++
-		if grp.seen < size {
+		grp.ids = append(grp.ids, id)
+		if uint32(len(grp.ids)) < size {
 			return nil
 		}
 		delete(pending, key)
-		return emitMerged(key, grp.d)
+		merged, err := g.fold(k, m, grp.ids, d, fold)
+		if err != nil {
+			return err
+		}
+		return emitMerged(key, merged)
 	})
 	if err != nil {
 		return err
 	}
-	for _, k := range slices.Sorted(maps.Keys(pending)) {
-		if err := emitMerged(k, pending[k].d); err != nil {
+	for _, key := range slices.Sorted(maps.Keys(pending)) {
+		merged, err := g.fold(k, m, pending[key].ids, nil, fold)
+		if err != nil {
+			return err
+		}
+		if err := emitMerged(key, merged); err != nil {
 			return err
 		}
 	}
 	return nil
+}
+
+// fold maps the members of a group again, in the order they were seen
+// (last, when set, is the last member, mapped already), and folds them
+// into one. A group waiting for its last member holds only its members'
+// ids: at a million customers whose duplicates lie years apart, holding
+// their mapped records instead kept some 200 MB until each group closed.
+// Mapping is deterministic and a member was mappable when first seen, so
+// mapping it again within the same read of the snapshot gives what it
+// gave then.
+func (g *Generator) fold(k kind.Kind, m *dsl.Mapping, ids []string, last *Desired, fold func(a, b *Desired)) (*Desired, error) {
+	var grp *pendingGroup
+	for i, id := range ids {
+		d := last
+		if i < len(ids)-1 || last == nil {
+			raw, ok, err := g.snap.Get(m.From, id)
+			if err != nil {
+				return nil, err
+			}
+			var outs []dsl.Payload
+			if ok {
+				d, _, outs = g.mapRecord(k, m, id, raw)
+			}
+			if !ok || d.Unwritable != "" || len(outs) == 0 {
+				return nil, fmt.Errorf("%s/%s: the snapshot's record changed while it was planned: plan again", m.From, id)
+			}
+			d.Payload = outs[0]
+		}
+		if grp == nil {
+			grp = &pendingGroup{d: d}
+			continue
+		}
+		g.join(grp, d, fold)
+	}
+	return grp.d, nil
 }
 
 // groupSizes counts the hashes that occur more than once (sorting them in
@@ -370,8 +411,8 @@ func (c *emailClaims) claimCustomer(d *Desired) []lostEmail {
 
 // pendingGroup is a merged record waiting for the rest of its members.
 type pendingGroup struct {
-	d    *Desired
-	seen uint32
+	ids []string // the members seen, while the group waits for its last
+	d   *Desired // the members folded, once all are seen
 }
 
 // join folds member d into its group. The member the checkpoint already

@@ -5,6 +5,7 @@ import (
 	"maps"
 	"net"
 	"net/http"
+	"slices"
 	"strconv"
 	"sync"
 	"time"
@@ -23,7 +24,11 @@ type Stats struct {
 	status  map[int]int64
 	early   map[string]int64
 	waitTil map[string]time.Time
+	refused []string // the first maxRefused 4xx answers but 429: status and route
 }
+
+// maxRefused bounds the refusals Stats names one by one.
+const maxRefused = 20
 
 // StatsSnapshot is a point-in-time copy of Stats, ready for encoding/json.
 type StatsSnapshot struct {
@@ -34,6 +39,7 @@ type StatsSnapshot struct {
 	Resets       int64            `json:"resets"`        // connections reset by the fault switch
 	EarlyRetries int64            `json:"early_retries"` // requests sent before a Retry-After elapsed
 	EarlyByKey   map[string]int64 `json:"early_by_client"`
+	Refused      []string         `json:"refused,omitempty"` // the first 20 answers 4xx but 429, as "status route"
 }
 
 // NewStats returns empty statistics on the given clock (nil: time.Now).
@@ -78,6 +84,9 @@ func (s *Stats) Record(key, route string, status int, retryAfter time.Duration) 
 	} else {
 		s.status[status]++
 	}
+	if status >= 400 && status < 500 && status != http.StatusTooManyRequests && len(s.refused) < maxRefused {
+		s.refused = append(s.refused, strconv.Itoa(status)+" "+route)
+	}
 	if retryAfter > 0 {
 		until := s.now().Add(retryAfter)
 		if until.After(s.waitTil[key]) {
@@ -97,6 +106,7 @@ func (s *Stats) Snapshot() StatsSnapshot {
 		ByStatus:   maps.Clone(s.status),
 		TooMany:    s.status[http.StatusTooManyRequests],
 		EarlyByKey: maps.Clone(s.early),
+		Refused:    slices.Clone(s.refused),
 	}
 	for _, n := range s.early {
 		snap.EarlyRetries += n
@@ -113,6 +123,7 @@ func (s *Stats) Reset() {
 	clear(s.status)
 	clear(s.early)
 	clear(s.waitTil)
+	s.refused = nil
 }
 
 // Wrap records every request that passes through next: key names the

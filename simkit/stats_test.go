@@ -118,3 +118,23 @@ func TestStatsCountsResets(t *testing.T) {
 		t.Errorf("snapshot = %+v, want one reset", got)
 	}
 }
+
+// Refusals are named one by one, the first maxRefused of them; a 429 and a
+// success are not refusals.
+func TestStatsNamesRefusals(t *testing.T) {
+	s := NewStats(nil)
+	s.Record("a", "GET /ok", 200, 0)
+	s.Record("a", "GET /slow", 429, time.Second)
+	s.Record("a", "POST /bad", 400, 0)
+	for range maxRefused + 5 {
+		s.Record("a", "GET /gone", 404, 0)
+	}
+	got := s.Snapshot().Refused
+	if len(got) != maxRefused || got[0] != "400 POST /bad" || got[1] != "404 GET /gone" {
+		t.Errorf("refused = %q, want %d starting with 400 POST /bad, 404 GET /gone", got, maxRefused)
+	}
+	s.Reset()
+	if got := s.Snapshot().Refused; len(got) != 0 {
+		t.Errorf("after Reset: refused = %q", got)
+	}
+}

@@ -143,6 +143,9 @@ func zendeskClean(ts *testscript.TestScript, neg bool) {
 	}
 	flags := zs.Dump().Flags
 	ts.Logf("zendesk: %d requests, %d answered 429, refused %v, %d flags", st.Total, st.TooMany, refused, len(flags))
+	for _, r := range st.Refused {
+		ts.Logf("refused: %s", r)
+	}
 	for i, f := range flags {
 		if i == 20 {
 			ts.Logf("… %d more", len(flags)-i)
