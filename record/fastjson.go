@@ -66,7 +66,16 @@ func fastStrings(v []byte) ([]string, bool) {
 // fastRefID reads the id of {"type":"…","id":"…"}.
 func fastRefID(v []byte) (string, bool) {
 	i := bytes.Index(v, []byte(`"id":"`))
-	if i < 0 || v[0] != '{' || v[len(v)-1] != '}' {
+	if i < 1 || v[0] != '{' || v[len(v)-1] != '}' {
+		return "", false
+	}
+	// The match must open a key (not end an escaped one), and it must be
+	// the only key encoding/json would take for the id: it matches keys
+	// case-insensitively and keeps the last of duplicates.
+	if c := v[i-1]; c != '{' && c != ',' {
+		return "", false
+	}
+	if idKeys(v) != 1 {
 		return "", false
 	}
 	rest := v[i+len(`"id":`):]
@@ -83,4 +92,17 @@ func fastRefID(v []byte) (string, bool) {
 		return "", false
 	}
 	return id, true
+}
+
+// idKeys counts the places in v that could end a key spelled "id" in any
+// case: id" with either letter upper or lower case. It over-counts (a
+// value ending in id counts too), which only sends v to the slow path.
+func idKeys(v []byte) int {
+	n := 0
+	for j := 2; j < len(v); j++ {
+		if v[j] == '"' && (v[j-1]|0x20) == 'd' && (v[j-2]|0x20) == 'i' {
+			n++
+		}
+	}
+	return n
 }
