@@ -67,6 +67,7 @@ func TestScripts(t *testing.T) {
 		"interrupt": interruptCmd,
 		"pty":       ptyCmd,
 		"pg":        pgCmd,
+		"lostbatch": lostBatchCmd,
 	}})
 }
 
@@ -96,6 +97,20 @@ func firstCmd(ts *testscript.TestScript, neg bool, args []string) {
 		ts.Check(err)
 	}
 	ts.Fatalf("no record matches %s", args[1])
+}
+
+// lostBatchCmd is `lostbatch DIR`: it leaves in DIR's checkpoint what a
+// kill between recording a batch and sending it leaves: an organization
+// batch in flight, just sent, that Zendesk never saw.
+func lostBatchCmd(ts *testscript.TestScript, neg bool, args []string) {
+	if len(args) != 1 || neg {
+		ts.Fatalf("usage: lostbatch DIR")
+	}
+	s, err := checkpoint.Open(filepath.Join(ts.MkAbs(args[0]), ".kzmap", "checkpoint.db"), checkpoint.Options{})
+	ts.Check(err)
+	defer s.Close()
+	ts.Check(s.BeginBatch(checkpoint.Batch{ID: "blostbatch", Run: checkpoint.NewRunID(), Kind: string(kind.Organization), Op: string(kind.Create),
+		Keys: []string{"kz-lost-1"}, ExternalIDs: []string{"kz-lost-1"}, SentAt: time.Now()}))
 }
 
 // sleepCmd is `sleep DURATION`: to let a background command get going

@@ -101,11 +101,19 @@ func runSync(c *cli.Context) error {
 	now := machineClock(c)
 	for n := 1; ; n++ {
 		started := now()
-		if err := pass(c, n); err != nil {
+		last := c.Int("passes") > 0 && n >= c.Int("passes")
+		err := pass(c, n)
+		switch {
+		case err != nil && !last && errors.As(err, new(*apply.UnsettledError)):
+			// A batch whose answer was lost has not settled: the pass
+			// stopped before sending anything else. The loop goes on; the
+			// next pass asks Zendesk again.
+			fmt.Fprintf(c.App.ErrWriter, "sync: %v\nsync: the next pass asks Zendesk again.\n", err)
+		case err != nil:
 			return err
 		}
 		switch {
-		case c.Int("passes") > 0 && n >= c.Int("passes"):
+		case last:
 			return nil
 		case !until.IsZero() && now().After(until):
 			fmt.Fprintf(c.App.Writer, "sync: past %s; run kzmap cutover for the last pass.\n", until.Format(time.RFC3339))
@@ -165,6 +173,8 @@ func pass(c *cli.Context, n int) error {
 	switch {
 	case errors.Is(err, context.Canceled) || c.Context.Err() != nil:
 		status = "interrupted"
+	case errors.As(err, new(*apply.UnsettledError)):
+		status = "waiting for Zendesk"
 	case errors.As(err, &code):
 		status = "failed"
 	case err != nil:
