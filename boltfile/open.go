@@ -39,6 +39,9 @@ type Spec struct {
 	// Lineage, when set, is the meta key of a random id given to the
 	// store when it is created and kept for its life (DB.Lineage).
 	Lineage []byte
+	// PageSize is the page size of a new store (0: the system's); a store
+	// keeps the page size it was made with.
+	PageSize int
 }
 
 // Options of Open.
@@ -191,7 +194,7 @@ func (d *DB) create() error {
 	tmp := filepath.Join(dir, "."+filepath.Base(d.path)+".new-"+strconv.Itoa(os.Getpid()))
 	os.Remove(tmp)
 	defer os.Remove(tmp)
-	db, err := bolt.Open(tmp, 0o600, &bolt.Options{Timeout: time.Second})
+	db, err := bolt.Open(tmp, 0o600, &bolt.Options{Timeout: time.Second, PageSize: d.spec.PageSize})
 	if err != nil {
 		return err
 	}

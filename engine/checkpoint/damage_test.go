@@ -30,14 +30,18 @@ func TestDamagedCheckpointIsRefused(t *testing.T) {
 	// cut it below what its last transaction says it holds, not at a
 	// fraction that may still hold every page.
 	var used int64
-	if err := s.file.View(func(tx *bolt.Tx) error { used = tx.Size(); return nil }); err != nil {
+	var page int
+	if err := s.file.View(func(tx *bolt.Tx) error { used, page = tx.Size(), tx.DB().Info().PageSize; return nil }); err != nil {
 		t.Fatal(err)
+	}
+	if page != spec.PageSize {
+		t.Fatalf("a new checkpoint has %d-byte pages, want %d", page, spec.PageSize)
 	}
 	s.Close()
 	good, _ := os.ReadFile(path)
 	var metas []int
 	for i := 16; i < 80; i++ {
-		metas = append(metas, i, 4096+i)
+		metas = append(metas, i, page+i)
 	}
 	flipped := bytes.Clone(good)
 	for _, i := range metas {
@@ -45,7 +49,7 @@ func TestDamagedCheckpointIsRefused(t *testing.T) {
 	}
 	dir := t.TempDir()
 	for name, b := range map[string][]byte{
-		"empty": {}, "truncated below its last page": good[:used-4096], "one page": good[:4096], "tiny": good[:20],
+		"empty": {}, "truncated below its last page": good[:used-int64(page)], "one page": good[:page], "tiny": good[:20],
 		"garbage": bytes.Repeat([]byte("not a database "), 1000), "both meta pages": flipped,
 	} {
 		t.Run(name, func(t *testing.T) {
