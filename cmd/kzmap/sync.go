@@ -105,9 +105,9 @@ func runSync(c *cli.Context) error {
 		err := pass(c, n)
 		switch {
 		case err != nil && !last && errors.As(err, new(*apply.UnsettledError)):
-			// A batch whose answer was lost has not settled: the pass
-			// stopped before sending anything else. The loop goes on; the
-			// next pass asks Zendesk again.
+			// A batch whose answer was lost has not settled, and the pass
+			// stopped at it. The loop goes on; the next pass asks Zendesk
+			// again.
 			fmt.Fprintf(c.App.ErrWriter, "sync: %v\nsync: the next pass asks Zendesk again.\n", err)
 		case err != nil:
 			return err
@@ -117,7 +117,7 @@ func runSync(c *cli.Context) error {
 			return nil
 		case !until.IsZero() && now().After(until):
 			fmt.Fprintf(c.App.Writer, "sync: past %s; run kzmap cutover for the last pass.\n", until.Format(time.RFC3339))
-			return nil
+			return err // a pass that waited for Zendesk is not done
 		}
 		next := started.Add(c.Duration("every"))
 		fmt.Fprintf(c.App.Writer, "sync: next pass at %s (Ctrl-C stops).\n", next.Format("15:04:05"))

@@ -21,8 +21,9 @@ import (
 //     freelist keeps an entry for every live page it handed out again
 //     (freelist.allocs), so it grows with the file's pages;
 //   - B/ticket, the file's size;
-//   - ns/op, a batch's two transactions, and last/first, the mean of the
-//     last tenth's batches over the first tenth's (growth shows above 1).
+//   - ns/op, a batch (making its records and its two transactions), and
+//     last/first, the mean of the last tenth's transactions over the first
+//     tenth's (growth shows above 1).
 func BenchmarkApplyPages(b *testing.B) {
 	for _, size := range []int{4096, 16384} {
 		b.Run(fmt.Sprintf("page=%d", size), func(b *testing.B) {
@@ -34,7 +35,7 @@ func BenchmarkApplyPages(b *testing.B) {
 				b.Fatal(err)
 			}
 			defer s.Close()
-			rng := rand.New(rand.NewPCG(1, uint64(size)))
+			rng := rand.New(rand.NewPCG(1, 2)) // the same tickets for both sizes
 			id := func() string { return fmt.Sprintf("%024x", rng.Uint64()) }
 			run := NewRunID()
 			runtime.GC()
@@ -43,8 +44,7 @@ func BenchmarkApplyPages(b *testing.B) {
 			took := make([]time.Duration, 0, b.N)
 			b.ResetTimer()
 			for n := range b.N {
-				start := time.Now()
-				bt := Batch{ID: NewBatchID(), Run: run, Kind: "ticket", Op: "create", SentAt: start}
+				bt := Batch{ID: NewBatchID(), Run: run, Kind: "ticket", Op: "create"}
 				var recs []Record
 				for i := range 100 {
 					// Keys as Kustomer's ids are: time first, so a run's
@@ -61,6 +61,8 @@ func BenchmarkApplyPages(b *testing.B) {
 							Applied: map[string]string{"status": `"solved"`, "subject": `"Order ` + key[:8] + `"`, "requester_id": `"customer/` + id() + `"`}},
 						Aliases: []Alias{{SourceType: "conversation", SourceID: key}}})
 				}
+				start := time.Now()
+				bt.SentAt = start
 				if err := s.BeginBatch(bt); err != nil {
 					b.Fatal(err)
 				}

@@ -116,9 +116,9 @@ var spec = boltfile.Spec{
 	},
 	Upgrade: "run kzmap apply once",
 	Lineage: []byte(kLineage),
-	// 16 KB pages: a quarter of the pages a million tickets take in
-	// 4 KB ones, so a quarter of what bbolt's freelist keeps for every live
-	// page it handed out again (BenchmarkApplyPages; bench/RESULTS.md §13).
+	// 16 KB pages: a quarter as many pages as 4 KB ones for the same
+	// tickets, and bbolt's freelist keeps an entry for every live page it
+	// handed out again (BenchmarkApplyPages; bench/RESULTS.md §13).
 	PageSize: 16384,
 }
 
