@@ -2,7 +2,10 @@ package record
 
 import (
 	"bytes"
+	"encoding/json"
 	"unicode/utf8"
+
+	"github.com/kzmap/kzmap/internal/jsonscan"
 )
 
 // The fast paths below read the common shapes of Kustomer attributes — a
@@ -105,4 +108,92 @@ func idKeys(v []byte) int {
 		}
 	}
 	return n
+}
+
+// fastResource decodes the envelope as json.Unmarshal into a Resource
+// would, in one pass (jsonscan); it reports false for anything it does not
+// read plainly — an escaped type or id, a null where an object belongs, a
+// field spelt in another case, a key given twice — and the caller decodes
+// data with encoding/json, errors included. The raw values share one copy
+// of data, each capped at its own length.
+func fastResource(data []byte) (*Resource, bool) {
+	data = bytes.Clone(data)
+	r := &Resource{}
+	var seen [4]bool
+	ok := jsonscan.Members(data, func(key, val []byte) bool {
+		f, ok := jsonscan.Field(key, "type", "id", "attributes", "relationships")
+		if !ok || f < 0 {
+			return ok
+		}
+		if seen[f] || jsonscan.Null(val) {
+			return false
+		}
+		seen[f] = true
+		switch f {
+		case 0:
+			r.Type, ok = fastString(val)
+		case 1:
+			r.ID, ok = fastString(val)
+		case 2:
+			r.Attributes, ok = fastAttributes(val)
+		case 3:
+			r.Relationships, ok = fastRelationships(val)
+		}
+		return ok
+	})
+	return r, ok
+}
+
+func fastAttributes(val []byte) (map[string]json.RawMessage, bool) {
+	if val[0] != '{' {
+		return nil, false
+	}
+	m := make(map[string]json.RawMessage, 16)
+	ok := jsonscan.Members(val, func(key, v []byte) bool {
+		m[string(key)] = v[:len(v):len(v)]
+		return true
+	})
+	return m, ok
+}
+
+func fastRelationships(val []byte) (map[string]Relationship, bool) {
+	if val[0] != '{' {
+		return nil, false
+	}
+	m := make(map[string]Relationship, 8)
+	ok := jsonscan.Members(val, func(name, v []byte) bool {
+		if v[0] != '{' {
+			return false
+		}
+		var rel Relationship
+		var seen [2]bool
+		if !jsonscan.Members(v, func(key, v []byte) bool {
+			f, ok := jsonscan.Field(key, "data", "links")
+			if !ok || f < 0 {
+				return ok
+			}
+			if seen[f] {
+				return false
+			}
+			seen[f] = true
+			if f == 0 {
+				rel.Data = v[:len(v):len(v)]
+				return true
+			}
+			if v[0] != '{' {
+				return false
+			}
+			rel.Links = map[string]string{}
+			return jsonscan.Members(v, func(k, s []byte) bool {
+				str, ok := fastString(s)
+				rel.Links[string(k)] = str
+				return ok
+			})
+		}) {
+			return false
+		}
+		m[string(name)] = rel
+		return true
+	})
+	return m, ok
 }

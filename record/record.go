@@ -62,9 +62,12 @@ func (e *DecodeError) Unwrap() error { return e.Err }
 // ParseResource decodes the envelope of one resource and checks the parts
 // every later stage relies on: a known type and a non-empty id.
 func ParseResource(data []byte) (*Resource, error) {
-	var r Resource
-	if err := json.Unmarshal(data, &r); err != nil {
-		return nil, &DecodeError{Err: fmt.Errorf("invalid JSON: %w", err)}
+	r, ok := fastResource(data)
+	if !ok {
+		r = &Resource{}
+		if err := json.Unmarshal(data, r); err != nil {
+			return nil, &DecodeError{Err: fmt.Errorf("invalid JSON: %w", err)}
+		}
 	}
 	if r.Type == "" {
 		return nil, &DecodeError{ID: r.ID, Err: fmt.Errorf("missing \"type\"")}
@@ -75,7 +78,7 @@ func ParseResource(data []byte) (*Resource, error) {
 	if !KnownType(r.Type) && !IsAttributeType(r.Type) {
 		return nil, &DecodeError{Type: r.Type, ID: r.ID, Err: fmt.Errorf("unknown resource type %q (known: %s)", r.Type, strings.Join(Types, ", "))}
 	}
-	return &r, nil
+	return r, nil
 }
 
 // KnownType reports whether t is a resource type of the model.

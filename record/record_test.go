@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"reflect"
 	"slices"
 	"strings"
 	"testing"
@@ -149,6 +150,36 @@ func FuzzFastPaths(f *testing.F) {
 			if err := json.Unmarshal(v, &want); err != nil || want.ID != id {
 				t.Errorf("fastRefID(%q) = %q; json: %q %v", v, id, want.ID, err)
 			}
+		}
+	})
+}
+
+// FuzzFastResource checks the one-pass envelope decoder against
+// encoding/json on any input, valid JSON or not: whatever it accepts,
+// json.Unmarshal accepts and decodes to the same Resource.
+func FuzzFastResource(f *testing.F) {
+	for _, s := range []string{
+		`{"type":"conversation","id":"a","attributes":{"priority":3,"custom":{"xNum":1}}}`,
+		`{"type":"kobject","id":"a","relationships":{"klass":{"links":{"self":"/v1/klasses/x"}}}}`,
+		`{"type":"message","id":"m","attributes":{"attachments":[{}],"a":1,"a":2},"relationships":{"conversation":{"data":{"type":"conversation","id":"c"}},"org":{"data":null}}}`,
+		` { "Type" : "x" , "id":"y"} `, `{"type":"x","type":"y"}`, `{"type":"x","attributes":null}`,
+		`{"type":"x","attributes":{"\u0061":1}}`, `{"type":"x","attributes":{"b":-0.5e+3,"c":[true,false,null,"\n"]}}`,
+		`{"type":"x"}x`, `{"type":"x",}`, `{"id":"\u212a"}`, `{"relationships":{"r":{"links":{"self":1}}}}`,
+		`{"relationships":{"r":{"links":{"a":"b","a":"c"},"DATA":1}}}`, "{\"attributes\":{\"\xff\":1}}",
+	} {
+		f.Add([]byte(s))
+	}
+	f.Fuzz(func(t *testing.T, v []byte) {
+		got, ok := fastResource(v)
+		if !ok {
+			return
+		}
+		var want Resource
+		if err := json.Unmarshal(v, &want); err != nil {
+			t.Fatalf("fastResource accepted %q; json: %v", v, err)
+		}
+		if !reflect.DeepEqual(*got, want) {
+			t.Fatalf("fastResource(%q) =\n%#v\njson:\n%#v", v, *got, want)
 		}
 	})
 }

@@ -64,24 +64,29 @@ type metaEnvelope struct {
 		UpdatedAt json.RawMessage `json:"updatedAt"`
 		Name      json.RawMessage `json:"name"`
 	} `json:"attributes"`
-	Relationships map[string]struct {
-		Data json.RawMessage `json:"data"`
-		Link struct {
-			Self string `json:"self"`
-		} `json:"link"`
-		Links struct {
-			Self string `json:"self"`
-		} `json:"links"`
-	} `json:"relationships"`
+	Relationships map[string]metaRelationship `json:"relationships"`
+}
+
+type metaRelationship struct {
+	Data json.RawMessage `json:"data"`
+	Link struct {
+		Self string `json:"self"`
+	} `json:"link"`
+	Links struct {
+		Self string `json:"self"`
+	} `json:"links"`
 }
 
 // ParseMeta reads the parts of a resource the store indexes. It fails only
 // when the resource has no known type or no usable id; odd timestamps or
 // relationships are read as absent, and the raw JSON keeps them.
 func ParseMeta(raw []byte) (Meta, error) {
-	var e metaEnvelope
-	if err := json.Unmarshal(raw, &e); err != nil {
-		return Meta{}, &record.DecodeError{Err: fmt.Errorf("invalid JSON: %w", err)}
+	e, ok := fastMeta(raw)
+	if !ok {
+		e = metaEnvelope{}
+		if err := json.Unmarshal(raw, &e); err != nil {
+			return Meta{}, &record.DecodeError{Err: fmt.Errorf("invalid JSON: %w", err)}
+		}
 	}
 	m := Meta{Type: e.Type, ID: e.ID}
 	switch {
