@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"net/http/httptest"
+	"slices"
 	"testing"
 	"time"
 
@@ -79,6 +80,27 @@ func TestTicketsEveryWay(t *testing.T) {
 		}
 		if mode == Export && !got[ids[0]].Deleted() {
 			t.Errorf("the export did not mark the deleted ticket: %+v", got[ids[0]])
+		}
+	}
+}
+
+func TestIDsSortedOnce(t *testing.T) {
+	in := []int64{9, 3, 7, 3, 1, 9}
+	s := NewIDs(in)
+	if want := (IDs{1, 3, 7, 9}); !slices.Equal(s, want) {
+		t.Fatalf("NewIDs(%v) = %v, want %v", in, s, want)
+	}
+	if in[0] != 9 || in[5] != 9 {
+		t.Errorf("NewIDs changed its argument: %v", in)
+	}
+	for i, id := range s {
+		if j, ok := s.Index(id); !ok || j != i {
+			t.Errorf("Index(%d) = %d, %v; want %d, true", id, j, ok, i)
+		}
+	}
+	for _, id := range []int64{0, 2, 8, 10} {
+		if _, ok := s.Index(id); ok {
+			t.Errorf("Index(%d) found an id the set does not hold", id)
 		}
 	}
 }

@@ -256,12 +256,60 @@ func (r *runner) fromListing(k kind.Kind, have map[string]any) error {
 }
 
 // tickets reads back the checkpoint's tickets through engine/readback.
+// It holds, of a million tickets, their ids and a flag each: whole
+// tickets only for those picked for comparison, and the subjects of
+// those tagged as having lost something. The checkpoint is read twice,
+// once for the ids and once to count, rather than holding every key.
 func (r *runner) tickets(ctx context.Context) error {
 	kc := r.count(kind.Ticket)
-	var keys []string
 	var ids []int64
 	var since time.Time
+	picked := map[int64]bool{}
 	err := r.opts.Store.ForEach(string(kind.Ticket), func(key string, e checkpoint.Entry) error {
+		id, err := strconv.ParseInt(e.ZendeskID, 10, 64)
+		if err != nil || id <= 0 {
+			return nil // counted below
+		}
+		if w := e.Written; !w.IsZero() && (since.IsZero() || w.Before(since)) {
+			since = w
+		}
+		ids = append(ids, id)
+		if _, ok := r.picked[string(kind.Ticket)+"\x00"+key]; ok {
+			picked[id] = true
+		}
+		return nil
+	})
+	if err != nil {
+		return err
+	}
+	set := readback.NewIDs(ids)
+	ids = nil
+	live := make([]bool, len(set))
+	whole := map[int64]zendesk.Ticket{} // the picked ones
+	lost := map[int64]string{}          // subjects of tickets tagged with a loss
+	err = readback.Tickets(ctx, r.opts.Client, set, since, r.opts.ReadBack, func(t zendesk.ExportedTicket) error {
+		i, ok := set.Index(t.ID)
+		if !ok {
+			return nil
+		}
+		live[i] = !t.Deleted()
+		delete(whole, t.ID)
+		delete(lost, t.ID)
+		if !live[i] {
+			return nil
+		}
+		if picked[t.ID] {
+			whole[t.ID] = t.Ticket
+		}
+		if tagSet(t.Tags)[render.LostTag] {
+			lost[t.ID] = t.Subject
+		}
+		return nil
+	})
+	if err != nil {
+		return err
+	}
+	return r.opts.Store.ForEach(string(kind.Ticket), func(key string, e checkpoint.Entry) error {
 		id, err := strconv.ParseInt(e.ZendeskID, 10, 64)
 		if err != nil || id <= 0 {
 			kc.MissingInZendesk++
@@ -269,37 +317,17 @@ func (r *runner) tickets(ctx context.Context) error {
 				Message: fmt.Sprintf("%s: the checkpoint's Zendesk id %q is not a number", key, e.ZendeskID)})
 			return nil
 		}
-		if w := e.Written; !w.IsZero() && (since.IsZero() || w.Before(since)) {
-			since = w
+		if i, ok := set.Index(id); !ok || !live[i] {
+			r.missing(kind.Ticket, key, strconv.FormatInt(id, 10))
+			return nil
 		}
-		keys, ids = append(keys, key), append(ids, id)
-		return nil
-	})
-	if err != nil {
-		return err
-	}
-	got := map[int64]zendesk.Ticket{}
-	err = readback.Tickets(ctx, r.opts.Client, ids, since, r.opts.ReadBack, func(t zendesk.ExportedTicket) error {
-		if t.Deleted() {
-			delete(got, t.ID)
-		} else {
-			got[t.ID] = t.Ticket
+		kc.Zendesk++
+		if t, ok := whole[id]; ok {
+			r.keep(kind.Ticket, key, t)
+		}
+		if subject, ok := lost[id]; ok {
+			r.tagged(key, id, subject)
 		}
 		return nil
 	})
-	if err != nil {
-		return err
-	}
-	for i, id := range ids {
-		if t, ok := got[id]; ok {
-			kc.Zendesk++
-			r.keep(kind.Ticket, keys[i], t)
-			if tagSet(t.Tags)[render.LostTag] {
-				r.tagged(keys[i], id, t.Subject)
-			}
-		} else {
-			r.missing(kind.Ticket, keys[i], strconv.FormatInt(id, 10))
-		}
-	}
-	return nil
 }
