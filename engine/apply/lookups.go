@@ -206,13 +206,15 @@ func (ex *executor) lookTickets(ctx context.Context, items []item) ([]*held, err
 		t := have[0]
 		want := len(it.d.Comments)
 		n := min(t.CommentCount, want)
-		same := n == want && t.Subject == str(it.d.Payload, "subject") && sameStatus(t.Status, str(it.d.Payload, "status"))
+		same := n == want && t.Subject == str(it.d.Payload, "subject") && SameStatus(t.Status, str(it.d.Payload, "status"))
 		out[i] = &held{id: t.ID, same: same, comments: n}
 	}
 	return out, nil
 }
 
-// sameStatus: Zendesk's automation closes solved tickets on its own.
-func sameStatus(have, want string) bool {
+// SameStatus says whether a ticket Zendesk holds with status have is as
+// written with want: Zendesk's standard automation closes solved tickets
+// on its own, imported ones too, some days after they were solved.
+func SameStatus(have, want string) bool {
 	return have == want || have == "closed" && want == "solved"
 }

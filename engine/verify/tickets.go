@@ -64,7 +64,9 @@ func matches(e *expComment, a *actComment) bool {
 func (k *check) ticket(ctx context.Context, t zendesk.Ticket) error {
 	p := k.payload()
 	k.text("subject", t.Subject)
-	k.text("status", t.Status)
+	if want := str(p, "status"); !apply.SameStatus(t.Status, want) {
+		k.text("status", t.Status)
+	}
 	k.text("priority", t.Priority)
 	k.text("type", t.Type)
 	k.text("external_id", t.ExternalID)

@@ -6,12 +6,15 @@ import (
 	"strconv"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/kzmap/kzmap/engine"
 	"github.com/kzmap/kzmap/engine/checkpoint"
+	"github.com/kzmap/kzmap/engine/enginetest"
 	"github.com/kzmap/kzmap/engine/kind"
 	"github.com/kzmap/kzmap/record"
 	"github.com/kzmap/kzmap/zendesk"
+	"github.com/kzmap/kzmap/zendesk/zendesksim"
 )
 
 func logReport(t *testing.T, rep *Report) {
@@ -396,5 +399,55 @@ func wantDifferences(t *testing.T, rep *Report, want map[string][]string) {
 				t.Errorf("%s: no difference saying %q; got %+v", key, m, ds)
 			}
 		}
+	}
+}
+
+// TestVerifyAfterClosingAutomation: days after the import, Zendesk's
+// standard automation has closed the tickets imported as solved; verify
+// holds them as written (closed is where solved tickets go), and still
+// names a status a hand changed.
+func TestVerifyAfterClosingAutomation(t *testing.T) {
+	for _, seed := range []int64{23, 24} {
+		t.Run(fmt.Sprint(seed), func(t *testing.T) {
+			clk := &enginetest.Clock{}
+			r := &rig{enginetest.New(t, "small", seed, enginetest.Options{Tweak: func(o *zendesksim.Options) { o.Now = clk.Now }})}
+			r.apply(nil)
+			c := r.Client()
+			closed := 0
+			count := func(et zendesk.ExportedTicket) error {
+				if et.Status == "closed" {
+					closed++
+				}
+				return nil
+			}
+			// The automation runs at the first request five days on; the
+			// export shows what it closed once its last minute has passed.
+			for _, d := range []time.Duration{5 * 24 * time.Hour, time.Hour} {
+				clk.Advance(d)
+				if _, err := c.ExportTickets(context.Background(), zendesk.ExportFrom{Start: time.Unix(0, 0)}, true, count); err != nil {
+					t.Fatal(err)
+				}
+			}
+			rep := r.verify(9, 100000)
+			if closed == 0 {
+				t.Fatal("the automation closed no ticket: the test shows nothing")
+			}
+			if !rep.OK() {
+				logReport(t, rep)
+				t.Fatalf("%d differences after the automation closed %d solved tickets", len(rep.Differences), closed)
+			}
+			if err := r.Sim.EditTicket("@1", map[string]string{"status": "hold"}); err != nil {
+				t.Fatal(err)
+			}
+			rep = r.verify(9, 100000)
+			var found bool
+			for _, d := range rep.Differences {
+				found = found || d.Field == "status"
+			}
+			if !found {
+				logReport(t, rep)
+				t.Error("a status changed by hand is not a difference")
+			}
+		})
 	}
 }
