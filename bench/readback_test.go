@@ -77,10 +77,13 @@ func BenchmarkReadBack(b *testing.B) {
 		b.Run("refresh/"+m.name, func(b *testing.B) {
 			for range b.N {
 				sim.ResetStats()
-				d, err := apply.RefreshBy(ctx, store, c, m.mode)
+				var d *apply.Drift
+				var err error
+				held := heldPeak(func() { d, err = apply.RefreshBy(ctx, store, c, m.mode) })
 				if err != nil {
 					b.Fatal(err)
 				}
+				b.ReportMetric(held, "held-MB")
 				if len(d.Gone)+len(d.Changed) > 0 {
 					b.Fatalf("drift right after apply: %d gone, %d changed", len(d.Gone), len(d.Changed))
 				}
@@ -98,10 +101,15 @@ func BenchmarkReadBack(b *testing.B) {
 		b.Run("verify/"+m.name, func(b *testing.B) {
 			for range b.N {
 				sim.ResetStats()
-				rep, err := verify.Run(ctx, verify.Options{Config: cfg, Snapshot: snap, Store: store, Client: c, Sample: -1, Seed: 1, ReadBack: m.mode})
+				var rep *verify.Report
+				var err error
+				held := heldPeak(func() {
+					rep, err = verify.Run(ctx, verify.Options{Config: cfg, Snapshot: snap, Store: store, Client: c, Sample: -1, Seed: 1, ReadBack: m.mode})
+				})
 				if err != nil {
 					b.Fatal(err)
 				}
+				b.ReportMetric(held, "held-MB")
 				st := sim.Stats()
 				tk := ticketReads(st.ByRoute)
 				comments := 0

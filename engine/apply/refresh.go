@@ -104,11 +104,14 @@ type refresher struct {
 	written map[string]time.Time
 }
 
-// entry is a checkpoint record being compared.
+// entry is what a refresh needs of a checkpoint record: not the whole
+// entry, whose comment keys and applied fields make it a kilobyte or two
+// a ticket, which a million tickets would hold at once.
 type entry struct {
-	key string
-	e   checkpoint.Entry
-	id  int64
+	key     string
+	zid     string
+	id      int64
+	written time.Time
 }
 
 // seen is what Zendesk holds of a record.
@@ -124,7 +127,7 @@ func (r *refresher) kind(ctx context.Context, k kind.Kind) error {
 		if err != nil {
 			return fmt.Errorf("checkpoint: %s %s has Zendesk id %q, not a number", k, key, e.ZendeskID)
 		}
-		es = append(es, entry{key: key, e: e, id: id})
+		es = append(es, entry{key: key, zid: e.ZendeskID, id: id, written: e.Written})
 		return nil
 	})
 	if err != nil || len(es) == 0 {
@@ -136,14 +139,14 @@ func (r *refresher) kind(ctx context.Context, k kind.Kind) error {
 	}
 	r.d.Read[k] += len(es)
 	for _, x := range es {
-		z, ok := have[x.id]
+		z, ok := have(x.id)
 		if !ok {
 			// Its aliases are replaced when it is created again.
 			r.gone = append(r.gone, checkpoint.Forgotten{Kind: string(k), Key: x.key})
-			r.d.Gone = append(r.d.Gone, Drifted{Kind: k, Key: x.key, ZendeskID: x.e.ZendeskID, Detail: "not in Zendesk"})
+			r.d.Gone = append(r.d.Gone, Drifted{Kind: k, Key: x.key, ZendeskID: x.zid, Detail: "not in Zendesk"})
 			continue
 		}
-		written := x.e.Written
+		written := x.written
 		if w, ok := r.written[x.key]; ok && w.After(written) {
 			written = w
 		}
@@ -158,15 +161,32 @@ func (r *refresher) kind(ctx context.Context, k kind.Kind) error {
 		default:
 			why := fmt.Sprintf("changed in Zendesk at %s, after kzmap wrote it at %s", z.updated.UTC().Format(time.RFC3339), written.UTC().Format(time.RFC3339))
 			r.drift = append(r.drift, checkpoint.Drifted{Kind: string(k), Key: x.key, Drift: why})
-			r.d.Changed = append(r.d.Changed, Drifted{Kind: k, Key: x.key, ZendeskID: x.e.ZendeskID, Detail: why})
+			r.d.Changed = append(r.d.Changed, Drifted{Kind: k, Key: x.key, ZendeskID: x.zid, Detail: why})
 		}
 	}
 	return nil
 }
 
-// read returns what Zendesk holds of the records, by Zendesk id.
-func (r *refresher) read(ctx context.Context, k kind.Kind, es []entry) (map[int64]seen, error) {
-	out := map[int64]seen{}
+// found says what Zendesk holds of a record by its Zendesk id, and
+// whether it holds it.
+type found func(id int64) (seen, bool)
+
+// byID is what Zendesk holds of records, by Zendesk id.
+type byID map[int64]seen
+
+func (m byID) found(id int64) (seen, bool) { z, ok := m[id]; return z, ok }
+
+// read returns what Zendesk holds of the records.
+func (r *refresher) read(ctx context.Context, k kind.Kind, es []entry) (found, error) {
+	if k == kind.Ticket {
+		return r.tickets(ctx, es)
+	}
+	out, err := r.readByID(ctx, k, es)
+	return out.found, err
+}
+
+func (r *refresher) readByID(ctx context.Context, k kind.Kind, es []entry) (byID, error) {
+	out := byID{}
 	switch k {
 	case kind.Group:
 		gs, err := r.c.ListGroups(ctx)
@@ -182,8 +202,6 @@ func (r *refresher) read(ctx context.Context, k kind.Kind, es []entry) (map[int6
 			out[m.ID] = seen{} // a membership has nothing to change
 		}
 		return out, err
-	case kind.Ticket:
-		return r.tickets(ctx, es)
 	case kind.HCCategory, kind.HCSection, kind.HCArticle, kind.HCAttachment, kind.HCTranslation:
 		return r.helpCenter(ctx, k, es)
 	}
@@ -219,24 +237,34 @@ func idsOf(es []entry) []int64 {
 }
 
 // tickets reads tickets back through engine/readback, from the oldest
-// write on.
-func (r *refresher) tickets(ctx context.Context, es []entry) (map[int64]seen, error) {
+// write on. What it learns is kept by the tickets' place in a sorted id
+// set, not in a map: a million tickets take some 50 MB.
+func (r *refresher) tickets(ctx context.Context, es []entry) (found, error) {
 	since := time.Time{}
 	for _, x := range es {
-		if w := x.e.Written; !w.IsZero() && (since.IsZero() || w.Before(since)) {
+		if w := x.written; !w.IsZero() && (since.IsZero() || w.Before(since)) {
 			since = w
 		}
 	}
-	out := map[int64]seen{}
-	err := readback.Tickets(ctx, r.c, idsOf(es), since, r.mode, func(t zendesk.ExportedTicket) error {
-		if t.Deleted() {
-			delete(out, t.ID)
-		} else {
-			out[t.ID] = seen{updated: t.UpdatedAt, status: t.Status}
+	set := readback.NewIDs(idsOf(es))
+	got := make([]seen, len(set))
+	live := make([]bool, len(set))
+	err := readback.Tickets(ctx, r.c, set, since, r.mode, func(t zendesk.ExportedTicket) error {
+		i, ok := set.Index(t.ID)
+		if !ok {
+			return nil
 		}
+		live[i] = !t.Deleted()
+		got[i] = seen{updated: t.UpdatedAt, status: t.Status}
 		return nil
 	})
-	return out, err
+	return func(id int64) (seen, bool) {
+		i, ok := set.Index(id)
+		if !ok || !live[i] {
+			return seen{}, false
+		}
+		return got[i], true
+	}, err
 }
 
 // articleWrites notes, for each article, the last write of its
