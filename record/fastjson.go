@@ -119,24 +119,15 @@ func idKeys(v []byte) int {
 func fastResource(data []byte) (*Resource, bool) {
 	data = bytes.Clone(data)
 	r := &Resource{}
-	var seen [4]bool
-	ok := jsonscan.Members(data, func(key, val []byte) bool {
-		f, ok := jsonscan.Field(key, "type", "id", "attributes", "relationships")
-		if !ok || f < 0 {
-			return ok
-		}
-		if seen[f] || jsonscan.Null(val) {
-			return false
-		}
-		seen[f] = true
+	ok := jsonscan.Resource(data, func(f int, val []byte) (ok bool) {
 		switch f {
-		case 0:
+		case jsonscan.Type:
 			r.Type, ok = fastString(val)
-		case 1:
+		case jsonscan.ID:
 			r.ID, ok = fastString(val)
-		case 2:
+		case jsonscan.Attributes:
 			r.Attributes, ok = fastAttributes(val)
-		case 3:
+		case jsonscan.Relationships:
 			r.Relationships, ok = fastRelationships(val)
 		}
 		return ok

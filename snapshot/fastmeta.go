@@ -16,24 +16,15 @@ import (
 // transaction: encoding/json there was a sixth of extract's CPU.
 func fastMeta(raw []byte) (metaEnvelope, bool) {
 	var e metaEnvelope
-	var seen [4]bool
-	ok := jsonscan.Members(raw, func(key, val []byte) bool {
-		f, ok := jsonscan.Field(key, "type", "id", "attributes", "relationships")
-		if !ok || f < 0 {
-			return ok
-		}
-		if seen[f] || jsonscan.Null(val) {
-			return false
-		}
-		seen[f] = true
+	ok := jsonscan.Resource(raw, func(f int, val []byte) (ok bool) {
 		switch f {
-		case 0:
+		case jsonscan.Type:
 			e.Type, ok = plainString(val)
-		case 1:
+		case jsonscan.ID:
 			e.ID, ok = plainString(val)
-		case 2:
+		case jsonscan.Attributes:
 			ok = fastMetaAttributes(val, &e)
-		case 3:
+		case jsonscan.Relationships:
 			ok = fastMetaRelationships(val, &e)
 		}
 		return ok

@@ -267,3 +267,34 @@ func equalFoldASCII(b []byte, s string) bool {
 	}
 	return true
 }
+
+// The members of a JSON:API resource object that Resource calls back
+// with.
+const (
+	Type = iota
+	ID
+	Attributes
+	Relationships
+)
+
+// Resource walks a JSON:API resource object, calling fn with each of its
+// type, id, attributes and relationships (Type, ID, Attributes,
+// Relationships) and skipping members encoding/json would ignore. It
+// reports false — the caller declines, and encoding/json decides — for
+// anything it does not read plainly: a member given twice or null, a
+// key encoding/json might match without spelling it exactly, or fn
+// reporting false.
+func Resource(obj []byte, fn func(member int, val []byte) bool) bool {
+	var seen [4]bool
+	return Members(obj, func(key, val []byte) bool {
+		f, ok := Field(key, "type", "id", "attributes", "relationships")
+		if !ok || f < 0 {
+			return ok
+		}
+		if seen[f] || Null(val) {
+			return false
+		}
+		seen[f] = true
+		return fn(f, val)
+	})
+}
