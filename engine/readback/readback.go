@@ -26,12 +26,13 @@ const (
 	Export
 )
 
-// Tickets calls fn for every ticket among ids that Zendesk holds, live or
-// among the deleted tickets (Deleted() says which). A ticket changed while
-// it is read may come twice: the last call is the truth. One fn is not
-// called for is not in Zendesk at all. since is when the oldest of them was written, on Zendesk's clock (zero:
-// unknown, the export then starts at the beginning).
-func Tickets(ctx context.Context, c *zendesk.Client, ids []int64, since time.Time, mode Mode, fn func(zendesk.ExportedTicket) error) error {
+// Tickets calls fn for every ticket of the set that Zendesk holds, live
+// or among the deleted tickets (Deleted() says which), with its place in
+// the set. A ticket changed while it is read may come twice: the last call
+// is the truth. One fn is not called for is not in Zendesk at all. since is
+// when the oldest of them was written, on Zendesk's clock (zero: unknown,
+// the export then starts at the beginning).
+func Tickets(ctx context.Context, c *zendesk.Client, ids IDs, since time.Time, mode Mode, fn func(i int, t zendesk.ExportedTicket) error) error {
 	if len(ids) == 0 {
 		return nil
 	}
@@ -59,8 +60,10 @@ func Tickets(ctx context.Context, c *zendesk.Client, ids []int64, since time.Tim
 			return err
 		}
 		for _, t := range ts {
-			if err := fn(t); err != nil {
-				return err
+			if j, ok := ids.Index(t.ID); ok {
+				if err := fn(j, t); err != nil {
+					return err
+				}
 			}
 		}
 	}
@@ -69,26 +72,25 @@ func Tickets(ctx context.Context, c *zendesk.Client, ids []int64, since time.Tim
 
 // exported reads the tickets by the export and returns the ids it did not
 // settle: not in it, and not among the deleted.
-func exported(ctx context.Context, c *zendesk.Client, ids []int64, since time.Time, fn func(zendesk.ExportedTicket) error) ([]int64, error) {
-	want := NewIDs(ids)
-	settled := make([]bool, len(want))
+func exported(ctx context.Context, c *zendesk.Client, ids IDs, since time.Time, fn func(int, zendesk.ExportedTicket) error) (IDs, error) {
+	settled := make([]bool, len(ids))
 	start := time.Unix(0, 0)
 	if !since.IsZero() {
 		start = since.Add(-time.Minute)
 	}
 	_, err := c.ExportTickets(ctx, zendesk.ExportFrom{Start: start}, true, func(t zendesk.ExportedTicket) error {
-		i, ok := want.Index(t.ID)
+		i, ok := ids.Index(t.ID)
 		if !ok {
 			return nil
 		}
 		settled[i] = true
-		return fn(t)
+		return fn(i, t)
 	})
 	if err != nil {
 		return nil, err
 	}
-	var rest []int64
-	for i, id := range want {
+	var rest IDs
+	for i, id := range ids {
 		if !settled[i] {
 			rest = append(rest, id)
 		}
@@ -96,9 +98,9 @@ func exported(ctx context.Context, c *zendesk.Client, ids []int64, since time.Ti
 	return rest, nil
 }
 
-// IDs is a set of ticket ids, sorted, each once: a million take 8 MB and
-// a look-up is a binary search, where a map of them held about 40 MB.
-// Index numbers the ids 0 to len-1, for slices of what is known of each.
+// IDs is a set of ticket ids, sorted, each once: a million take 8 MB, and
+// a look-up is a binary search. Index numbers the ids 0 to len-1, for
+// slices of what is known of each.
 type IDs []int64
 
 // NewIDs returns the set of ids (a sorted copy, without repeats).

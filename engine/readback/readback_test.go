@@ -62,7 +62,11 @@ func TestTicketsEveryWay(t *testing.T) {
 	ids = append(ids, 424242) // never existed
 	for _, mode := range []Mode{ShowMany, Export, Auto} {
 		got := map[int64]zendesk.ExportedTicket{}
-		err := Tickets(ctx, c, ids, since, mode, func(tk zendesk.ExportedTicket) error {
+		set := NewIDs(ids)
+		err := Tickets(ctx, c, set, since, mode, func(i int, tk zendesk.ExportedTicket) error {
+			if set[i] != tk.ID {
+				t.Errorf("mode %d: ticket %d given as the set's %d, which is %d", mode, tk.ID, i, set[i])
+			}
 			got[tk.ID] = tk
 			return nil
 		})

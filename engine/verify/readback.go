@@ -287,11 +287,7 @@ func (r *runner) tickets(ctx context.Context) error {
 	live := make([]bool, len(set))
 	whole := map[int64]zendesk.Ticket{} // the picked ones
 	lost := map[int64]string{}          // subjects of tickets tagged with a loss
-	err = readback.Tickets(ctx, r.opts.Client, set, since, r.opts.ReadBack, func(t zendesk.ExportedTicket) error {
-		i, ok := set.Index(t.ID)
-		if !ok {
-			return nil
-		}
+	err = readback.Tickets(ctx, r.opts.Client, set, since, r.opts.ReadBack, func(i int, t zendesk.ExportedTicket) error {
 		live[i] = !t.Deleted()
 		delete(whole, t.ID)
 		delete(lost, t.ID)
