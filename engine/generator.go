@@ -170,10 +170,15 @@ func pos(m *dsl.Mapping) string {
 func (g *Generator) decode(m *dsl.Mapping, typ, id string, raw []byte) (any, error) {
 	rec, err := record.DecodeJSON(raw)
 	if err != nil {
-		g.Hz.Add("malformed_records", m.DeclRange, typ+"/"+id+": "+err.Error())
+		g.malformed(m, typ, id, err)
 		return nil, err
 	}
 	return rec, nil
+}
+
+// malformed notes a source record that could not be decoded.
+func (g *Generator) malformed(m *dsl.Mapping, typ, id string, err error) {
+	g.Hz.Add("malformed_records", m.DeclRange, typ+"/"+id+": "+err.Error())
 }
 
 func (g *Generator) evalOne(m *dsl.Mapping, rec any) ([]dsl.Payload, error) {
@@ -184,15 +189,23 @@ func (g *Generator) evalOne(m *dsl.Mapping, rec any) ([]dsl.Payload, error) {
 	return out, err
 }
 
-// mapRecord decodes one source record and evaluates m on it. A record that
-// cannot be read or mapped comes back as an unwritable Desired, to emit;
-// otherwise the Desired to fill, the record and its payloads (none when
-// the mapping's when is false).
+// mapRecord decodes one source record and evaluates m on it (mapDecoded).
 func (g *Generator) mapRecord(k kind.Kind, m *dsl.Mapping, id string, raw []byte) (*Desired, any, []dsl.Payload) {
+	rec, err := record.DecodeJSON(raw)
+	return g.mapDecoded(k, m, id, rec, err)
+}
+
+// mapDecoded evaluates m on one decoded source record (decodeErr when it
+// could not be decoded). A record that cannot be read or mapped comes back
+// as an unwritable Desired, to emit; otherwise the Desired to fill, the
+// record and its payloads (none when the mapping's when is false).
+func (g *Generator) mapDecoded(k kind.Kind, m *dsl.Mapping, id string, rec any, decodeErr error) (*Desired, any, []dsl.Payload) {
 	d := &Desired{Kind: k, Key: m.Address() + ":" + id, Mapping: m.Address(), Pos: pos(m), Sources: []string{m.From + "/" + id}}
-	rec, err := g.decode(m, m.From, id, raw)
+	err := decodeErr
 	var outs []dsl.Payload
-	if err == nil {
+	if err != nil {
+		g.malformed(m, m.From, id, err)
+	} else {
 		if o, ok := rec.(*record.KObject); ok && o.KlassName == "" {
 			o.KlassName = g.klassNames[o.KlassID]
 		}
@@ -218,15 +231,20 @@ func (g *Generator) each(ctx context.Context, k kind.Kind, emit func(*Desired) e
 // eachOf maps the records block m reads, calling fn with each record's
 // Desired; unwritable ones are emitted as they are.
 func (g *Generator) eachOf(ctx context.Context, k kind.Kind, m *dsl.Mapping, emit func(*Desired) error, fn func(m *dsl.Mapping, d *Desired, rec any, outs []dsl.Payload) error) error {
-	return g.snap.ForEach(m.From, func(id string, raw []byte) error {
-		if err := ctx.Err(); err != nil {
-			return err
-		}
-		d, rec, outs := g.mapRecord(k, m, id, raw)
+	return g.eachWith(ctx, k, m, nil, emit, func(m *dsl.Mapping, d *Desired, s *source, outs []dsl.Payload) error {
+		return fn(m, d, s.rec, outs)
+	})
+}
+
+// eachWith is eachOf with each record's children of childTypes read
+// ahead with it (readAhead).
+func (g *Generator) eachWith(ctx context.Context, k kind.Kind, m *dsl.Mapping, childTypes []string, emit func(*Desired) error, fn func(m *dsl.Mapping, d *Desired, s *source, outs []dsl.Payload) error) error {
+	return g.readAhead(ctx, m.From, childTypes, func(s *source) error {
+		d, _, outs := g.mapDecoded(k, m, s.id, s.rec, s.err)
 		if d.Unwritable != "" {
 			return emit(d)
 		}
-		return fn(m, d, rec, outs)
+		return fn(m, d, s, outs)
 	})
 }
 

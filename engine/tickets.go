@@ -23,24 +23,32 @@ import (
 
 // tickets maps each conversation with its messages and notes.
 func (g *Generator) tickets(ctx context.Context, emit func(*Desired) error) error {
-	commentMaps := map[string][]*dsl.Mapping{}
-	for _, m := range g.mappings(kind.Comment) {
-		commentMaps[m.From] = append(commentMaps[m.From], m)
+	var reads []commentRead
+	for _, childType := range []string{"message", "note"} {
+		for _, m := range g.mappings(kind.Comment) {
+			if m.From == childType {
+				reads = append(reads, commentRead{childType, m})
+			}
+		}
+	}
+	childTypes := make([]string, len(reads))
+	for i, r := range reads {
+		childTypes[i] = r.childType
 	}
 	for _, m := range g.mappings(kind.Ticket) {
 		splitAt := m.Options.Ticket.SplitAt
 		if splitAt <= 1 || splitAt > zendesk.MaxCommentsPerTicket {
 			splitAt = zendesk.MaxCommentsPerTicket
 		}
-		err := g.eachOf(ctx, kind.Ticket, m, emit, func(m *dsl.Mapping, d *Desired, rec any, outs []dsl.Payload) error {
-			if c, ok := rec.(*record.Conversation); ok && c.Deleted {
+		err := g.eachWith(ctx, kind.Ticket, m, childTypes, emit, func(m *dsl.Mapping, d *Desired, s *source, outs []dsl.Payload) error {
+			if c, ok := s.rec.(*record.Conversation); ok && c.Deleted {
 				return g.deleted(d, c, emit)
 			}
 			if len(outs) == 0 {
 				return nil
 			}
 			d.Payload = outs[0]
-			return g.ticket(m, d, commentMaps, splitAt, emit)
+			return g.ticket(m, d, reads, s, splitAt, emit)
 		})
 		if err != nil {
 			return err
@@ -57,21 +65,25 @@ func (g *Generator) tickets(ctx context.Context, emit func(*Desired) error) erro
 	return nil
 }
 
+// commentRead is one comment block and the children it maps: a
+// conversation's children are read ahead once for each (readAhead).
+type commentRead struct {
+	childType string
+	m         *dsl.Mapping
+}
+
 // ticket finishes one conversation's ticket (or linked tickets): its
 // comments, tags, references, and the checks Zendesk would refuse it by.
-func (g *Generator) ticket(m *dsl.Mapping, d *Desired, commentMaps map[string][]*dsl.Mapping, splitAt int, emit func(*Desired) error) error {
-	id := strings.TrimPrefix(d.Sources[0], "conversation/")
-	comments, err := g.comments(id, commentMaps)
-	if err != nil {
-		return err
-	}
+func (g *Generator) ticket(m *dsl.Mapping, d *Desired, reads []commentRead, s *source, splitAt int, emit func(*Desired) error) error {
+	id := s.id
+	comments := g.comments(id, reads, s)
 	for _, c := range comments {
 		if a, ok := c.Payload["departed_author"].(string); ok {
 			g.addTag(d, "kz_departed_author_"+a)
 		}
 	}
 	g.nTickets++
-	comments = g.longBodies(id, commentMaps, comments)
+	comments = g.longBodies(id, reads, comments)
 	g.checkTicketRefs(m.DeclRange, id, d)
 	g.addTag(d, g.marker)
 	if len(comments) == 0 {
@@ -85,46 +97,41 @@ func (g *Generator) ticket(m *dsl.Mapping, d *Desired, commentMaps map[string][]
 	return g.emitParts(m.DeclRange, d, comments, splitAt, emit)
 }
 
-// comments maps the messages and notes of one conversation, in source
-// order (created_at, then source key).
-func (g *Generator) comments(convID string, commentMaps map[string][]*dsl.Mapping) ([]Comment, error) {
+// comments maps the messages and notes of one conversation, read ahead
+// with it, in source order (created_at, then source key).
+func (g *Generator) comments(convID string, reads []commentRead, s *source) []Comment {
 	var comments []Comment
-	for _, childType := range []string{"message", "note"} {
-		for _, cm := range commentMaps[childType] {
-			err := g.snap.ForEachChild("conversation", convID, childType, func(cid string, craw []byte) error {
-				crec, err := g.decode(cm, childType, cid, craw)
-				if err != nil {
-					g.Hz.Add("comments_skipped", cm.DeclRange, convID+": "+childType+"/"+cid)
-					return nil
-				}
-				if msg, ok := crec.(*record.Message); ok && msg.Truncated {
-					g.Hz.Add("truncated_messages", cm.DeclRange, childType+"/"+cid)
-				}
-				couts, err := g.evalOne(cm, crec)
-				if err != nil {
-					g.Hz.Add("comments_skipped", cm.DeclRange, convID+": "+err.Error())
-					return nil
-				}
-				for _, p := range couts {
-					if p["body"] == nil && p["html_body"] == nil {
-						// Zendesk refuses a comment without text.
-						p["body"] = "(This Kustomer message had no text.)"
-						g.Hz.Add("comments_without_text", cm.DeclRange, childType+"/"+cid)
-					}
-					c := Comment{Key: childType + "/" + cid, Payload: p}
-					g.noteRenamed(convID, &c, cm.DeclRange)
-					g.checkAuthor(cm.DeclRange, convID, &c)
-					comments = append(comments, c)
-				}
-				return nil
-			})
+	for i, r := range reads {
+		cm := r.m
+		for _, k := range s.kids[i] {
+			if k.err != nil {
+				g.malformed(cm, r.childType, k.id, k.err)
+				g.Hz.Add("comments_skipped", cm.DeclRange, convID+": "+r.childType+"/"+k.id)
+				continue
+			}
+			if msg, ok := k.rec.(*record.Message); ok && msg.Truncated {
+				g.Hz.Add("truncated_messages", cm.DeclRange, r.childType+"/"+k.id)
+			}
+			couts, err := g.evalOne(cm, k.rec)
 			if err != nil {
-				return nil, err
+				g.Hz.Add("comments_skipped", cm.DeclRange, convID+": "+err.Error())
+				continue
+			}
+			for _, p := range couts {
+				if p["body"] == nil && p["html_body"] == nil {
+					// Zendesk refuses a comment without text.
+					p["body"] = "(This Kustomer message had no text.)"
+					g.Hz.Add("comments_without_text", cm.DeclRange, r.childType+"/"+k.id)
+				}
+				c := Comment{Key: r.childType + "/" + k.id, Payload: p}
+				g.noteRenamed(convID, &c, cm.DeclRange)
+				g.checkAuthor(cm.DeclRange, convID, &c)
+				comments = append(comments, c)
 			}
 		}
 	}
 	sortComments(comments)
-	return comments, nil
+	return comments
 }
 
 // sortComments orders comments by created_at, then by source key (spec/rules.md, rule 8).
@@ -205,7 +212,7 @@ func (g *Generator) addTag(d *Desired, tag string) {
 // longBodies makes every comment fit Zendesk's limit (spec/rules.md, rule 12): split
 // into consecutive comments (HTML cut between elements, or text), or,
 // with long_body = "attach", sent as a file with the start of the text.
-func (g *Generator) longBodies(convID string, commentMaps map[string][]*dsl.Mapping, cs []Comment) []Comment {
+func (g *Generator) longBodies(convID string, reads []commentRead, cs []Comment) []Comment {
 	var out []Comment
 	for _, c := range cs {
 		parts, how := fitBody(c)
@@ -215,8 +222,8 @@ func (g *Generator) longBodies(convID string, commentMaps map[string][]*dsl.Mapp
 		}
 		typ := c.Key[:strings.IndexByte(c.Key, '/')]
 		at, mode := hcl.Range{}, ""
-		if ms := commentMaps[typ]; len(ms) > 0 {
-			at, mode = ms[0].DeclRange, ms[0].Options.Comment.LongBody
+		if i := slices.IndexFunc(reads, func(r commentRead) bool { return r.childType == typ }); i >= 0 {
+			at, mode = reads[i].m.DeclRange, reads[i].m.Options.Comment.LongBody
 		}
 		if mode == "attach" {
 			c.Payload["attach_body"] = true
