@@ -280,7 +280,7 @@ func (t *Tx) PutParsed(m Meta, raw []byte) (changed bool, err error) {
 	if err := b.Put(id, bytes.Clone(raw)); err != nil {
 		return false, err
 	}
-	if err := t.index(m); err != nil {
+	if err := t.index(m, raw); err != nil {
 		return false, err
 	}
 	t.mix(itemHash(m.Type, m.ID, raw))
@@ -344,7 +344,7 @@ func (t *Tx) parentKey(m Meta) string {
 	return pendingKlass(m.KlassName)
 }
 
-func (t *Tx) index(m Meta) error {
+func (t *Tx) index(m Meta, raw []byte) error {
 	if m.Type == "klass" && m.KlassName != "" {
 		if err := t.tx.Bucket(bKlassNames).Put([]byte(m.KlassName), []byte(m.ID)); err != nil {
 			return err
@@ -361,7 +361,7 @@ func (t *Tx) index(m Meta) error {
 	if p == "" {
 		return nil
 	}
-	return t.tx.Bucket(bChildren).Bucket([]byte(r.bucket())).Put(childKey(p, m.CreatedAt, m.ID), nil)
+	return t.tx.Bucket(bChildren).Bucket([]byte(r.bucket())).Put(childKey(p, m.CreatedAt, m.ID), indexValue(m, raw))
 }
 
 func (t *Tx) unindex(m Meta) error {
@@ -615,8 +615,12 @@ func (s *Store) Verify() error {
 				mix(itemHash(typ, m.ID, v))
 				if p := t.parentKey(m); isChild && p != "" {
 					key := childKey(p, m.CreatedAt, m.ID)
-					if got, _ := kids.Bucket([]byte(rel.bucket())).Cursor().Seek(key); !bytes.Equal(got, key) {
+					got, gv := kids.Bucket([]byte(rel.bucket())).Cursor().Seek(key)
+					if !bytes.Equal(got, key) {
 						return fmt.Errorf("%w: %s %s is missing from children/%s", ErrCorrupt, typ, k, rel.bucket())
+					}
+					if len(gv) > 0 && !bytes.Equal(gv, indexValue(m, v)) {
+						return fmt.Errorf("%w: the entry of %s %s in children/%s names other attachments than the %s does", ErrCorrupt, typ, k, rel.bucket(), typ)
 					}
 				}
 				return nil

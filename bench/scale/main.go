@@ -133,18 +133,21 @@ type run struct {
 	kustomerDone               int64 // requests kustomersim answered before it stopped
 	zsrv                       *zendesksim.Server
 
-	Started   string            `json:"started"`
-	Cores     int               `json:"cores"`
-	Dataset   map[string]int    `json:"dataset"`
-	Phases    []phase           `json:"phases"`
-	Stores    []storeSize       `json:"stores"`
-	Census    zendesksim.Census `json:"census"`
-	Planned   int               `json:"tickets_planned"`
-	Checks    []check           `json:"checks"`
-	Total     float64           `json:"total_s"`
-	LoadS     float64           `json:"simulator_load_s"`   // kustomersim loading the export
-	SimHeapMB float64           `json:"simulators_heap_mb"` // both simulators' live heap after apply
-	CurveFile string            `json:"progress_log"`
+	Started string            `json:"started"`
+	Cores   int               `json:"cores"`
+	Dataset map[string]int    `json:"dataset"`
+	Phases  []phase           `json:"phases"`
+	Stores  []storeSize       `json:"stores"`
+	Census  zendesksim.Census `json:"census"`
+	Planned int               `json:"tickets_planned"`
+	Checks  []check           `json:"checks"`
+	Total   float64           `json:"total_s"`
+	// MeasureS is the driver's own time after apply: the census, the
+	// walk over every page of both stores, reading the plan's counts.
+	MeasureS  float64 `json:"measure_s"`
+	LoadS     float64 `json:"simulator_load_s"`   // kustomersim loading the export
+	SimHeapMB float64 `json:"simulators_heap_mb"` // both simulators' live heap after apply
+	CurveFile string  `json:"progress_log"`
 	curve     []point
 }
 
@@ -158,6 +161,14 @@ type phase struct {
 	PeakAnonMB float64 `json:"peak_anon_mb"`
 	Kustomer   int64   `json:"kustomer_requests"`
 	Zendesk    int64   `json:"zendesk_requests"`
+	// What the kernel counted for the phase's process: CPU seconds, page
+	// faults that had to wait for the disk, and bytes read from the disk
+	// (not from the page cache) — where a phase waits for a store that
+	// no longer fits in memory.
+	UserS      float64 `json:"user_s"`
+	SysS       float64 `json:"sys_s"`
+	MajorFault int64   `json:"major_faults"`
+	DiskReadMB float64 `json:"disk_read_mb"`
 }
 
 type check struct {
@@ -238,6 +249,7 @@ func (r *run) all() error {
 			r.stopKustomer()
 		}
 	}
+	t0 := time.Now()
 	r.Census = r.zsrv.Census()
 	r.SimHeapMB = simHeap()
 	if r.profile {
@@ -250,6 +262,7 @@ func (r *run) all() error {
 	if err := r.plannedTickets(); err != nil {
 		return err
 	}
+	r.MeasureS = time.Since(t0).Seconds()
 	r.curve, _ = readCurve(r.CurveFile, "ticket")
 	r.checkOnce()
 	r.checkCurves() // before the phases that may fail, so that they are always shown
@@ -376,8 +389,14 @@ func (r *run) phase(name string, args ...string) error {
 	if r.zsrv != nil {
 		p.Kustomer, p.Zendesk = r.kustomerRequests()-k0, r.zsrv.Stats().Total-z0
 	}
+	if ru, ok := cmd.ProcessState.SysUsage().(*syscall.Rusage); ok {
+		// wait4 counts the measuring process and the kzmap it waited for.
+		p.UserS, p.SysS = time.Duration(ru.Utime.Nano()).Seconds(), time.Duration(ru.Stime.Nano()).Seconds()
+		p.MajorFault, p.DiskReadMB = ru.Majflt, float64(ru.Inblock)*512/1e6
+	}
 	r.Phases = append(r.Phases, p)
-	fmt.Fprintf(os.Stderr, "          %.1f s, peak RSS %.1f MB (private %.1f MB), requests Kustomer %d, Zendesk %d\n", p.WallS, p.PeakRSSMB, p.PeakAnonMB, p.Kustomer, p.Zendesk)
+	fmt.Fprintf(os.Stderr, "          %.1f s, peak RSS %.1f MB (private %.1f MB), requests Kustomer %d, Zendesk %d; CPU %.1f s user %.1f s system, %d major faults, %.1f MB read from disk\n",
+		p.WallS, p.PeakRSSMB, p.PeakAnonMB, p.Kustomer, p.Zendesk, p.UserS, p.SysS, p.MajorFault, p.DiskReadMB)
 	if err != nil {
 		return fmt.Errorf("%s: %w; its output: %s (last lines: %s)", name, err, logPath, tail(logPath, 5))
 	}
@@ -558,12 +577,12 @@ func (r *run) report(w io.Writer) {
 		fmt.Fprintf(w, "dataset: %d customers, %d conversations, %d messages, %d notes, %d attachments\n\n",
 			r.Dataset["customer"], r.Dataset["conversation"], r.Dataset["message"], r.Dataset["note"], r.Dataset["attachment"])
 	}
-	fmt.Fprintln(w, "| phase | wall | peak RSS | of it private | Kustomer requests | Zendesk requests |")
-	fmt.Fprintln(w, "|---|---:|---:|---:|---:|---:|")
+	fmt.Fprintln(w, "| phase | wall | peak RSS | of it private | Kustomer requests | Zendesk requests | CPU user + system | major faults | read from disk |")
+	fmt.Fprintln(w, "|---|---:|---:|---:|---:|---:|---:|---:|---:|")
 	for _, p := range r.Phases {
-		fmt.Fprintf(w, "| %s | %.1f s | %.1f MB | %.1f MB | %d | %d |\n", p.Name, p.WallS, p.PeakRSSMB, p.PeakAnonMB, p.Kustomer, p.Zendesk)
+		fmt.Fprintf(w, "| %s | %.1f s | %.1f MB | %.1f MB | %d | %d | %.1f + %.1f s | %d | %.1f MB |\n", p.Name, p.WallS, p.PeakRSSMB, p.PeakAnonMB, p.Kustomer, p.Zendesk, p.UserS, p.SysS, p.MajorFault, p.DiskReadMB)
 	}
-	fmt.Fprintf(w, "\ntotal %.1f s (%.1f min), of which the Kustomer simulator loading the export %.1f s\n\n", r.Total, r.Total/60, r.LoadS)
+	fmt.Fprintf(w, "\ntotal %.1f s (%.1f min), of which the Kustomer simulator loading the export %.1f s and the driver's measurements after apply %.1f s\n\n", r.Total, r.Total/60, r.LoadS, r.MeasureS)
 	for _, s := range r.Stores {
 		fmt.Fprintf(w, "%s: %.1f MB, %.0f bytes per %s; pages %.0f%% of the file, filled %.0f%%; largest buckets:", s.Name, float64(s.Bytes)/1e6, float64(s.Bytes)/float64(max(1, s.Per)), s.PerWhat,
 			100*float64(s.Pages)/float64(max(1, s.Bytes)), 100*float64(s.Used)/float64(max(1, s.Pages)))

@@ -2,6 +2,8 @@ package extract
 
 import (
 	"context"
+	"encoding/json"
+	"fmt"
 	"strings"
 	"testing"
 	"time"
@@ -100,21 +102,43 @@ func TestOldRecordsComeFromArchiveSearch(t *testing.T) {
 	t.Logf("%d old conversations; %d requests: %+v", old, len(reqs), res.Plan)
 }
 
-func TestMayNameAttachments(t *testing.T) {
-	for raw, want := range map[string]bool{
-		`{"attributes":{"attachments":[]}}`:                          false,
-		`{"attributes":{"attachments" : [ ] }}`:                      false,
-		`{"attributes":{"body":"x"}}`:                                false,
-		`{"attributes":{"attachments":[{"id":"a"}]}}`:                true,
-		`{"attributes":{"attachments": [ {"id":"a"}]}}`:              true,
-		`{"attributes":{"tags":["attachments"],"attachments":[{}]}}`: true,
-		`{"attributes":{"tags":["attachments"],"attachments":[]}}`:   false,
-		`{"attributes":{"attachments":null}}`:                        true,
-	} {
-		if got := mayNameAttachments([]byte(raw)); got != want {
-			t.Errorf("%s: %v, want %v", raw, got, want)
+// The reconciliation counts the attachments messages name from the
+// thread index, and reads every message when some are filed under no
+// conversation.
+func TestAttachmentRefCount(t *testing.T) {
+	st := openStore(t, t.TempDir())
+	m := func(id, conv string, atts ...string) json.RawMessage {
+		rels := ""
+		if conv != "" {
+			rels = fmt.Sprintf(`,"relationships":{"conversation":{"data":{"type":"conversation","id":%q}}}`, conv)
+		}
+		list, _ := json.Marshal(func() []map[string]string {
+			var out []map[string]string
+			for _, a := range atts {
+				out = append(out, map[string]string{"id": a})
+			}
+			return out
+		}())
+		return json.RawMessage(fmt.Sprintf(`{"type":"message","id":%q,"attributes":{"createdAt":"2021-01-01T00:00:00Z","attachments":%s}%s}`, id, list, rels))
+	}
+	count := func(want int, raws ...json.RawMessage) {
+		t.Helper()
+		if err := st.Update(func(tx *snapshot.Tx) error {
+			for _, r := range raws {
+				if _, err := tx.Put(r); err != nil {
+					return err
+				}
+			}
+			return nil
+		}); err != nil {
+			t.Fatal(err)
+		}
+		if n, err := attachmentRefCount(st); err != nil || n != want {
+			t.Errorf("attachmentRefCount = %d, %v; want %d", n, err, want)
 		}
 	}
+	count(3, m("m1", "v1", "a1", "a2"), m("m2", "v1"), m("m3", "v2", "a2", "a3"))
+	count(4, m("m4", "", "a4", "a1"))
 }
 
 // A snapshot holds one org: a key of another org is refused before

@@ -2,7 +2,6 @@ package extract
 
 import (
 	"context"
-	"encoding/json"
 	"fmt"
 	"time"
 
@@ -187,17 +186,20 @@ func (e *engine) total(ctx context.Context, typ string) (int, string, error) {
 // messages name.
 func attachmentRefCount(s *snapshot.Store) (int, error) {
 	seen := map[string]struct{}{}
-	err := s.ForEach("message", func(id string, raw []byte) error {
-		if !mayNameAttachments(raw) {
-			return nil
-		}
-		var r attachmentRefs
-		if json.Unmarshal(raw, &r) == nil {
-			for _, a := range r.Attributes.Attachments {
-				if a.ID != "" {
-					seen[a.ID] = struct{}{}
-				}
-			}
+	add := func(id string) { seen[id] = struct{}{} }
+	// The conversation → message index holds the ids each message names;
+	// a message filed under no conversation is only in the resources, so
+	// when there are such messages every message is read.
+	indexed, err := s.MessageRefs(add)
+	if err != nil {
+		return 0, err
+	}
+	if n, err := s.Count("message"); err != nil || n == indexed {
+		return len(seen), err
+	}
+	err = s.ForEach("message", func(id string, raw []byte) error {
+		for _, ref := range snapshot.AttachmentRefs(raw) {
+			add(ref)
 		}
 		return nil
 	})

@@ -1,7 +1,6 @@
 package extract
 
 import (
-	"bytes"
 	"context"
 	"encoding/json"
 	"fmt"
@@ -71,14 +70,6 @@ func (e *engine) phaseRepair(ctx context.Context) error {
 	}
 }
 
-type attachmentRefs struct {
-	Attributes struct {
-		Attachments []struct {
-			ID string `json:"id"`
-		} `json:"attachments"`
-	} `json:"attributes"`
-}
-
 // repair checks one conversation's thread and reads its lists where it
 // falls short, writing what they hold with the marker's removal. It
 // reports whether it read anything; a whole thread's marker is left to
@@ -93,7 +84,7 @@ func (e *engine) repair(ctx context.Context, conv, marker string) (fetched bool,
 			wantM, wantN = c.counts()
 		}
 	}
-	msgs, notes, refs, err := e.held(conv)
+	msgs, notes, refs, err := e.store.Thread(conv)
 	if err != nil {
 		return false, err
 	}
@@ -133,56 +124,6 @@ func (e *engine) repair(ctx context.Context, conv, marker string) (fetched bool,
 	e.mu.Unlock()
 	_, err = e.writeMarked(raws, nil, func(tx *snapshot.Tx) error { return tx.DeleteCursor(marker) }, false)
 	return true, err
-}
-
-// held counts the messages and notes the store holds for a conversation
-// and lists the attachments its messages name.
-func (e *engine) held(conv string) (msgs, notes int, refs []string, err error) {
-	err = e.store.ForEachChild("conversation", conv, "message", func(id string, raw []byte) error {
-		msgs++
-		if mayNameAttachments(raw) {
-			var r attachmentRefs
-			if json.Unmarshal(raw, &r) == nil {
-				for _, a := range r.Attributes.Attachments {
-					if a.ID != "" {
-						refs = append(refs, a.ID)
-					}
-				}
-			}
-		}
-		return nil
-	})
-	if err != nil {
-		return 0, 0, nil, err
-	}
-	err = e.store.ForEachChild("conversation", conv, "note", func(string, []byte) error {
-		notes++
-		return nil
-	})
-	return msgs, notes, refs, err
-}
-
-// mayNameAttachments is a cheap test before decoding a message: most say
-// "attachments":[] or nothing. It errs only towards true.
-func mayNameAttachments(raw []byte) bool {
-	key := []byte(`"attachments"`)
-	for {
-		i := bytes.Index(raw, key)
-		if i < 0 {
-			return false
-		}
-		raw = raw[i+len(key):]
-		rest := bytes.TrimLeft(raw, " \t\r\n")
-		if len(rest) == 0 || rest[0] != ':' {
-			continue // the word as a value, not the key
-		}
-		rest = bytes.TrimLeft(rest[1:], " \t\r\n")
-		if len(rest) == 0 || rest[0] != '[' {
-			return true // not an array: let the decoder say
-		}
-		rest = bytes.TrimLeft(rest[1:], " \t\r\n")
-		return len(rest) > 0 && rest[0] != ']'
-	}
 }
 
 // pages reads a per-parent list to its end. These lists are short (one
