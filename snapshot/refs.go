@@ -19,7 +19,9 @@ import (
 const refsMark = 'r'
 
 // AttachmentRefs are the ids of the attachments a message names in
-// attributes.attachments; a malformed list names none.
+// attributes.attachments; a malformed list names none, and an id holding
+// a NUL byte is left out (no stored record can have it: ParseMeta refuses
+// such ids, and the index value ends each id with one).
 func AttachmentRefs(raw []byte) []string {
 	if !mayNameAttachments(raw) {
 		return nil
