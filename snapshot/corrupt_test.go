@@ -44,7 +44,7 @@ func setVersion(t *testing.T, path string, v int) {
 func sample(t testing.TB) []byte {
 	t.Helper()
 	path := filepath.Join(t.TempDir(), "snapshot.db")
-	s, err := Open(path, Options{})
+	s, err := Open(path, Options{DictSamples: 50}) // compressed values, most of them
 	if err != nil {
 		t.Fatal(err)
 	}

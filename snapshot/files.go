@@ -13,6 +13,8 @@ import (
 	"time"
 
 	bolt "go.etcd.io/bbolt"
+
+	"github.com/kzmap/kzmap/boltfile"
 )
 
 // MaxAttachment is the largest attachment Zendesk accepts (50 MB); larger
@@ -138,7 +140,8 @@ func (s *Store) ForEachFile(fn func(id string, f File) error) error {
 			if err := json.Unmarshal(v, &f); err != nil {
 				return fmt.Errorf("%w: file state %s: %v", ErrCorrupt, k, err)
 			}
-			err := call(func(id string, _ []byte) error { return fn(id, f) }, string(k), nil)
+			id := string(k)
+			err := boltfile.Call(func() error { return fn(id, f) })
 			if err != nil {
 				return err
 			}

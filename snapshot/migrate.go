@@ -11,7 +11,7 @@ import (
 )
 
 // SchemaVersion is the bucket layout this build writes.
-const SchemaVersion = 3
+const SchemaVersion = 4
 
 // A migration brings the layout from version i to i+1; migrations[i] is
 // that step. Steps run in order inside one transaction, so a snapshot is
@@ -55,6 +55,12 @@ var migrations = []migration{
 			}
 		}
 		return nil
+	},
+	// 3 → 4: compression dictionaries (compress.go). Values stored before
+	// stay as they are: a value that is not compressed is read as JSON.
+	func(tx *bolt.Tx) error {
+		_, err := tx.CreateBucketIfNotExists(bDicts)
+		return err
 	},
 }
 

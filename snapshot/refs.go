@@ -112,7 +112,7 @@ func (s *Store) Thread(conv string) (messages, notes int, refs []string, err err
 		c := tx.Bucket(bChildren).Bucket([]byte("conversation.message")).Cursor()
 		for k, v := c.Seek(prefix); k != nil && bytes.HasPrefix(k, prefix); k, v = c.Next() {
 			messages++
-			ids, err := entryRefs(msgs, k, len(prefix), v)
+			ids, err := s.entryRefs(msgs, k, len(prefix), v)
 			if err != nil {
 				return err
 			}
@@ -140,7 +140,7 @@ func (s *Store) MessageRefs(fn func(ref string)) (indexed int, err error) {
 			if i < 0 {
 				return fmt.Errorf("%w: children/conversation.message has a stray key %q", ErrCorrupt, k)
 			}
-			ids, err := entryRefs(msgs, k, i+1, v)
+			ids, err := s.entryRefs(msgs, k, i+1, v)
 			for _, id := range ids {
 				fn(id)
 			}
@@ -152,16 +152,20 @@ func (s *Store) MessageRefs(fn func(ref string)) (indexed int, err error) {
 
 // entryRefs are the refs of one index entry whose parent prefix (with its
 // NUL) is n bytes long: from the value, or from the message itself.
-func entryRefs(msgs *bolt.Bucket, k []byte, n int, v []byte) ([]string, error) {
+func (s *Store) entryRefs(msgs *bolt.Bucket, k []byte, n int, v []byte) ([]string, error) {
 	if ids, ok := decodeRefs(v); ok {
 		return ids, nil
 	}
 	if len(k) < n+8 {
 		return nil, fmt.Errorf("%w: index key %q in children/conversation.message is too short", ErrCorrupt, k)
 	}
-	raw := msgs.Get(k[n+8:])
+	id := k[n+8:]
+	raw, err := s.codec.expand("message", id, msgs.Get(id))
+	if err != nil {
+		return nil, err
+	}
 	if raw == nil {
-		return nil, fmt.Errorf("%w: children/conversation.message lists message %s, which is not stored", ErrCorrupt, k[n+8:])
+		return nil, fmt.Errorf("%w: children/conversation.message lists message %s, which is not stored", ErrCorrupt, id)
 	}
 	return AttachmentRefs(raw), nil
 }

@@ -167,6 +167,7 @@ type Tx struct {
 	digest  [32]byte
 	loaded  bool
 	changed bool
+	dicts   map[uint32]bool // dictionaries known to be in this transaction's dicts/
 }
 
 // Update runs fn in one write transaction. If fn returns an error nothing
@@ -261,7 +262,10 @@ func (t *Tx) PutParsed(m Meta, raw []byte) (changed bool, err error) {
 	}
 	b.FillPercent = resourceFill
 	id := []byte(m.ID)
-	old := b.Get(id)
+	old, err := t.s.codec.expand(m.Type, id, b.Get(id))
+	if err != nil {
+		return false, err
+	}
 	if old != nil && bytes.Equal(old, raw) {
 		return false, nil
 	}
@@ -277,7 +281,11 @@ func (t *Tx) PutParsed(m Meta, raw []byte) (changed bool, err error) {
 	} else if err := t.count(m.Type, 1); err != nil {
 		return false, err
 	}
-	if err := b.Put(id, bytes.Clone(raw)); err != nil {
+	v, err := t.s.codec.compact(t, m.Type, raw)
+	if err != nil {
+		return false, err
+	}
+	if err := b.Put(id, v); err != nil {
 		return false, err
 	}
 	if err := t.index(m, raw); err != nil {
@@ -293,7 +301,10 @@ func (t *Tx) Delete(typ, id string) (bool, error) {
 	if b == nil {
 		return false, fmt.Errorf("unknown resource type %q", typ)
 	}
-	old := b.Get([]byte(id))
+	old, err := t.s.codec.expand(typ, []byte(id), b.Get([]byte(id)))
+	if err != nil {
+		return false, err
+	}
 	if old == nil {
 		return false, nil
 	}
@@ -313,13 +324,13 @@ func (t *Tx) Delete(typ, id string) (bool, error) {
 
 // Get reads a resource inside the transaction. The bytes are valid until
 // the transaction ends.
-func (t *Tx) Get(typ, id string) ([]byte, bool) {
+func (t *Tx) Get(typ, id string) ([]byte, bool, error) {
 	b := t.tx.Bucket(bResources).Bucket([]byte(typ))
 	if b == nil {
-		return nil, false
+		return nil, false, nil
 	}
-	v := b.Get([]byte(id))
-	return v, v != nil
+	v, err := t.s.codec.expand(typ, []byte(id), b.Get([]byte(id)))
+	return v, v != nil, err
 }
 
 func (t *Tx) count(typ string, delta int64) error {
@@ -420,9 +431,18 @@ func (s *Store) Get(typ, id string) (raw []byte, ok bool, err error) {
 		return nil, false, err
 	}
 	err = s.view(func(tx *bolt.Tx) error {
-		if v := tx.Bucket(bResources).Bucket([]byte(typ)).Get([]byte(id)); v != nil {
-			raw, ok = bytes.Clone(v), true
+		v := tx.Bucket(bResources).Bucket([]byte(typ)).Get([]byte(id))
+		if v == nil {
+			return nil
 		}
+		x, err := s.codec.expand(typ, []byte(id), v)
+		if err != nil {
+			return err
+		}
+		if len(x) > 0 && &x[0] == &v[0] {
+			x = bytes.Clone(v)
+		}
+		raw, ok = x, true
 		return nil
 	})
 	return raw, ok, err
@@ -440,7 +460,7 @@ func (s *Store) ForEach(typ string, fn func(id string, raw []byte) error) error 
 	return s.view(func(tx *bolt.Tx) error {
 		c := tx.Bucket(bResources).Bucket([]byte(typ)).Cursor()
 		for k, v := c.First(); k != nil; k, v = c.Next() {
-			if err := call(fn, string(k), v); err != nil {
+			if err := s.call(fn, typ, k, v); err != nil {
 				return err
 			}
 		}
@@ -485,7 +505,7 @@ func (s *Store) ForEachAfter(typ, after string, limit int, fn func(id string, ra
 			}
 		}
 		for n := 0; k != nil && (limit <= 0 || n < limit); k, v = c.Next() {
-			if err := call(fn, string(k), v); err != nil {
+			if err := s.call(fn, typ, k, v); err != nil {
 				return err
 			}
 			n++
@@ -523,7 +543,7 @@ func (s *Store) ForEachChild(parentType, parentID, childType string, fn func(id 
 			if v == nil {
 				return fmt.Errorf("%w: children/%s lists %s %s, which is not stored", ErrCorrupt, r.bucket(), childType, id)
 			}
-			if err := call(fn, string(id), v); err != nil {
+			if err := s.call(fn, childType, id, v); err != nil {
 				return err
 			}
 		}
@@ -608,6 +628,10 @@ func (s *Store) Verify() error {
 			rel, isChild := relationOf(typ)
 			err := res.Bucket([]byte(typ)).ForEach(func(k, v []byte) error {
 				n++
+				v, err := s.codec.expand(typ, k, v)
+				if err != nil {
+					return err
+				}
 				m, err := ParseMeta(v)
 				if err != nil || m.Type != typ || m.ID != string(k) {
 					return fmt.Errorf("%w: resources/%s/%s does not parse as that resource", ErrCorrupt, typ, k)

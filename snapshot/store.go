@@ -25,6 +25,7 @@ var (
 	bRuns       = []byte("runs")
 	bFiles      = []byte("files")
 	bMetadata   = []byte("metadata") // resource → Kustomer's custom attribute metadata (GET /v1/metadata/{resource})
+	bDicts      = []byte("dicts")    // dictionary id → the zstd dictionary of a type's records (compress.go)
 
 	kVersion = []byte("schema_version")
 	kLineage = []byte("lineage")
@@ -56,6 +57,10 @@ type Options struct {
 	// Timeout is how long to wait for another process's lock; 0 means
 	// 200ms, so a second kzmap says who holds the lock instead of hanging.
 	Timeout time.Duration
+	// DictSamples is how many records of a type are stored as they are
+	// before the type's compression dictionary is trained from them; 0
+	// means 1,000. Tests lower it to compress small datasets.
+	DictSamples int
 }
 
 // Store is an open snapshot.db.
@@ -65,12 +70,13 @@ type Store struct {
 	files    string // the attachments directory beside the database
 	readOnly bool
 	lineage  string
+	codec    *codec
 }
 
 // spec is what boltfile.Open needs to know of a snapshot.
 var spec = boltfile.Spec{
 	Name: "snapshot", Meta: bMeta, VersionKey: kVersion, Steps: migrations,
-	Buckets: [][]byte{bMeta, bCounts, bResources, bChildren, bKlassNames, bCursors, bRuns, bFiles, bMetadata},
+	Buckets: [][]byte{bMeta, bCounts, bResources, bChildren, bKlassNames, bCursors, bRuns, bFiles, bMetadata, bDicts},
 	Damaged: "keep a copy of the file, then move it aside to extract again",
 	Missing: func(path string) error { return fmt.Errorf("%w at %s: run kzmap extract first", ErrNoSnapshot, path) },
 	Upgrade: "run kzmap extract once",
@@ -98,7 +104,10 @@ func Open(path string, opts Options) (*Store, error) {
 	// Concurrent writers (the extractor's workers) share a commit when
 	// they write within a few milliseconds of each other.
 	db.Bolt().MaxBatchDelay = 2 * time.Millisecond
-	s := &Store{db: db, path: path, files: filepath.Join(filepath.Dir(path), "attachments"), readOnly: opts.ReadOnly, lineage: db.Lineage()}
+	s := &Store{db: db, path: path, files: filepath.Join(filepath.Dir(path), "attachments"), readOnly: opts.ReadOnly, lineage: db.Lineage(), codec: newCodec()}
+	if opts.DictSamples > 0 {
+		s.codec.after = opts.DictSamples
+	}
 	if !opts.ReadOnly {
 		// Temporary attachment files of a run that was killed.
 		os.RemoveAll(filepath.Join(s.files, "tmp"))
@@ -110,9 +119,13 @@ func Open(path string, opts Options) (*Store, error) {
 				return fmt.Errorf("%s: %w: bucket resources/%s is missing; %s", path, ErrCorrupt, typ, spec.Damaged)
 			}
 		}
+		if err := s.codec.load(tx); err != nil {
+			return fmt.Errorf("%s: %w; %s", path, err, spec.Damaged)
+		}
 		return nil
 	})
 	if err != nil {
+		s.codec.close()
 		db.Close()
 		return nil, err
 	}
@@ -124,7 +137,9 @@ func (s *Store) Close() error {
 	if s == nil {
 		return nil
 	}
-	return s.db.Close()
+	err := s.db.Close()
+	s.codec.close()
+	return err
 }
 
 // Path is the database file.
@@ -177,9 +192,14 @@ func (s *Store) view(fn func(tx *bolt.Tx) error) error { return s.db.View(fn) }
 
 func (s *Store) update(fn func(tx *bolt.Tx) error) error { return s.db.Update(fn) }
 
-// call runs a caller's callback inside a transaction (boltfile.Call).
-func call(fn func(id string, raw []byte) error, id string, raw []byte) error {
-	return boltfile.Call(func() error { return fn(id, raw) })
+// call runs a caller's callback inside a transaction (boltfile.Call)
+// with a stored resource's JSON.
+func (s *Store) call(fn func(id string, raw []byte) error, typ string, id, v []byte) error {
+	raw, err := s.codec.expand(typ, id, v)
+	if err != nil {
+		return err
+	}
+	return boltfile.Call(func() error { return fn(string(id), raw) })
 }
 
 func readUint(b []byte) uint64 {

@@ -28,7 +28,7 @@ const (
 // runChild is the extraction the child process runs: it is killed with
 // SIGKILL at a random moment, or finishes.
 func runChild() {
-	st, err := snapshot.Open(snapshot.DefaultPath(os.Getenv(childDir)), snapshot.Options{Timeout: 5 * time.Second})
+	st, err := snapshot.Open(snapshot.DefaultPath(os.Getenv(childDir)), snapshot.Options{Timeout: 5 * time.Second, DictSamples: 25})
 	if err != nil {
 		fmt.Fprintln(os.Stderr, err)
 		os.Exit(3)
