@@ -6,26 +6,33 @@
 // size of the organisation. It is a bbolt file, snapshot.db, under the
 // mapping directory's .kzmap/, and its file lock is the state lock.
 //
-// Bucket tree (schema version 1):
+// Bucket tree (schema version 4):
 //
 //	meta/
-//	    schema_version  "1"
+//	    schema_version  "4"
 //	    lineage         random id given at creation
 //	    serial          uint64, +1 on every committed change of content
 //	    digest          32 bytes: XOR of sha256(type, id, raw) over every
-//	                    resource, and of sha256(id, File) over every file
-//	                    state, so it follows content, not history
+//	                    resource (raw: its JSON, however it is stored),
+//	                    and of sha256(id, File) over every file state, so
+//	                    it follows content, not history
 //	    org             the Kustomer org the snapshot was extracted from
 //	counts/
 //	    <type>          uint64: resources of the type
 //	resources/
 //	    <type>/         company, customer, user, team, klass, conversation,
-//	                    message, note, kobject, attachment (record.Types)
-//	        <id>        the resource JSON (the `data` object), byte for byte
+//	                    message, note, kobject, attachment, kb_category,
+//	                    kb_article, media (record.Types)
+//	        <id>        the resource JSON (the `data` object), byte for
+//	                    byte: as it stands (first byte '{'), or compressed,
+//	                    0x01 <dictionary id: uvarint> <zstd frame>
 //	children/
 //	    <parent>.<child>/   conversation.message, conversation.note,
 //	                        message.attachment, klass.kobject
-//	        <parent id> 0x00 <createdAt: 8 bytes> <child id>   (empty value)
+//	        <parent id> 0x00 <createdAt: 8 bytes> <child id>
+//	                    value: empty, or for conversation.message 'r' and
+//	                    the attachment ids the message names, each ended
+//	                    by NUL (refs.go)
 //	klass_names/
 //	    <name>          klass id (a kobject may name its klass by link only)
 //	cursors/
@@ -34,6 +41,11 @@
 //	    <run id>        Run (JSON), ids are 8-byte big-endian sequence numbers
 //	files/
 //	    <attachment id> File (JSON): state of the attachment's bytes
+//	metadata/
+//	    <resource>      Kustomer's custom attribute metadata of a resource
+//	dicts/
+//	    <id: 4 bytes>   <type> 0x00 <zstd dictionary>, trained from the
+//	                    type's first records (compress.go)
 //
 // Attachment bytes live beside the database, content-addressed:
 // .kzmap/attachments/sha256/<first 2 hex digits>/<64 hex digits>, files

@@ -64,7 +64,7 @@ func main() {
 		svg           = flag.String("svg", "", "draw apply's curves to this SVG file")
 		jsonOut       = flag.String("json", "", "write the figures as JSON to this file")
 		plot          = flag.String("plot", "", "only redraw -svg from this progress log (JSON lines)")
-		simMemory     = flag.Int64("sim-memory", 16, "soft memory limit of this process, which holds the simulators, in GiB")
+		simMemory     = flag.Int64("sim-memory", 11, "soft memory limit of this process, which holds the simulators, in GiB")
 		profile       = flag.Bool("cpuprofile", false, "write each phase's CPU profile to PHASE.pprof in the work directory")
 		heapProfile   = flag.Bool("heapprofile", false, "write the heap profile of each phase at its highest live heap to PHASE.heap.pprof in the work directory")
 	)
@@ -72,9 +72,11 @@ func main() {
 		os.Exit(measured(os.Args[2:]))
 	}
 	flag.Parse()
-	// The simulators hold a million tickets' state in this process (some
-	// 12 GB): a soft limit keeps the collector's headroom within the
-	// machine instead of doubling the heap.
+	// The simulators hold a million tickets' state in this process (7.8 GB
+	// live after apply at a million): a soft limit keeps the collector's
+	// headroom within the machine instead of doubling the heap, which
+	// would take the page cache the stores are read through (at 16 GiB
+	// the read phases of the sixth 1M run read 8-15 GB each from the disk).
 	debug.SetMemoryLimit(*simMemory << 30)
 	if *plot != "" {
 		if err := redraw(*plot, *svg); err != nil {
