@@ -2,6 +2,7 @@ package simkit
 
 import (
 	"bufio"
+	"context"
 	"maps"
 	"net"
 	"net/http"
@@ -25,6 +26,9 @@ type Stats struct {
 	early   map[string]int64
 	waitTil map[string]time.Time
 	refused []string // the first maxRefused 4xx answers but 429: status and route
+	// abandoned counts requests whose client stopped sending before the
+	// request was whole (killed mid-upload): nothing answered them.
+	abandoned int64
 }
 
 // maxRefused bounds the refusals Stats names one by one.
@@ -40,6 +44,9 @@ type StatsSnapshot struct {
 	EarlyRetries int64            `json:"early_retries"` // requests sent before a Retry-After elapsed
 	EarlyByKey   map[string]int64 `json:"early_by_client"`
 	Refused      []string         `json:"refused,omitempty"` // the first 20 answers 4xx but 429, as "status route"
+	// Abandoned requests are neither answers nor refusals: their client
+	// went away before it had sent the whole request (Abandon).
+	Abandoned int64 `json:"abandoned"`
 }
 
 // NewStats returns empty statistics on the given clock (nil: time.Now).
@@ -107,6 +114,7 @@ func (s *Stats) Snapshot() StatsSnapshot {
 		TooMany:    s.status[http.StatusTooManyRequests],
 		EarlyByKey: maps.Clone(s.early),
 		Refused:    slices.Clone(s.refused),
+		Abandoned:  s.abandoned,
 	}
 	for _, n := range s.early {
 		snap.EarlyRetries += n
@@ -118,7 +126,7 @@ func (s *Stats) Snapshot() StatsSnapshot {
 func (s *Stats) Reset() {
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	s.total, s.resets = 0, 0
+	s.total, s.resets, s.abandoned = 0, 0, 0
 	clear(s.route)
 	clear(s.status)
 	clear(s.early)
@@ -154,6 +162,8 @@ func (s *Stats) Wrap(key, route func(*http.Request) string, next http.Handler) h
 		k := key(r)
 		s.Arrive(k)
 		rec := &statusRecorder{ResponseWriter: w}
+		gone := new(bool)
+		r = r.WithContext(context.WithValue(r.Context(), abandonKey{}, gone))
 		defer func() {
 			// A fault switch without a hijackable connection aborts the
 			// handler; that is a reset too.
@@ -163,6 +173,14 @@ func (s *Stats) Wrap(key, route func(*http.Request) string, next http.Handler) h
 			}
 		}()
 		next.ServeHTTP(rec, r)
+		if *gone {
+			s.mu.Lock()
+			s.total++
+			s.route[route(r)]++
+			s.abandoned++
+			s.mu.Unlock()
+			return
+		}
 		status := rec.status
 		if rec.hijacked {
 			status = 0
@@ -177,6 +195,21 @@ func (s *Stats) Wrap(key, route func(*http.Request) string, next http.Handler) h
 		}
 		s.Record(k, route(r), status, wait)
 	})
+}
+
+type abandonKey struct{}
+
+// Abandon tells the Stats wrapping r's handler that the client went away
+// before it had sent the whole request (its body ended short, its
+// connection dropped): the request is counted as abandoned, not by the
+// status of an answer nobody reads. It reports whether a Stats was there
+// to tell.
+func Abandon(r *http.Request) bool {
+	gone, ok := r.Context().Value(abandonKey{}).(*bool)
+	if ok {
+		*gone = true
+	}
+	return ok
 }
 
 // statusRecorder remembers the status written through it and keeps the

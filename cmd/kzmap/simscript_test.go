@@ -142,7 +142,7 @@ func zendeskClean(ts *testscript.TestScript, neg bool) {
 		}
 	}
 	flags := zs.Dump().Flags
-	ts.Logf("zendesk: %d requests, %d answered 429, refused %v, %d flags", st.Total, st.TooMany, refused, len(flags))
+	ts.Logf("zendesk: %d requests, %d answered 429, refused %v, %d abandoned by their client mid-body, %d flags", st.Total, st.TooMany, refused, st.Abandoned, len(flags))
 	for _, r := range st.Refused {
 		ts.Logf("refused: %s", r)
 	}

@@ -6,10 +6,13 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"net"
 	"net/http"
 	"net/url"
+	"syscall"
 
 	"github.com/kzmap/kzmap/filetype"
+	"github.com/kzmap/kzmap/simkit"
 )
 
 // uploadBody is what the simulator keeps of an uploaded file.
@@ -34,12 +37,25 @@ func readUpload(r *http.Request, limit int64) uploadBody {
 	return uploadBody{size: n, sha256: hex.EncodeToString(h.Sum(nil))}
 }
 
+// cutShort reports whether reading a request's body failed because the
+// client went away before sending all of it.
+func cutShort(r *http.Request, err error) bool {
+	return errors.Is(err, io.ErrUnexpectedEOF) || errors.Is(err, syscall.ECONNRESET) || errors.Is(err, net.ErrClosed) || r.Context().Err() != nil
+}
+
 // serveUpload is POST /api/v2/uploads?filename=[&token=]. The body is the
 // raw file; a file over MaxUploadSize is 413, a missing filename or empty
 // file 422, an unknown, used or expired token 422 (inferred: the HTTP
 // status for these was not found). Tokens live UploadTTL [ATT-DOC].
 func (s *Server) serveUpload(w http.ResponseWriter, r *http.Request) {
 	body := readUpload(r, s.opts.MaxUploadSize)
+	if body.err != nil && cutShort(r, body.err) {
+		// The client stopped sending mid-file (killed, or its connection
+		// dropped): Zendesk never has a whole request to answer, and no
+		// one would read the answer. It is not a refusal.
+		simkit.Abandon(r)
+		return
+	}
 	s.handle(func(c *call) reply {
 		if body.err != nil {
 			var mbe *http.MaxBytesError
