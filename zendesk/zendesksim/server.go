@@ -341,6 +341,10 @@ func (s *Server) serve(w http.ResponseWriter, r *http.Request) {
 			writeJSON(w, http.StatusRequestEntityTooLarge, apiError("RequestEntityTooLarge", "The request body is too large"))
 			return
 		}
+		if cutShort(r, err) {
+			simkit.Abandon(r) // its client went away mid-body, as in serveUpload
+			return
+		}
 		writeJSON(w, http.StatusBadRequest, apiError("BadRequest", "Could not read the request body"))
 		return
 	}
