@@ -43,8 +43,17 @@ func (r *refs) ID(sourceType, sourceID string) (int64, error) {
 	key := sourceType + "/" + sourceID
 	r.mu.Lock()
 	v, ok := r.cache[key]
-	r.misses[sourceType]++
-	load := !ok && r.misses[sourceType] == loadAfter
+	load := false
+	if !ok {
+		// Only a look-up that goes to the store counts: counting every
+		// call left a type unloaded whenever the loadAfter-th call found
+		// its id cached (a requester's second comment), and the cache then
+		// filled one id at a time through the first few hundred thousand
+		// tickets of a large import, which was apply's memory rising from
+		// the 100,000th ticket to the 300,000th (bench/RESULTS.md §13).
+		r.misses[sourceType]++
+		load = r.misses[sourceType] == loadAfter
+	}
 	r.mu.Unlock()
 	if ok {
 		return v, nil
