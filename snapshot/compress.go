@@ -115,7 +115,7 @@ func openDict(id uint32, typ string, raw []byte) (*zdict, error) {
 	if err != nil {
 		return nil, err
 	}
-	enc, err := zstd.NewWriter(nil, zstd.WithEncoderLevel(zstd.SpeedFastest), zstd.WithEncoderDict(raw), zstd.WithEncoderConcurrency(1))
+	enc, err := zstd.NewWriter(nil, zstd.WithEncoderLevel(zstd.SpeedFastest), zstd.WithEncoderDict(raw))
 	if err != nil {
 		dec.Close()
 		return nil, err
@@ -156,34 +156,45 @@ func (c *codec) expand(typ string, id, v []byte) ([]byte, error) {
 	return out, nil
 }
 
-// compact returns what to store for a resource's JSON: compressed when its
-// type has a dictionary and that is smaller, else a copy of raw. It trains a
-// type's dictionary once its sample is full, and makes sure the
-// dictionary a value names is in this transaction's dicts/ (a batch that
-// failed may have rolled back the one that first stored it).
-func (c *codec) compact(t *Tx, typ string, raw []byte) ([]byte, error) {
+// compress is what to store for a resource's JSON when its type has a
+// dictionary: the compressed value and that dictionary, or a copy of raw
+// when compressing does not make it smaller. Without a dictionary it
+// returns nil: the write transaction decides (compact), since that is
+// where a type's sample fills. It runs on any goroutine.
+func (c *codec) compress(typ string, raw []byte) ([]byte, *zdict) {
 	c.mu.RLock()
 	d := c.byType[typ]
 	c.mu.RUnlock()
 	if d == nil {
-		var err error
-		if d, err = c.sample(typ, raw); err != nil || d == nil {
-			return bytes.Clone(raw), err
-		}
-	}
-	if !t.dicts[d.id] {
-		if err := t.storeDict(d); err != nil {
-			return bytes.Clone(raw), err
-		}
-		if t.dicts == nil {
-			t.dicts = map[uint32]bool{}
-		}
-		t.dicts[d.id] = true
+		return nil, nil
 	}
 	out := binary.AppendUvarint(append(make([]byte, 0, 8+len(raw)/3), compressedValue), uint64(d.id))
 	out = d.enc.EncodeAll(raw, out)
 	if len(out) >= len(raw) {
 		return bytes.Clone(raw), nil
+	}
+	return out, d
+}
+
+// compact is compress inside the write transaction: it samples a type
+// that has no dictionary yet, trains it once the sample is full, and
+// makes sure the dictionary a value names is in this transaction's
+// dicts/.
+func (c *codec) compact(t *Tx, typ string, raw []byte) ([]byte, error) {
+	out, d := c.compress(typ, raw)
+	if out == nil {
+		var err error
+		if d, err = c.sample(typ, raw); err != nil || d == nil {
+			return bytes.Clone(raw), err
+		}
+		if out, d = c.compress(typ, raw); d == nil {
+			return out, nil
+		}
+	}
+	if d != nil {
+		if err := t.haveDict(d); err != nil {
+			return nil, err
+		}
 	}
 	return out, nil
 }
@@ -238,12 +249,22 @@ func train(id uint32, samples [][]byte) (out []byte, err error) {
 	return dict.BuildZstdDict(samples, dict.Options{MaxDictSize: dictMaxSize, HashBytes: 6, ZstdDictID: id, ZstdLevel: zstd.SpeedFastest})
 }
 
-// storeDict writes a dictionary into dicts/ when this transaction does
-// not hold it yet.
-func (t *Tx) storeDict(d *zdict) error {
-	b := t.tx.Bucket(bDicts)
-	if b.Get(dictKey(d.id)) != nil {
+// haveDict makes sure this transaction's dicts/ holds d, which a value
+// is about to name: a batch that failed may have rolled back the
+// transaction that first stored it.
+func (t *Tx) haveDict(d *zdict) error {
+	if t.dicts[d.id] {
 		return nil
 	}
-	return b.Put(dictKey(d.id), append(append([]byte(d.typ), 0), d.raw...))
+	b := t.tx.Bucket(bDicts)
+	if b.Get(dictKey(d.id)) == nil {
+		if err := b.Put(dictKey(d.id), append(append([]byte(d.typ), 0), d.raw...)); err != nil {
+			return err
+		}
+	}
+	if t.dicts == nil {
+		t.dicts = map[uint32]bool{}
+	}
+	t.dicts[d.id] = true
+	return nil
 }

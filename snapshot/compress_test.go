@@ -347,3 +347,80 @@ func copyFile(t *testing.T, from, to string) {
 		t.Fatal(err)
 	}
 }
+
+// An extract prepares its pages on several goroutines and writes them in
+// shared transactions, while a type's dictionary is trained inside one of
+// them: values prepared before the dictionary stay JSON, those after are
+// compressed, and every one reads back as written.
+func TestPreparedPagesAcrossTraining(t *testing.T) {
+	msgs := thread(11, 900, 12)
+	path := filepath.Join(t.TempDir(), "snapshot.db")
+	s, err := Open(path, Options{DictSamples: 60})
+	if err != nil {
+		t.Fatal(err)
+	}
+	plain, err := Open(filepath.Join(t.TempDir(), "plain.db"), Options{DictSamples: 1 << 30})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer plain.Close()
+	put(t, plain, msgs...)
+	const lanes = 4
+	errs := make(chan error, lanes)
+	for l := range lanes {
+		go func() {
+			for i := l * 20; i < len(msgs); i += lanes * 20 {
+				page := msgs[i:min(i+20, len(msgs))]
+				ready := make([]Prepared, len(page))
+				for j, raw := range page {
+					var err error
+					if ready[j], err = s.Prepare(raw); err != nil {
+						errs <- err
+						return
+					}
+				}
+				err := s.Batch(func(tx *Tx) error {
+					for _, p := range ready {
+						if _, err := tx.PutPrepared(p); err != nil {
+							return err
+						}
+					}
+					return nil
+				})
+				if err != nil {
+					errs <- err
+					return
+				}
+			}
+			errs <- nil
+		}()
+	}
+	for range lanes {
+		if err := <-errs; err != nil {
+			t.Fatal(err)
+		}
+	}
+	if err := s.Verify(); err != nil {
+		t.Fatal(err)
+	}
+	d1, _ := s.Digest()
+	d2, _ := plain.Digest()
+	if d1 != d2 {
+		t.Errorf("digest %s, the uncompressed store's %s", d1, d2)
+	}
+	s.Close()
+	packed := 0
+	for _, v := range stored(t, path, "message") {
+		if v[0] == compressedValue {
+			packed++
+		}
+	}
+	if packed < len(msgs)/2 {
+		t.Errorf("%d of %d compressed", packed, len(msgs))
+	}
+	s, err = Open(path, Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	s.Close()
+}

@@ -249,13 +249,41 @@ func (t *Tx) Put(raw []byte) (changed bool, err error) {
 	if err != nil {
 		return false, err
 	}
-	return t.PutParsed(m, raw)
+	return t.PutPrepared(t.s.prepare(m, raw))
 }
 
-// PutParsed is Put for a caller that has parsed raw already (m is
-// ParseMeta(raw)): an extract reads every record's meta for itself, and
-// parsing it twice was a seventh of its time (bench/RESULTS.md §13).
-func (t *Tx) PutParsed(m Meta, raw []byte) (changed bool, err error) {
+// Prepared is a resource made ready to store before its write
+// transaction: its meta read, its hash taken, its index entry and its
+// compressed value worked out. bbolt lets one writer in at a time, and an
+// extract's lanes do this work side by side instead of inside it.
+type Prepared struct {
+	Meta   Meta
+	raw    []byte
+	hash   [32]byte
+	index  []byte
+	stored []byte // what to store; nil: decided in the transaction
+	dict   *zdict // the dictionary stored was compressed with, if any
+}
+
+// Prepare reads a resource (the `data` object) for PutPrepared. raw must
+// not change until it is stored.
+func (s *Store) Prepare(raw []byte) (Prepared, error) {
+	m, err := ParseMeta(raw)
+	if err != nil {
+		return Prepared{}, err
+	}
+	return s.prepare(m, raw), nil
+}
+
+func (s *Store) prepare(m Meta, raw []byte) Prepared {
+	p := Prepared{Meta: m, raw: raw, hash: itemHash(m.Type, m.ID, raw), index: indexValue(m, raw)}
+	p.stored, p.dict = s.codec.compress(m.Type, raw)
+	return p
+}
+
+// PutPrepared is Put of a prepared resource.
+func (t *Tx) PutPrepared(p Prepared) (changed bool, err error) {
+	m, raw := p.Meta, p.raw
 	b := t.tx.Bucket(bResources).Bucket([]byte(m.Type))
 	if b == nil {
 		return false, fmt.Errorf("%w: bucket resources/%s is missing", ErrCorrupt, m.Type)
@@ -281,17 +309,24 @@ func (t *Tx) PutParsed(m Meta, raw []byte) (changed bool, err error) {
 	} else if err := t.count(m.Type, 1); err != nil {
 		return false, err
 	}
-	v, err := t.s.codec.compact(t, m.Type, raw)
-	if err != nil {
-		return false, err
+	v := p.stored
+	switch {
+	case v == nil:
+		if v, err = t.s.codec.compact(t, m.Type, raw); err != nil {
+			return false, err
+		}
+	case p.dict != nil:
+		if err := t.haveDict(p.dict); err != nil {
+			return false, err
+		}
 	}
 	if err := b.Put(id, v); err != nil {
 		return false, err
 	}
-	if err := t.index(m, raw); err != nil {
+	if err := t.index(m, p.index); err != nil {
 		return false, err
 	}
-	t.mix(itemHash(m.Type, m.ID, raw))
+	t.mix(p.hash)
 	return true, nil
 }
 
@@ -355,7 +390,8 @@ func (t *Tx) parentKey(m Meta) string {
 	return pendingKlass(m.KlassName)
 }
 
-func (t *Tx) index(m Meta, raw []byte) error {
+// index files a child under its parent; value is indexValue of it.
+func (t *Tx) index(m Meta, value []byte) error {
 	if m.Type == "klass" && m.KlassName != "" {
 		if err := t.tx.Bucket(bKlassNames).Put([]byte(m.KlassName), []byte(m.ID)); err != nil {
 			return err
@@ -372,7 +408,7 @@ func (t *Tx) index(m Meta, raw []byte) error {
 	if p == "" {
 		return nil
 	}
-	return t.tx.Bucket(bChildren).Bucket([]byte(r.bucket())).Put(childKey(p, m.CreatedAt, m.ID), indexValue(m, raw))
+	return t.tx.Bucket(bChildren).Bucket([]byte(r.bucket())).Put(childKey(p, m.CreatedAt, m.ID), value)
 }
 
 func (t *Tx) unindex(m Meta) error {

@@ -24,10 +24,20 @@ type written struct {
 }
 
 func (e *engine) writeMarked(raws []json.RawMessage, cursors map[string]snapshot.Cursor, also func(tx *snapshot.Tx) error, mark bool) (int, error) {
+	// Each record's meta, hash and compressed value are worked out here,
+	// on the caller's goroutine, so that the lanes do it side by side:
+	// inside the transaction it was the one writer's work.
+	prepared := make([]snapshot.Prepared, len(raws))
+	for i, raw := range raws {
+		var err error
+		if prepared[i], err = e.store.Prepare(raw); err != nil {
+			return 0, fmt.Errorf("the API sent a resource kzmap cannot store: %w", err)
+		}
+	}
 	var p written
 	err := e.store.Batch(func(tx *snapshot.Tx) error {
 		p = written{changed: map[string]int{}, hwm: map[string]snapshot.Meta{}}
-		if err := e.put(tx, raws, &p, mark); err != nil {
+		if err := e.put(tx, prepared, &p, mark); err != nil {
 			return err
 		}
 		if err := e.moveMarks(tx, p.hwm); err != nil {
@@ -60,13 +70,10 @@ func (e *engine) writeMarked(raws []json.RawMessage, cursors map[string]snapshot
 
 // put stores each resource, notes the newest of each type and, when mark is
 // set, queues the conversation of every changed resource for its check.
-func (e *engine) put(tx *snapshot.Tx, raws []json.RawMessage, p *written, mark bool) error {
-	for _, raw := range raws {
-		m, err := snapshot.ParseMeta(raw)
-		if err != nil {
-			return fmt.Errorf("the API sent a resource kzmap cannot store: %w", err)
-		}
-		ch, err := tx.PutParsed(m, raw)
+func (e *engine) put(tx *snapshot.Tx, prepared []snapshot.Prepared, p *written, mark bool) error {
+	for _, r := range prepared {
+		m := r.Meta
+		ch, err := tx.PutPrepared(r)
 		if err != nil {
 			return err
 		}
