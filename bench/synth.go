@@ -7,10 +7,10 @@ import (
 )
 
 // Synth is a Snapshot that makes an organisation up as it is read: n
-// conversations of perConv messages, one customer per three conversations,
-// a few agents and teams. It holds nothing in memory, so a plan over it
-// measures the planner alone — evaluation, references, hashing, the plan
-// file — at any size.
+// conversations of perConv messages, one customer per three conversations
+// (one in 500 sharing the previous one's email), a few agents and teams.
+// It holds nothing in memory, so a plan over it measures the planner
+// alone — evaluation, references, hashing, the plan file — at any size.
 type Synth struct {
 	Conversations int
 	PerConv       int
@@ -29,48 +29,64 @@ func (s *Synth) customers() int { return (s.Conversations + 2) / 3 }
 
 // ForEach implements engine.Snapshot.
 func (s *Synth) ForEach(typ string, fn func(id string, raw []byte) error) error {
+	kind, n := s.kind(typ)
 	var buf []byte
-	switch typ {
-	case "user":
-		for i := 0; i < s.Agents; i++ {
-			id := hexID(3, i)
-			buf = fmt.Appendf(buf[:0], `{"type":"user","id":%q,"attributes":{"name":"Agent %d","email":"agent%d@acme.example","userType":"user","createdAt":%q}}`, id, i, i, ts(i))
-			if err := fn(id, buf); err != nil {
-				return err
-			}
-		}
-	case "team":
-		id := hexID(4, 0)
-		buf = fmt.Appendf(buf[:0], `{"type":"team","id":%q,"attributes":{"name":"Support","members":[`, id)
-		for i := 0; i < s.Agents; i++ {
-			if i > 0 {
-				buf = append(buf, ',')
-			}
-			buf = strconv.AppendQuote(buf, hexID(3, i))
-		}
-		buf = append(buf, "]}}"...)
-		return fn(id, buf)
-	case "customer":
-		for i := 0; i < s.customers(); i++ {
-			id := hexID(2, i)
-			buf = fmt.Appendf(buf[:0], `{"type":"customer","id":%q,"attributes":{"name":"Customer %d","emails":[{"email":"c%d@example.com","type":"home"},{"email":"C%d@Work.example","type":"work"}],"phones":[{"phone":"+1415555%04d"}],"tags":["Gold Tier"],"createdAt":%q,"updatedAt":%q}}`,
-				id, i, i, i, i%10000, ts(i), ts(i))
-			if err := fn(id, buf); err != nil {
-				return err
-			}
-		}
-	case "conversation":
-		for i := 0; i < s.Conversations; i++ {
-			id := hexID(5, i)
-			a1, a2 := hexID(3, i%s.Agents), hexID(3, (i+1)%s.Agents)
-			buf = fmt.Appendf(buf[:0], `{"type":"conversation","id":%q,"attributes":{"name":"Order %d","status":%q,"priority":%d,"assignedUsers":[%q,%q],"assignedTeams":[%q],"tags":["Refund","VIP Customer"],"channels":["email"],"messageCount":%d,"createdAt":%q,"updatedAt":%q},"relationships":{"customer":{"data":{"type":"customer","id":%q}}}}`,
-				id, i, [3]string{"open", "snoozed", "done"}[i%3], i%5+1, a1, a2, hexID(4, 0), s.PerConv, ts(i*60), ts(i*60+3600), hexID(2, i/3))
-			if err := fn(id, buf); err != nil {
-				return err
-			}
+	for i := 0; i < n; i++ {
+		var id string
+		id, buf = s.record(kind, i, buf[:0])
+		if err := fn(id, buf); err != nil {
+			return err
 		}
 	}
 	return nil
+}
+
+// kind is typ's id prefix and how many records of it there are.
+func (s *Synth) kind(typ string) (byte, int) {
+	switch typ {
+	case "user":
+		return 3, s.Agents
+	case "team":
+		return 4, 1
+	case "customer":
+		return 2, s.customers()
+	case "conversation":
+		return 5, s.Conversations
+	}
+	return 0, 0
+}
+
+// record appends the i-th record of a kind to buf, and gives its id: the
+// same bytes whether it is read by ForEach or by Get.
+func (s *Synth) record(kind byte, i int, buf []byte) (string, []byte) {
+	id := hexID(kind, i)
+	switch kind {
+	case 3:
+		buf = fmt.Appendf(buf, `{"type":"user","id":%q,"attributes":{"name":"Agent %d","email":"agent%d@acme.example","userType":"user","createdAt":%q}}`, id, i, i, ts(i))
+	case 4:
+		buf = fmt.Appendf(buf, `{"type":"team","id":%q,"attributes":{"name":"Support","members":[`, id)
+		for a := 0; a < s.Agents; a++ {
+			if a > 0 {
+				buf = append(buf, ',')
+			}
+			buf = strconv.AppendQuote(buf, hexID(3, a))
+		}
+		buf = append(buf, "]}}"...)
+	case 2:
+		// One customer in 500 lists the one before's email first, so the
+		// plan merges the two (and reads the first back by id to do it).
+		home := i
+		if i%500 == 499 {
+			home = i - 1
+		}
+		buf = fmt.Appendf(buf, `{"type":"customer","id":%q,"attributes":{"name":"Customer %d","emails":[{"email":"c%d@example.com","type":"home"},{"email":"C%d@Work.example","type":"work"}],"phones":[{"phone":"+1415555%04d"}],"tags":["Gold Tier"],"createdAt":%q,"updatedAt":%q}}`,
+			id, i, home, i, i%10000, ts(i), ts(i))
+	case 5:
+		a1, a2 := hexID(3, i%s.Agents), hexID(3, (i+1)%s.Agents)
+		buf = fmt.Appendf(buf, `{"type":"conversation","id":%q,"attributes":{"name":"Order %d","status":%q,"priority":%d,"assignedUsers":[%q,%q],"assignedTeams":[%q],"tags":["Refund","VIP Customer"],"channels":["email"],"messageCount":%d,"createdAt":%q,"updatedAt":%q},"relationships":{"customer":{"data":{"type":"customer","id":%q}}}}`,
+			id, i, [3]string{"open", "snoozed", "done"}[i%3], i%5+1, a1, a2, hexID(4, 0), s.PerConv, ts(i*60), ts(i*60+3600), hexID(2, i/3))
+	}
+	return id, buf
 }
 
 // ForEachChild implements engine.Snapshot.
@@ -103,24 +119,28 @@ func (s *Synth) Digest() (string, error) {
 	return fmt.Sprintf("synth:%d:%d:%d", s.Conversations, s.PerConv, s.Agents), nil
 }
 
-// Get implements engine.Snapshot. The made-up messages carry no
-// attachments, so there is nothing to look up.
-func (s *Synth) Get(typ, id string) ([]byte, bool, error) { return nil, false, nil }
+// Get implements engine.Snapshot: the record ForEach gives for id, made
+// again (the plan reads a merge group's members back by id when the group
+// closes). Messages are not looked up by id, and the made-up ones carry
+// no attachments.
+func (s *Synth) Get(typ, id string) ([]byte, bool, error) {
+	kind, n := s.kind(typ)
+	if kind == 0 || len(id) != 24 || id[:2] != fmt.Sprintf("%02x", kind) {
+		return nil, false, nil
+	}
+	i, err := strconv.ParseInt(id[2:], 16, 64)
+	if err != nil || i < 0 || int(i) >= n {
+		return nil, false, nil
+	}
+	_, raw := s.record(kind, int(i), nil)
+	return raw, true, nil
+}
 
 // Org implements engine.Snapshot.
 func (s *Synth) Org() (string, error) { return "synth", nil }
 
 // Count implements engine.Counter, as the snapshot store does.
 func (s *Synth) Count(typ string) (int, error) {
-	switch typ {
-	case "user":
-		return s.Agents, nil
-	case "team":
-		return 1, nil
-	case "customer":
-		return s.customers(), nil
-	case "conversation":
-		return s.Conversations, nil
-	}
-	return 0, nil
+	_, n := s.kind(typ)
+	return n, nil
 }

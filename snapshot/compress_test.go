@@ -125,15 +125,8 @@ func TestCompressedRecordsReadAsWritten(t *testing.T) {
 						t.Fatalf("thread %s: %d messages %v, plain %d %v, walked %d, err %v", conv, sm, srefs, pm, prefs, n, err)
 					}
 				}
-				if err := s.Verify(); err != nil {
-					t.Fatal(err)
-				}
 				// The digest follows the JSON, not how it is stored.
-				d1, _ := s.Digest()
-				d2, _ := plain.Digest()
-				if d1 != d2 {
-					t.Fatalf("digest %s, uncompressed store's %s", d1, d2)
-				}
+				verifiedAsPlain(t, s, plain)
 			}
 			check(s)
 			// Putting the same JSON again changes nothing.
@@ -400,14 +393,7 @@ func TestPreparedPagesAcrossTraining(t *testing.T) {
 			t.Fatal(err)
 		}
 	}
-	if err := s.Verify(); err != nil {
-		t.Fatal(err)
-	}
-	d1, _ := s.Digest()
-	d2, _ := plain.Digest()
-	if d1 != d2 {
-		t.Errorf("digest %s, the uncompressed store's %s", d1, d2)
-	}
+	verifiedAsPlain(t, s, plain)
 	s.Close()
 	packed := 0
 	for _, v := range stored(t, path, "message") {
@@ -423,4 +409,19 @@ func TestPreparedPagesAcrossTraining(t *testing.T) {
 		t.Fatal(err)
 	}
 	s.Close()
+}
+
+// verifiedAsPlain checks s whole (Store.Verify) and that its digest, which
+// follows the records' JSON, is that of plain, the same records stored
+// uncompressed.
+func verifiedAsPlain(t *testing.T, s, plain *Store) {
+	t.Helper()
+	if err := s.Verify(); err != nil {
+		t.Fatal(err)
+	}
+	d1, err1 := s.Digest()
+	d2, err2 := plain.Digest()
+	if err1 != nil || err2 != nil || d1 != d2 {
+		t.Fatalf("digest %s (%v), the uncompressed store's %s (%v)", d1, err1, d2, err2)
+	}
 }
