@@ -54,13 +54,14 @@ type zdict struct {
 	dec *zstd.Decoder
 }
 
-// codec holds a store's dictionaries. Reads may run on any goroutine;
-// writes (encode) run inside bbolt's one write transaction at a time.
+// codec holds a store's dictionaries. Expanding and compressing
+// (compress, from Store.Prepare) run on any goroutine; sampling and
+// training (compact) only inside bbolt's one write transaction.
 type codec struct {
 	mu     sync.RWMutex
 	byID   map[uint32]*zdict
 	byType map[string]*zdict // the dictionary new records of a type use
-	// Written only inside the write transaction.
+	// Used only inside the write transaction.
 	samples     map[string][][]byte
 	sampleBytes map[string]int
 	failed      map[string]bool
