@@ -521,7 +521,7 @@ func baselineTicket(i int) map[string]any {
 		})
 	}
 	return map[string]any{
-		"external_id": hexID(5, i),
+		"external_id": hexID(kConversation, i),
 		"subject":     fmt.Sprintf("Order %d", i),
 		"status":      [3]string{"open", "pending", "solved"}[i%3],
 		"tags":        []string{"refund", "vip_customer"},

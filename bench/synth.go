@@ -19,6 +19,15 @@ type Synth struct {
 
 var epoch = time.Date(2024, 1, 1, 0, 0, 0, 0, time.UTC)
 
+// The made-up records' kinds: the first byte of their ids, in hex.
+const (
+	kCustomer     byte = 2
+	kUser         byte = 3
+	kTeam         byte = 4
+	kConversation byte = 5
+	kMessage      byte = 6
+)
+
 func hexID(kind byte, n int) string { return fmt.Sprintf("%02x%022x", kind, n) }
 
 func ts(sec int) string {
@@ -45,13 +54,13 @@ func (s *Synth) ForEach(typ string, fn func(id string, raw []byte) error) error 
 func (s *Synth) kind(typ string) (byte, int) {
 	switch typ {
 	case "user":
-		return 3, s.Agents
+		return kUser, s.Agents
 	case "team":
-		return 4, 1
+		return kTeam, 1
 	case "customer":
-		return 2, s.customers()
+		return kCustomer, s.customers()
 	case "conversation":
-		return 5, s.Conversations
+		return kConversation, s.Conversations
 	}
 	return 0, 0
 }
@@ -61,18 +70,18 @@ func (s *Synth) kind(typ string) (byte, int) {
 func (s *Synth) record(kind byte, i int, buf []byte) (string, []byte) {
 	id := hexID(kind, i)
 	switch kind {
-	case 3:
+	case kUser:
 		buf = fmt.Appendf(buf, `{"type":"user","id":%q,"attributes":{"name":"Agent %d","email":"agent%d@acme.example","userType":"user","createdAt":%q}}`, id, i, i, ts(i))
-	case 4:
+	case kTeam:
 		buf = fmt.Appendf(buf, `{"type":"team","id":%q,"attributes":{"name":"Support","members":[`, id)
 		for a := 0; a < s.Agents; a++ {
 			if a > 0 {
 				buf = append(buf, ',')
 			}
-			buf = strconv.AppendQuote(buf, hexID(3, a))
+			buf = strconv.AppendQuote(buf, hexID(kUser, a))
 		}
 		buf = append(buf, "]}}"...)
-	case 2:
+	case kCustomer:
 		// One customer in 500 lists the one before's email first, so the
 		// plan merges the two (and reads the first back by id to do it).
 		home := i
@@ -81,10 +90,10 @@ func (s *Synth) record(kind byte, i int, buf []byte) (string, []byte) {
 		}
 		buf = fmt.Appendf(buf, `{"type":"customer","id":%q,"attributes":{"name":"Customer %d","emails":[{"email":"c%d@example.com","type":"home"},{"email":"C%d@Work.example","type":"work"}],"phones":[{"phone":"+1415555%04d"}],"tags":["Gold Tier"],"createdAt":%q,"updatedAt":%q}}`,
 			id, i, home, i, i%10000, ts(i), ts(i))
-	case 5:
-		a1, a2 := hexID(3, i%s.Agents), hexID(3, (i+1)%s.Agents)
+	case kConversation:
+		a1, a2 := hexID(kUser, i%s.Agents), hexID(kUser, (i+1)%s.Agents)
 		buf = fmt.Appendf(buf, `{"type":"conversation","id":%q,"attributes":{"name":"Order %d","status":%q,"priority":%d,"assignedUsers":[%q,%q],"assignedTeams":[%q],"tags":["Refund","VIP Customer"],"channels":["email"],"messageCount":%d,"createdAt":%q,"updatedAt":%q},"relationships":{"customer":{"data":{"type":"customer","id":%q}}}}`,
-			id, i, [3]string{"open", "snoozed", "done"}[i%3], i%5+1, a1, a2, hexID(4, 0), s.PerConv, ts(i*60), ts(i*60+3600), hexID(2, i/3))
+			id, i, [3]string{"open", "snoozed", "done"}[i%3], i%5+1, a1, a2, hexID(kTeam, 0), s.PerConv, ts(i*60), ts(i*60+3600), hexID(kCustomer, i/3))
 	}
 	return id, buf
 }
@@ -100,13 +109,13 @@ func (s *Synth) ForEachChild(parentType, parentID, childType string, fn func(id 
 	}
 	var buf []byte
 	for j := 0; j < s.PerConv; j++ {
-		id := hexID(6, int(conv)*s.PerConv+j)
+		id := hexID(kMessage, int(conv)*s.PerConv+j)
 		dir, by := "in", ""
 		if j%2 == 1 {
-			dir, by = "out", fmt.Sprintf(`,"createdBy":{"data":{"type":"user","id":%q}}`, hexID(3, int(conv)%s.Agents))
+			dir, by = "out", fmt.Sprintf(`,"createdBy":{"data":{"type":"user","id":%q}}`, hexID(kUser, int(conv)%s.Agents))
 		}
 		buf = fmt.Appendf(buf[:0], `{"type":"message","id":%q,"attributes":{"channel":"email","direction":%q,"body":"Message %d of conversation %d: where is my order? It was due last week.","htmlBody":"<p>Message %d of conversation %d</p>","createdAt":%q,"attachments":[]},"relationships":{"conversation":{"data":{"type":"conversation","id":%q}},"customer":{"data":{"type":"customer","id":%q}}%s}}`,
-			id, dir, j, conv, j, conv, ts(int(conv)*60+j*30), parentID, hexID(2, int(conv)/3), by)
+			id, dir, j, conv, j, conv, ts(int(conv)*60+j*30), parentID, hexID(kCustomer, int(conv)/3), by)
 		if err := fn(id, buf); err != nil {
 			return err
 		}
@@ -125,7 +134,7 @@ func (s *Synth) Digest() (string, error) {
 // no attachments.
 func (s *Synth) Get(typ, id string) ([]byte, bool, error) {
 	kind, n := s.kind(typ)
-	if kind == 0 || len(id) != 24 || id[:2] != fmt.Sprintf("%02x", kind) {
+	if kind == 0 || len(id) != 24 || id[:2] != hexID(kind, 0)[:2] {
 		return nil, false, nil
 	}
 	i, err := strconv.ParseInt(id[2:], 16, 64)

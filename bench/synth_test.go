@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"path/filepath"
+	"strings"
 	"testing"
 
 	"github.com/kzmap/kzmap/engine"
@@ -32,10 +33,11 @@ func TestSynthGetIsForEach(t *testing.T) {
 		}
 	}
 	for _, c := range []struct{ typ, id string }{
-		{"customer", hexID(2, 1000)}, // past the last
-		{"customer", hexID(5, 0)},    // a conversation's id
+		{"customer", hexID(kCustomer, 1000)},  // past the last
+		{"customer", hexID(kConversation, 0)}, // a conversation's id
 		{"customer", "02zz"},
-		{"message", hexID(6, 0)},
+		{"customer", "02" + strings.Repeat("z", 22)},
+		{"message", hexID(kMessage, 0)},
 	} {
 		if raw, ok, err := s.Get(c.typ, c.id); ok || err != nil {
 			t.Errorf("Get(%s, %s) = %s, %v, %v; want not found", c.typ, c.id, raw, ok, err)
