@@ -34,7 +34,12 @@ type Desired struct {
 	// Deleted says the source was deleted in Kustomer: the record Zendesk
 	// holds for it is to be deleted (it has no payload).
 	Deleted string
-	hash    string
+	// Source is the decoded record a ticket was made from (a
+	// *record.Conversation), nil for other kinds: for a caller that looks
+	// at the source while it is handed the record, without reading it
+	// from the snapshot again.
+	Source any
+	hash   string
 }
 
 // Comment is one comment of a desired ticket.

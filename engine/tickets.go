@@ -47,7 +47,7 @@ func (g *Generator) tickets(ctx context.Context, emit func(*Desired) error) erro
 			if len(outs) == 0 {
 				return nil
 			}
-			d.Payload = outs[0]
+			d.Payload, d.Source = outs[0], s.rec
 			return g.ticket(m, d, reads, s, splitAt, emit)
 		})
 		if err != nil {

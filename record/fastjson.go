@@ -3,7 +3,6 @@ package record
 import (
 	"bytes"
 	"encoding/json"
-	"unicode/utf8"
 
 	"github.com/kzmap/kzmap/internal/jsonscan"
 )
@@ -15,22 +14,10 @@ import (
 // either way; decoding is the bulk of a plan's time at scale. Their input
 // is always a value the envelope decode has already validated as JSON.
 
-// fastString decodes a JSON string without escapes.
-func fastString(v []byte) (string, bool) {
-	if len(v) < 2 || v[0] != '"' || v[len(v)-1] != '"' {
-		return "", false
-	}
-	body := v[1 : len(v)-1]
-	if bytes.IndexByte(body, '\\') >= 0 || bytes.IndexByte(body, '"') >= 0 || !utf8.Valid(body) {
-		return "", false
-	}
-	for _, c := range body {
-		if c < 0x20 {
-			return "", false
-		}
-	}
-	return string(body), true
-}
+// fastString decodes a JSON string, escapes included (message bodies
+// hold newlines and quotes); invalid UTF-8 goes to encoding/json, which
+// replaces it.
+func fastString(v []byte) (string, bool) { return jsonscan.Unquote(v) }
 
 // fastStrings decodes a JSON array of plain strings with no spaces.
 func fastStrings(v []byte) ([]string, bool) {

@@ -282,6 +282,13 @@ func (s *Store) Get(kind, key string) (Entry, bool, error) {
 }
 
 func decode(v []byte, dst any, kind, key string) error {
+	if e, ok := dst.(*Entry); ok {
+		was := *e
+		if fastEntry(v, e) {
+			return nil
+		}
+		*e = was
+	}
 	if err := json.Unmarshal(v, dst); err != nil {
 		return fmt.Errorf("checkpoint entry %s/%s is damaged: %w", kind, key, err)
 	}

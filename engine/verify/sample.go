@@ -103,7 +103,13 @@ func splitScore(_ *sampler, d *engine.Desired) (int64, bool) {
 // assigneeScore counts a conversation's assignees in the snapshot: the
 // mapping keeps one and records the others elsewhere (tags, a field).
 func assigneeScore(s *sampler, d *engine.Desired) (int64, bool) {
-	if s.snap == nil || len(d.Sources) == 0 || strings.Contains(d.Key, "#") {
+	if len(d.Sources) == 0 || strings.Contains(d.Key, "#") {
+		return 0, false
+	}
+	if c, ok := d.Source.(*record.Conversation); ok {
+		return int64(len(c.AssignedUsers)), len(c.AssignedUsers) > 1
+	}
+	if s.snap == nil {
 		return 0, false
 	}
 	typ, id, _ := strings.Cut(d.Sources[0], "/")
