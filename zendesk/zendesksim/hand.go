@@ -67,8 +67,8 @@ func (s *Server) EditTicket(ref string, changes map[string]string) error {
 		case "tag":
 			t.Tags = normalizeTags(append(slices.Clone(t.Tags), v))
 		case "note":
-			t.comments = append(t.comments, Comment{ID: s.st.next("comment"), Type: "Comment", Body: v, HTMLBody: "<p>" + v + "</p>",
-				PlainBody: v, Public: false, AuthorID: s.st.ownerID, CreatedAt: now, AuditID: s.st.next("audit")})
+			t.comments = append(t.comments, hold(Comment{ID: s.st.next("comment"), Type: "Comment", Body: v, HTMLBody: "<p>" + v + "</p>",
+				PlainBody: v, Public: false, AuthorID: s.st.ownerID, CreatedAt: now, AuditID: s.st.next("audit")}))
 		default:
 			return fmt.Errorf("zendesksim: cannot edit %q (status, priority, subject, tag, note)", k)
 		}

@@ -80,7 +80,7 @@ func (st *store) flag(rule, where, detail string) {
 
 type ticket struct {
 	Ticket
-	comments  []Comment
+	comments  []heldComment
 	archived  bool
 	deletedAt time.Time // soft-deleted (in trash) at
 	deletedBy int64
@@ -249,7 +249,7 @@ func (st *store) dump() State {
 		t := st.tickets[id]
 		ts := TicketState{Ticket: t.render(), Comments: make([]Comment, len(t.comments)), Archived: t.archived}
 		for i, c := range t.comments {
-			ts.Comments[i] = c.render()
+			ts.Comments[i] = c.comment().render()
 		}
 		s.Tickets = append(s.Tickets, ts)
 	}
@@ -315,6 +315,48 @@ func (t *ticket) render() Ticket {
 // bytes each of empty maps and repeated text): its plain body is its body,
 // its HTML the body wrapped and escaped unless it came as HTML, its
 // metadata and via source empty objects.
+// heldComment is a comment as the simulator keeps it. A million-ticket
+// rehearsal holds ten million, so what an imported comment has is kept
+// flat and the rest (another type or via, a plain body of its own,
+// attachments, metadata) behind a pointer that is nil for most: 96 bytes
+// a comment where a Comment takes 208, and fewer words for the
+// collector to scan.
+type heldComment struct {
+	id, authorID, auditID int64
+	createdAt             time.Time
+	body, htmlBody        string
+	more                  *commentMore
+	public                bool
+}
+
+// commentMore is what few comments have (see heldComment).
+type commentMore struct {
+	typ, plainBody string
+	attachments    []Attachment
+	via            Via
+	metadata       map[string]any
+}
+
+// hold keeps a comment; held.comment() gives it back as it was.
+func hold(c Comment) heldComment {
+	h := heldComment{id: c.ID, authorID: c.AuthorID, auditID: c.AuditID, createdAt: c.CreatedAt, body: c.Body, htmlBody: c.HTMLBody, public: c.Public}
+	v := c.Via
+	if c.Type != "Comment" || c.PlainBody != "" || c.Attachments != nil || c.Metadata != nil ||
+		v.Channel != "api" || v.Source.From != nil || v.Source.To != nil || v.Source.Rel != nil {
+		h.more = &commentMore{typ: c.Type, plainBody: c.PlainBody, attachments: c.Attachments, via: c.Via, metadata: c.Metadata}
+	}
+	return h
+}
+
+func (h heldComment) comment() Comment {
+	c := Comment{ID: h.id, Type: "Comment", AuthorID: h.authorID, Body: h.body, HTMLBody: h.htmlBody, Public: h.public,
+		AuditID: h.auditID, Via: Via{Channel: "api"}, CreatedAt: h.createdAt}
+	if m := h.more; m != nil {
+		c.Type, c.PlainBody, c.Attachments, c.Via, c.Metadata = m.typ, m.plainBody, m.attachments, m.via, m.metadata
+	}
+	return c
+}
+
 func (c Comment) render() Comment {
 	if c.HTMLBody == "" {
 		c.HTMLBody = `<div class="zd-comment" dir="auto"><p>` + html.EscapeString(c.Body) + "</p></div>"

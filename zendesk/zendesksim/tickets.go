@@ -264,14 +264,14 @@ func (s *Server) buildTicket(c *call, in *ticketInput, importing bool) (*ticket,
 	}
 	used := map[string]bool{}
 	var tokens []string
-	t.comments = make([]Comment, 0, max(len(inputs), 1))
+	t.comments = make([]heldComment, 0, max(len(inputs), 1))
 	for i, ci := range inputs {
 		cm, toks := s.buildComment(c, v, "comments", ci, requester, true, used)
 		if !importing && i == 0 && ci != nil && ci.AuthorID == nil {
 			cm.AuthorID = submitter
 		}
 		tokens = append(tokens, toks...)
-		t.comments = append(t.comments, cm)
+		t.comments = append(t.comments, hold(cm))
 	}
 	if created, ok := parseTime(v, "created_at", "Created at", in.CreatedAt); ok {
 		t.CreatedAt = created
@@ -296,13 +296,13 @@ func (s *Server) buildTicket(c *call, in *ticketInput, importing bool) (*ticket,
 	case in.Description != nil && *in.Description != "":
 		t.Description = *in.Description
 	case len(t.comments) > 0:
-		t.Description = t.comments[0].Body
+		t.Description = t.comments[0].body
 	}
 	if !importing && len(t.comments) == 0 {
 		// A ticket created with only a description gets it as its first
 		// comment.
 		cm, _ := s.buildComment(c, v, "comment", &commentInput{Body: in.Description}, submitter, true, used)
-		t.comments = append(t.comments, cm)
+		t.comments = append(t.comments, hold(cm))
 	}
 	switch {
 	case in.Status != nil:
@@ -330,8 +330,8 @@ func (s *Server) saveTicket(c *call, t *ticket, tokens []string, archive bool) *
 	t.URL = fmt.Sprintf("%s/api/v2/tickets/%d.json", c.base, t.ID)
 	audit := st.next("audit")
 	for i := range t.comments {
-		t.comments[i].ID = st.next("comment")
-		t.comments[i].AuditID = audit
+		t.comments[i].id = st.next("comment")
+		t.comments[i].auditID = audit
 	}
 	for _, tok := range tokens {
 		st.uploads[tok].Used = true
@@ -343,7 +343,7 @@ func (s *Server) saveTicket(c *call, t *ticket, tokens []string, archive bool) *
 	// Zendesk keeps comments in the order they were given, whatever their
 	// created_at says: a thread given out of order reads out of order.
 	for i := 1; i < len(t.comments); i++ {
-		if prev, cur := t.comments[i-1].CreatedAt, t.comments[i].CreatedAt; cur.Before(prev) {
+		if prev, cur := t.comments[i-1].createdAt, t.comments[i].createdAt; cur.Before(prev) {
 			st.flag(FlagCommentOrder, ticketWhere(&t.Ticket), fmt.Sprintf("comment %d (%s) is older than comment %d (%s)",
 				i+1, cur.Format(time.RFC3339), i, prev.Format(time.RFC3339)))
 		}
@@ -573,13 +573,13 @@ func (s *Server) updateTicket(c *call) reply {
 		for _, tok := range tokens {
 			s.st.uploads[tok].Used = true
 		}
-		t.comments = append(t.comments, cm)
+		t.comments = append(t.comments, hold(cm))
 		audit["events"] = []any{map[string]any{"id": cm.ID, "type": "Comment", "author_id": cm.AuthorID, "body": cm.Body, "public": cm.Public}}
 	}
 	t.UpdatedAt = c.now
 	t.GeneratedTimestamp = c.now.Unix()
 	if in.Comment != nil {
-		s.runTriggers(t, &t.comments[len(t.comments)-1], c.me.ID, c.now)
+		s.runTriggers(t, &cm, c.me.ID, c.now)
 	}
 	return reply{http.StatusOK, map[string]any{"ticket": t.render(), "audit": audit}}
 }
@@ -681,7 +681,7 @@ func (s *Server) listComments(c *call) reply {
 	}
 	out := make([]Comment, 0, len(p.items))
 	for _, i := range p.items {
-		out = append(out, t.comments[i].render())
+		out = append(out, t.comments[i].comment().render())
 	}
 	return listReply("comments", out, p.extra)
 }
