@@ -17,6 +17,7 @@ import (
 	"sync/atomic"
 	"time"
 
+	"github.com/kzmap/kzmap/internal/jsonscan"
 	"github.com/kzmap/kzmap/record"
 	"github.com/kzmap/kzmap/throttle"
 )
@@ -586,23 +587,15 @@ type Links struct {
 }
 
 func decodePage(body []byte) (*Page, error) {
-	var env struct {
-		Data     json.RawMessage   `json:"data"`
-		Included []json.RawMessage `json:"included"`
-		Meta     struct {
-			Page       int  `json:"page"`
-			PageSize   int  `json:"pageSize"`
-			Total      *int `json:"total"`
-			TotalPages *int `json:"totalPages"`
-		} `json:"meta"`
-		Links struct {
-			Self  *string `json:"self"`
-			First *string `json:"first"`
-			Prev  *string `json:"prev"`
-			Next  *string `json:"next"`
-			Last  *string `json:"last"`
-		} `json:"links"`
+	if p, ok := fastPage(body); ok {
+		return p, nil
 	}
+	return slowPage(body)
+}
+
+// slowPage decodes a page's envelope with encoding/json.
+func slowPage(body []byte) (*Page, error) {
+	var env pageEnvelope
 	if err := json.Unmarshal(body, &env); err != nil {
 		return nil, fmt.Errorf("answer is not the JSON:API envelope: %w", err)
 	}
@@ -619,6 +612,95 @@ func decodePage(body []byte) (*Page, error) {
 	default:
 		return nil, fmt.Errorf("data is neither an object nor an array")
 	}
+	env.finish(p)
+	return p, nil
+}
+
+// fastPage reads a page's envelope in one pass, its resources as slices
+// of body, without encoding/json validating the whole answer and then
+// skipping through every resource again (a sixth of extract's time). It
+// reports false for anything it does not read plainly — a member given
+// twice, a key encoding/json might match without spelling it exactly, an
+// included that is not an array, a meta or links encoding/json refuses —
+// and decodePage hands such a page to encoding/json, errors included.
+func fastPage(body []byte) (*Page, bool) {
+	var data, included, meta, links []byte
+	var seen [4]bool
+	ok := jsonscan.Members(body, func(key, val []byte) bool {
+		f, ok := jsonscan.Field(key, "data", "included", "meta", "links")
+		if !ok || f < 0 {
+			return ok
+		}
+		if seen[f] {
+			return false
+		}
+		seen[f] = true
+		switch f {
+		case 0:
+			data = val
+		case 1:
+			included = val
+		case 2:
+			meta = val
+		default:
+			links = val
+		}
+		return true
+	})
+	if !ok {
+		return nil, false
+	}
+	p := &Page{}
+	each := func(arr []byte, dst *[]json.RawMessage) bool {
+		*dst = []json.RawMessage{}
+		return jsonscan.Elements(arr, func(v []byte) bool {
+			*dst = append(*dst, v)
+			return true
+		})
+	}
+	switch {
+	case data == nil || jsonscan.Null(data):
+	case data[0] == '[':
+		if !each(data, &p.Data) {
+			return nil, false
+		}
+	case data[0] == '{':
+		p.Data = []json.RawMessage{data}
+	default:
+		return nil, false
+	}
+	if included != nil && (included[0] != '[' || !each(included, &p.Included)) {
+		return nil, false
+	}
+	var env pageEnvelope
+	if meta != nil && json.Unmarshal(meta, &env.Meta) != nil || links != nil && json.Unmarshal(links, &env.Links) != nil {
+		return nil, false
+	}
+	env.finish(p)
+	return p, true
+}
+
+// pageEnvelope is the JSON:API envelope of an answer.
+type pageEnvelope struct {
+	Data     json.RawMessage   `json:"data"`
+	Included []json.RawMessage `json:"included"`
+	Meta     struct {
+		Page       int  `json:"page"`
+		PageSize   int  `json:"pageSize"`
+		Total      *int `json:"total"`
+		TotalPages *int `json:"totalPages"`
+	} `json:"meta"`
+	Links struct {
+		Self  *string `json:"self"`
+		First *string `json:"first"`
+		Prev  *string `json:"prev"`
+		Next  *string `json:"next"`
+		Last  *string `json:"last"`
+	} `json:"links"`
+}
+
+// finish sets the page's meta and links from the envelope's.
+func (env *pageEnvelope) finish(p *Page) {
 	p.Meta = Meta{Page: env.Meta.Page, PageSize: env.Meta.PageSize, Total: -1, TotalPages: -1}
 	if env.Meta.Total != nil {
 		p.Meta.Total = *env.Meta.Total
@@ -633,7 +715,6 @@ func decodePage(body []byte) (*Page, error) {
 		return *s
 	}
 	p.Links = Links{str(env.Links.Self), str(env.Links.First), str(env.Links.Prev), str(env.Links.Next), str(env.Links.Last)}
-	return p, nil
 }
 
 // Get sends GET /v1/<path> with query q and decodes the envelope.
