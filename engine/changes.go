@@ -1,12 +1,11 @@
 package engine
 
 import (
-	"bytes"
-	"encoding/json"
 	"unicode/utf8"
 
 	"github.com/kzmap/kzmap/dsl"
 	"github.com/kzmap/kzmap/engine/planfile"
+	"github.com/kzmap/kzmap/internal/jsonenc"
 	"github.com/kzmap/kzmap/record"
 )
 
@@ -31,13 +30,11 @@ func Applied(p dsl.Payload) map[string]string {
 }
 
 func fieldText(v any) string {
-	var b bytes.Buffer
-	enc := json.NewEncoder(&b)
-	enc.SetEscapeHTML(false)
-	if err := enc.Encode(v); err != nil {
+	b, ok := jsonenc.Append(nil, v, false)
+	if !ok {
 		return "?"
 	}
-	s := string(bytes.TrimSuffix(b.Bytes(), []byte("\n")))
+	s := string(b)
 	if utf8.RuneCountInString(s) <= appliedWidth {
 		return s
 	}

@@ -4,11 +4,11 @@ import (
 	"context"
 	"crypto/sha256"
 	"encoding/hex"
-	"encoding/json"
 	"fmt"
 
 	"github.com/kzmap/kzmap/dsl"
 	"github.com/kzmap/kzmap/engine/kind"
+	"github.com/kzmap/kzmap/internal/jsonenc"
 	"github.com/kzmap/kzmap/record"
 )
 
@@ -52,12 +52,21 @@ type Comment struct {
 // to tell a changed record from an unchanged one.
 func (d *Desired) Hash() string {
 	if d.hash == "" {
+		// The text of each payload as a json.Encoder writes it (maps with
+		// sorted keys, a newline after each; nothing for a payload it
+		// cannot encode), so hashes stay what they were.
 		h := sha256.New()
-		enc := json.NewEncoder(h)
-		enc.Encode(d.Payload) // maps marshal with sorted keys
+		var buf []byte
+		write := func(p dsl.Payload) {
+			var ok bool
+			if buf, ok = jsonenc.Append(buf[:0], p, true); ok {
+				h.Write(append(buf, '\n'))
+			}
+		}
+		write(d.Payload)
 		for _, c := range d.Comments {
 			h.Write([]byte(c.Key))
-			enc.Encode(c.Payload)
+			write(c.Payload)
 		}
 		d.hash = hex.EncodeToString(h.Sum(nil))[:32]
 	}
