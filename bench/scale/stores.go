@@ -6,6 +6,7 @@ import (
 	"os"
 	"path/filepath"
 	"slices"
+	"sync"
 
 	bolt "go.etcd.io/bbolt"
 )
@@ -29,24 +30,33 @@ type bucket struct {
 }
 
 // storeSizes measures the snapshot per message and the checkpoint per
-// ticket.
+// ticket, both at once (each a walk of every page of its file).
 func (r *run) storeSizes() []storeSize {
-	var out []storeSize
 	state := filepath.Join(r.mapping, ".kzmap")
-	for _, s := range []struct {
-		file, name, per string
-		n               int
+	stores := []struct {
+		file, per string
+		n         int
 	}{
-		{"snapshot.db", "snapshot.db", "message", r.Dataset["message"]},
-		{"checkpoint.db", "checkpoint.db", "ticket", r.Census.Tickets},
-	} {
-		sz, err := measure(filepath.Join(state, s.file))
-		if err != nil {
-			fmt.Fprintln(os.Stderr, "scale:", err)
+		{"snapshot.db", "message", r.Dataset["message"]},
+		{"checkpoint.db", "ticket", r.Census.Tickets},
+	}
+	sizes := make([]storeSize, len(stores))
+	errs := make([]error, len(stores))
+	var wg sync.WaitGroup
+	for i, s := range stores {
+		wg.Go(func() {
+			sizes[i], errs[i] = measure(filepath.Join(state, s.file))
+			sizes[i].Name, sizes[i].Per, sizes[i].PerWhat = s.file, s.n, s.per
+		})
+	}
+	wg.Wait()
+	var out []storeSize
+	for i := range stores {
+		if errs[i] != nil {
+			fmt.Fprintln(os.Stderr, "scale:", errs[i])
 			continue
 		}
-		sz.Name, sz.Per, sz.PerWhat = s.name, s.n, s.per
-		out = append(out, sz)
+		out = append(out, sizes[i])
 	}
 	return out
 }
