@@ -6,6 +6,8 @@ import (
 	"fmt"
 	"strconv"
 	"strings"
+
+	"github.com/kzmap/kzmap/internal/jsonscan"
 )
 
 // Custom holds custom attributes with values typed by the attribute name's
@@ -32,6 +34,9 @@ func CustomKind(name string) string {
 }
 
 func decodeCustom(raw json.RawMessage) (Custom, error) {
+	if out, ok := fastCustom(raw); ok {
+		return out, nil
+	}
 	var m map[string]json.RawMessage
 	if err := json.Unmarshal(raw, &m); err != nil {
 		return nil, fmt.Errorf("expected an object: %w", err)
@@ -56,11 +61,57 @@ func customValue(kind string, v json.RawMessage) (any, error) {
 	if err := json.Unmarshal(v, &x); err != nil {
 		return nil, err
 	}
+	return typed(kind, x, v), nil
+}
+
+// fastCustom decodes a custom object whose values are strings, numbers,
+// booleans and nulls without reflection, as decodeCustom's encoding/json
+// path does (a key given twice keeps its last value there too). It
+// reports false for anything else — a list or object value, a key with an
+// escape, a number encoding/json would refuse — which goes to
+// encoding/json.
+func fastCustom(raw []byte) (Custom, bool) {
+	out := Custom{}
+	ok := jsonscan.Members(raw, func(key, val []byte) bool {
+		name := string(key)
+		var x any
+		switch c := val[0]; {
+		case c == 'n': // Members has checked the literal
+			out[name] = nil
+			return true
+		case c == 't':
+			x = true
+		case c == 'f':
+			x = false
+		case c == '"':
+			s, ok := jsonscan.Unquote(val)
+			if !ok {
+				return false
+			}
+			x = s
+		case c == '-' || c >= '0' && c <= '9':
+			f, err := strconv.ParseFloat(string(val), 64)
+			if err != nil {
+				return false
+			}
+			x = f
+		default:
+			return false
+		}
+		out[name] = typed(CustomKind(name), x, val)
+		return true
+	})
+	return out, ok
+}
+
+// typed gives a decoded custom value x (JSON text v) the type its name's
+// suffix kind says, where it fits.
+func typed(kind string, x any, v []byte) any {
 	switch kind {
 	case "Num":
 		if s, ok := x.(string); ok {
 			if f, err := strconv.ParseFloat(strings.TrimSpace(s), 64); err == nil {
-				return f, nil
+				return f
 			}
 		}
 	case "Str", "Txt", "Url", "Id":
@@ -68,10 +119,10 @@ func customValue(kind string, v json.RawMessage) (any, error) {
 		case string, nil:
 		default:
 			// Kustomer is lenient here; keep the value as its JSON text.
-			return string(bytes.TrimSpace(v)), nil
+			return string(bytes.TrimSpace(v))
 		}
 	}
-	return x, nil
+	return x
 }
 
 // Fits says whether a custom attribute's value fits the type its name's
@@ -101,6 +152,29 @@ func Fits(kind string, v any) bool {
 // CustomOf reads only the custom attributes of a resource's JSON, for a
 // pass over many records that needs nothing else.
 func CustomOf(data []byte) (Custom, error) {
+	var custom []byte
+	found := false
+	if jsonscan.Resource(data, func(member int, val []byte) bool {
+		if member != jsonscan.Attributes {
+			return true
+		}
+		return jsonscan.Members(val, func(key, v []byte) bool {
+			f, ok := jsonscan.Field(key, "custom")
+			if !ok || f < 0 {
+				return ok
+			}
+			if found {
+				return false // given twice: encoding/json decides
+			}
+			custom, found = v, true
+			return true
+		})
+	}) {
+		if !found || jsonscan.Null(custom) {
+			return nil, nil
+		}
+		return decodeCustom(custom)
+	}
 	var r struct {
 		Attributes struct {
 			Custom json.RawMessage `json:"custom"`
