@@ -11,7 +11,7 @@
 //
 //	go run ./bench/scale -conversations 1000000 -svg bench/scale-1M.svg
 //
-// took 61 minutes on two cores (RESULTS §13) and about 20 GB of disk. Rate
+// took 54 minutes on two cores (RESULTS §13) and about 20 GB of disk. Rate
 // windows are compressed (-window): the Zendesk tier is Enterprise Plus
 // (2,500 requests a minute) and Kustomer's 1,000, each "minute" lasting
 // -window, so the run is bound by kzmap and the simulators, not by
